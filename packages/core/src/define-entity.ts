@@ -1,0 +1,454 @@
+import { createHash } from "node:crypto";
+import type { z } from "zod";
+import { resolveConsistency, nativeLevels, type ConsistencyInput } from "./consistency.js";
+import { toMilliseconds, type Duration } from "./duration.js";
+import type {
+  CacheModel,
+  ConsistencyLevelModel,
+  ConsistencyModel,
+  EntityModel,
+  FieldModel,
+  FieldType,
+  KeyModel,
+  OrderedField,
+  QueryIndexModel,
+  QueryModel,
+  SortOrder,
+  StoreKind,
+  StoreRefModel,
+} from "./entity-model.js";
+import { STORE_KINDS } from "./entity-model.js";
+import { definitionError } from "./errors.js";
+import { describeField, toSnakeCase } from "./zod-introspection.js";
+
+/** Any zod object schema usable as an entity schema. */
+export type EntitySchema = z.ZodObject<z.ZodRawShape>;
+
+/** Field names of a schema. */
+export type FieldName<S extends EntitySchema> = Extract<keyof z.output<S>, string>;
+
+/** A key part with an explicit order. */
+export type OrderedFieldSpec<F extends string> = F | { field: F; order?: SortOrder };
+
+/**
+ * The primary key, in the store's own terms:
+ * - Cassandra: `{ partition: [...], clustering: [{ field, order }] }`
+ * - DynamoDB: `{ partition: "pk", sort: "sk" }`
+ * - Postgres: `{ primary: ["id"] }`
+ * - Elasticsearch: `{ id: "titleId" }`
+ */
+export interface KeySpec<F extends string> {
+  partition?: F | readonly F[];
+  clustering?: readonly OrderedFieldSpec<F>[];
+  sort?: OrderedFieldSpec<F>;
+  primary?: F | readonly F[];
+  id?: F;
+}
+
+/** A named access pattern: equality fields, an order, and the consistency it reads at. */
+export interface QuerySpec<F extends string> {
+  by: readonly F[];
+  order?: Partial<Record<F, SortOrder>> | readonly OrderedFieldSpec<F>[];
+  consistency?: ConsistencyInput;
+  /** Cache this query's results (the entity needs a cache policy). */
+  cache?: boolean;
+}
+
+/** Cache-aside policy for an entity. */
+export interface CacheSpec {
+  ttl: Duration;
+  l1?: { ttl: Duration; max: number };
+  /** Serve a cached value up to this long past expiry when the store fails (`true` = the entry TTL). */
+  staleIfError?: Duration | boolean;
+  /** Cache declared query results too: `true` for all, or the query names. */
+  queries?: boolean | readonly string[];
+}
+
+/** The store an entity lives in: a kind, or a named instance of a kind. */
+export type StoreSpec = StoreKind | { kind: StoreKind; name: string };
+
+/** Everything declared about one entity. */
+export interface EntitySpec<S extends EntitySchema> {
+  store: StoreSpec;
+  schema: S;
+  key: KeySpec<FieldName<S>>;
+  queries?: Record<string, QuerySpec<FieldName<S>>>;
+  consistency?: ConsistencyInput | { read?: ConsistencyInput; write?: ConsistencyInput };
+  /** Row time-to-live (Cassandra `USING TTL`, DynamoDB TTL attribute). */
+  ttl?: Duration;
+  cache?: false | CacheSpec;
+  /** Integer field used for optimistic concurrency. */
+  version?: FieldName<S>;
+  /** Elasticsearch: which string fields are analyzed full text. */
+  search?: { text: readonly FieldName<S>[] };
+  /** Physical table / index name; defaults to the snake_case entity name. */
+  table?: string;
+}
+
+/** A declared entity: its schema (for types and validation) and its normalized model. */
+export interface EntityDefinition<S extends EntitySchema = EntitySchema> {
+  readonly name: string;
+  readonly schema: S;
+  readonly model: EntityModel;
+}
+
+const ENTITY_NAME = /^[A-Z][A-Za-z0-9]{0,62}$/;
+const FIELD_NAME = /^[A-Za-z][A-Za-z0-9]{0,62}$/;
+const QUERY_NAME = /^[a-z][A-Za-z0-9]{0,62}$/;
+const TABLE_NAME = /^[a-z][a-z0-9_]{0,47}$/;
+
+/** Names the generated code or the repository already uses. */
+const RESERVED_QUERY_NAMES = new Set([
+  "get", "getMany", "getOrThrow", "put", "update", "delete", "search", "constructor", "entity",
+  "runtime", "model", "schema", "query", "transaction", "toString", "valueOf", "then",
+]);
+/** Type names the generated files would shadow. */
+const RESERVED_ENTITY_NAMES = new Set([
+  "Object", "Array", "Date", "Map", "Set", "Promise", "Error", "String", "Number", "Boolean", "Symbol",
+  "Function", "Record", "Partial", "Required", "Pick", "Omit", "Database", "Repositories", "BigInt",
+]);
+/** Field names the stores or the SDK keep for themselves. */
+const RESERVED_FIELD_NAMES = new Set(["applied", "ttl", "writetime", "token", "id_", "score"]);
+
+const KEYABLE: Record<StoreKind, ReadonlySet<FieldType>> = {
+  cassandra: new Set(["string", "uuid", "int", "bigint", "number", "boolean", "date", "enum"]),
+  dynamodb: new Set(["string", "uuid", "int", "bigint", "number", "date", "enum"]),
+  postgres: new Set(["string", "uuid", "int", "bigint", "number", "boolean", "date", "enum"]),
+  elasticsearch: new Set(["string", "uuid", "int", "bigint", "date", "enum", "number", "boolean"]),
+};
+const ROW_TTL: ReadonlySet<StoreKind> = new Set(["cassandra", "dynamodb"]);
+
+/**
+ * Declares an entity once: schema, store, keys, access patterns, consistency
+ * and caching. Throws `E_DEFINITION` (naming entity, path and fix) when the
+ * declaration cannot work on its store.
+ *
+ * @example
+ * export const Profile = defineEntity("Profile", {
+ *   store: "dynamodb",
+ *   schema: z.object({ profileId: z.uuid(), accountId: z.uuid(), name: z.string() }),
+ *   key: { partition: "profileId" },
+ *   queries: { profilesOfAccount: { by: ["accountId"] } },
+ *   cache: { ttl: "10m" },
+ * });
+ */
+export function defineEntity<S extends EntitySchema>(name: string, spec: EntitySpec<S>): EntityDefinition<S> {
+  const model = buildEntityModel(name, spec as unknown as EntitySpec<EntitySchema>);
+  return Object.freeze({ name, schema: spec.schema, model });
+}
+
+/** Builds and validates the normalized model of one declaration. */
+export function buildEntityModel(name: string, spec: EntitySpec<EntitySchema>): EntityModel {
+  const fail = (path: string, message: string, fix: string) => definitionError(name, path, message, fix);
+
+  if (typeof name !== "string" || !ENTITY_NAME.test(name)) {
+    throw fail("name", `entity name ${JSON.stringify(name)} is not a PascalCase identifier`, 'name entities like "ViewingHistory"');
+  }
+  if (RESERVED_ENTITY_NAMES.has(name)) {
+    throw fail("name", `entity name ${name} is reserved`, `rename the entity (for example "${name}Record")`);
+  }
+  const store = normalizeStore(spec.store, fail);
+  const schema = spec.schema as unknown as { _zod?: { def?: { type?: string } }; shape?: Record<string, z.ZodType> };
+  if (schema?._zod?.def?.type !== "object" || !schema.shape) {
+    throw fail("schema", "schema is not a zod object", "pass z.object({...}) from zod 4");
+  }
+
+  const fields = Object.entries(schema.shape).map(([fieldName, fieldSchema]) => {
+    if (!FIELD_NAME.test(fieldName)) {
+      throw fail(`schema.${fieldName}`, `field name ${JSON.stringify(fieldName)} is not a plain identifier`, "use letters and digits, starting with a letter (names starting with _ are reserved for store metadata)");
+    }
+    if (RESERVED_FIELD_NAMES.has(fieldName.toLowerCase())) {
+      throw fail(`schema.${fieldName}`, `field name ${fieldName} is reserved`, "rename the field");
+    }
+    return describeField(fieldName, fieldSchema);
+  });
+  const columns = new Map<string, string>();
+  for (const f of fields) {
+    const other = columns.get(f.column);
+    if (other) throw fail(`schema.${f.name}`, `fields ${other} and ${f.name} map to the same column ${f.column}`, "rename one of them");
+    columns.set(f.column, f.name);
+  }
+  const fieldByName = new Map(fields.map((f) => [f.name, f]));
+
+  const keyField = (path: string, fieldName: unknown, role: string): FieldModel => {
+    const field = typeof fieldName === "string" ? fieldByName.get(fieldName) : undefined;
+    if (!field) {
+      throw fail(path, `${role} field ${JSON.stringify(fieldName)} is not in the schema`, `add ${String(fieldName)} to the schema or use one of: ${[...fieldByName.keys()].join(", ")}`);
+    }
+    if (field.optional || field.nullable) {
+      throw fail(path, `${role} field ${field.name} is optional or nullable`, `make ${field.name} required in the schema (remove .optional()/.nullable()/.default())`);
+    }
+    if (!KEYABLE[store.kind].has(field.type)) {
+      throw fail(path, `${role} field ${field.name} has type ${field.type}, which ${store.kind} cannot key on`, `use one of: ${[...KEYABLE[store.kind]].join(", ")}`);
+    }
+    return field;
+  };
+
+  const key = normalizeKey(store.kind, spec.key, fail);
+  key.partition.forEach((f, i) => keyField(`key.partition[${i}]`, f, "key"));
+  key.clustering.forEach((c, i) => keyField(`key.clustering[${i}]`, c.field, "key"));
+  const seen = new Set<string>();
+  key.fields.forEach((f, i) => {
+    if (seen.has(f)) throw fail(`key`, `field ${f} appears twice in the key (position ${i})`, "list each key field once");
+    seen.add(f);
+  });
+
+  const consistency = normalizeConsistency(store.kind, spec.consistency, fail);
+
+  let textFields: string[] = [];
+  if (spec.search) {
+    if (store.kind !== "elasticsearch") {
+      throw fail("search", `search.text is only meaningful on elasticsearch, not ${store.kind}`, "remove search or move the entity to elasticsearch");
+    }
+    textFields = spec.search.text.map((f, i) => {
+      const field = fieldByName.get(f);
+      if (!field) throw fail(`search.text[${i}]`, `text field ${f} is not in the schema`, "list schema fields");
+      if (field.type !== "string") throw fail(`search.text[${i}]`, `text field ${f} has type ${field.type}`, "only string fields can be full text");
+      return f;
+    });
+  }
+
+  const table = spec.table ?? toSnakeCase(name);
+  if (!TABLE_NAME.test(table)) {
+    throw fail("table", `table name ${JSON.stringify(table)} is not a lower-case identifier of at most 48 characters`, 'use a name like "viewing_history"');
+  }
+
+  const queries = Object.entries(spec.queries ?? {}).map(([queryName, q]) =>
+    normalizeQuery(name, store.kind, table, key, consistency, queryName, q, fieldByName, textFields, keyField),
+  );
+  const lowerNames = new Set<string>();
+  for (const q of queries) {
+    const lower = q.name.toLowerCase();
+    if (lowerNames.has(lower)) throw fail(`queries.${q.name}`, `two queries are named ${q.name} (ignoring case)`, "give every query a distinct name");
+    lowerNames.add(lower);
+  }
+  const indexNames = new Set<string>();
+  for (const q of queries) {
+    if (q.index.kind === "table" || q.index.kind === "gsi" || q.index.kind === "index") {
+      if (indexNames.has(q.index.name)) {
+        throw fail(`queries.${q.name}`, `query ${q.name} duplicates the access pattern of another query (${q.index.name})`, "remove the duplicate query");
+      }
+      indexNames.add(q.index.name);
+    }
+  }
+
+  let ttlSeconds: number | undefined;
+  if (spec.ttl !== undefined) {
+    if (!ROW_TTL.has(store.kind)) {
+      throw fail("ttl", `${store.kind} has no row TTL`, "remove ttl, or delete expired rows with a scheduled job");
+    }
+    ttlSeconds = Math.ceil(toMilliseconds(spec.ttl, "ttl") / 1000);
+    if (ttlSeconds <= 0) throw fail("ttl", "ttl must be positive", 'use a duration like "730d"');
+    if (store.kind === "cassandra" && ttlSeconds > 630_720_000) {
+      throw fail("ttl", `ttl ${ttlSeconds}s exceeds Cassandra's maximum of 20 years`, "use a shorter ttl");
+    }
+  }
+
+  let version: string | undefined;
+  if (spec.version !== undefined) {
+    const field = fieldByName.get(spec.version);
+    if (!field) throw fail("version", `version field ${spec.version} is not in the schema`, "add an integer field such as version: z.number().int().nonnegative()");
+    if (field.type !== "int") throw fail("version", `version field ${field.name} has type ${field.type}`, "make it z.number().int()");
+    if (key.fields.includes(field.name)) throw fail("version", `version field ${field.name} is part of the key`, "use a non-key field");
+    version = field.name;
+  }
+
+  const cache = normalizeCache(spec.cache, queries, fail);
+  for (const q of queries) {
+    if (!cache) {
+      if (q.cached) throw fail(`queries.${q.name}.cache`, `query ${q.name} asks for caching but the entity has no cache policy`, "declare cache: { ttl } on the entity or remove cache from the query");
+      continue;
+    }
+    q.cached ||= cache.queries === true || (Array.isArray(cache.queries) && cache.queries.includes(q.name));
+  }
+
+  const schemaHash = createHash("sha256")
+    .update(JSON.stringify({ fields, key }))
+    .digest("hex")
+    .slice(0, 8);
+
+  return { name, store, table, fields, key, queries, consistency, ttlSeconds, cache, version, textFields, schemaHash };
+}
+
+type Fail = (path: string, message: string, fix: string) => Error;
+
+function normalizeStore(store: StoreSpec, fail: Fail): StoreRefModel {
+  const kind = typeof store === "string" ? store : store?.kind;
+  const instance = typeof store === "string" ? "default" : store?.name;
+  if (!STORE_KINDS.includes(kind as StoreKind)) {
+    throw fail("store", `unknown store ${JSON.stringify(kind)}`, `use one of: ${STORE_KINDS.join(", ")}`);
+  }
+  if (typeof instance !== "string" || !/^[a-z][a-z0-9-]{0,31}$/.test(instance)) {
+    throw fail("store.name", `store instance name ${JSON.stringify(instance)} is invalid`, 'use a lower-case name such as "viewing"');
+  }
+  return { kind: kind as StoreKind, name: instance };
+}
+
+function toOrdered(spec: OrderedFieldSpec<string>): OrderedField {
+  return typeof spec === "string" ? { field: spec, order: "asc" } : { field: spec.field, order: spec.order ?? "asc" };
+}
+
+function asArray<T>(value: T | readonly T[] | undefined): T[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? [...(value as readonly T[])] : [value as T];
+}
+
+function normalizeKey(kind: StoreKind, key: KeySpec<string>, fail: Fail): KeyModel {
+  if (!key || typeof key !== "object") throw fail("key", "key is missing", "declare the primary key in the store's terms");
+  let partition: string[];
+  let clustering: OrderedField[] = [];
+  const clusteringSpec = [...asArray(key.clustering), ...asArray(key.sort)];
+  switch (kind) {
+    case "cassandra":
+      if (key.primary !== undefined || key.id !== undefined) throw fail("key", "cassandra keys are { partition, clustering }", "declare key: { partition: [...], clustering: [...] }");
+      partition = asArray(key.partition);
+      clustering = clusteringSpec.map(toOrdered);
+      break;
+    case "dynamodb":
+      if (key.primary !== undefined || key.id !== undefined) throw fail("key", "dynamodb keys are { partition, sort }", 'declare key: { partition: "pk", sort: "sk" }');
+      partition = asArray(key.partition);
+      if (partition.length > 1) throw fail("key.partition", "dynamodb partition keys are a single attribute", "key on one field; store a composite attribute if you need more");
+      if (clusteringSpec.length > 1) throw fail("key.sort", "dynamodb has one sort key", "key on one sort field");
+      clustering = clusteringSpec.map(toOrdered);
+      break;
+    case "postgres":
+      if (clusteringSpec.length) throw fail("key.clustering", "postgres has no clustering or sort key", "declare key: { primary: [...] } and a query with an order");
+      partition = asArray(key.primary ?? key.partition);
+      break;
+    case "elasticsearch":
+      if (clusteringSpec.length) throw fail("key.clustering", "elasticsearch has no clustering or sort key", 'declare key: { id: "field" } and sort in queries');
+      partition = asArray(key.id ?? key.partition);
+      if (partition.length !== 1) throw fail("key.id", "elasticsearch documents have one id field", 'declare key: { id: "field" }');
+      break;
+  }
+  if (partition.length === 0) throw fail("key.partition", "the key has no partition field", "name at least one key field");
+  return { partition, clustering, fields: [...partition, ...clustering.map((c) => c.field)] };
+}
+
+function normalizeLevel(kind: StoreKind, input: ConsistencyInput, path: string, fail: Fail): ConsistencyLevelModel {
+  const level = resolveConsistency(kind, input);
+  if (!level) {
+    const native = nativeLevels(kind);
+    throw fail(path, `consistency ${JSON.stringify(input)} is not a level ${kind} understands`, `use "eventual", "strong"${native.length ? ` or one of ${native.join(", ")}` : ""}`);
+  }
+  return level;
+}
+
+function normalizeConsistency(kind: StoreKind, spec: EntitySpec<EntitySchema>["consistency"], fail: Fail): ConsistencyModel {
+  const defaults: ConsistencyModel =
+    kind === "postgres"
+      ? { read: { level: "strong" }, write: { level: "strong" } }
+      : { read: { level: "eventual" }, write: { level: kind === "elasticsearch" ? "eventual" : "strong" } };
+  if (spec === undefined) return defaults;
+  if (typeof spec === "string") {
+    const level = normalizeLevel(kind, spec, "consistency", fail);
+    return { read: level, write: level };
+  }
+  return {
+    read: spec.read === undefined ? defaults.read : normalizeLevel(kind, spec.read, "consistency.read", fail),
+    write: spec.write === undefined ? defaults.write : normalizeLevel(kind, spec.write, "consistency.write", fail),
+  };
+}
+
+function normalizeQuery(
+  entity: string,
+  kind: StoreKind,
+  table: string,
+  key: KeyModel,
+  consistency: ConsistencyModel,
+  name: string,
+  spec: QuerySpec<string>,
+  fieldByName: Map<string, FieldModel>,
+  textFields: readonly string[],
+  keyField: (path: string, field: unknown, role: string) => FieldModel,
+): QueryModel {
+  const path = `queries.${name}`;
+  const fail: Fail = (p, m, f) => definitionError(entity, p, m, f);
+  if (!QUERY_NAME.test(name)) throw fail(path, `query name ${JSON.stringify(name)} is not a camelCase identifier`, 'name queries like "historyForProfile"');
+  if (RESERVED_QUERY_NAMES.has(name)) throw fail(path, `query name ${name} is reserved by the repository`, `rename it (for example "${name}By...")`);
+  if (!spec || !Array.isArray(spec.by)) throw fail(`${path}.by`, "query has no `by` list", "declare by: [equality fields]");
+  const by = [...spec.by];
+  by.forEach((f, i) => keyField(`${path}.by[${i}]`, f, "query"));
+  if (new Set(by).size !== by.length) throw fail(`${path}.by`, "a field appears twice in by", "list each field once");
+  const order: OrderedField[] = Array.isArray(spec.order)
+    ? (spec.order as readonly OrderedFieldSpec<string>[]).map(toOrdered)
+    : Object.entries((spec.order ?? {}) as Record<string, SortOrder>).map(([field, o]) => ({ field, order: o }));
+  order.forEach((o, i) => {
+    keyField(`${path}.order[${i}]`, o.field, "order");
+    if (o.order !== "asc" && o.order !== "desc") throw fail(`${path}.order.${o.field}`, `order must be "asc" or "desc"`, 'use "asc" or "desc"');
+    if (by.includes(o.field)) throw fail(`${path}.order.${o.field}`, `${o.field} is both an equality field and an order field`, "remove it from one of them");
+  });
+  const queryConsistency = spec.consistency === undefined ? undefined : normalizeLevel(kind, spec.consistency, `${path}.consistency`, fail);
+  const readLevel = queryConsistency ?? consistency.read;
+
+  let index: QueryIndexModel;
+  const sameFields = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x) => b.includes(x));
+  switch (kind) {
+    case "cassandra": {
+      if (by.length === 0) throw fail(`${path}.by`, "a cassandra query without equality fields scans every partition", "query by the partition key, or declare another query table by a field");
+      const partitionCovered = key.partition.every((p) => by.includes(p));
+      const extra = by.filter((f) => !key.partition.includes(f));
+      const prefix = key.clustering.slice(0, extra.length).map((c) => c.field);
+      const rest = key.clustering.slice(extra.length);
+      const orderMatches = (sign: 1 | -1) =>
+        order.every((o, i) => {
+          const c = rest[i];
+          return c !== undefined && c.field === o.field && (sign === 1 ? c.order === o.order : c.order !== o.order);
+        });
+      if (partitionCovered && sameFields(extra, prefix) && (orderMatches(1) || orderMatches(-1))) {
+        index = { kind: "primary" };
+      } else {
+        const clusteringFields = [...order, ...key.fields.filter((f) => !by.includes(f) && !order.some((o) => o.field === f)).map((f) => ({ field: f, order: "asc" as SortOrder }))];
+        index = { kind: "table", name: `${table}_by_${by.map((f) => fieldByName.get(f)!.column).join("_")}`.slice(0, 48), partition: by, clustering: clusteringFields };
+      }
+      break;
+    }
+    case "dynamodb": {
+      if (by.length !== 1) {
+        throw fail(`${path}.by`, `a dynamodb query needs exactly one equality field (got ${by.length})`, "query by one attribute; store a composite attribute (e.g. accountId#region) for more");
+      }
+      if (order.length > 1) throw fail(`${path}.order`, "a dynamodb query orders by one sort key", "order by one field");
+      const sortField = order[0]?.field;
+      if (by[0] === key.partition[0] && (sortField === undefined || sortField === key.clustering[0]?.field)) {
+        index = { kind: "primary" };
+      } else {
+        index = { kind: "gsi", name: `${name}Index`, partition: by[0]!, sort: sortField };
+        if (readLevel.level === "strong") {
+          throw fail(`${path}.consistency`, `query ${name} reads a global secondary index, which cannot be read strongly`, 'set consistency: "eventual" on this query, or key the table by this field');
+        }
+      }
+      break;
+    }
+    case "postgres":
+      index = sameFields(by, key.partition)
+        ? { kind: "primary" }
+        : { kind: "index", name: `${table}_${toSnakeCase(name)}_idx`.slice(0, 63), columns: [...by.map((f) => ({ field: f, order: "asc" as SortOrder })), ...order] };
+      break;
+    case "elasticsearch":
+      for (const f of [...by, ...order.map((o) => o.field)]) {
+        if (textFields.includes(f)) throw fail(path, `${f} is a full-text field and cannot be filtered or sorted exactly`, `remove ${f} from search.text or from this query`);
+      }
+      index = { kind: "search" };
+      break;
+  }
+  return { name, by, order, rangeField: order[0]?.field, consistency: queryConsistency, index, cached: spec.cache === true };
+}
+
+function normalizeCache(spec: false | CacheSpec | undefined, queries: QueryModel[], fail: Fail): CacheModel | false {
+  if (spec === undefined || spec === false) return false;
+  const ttlMs = toMilliseconds(spec.ttl, "cache.ttl");
+  if (ttlMs < 1000) throw fail("cache.ttl", "cache ttl is below one second", 'use a ttl of at least "1s"');
+  let l1: CacheModel["l1"];
+  if (spec.l1) {
+    if (!Number.isInteger(spec.l1.max) || spec.l1.max <= 0) throw fail("cache.l1.max", "l1.max must be a positive integer", "set the maximum number of entries kept in process");
+    l1 = { ttlMs: toMilliseconds(spec.l1.ttl, "cache.l1.ttl"), max: spec.l1.max };
+  }
+  const staleIfErrorMs = spec.staleIfError === true ? ttlMs : spec.staleIfError ? toMilliseconds(spec.staleIfError, "cache.staleIfError") : 0;
+  const queryNames = spec.queries ?? false;
+  if (Array.isArray(queryNames)) {
+    for (const q of queryNames) {
+      if (!queries.some((d) => d.name === q)) throw fail("cache.queries", `cache.queries names unknown query ${q}`, `use one of: ${queries.map((d) => d.name).join(", ") || "(none declared)"}`);
+    }
+  }
+  return { ttlMs, l1, staleIfErrorMs, queries: queryNames };
+}

@@ -1,0 +1,641 @@
+import type { z } from "zod";
+import type { CallPolicy } from "./call-policy.js";
+import { resolveConsistency, type ConsistencyInput } from "./consistency.js";
+import { canonicalJson, type CursorCodec } from "./cursor-codec.js";
+import type { EntityDefinition, EntitySchema } from "./define-entity.js";
+import { toMilliseconds, type Duration } from "./duration.js";
+import type { CachedRead, EntityCache, ReadSource } from "./entity-cache.js";
+import type { ConsistencyLevelModel, EntityModel, FieldModel, QueryModel, SortOrder } from "./entity-model.js";
+import { isPolyxenaError, PolyxenaError, type PolyxenaErrorCode, type ValidationIssue } from "./errors.js";
+import type { OperationListener } from "./operation-events.js";
+import type {
+  ErrorClass,
+  KeyValues,
+  OperationDescriptor,
+  OperationKind,
+  RangeCondition,
+  SearchFilterValue,
+  SearchHit,
+  StoreAdapter,
+  StoredItem,
+  StorePage,
+  StoreTransaction,
+  WriteCondition,
+} from "./store-adapter.js";
+
+/** Options every call accepts. */
+export interface CallOptions {
+  /** Override the entity's consistency for this call (portable or the store's native level). */
+  consistency?: ConsistencyInput;
+  signal?: AbortSignal;
+}
+
+/** Options of `get`, `getMany`, `getOrThrow`. */
+export type ReadOptions = CallOptions;
+
+/** Options of `put`. */
+export interface PutOptions extends CallOptions {
+  /** Fail with `E_CONDITION_FAILED` when an item with this key exists. */
+  ifNotExists?: boolean;
+  /** Fail with `E_CONDITION_FAILED` unless the stored version equals this; the new version is this + 1. */
+  expectedVersion?: number;
+  /** Row TTL for this write, overriding the entity's. */
+  ttl?: Duration;
+}
+
+/** Options of `update`. */
+export interface UpdateOptions extends CallOptions {
+  expectedVersion?: number;
+  ttl?: Duration;
+}
+
+/** Options of `delete`. */
+export interface DeleteOptions extends CallOptions {
+  expectedVersion?: number;
+  /** Fail with `E_CONDITION_FAILED` when there is nothing to delete. */
+  ifExists?: boolean;
+}
+
+/** A range restriction on a query's order field. */
+export interface Range<V> {
+  gt?: V;
+  gte?: V;
+  lt?: V;
+  lte?: V;
+}
+
+/** Options of a declared query. */
+export interface QueryOptions<V = unknown> extends CallOptions {
+  /** Page size, 1..1000 (default 100). */
+  limit?: number;
+  /** The cursor of the previous page. */
+  cursor?: string;
+  range?: Range<V>;
+  /** Return the declared order reversed. */
+  reverse?: boolean;
+}
+
+/** A page of items and the cursor of the next page (absent on the last page). */
+export interface Page<T> {
+  items: T[];
+  cursor?: string | undefined;
+}
+
+/** Options of `search` on Elasticsearch entities. */
+export interface SearchOptions<T> extends CallOptions {
+  /** User text matched against the declared text fields; never parsed as query syntax. */
+  text?: string;
+  fields?: readonly (keyof T & string)[];
+  filter?: { [F in keyof T]?: SearchFilterValue };
+  sort?: readonly { field: keyof T & string; order?: SortOrder }[];
+  limit?: number;
+  cursor?: string;
+  highlight?: boolean;
+}
+
+/** A page of search results with total count and per-hit metadata. */
+export interface SearchResult<T> extends Page<T> {
+  total: number;
+  hits: SearchHit[];
+}
+
+/** A read result with where it came from. */
+export interface ReadResult<T> {
+  item: T | undefined;
+  source: ReadSource;
+  /** True when served from cache because the store failed (stale-if-error). */
+  stale: boolean;
+}
+
+/** Services shared by every entity runtime of one `createRepositories` call. */
+export interface RuntimeServices {
+  readonly policy: CallPolicy;
+  readonly cursors: CursorCodec;
+  readonly listeners: readonly OperationListener[];
+  readonly defaultLimit: number;
+  readonly maxLimit: number;
+}
+
+/** Per-transaction state: the adapter's handle and the invalidations to run after commit. */
+export interface TransactionScope {
+  readonly handle: StoreTransaction;
+  readonly pendingInvalidations: Array<() => Promise<void>>;
+}
+
+const MAX_SEARCH_TEXT = 4096;
+const MAX_GET_MANY = 1000;
+
+/**
+ * Executes the operations of one entity: validation, consistency, cache
+ * seam, policy seam, adapter call, invalidation and events. Generated
+ * repositories are thin typed facades over this class.
+ */
+export class EntityRuntime {
+  readonly model: EntityModel;
+  readonly schema: EntitySchema;
+  readonly ops: {
+    readonly get: OperationDescriptor;
+    readonly getMany: OperationDescriptor;
+    readonly put: OperationDescriptor;
+    readonly update: OperationDescriptor;
+    readonly delete: OperationDescriptor;
+    readonly search: OperationDescriptor;
+    readonly queries: ReadonlyMap<string, OperationDescriptor>;
+  };
+  private readonly keySchema: z.ZodType;
+  private readonly fieldSchemas: Readonly<Record<string, z.ZodType>>;
+  private readonly fieldModels: ReadonlyMap<string, FieldModel>;
+
+  constructor(
+    definition: EntityDefinition,
+    readonly adapter: StoreAdapter,
+    private readonly services: RuntimeServices,
+    private readonly cache: EntityCache | undefined,
+    private readonly tx?: TransactionScope,
+  ) {
+    this.model = definition.model;
+    this.schema = definition.schema;
+    const entity = definition.model;
+    const op = (kind: OperationKind, idempotent: boolean, query?: QueryModel): OperationDescriptor =>
+      Object.freeze({ id: query ? `${entity.name}.query.${query.name}` : `${entity.name}.${kind}`, kind, entity, query, idempotent });
+    this.ops = {
+      get: op("get", true),
+      getMany: op("getMany", true),
+      // A put replaces the whole item: repeating it yields the same state. Conditional puts are not idempotent.
+      put: op("put", true),
+      update: op("update", false),
+      delete: op("delete", true),
+      search: op("search", true),
+      queries: new Map(entity.queries.map((q) => [q.name, op("query", true, q)])),
+    };
+    this.fieldSchemas = definition.schema.shape as Record<string, z.ZodType>;
+    this.keySchema = definition.schema.pick(Object.fromEntries(entity.key.fields.map((f) => [f, true])) as Record<string, true>);
+    this.fieldModels = new Map(entity.fields.map((f) => [f.name, f]));
+  }
+
+  /** A copy of this runtime bound to a transaction. */
+  withTransaction(tx: TransactionScope): EntityRuntime {
+    return new EntityRuntime({ name: this.model.name, schema: this.schema, model: this.model }, this.adapter, this.services, this.cache, tx);
+  }
+
+  async get(key: KeyValues, options: ReadOptions = {}): Promise<ReadResult<StoredItem>> {
+    const op = this.ops.get;
+    const consistency = this.consistency(op, options.consistency, "read");
+    const cleanKey = this.validateKey(op, key);
+    return this.observe(op, consistency, async (mark) => {
+      const load = () => this.call(op, options.signal, (signal) => this.adapter.get({ op, consistency, key: cleanKey, signal, transaction: this.tx?.handle }));
+      if (this.useCache(consistency)) {
+        const read = await this.cache!.get(cleanKey, load);
+        mark(read.source);
+        return { item: read.value, source: read.source, stale: read.source === "stale" };
+      }
+      return { item: await load(), source: "store", stale: false };
+    });
+  }
+
+  async getMany(keys: readonly KeyValues[], options: ReadOptions = {}): Promise<(StoredItem | undefined)[]> {
+    const op = this.ops.getMany;
+    if (!Array.isArray(keys)) throw this.validationError(op, [{ path: ["keys"], message: "expected an array of keys" }]);
+    if (keys.length > MAX_GET_MANY) throw this.validationError(op, [{ path: ["keys"], message: `at most ${MAX_GET_MANY} keys per call (got ${keys.length})` }]);
+    const consistency = this.consistency(op, options.consistency, "read");
+    const cleanKeys = keys.map((k, i) => this.validateKey(op, k, ["keys", i]));
+    if (cleanKeys.length === 0) return [];
+    return this.observe(op, consistency, async (mark) => {
+      if (!this.useCache(consistency)) {
+        return this.call(op, options.signal, (signal) => this.adapter.getMany({ op, consistency, keys: cleanKeys, signal, transaction: this.tx?.handle }));
+      }
+      // Through the cache, key by key: each miss shares single-flight with concurrent gets.
+      const reads = await Promise.all(
+        cleanKeys.map((k) => this.cache!.get(k, () => this.call(op, options.signal, (signal) => this.adapter.get({ op: this.ops.get, consistency, key: k, signal }))),
+        ),
+      );
+      mark(reads.every((r) => r.source === "l1" || r.source === "l2") ? "l2" : "store");
+      return reads.map((r) => r.value);
+    });
+  }
+
+  async put(input: unknown, options: PutOptions = {}): Promise<StoredItem> {
+    const op = this.ops.put;
+    const consistency = this.consistency(op, options.consistency, "write");
+    const item = this.parse(op, this.schema, input) as StoredItem;
+    if (options.ifNotExists && options.expectedVersion !== undefined) {
+      throw this.validationError(op, [{ path: ["options"], message: "ifNotExists and expectedVersion exclude each other" }]);
+    }
+    let condition: WriteCondition | undefined;
+    const versionField = this.model.version;
+    if (options.expectedVersion !== undefined) {
+      const field = this.requireVersionField(op);
+      condition = { kind: "version", field, expected: this.validateVersion(op, options.expectedVersion) };
+      item[field] = options.expectedVersion + 1;
+    } else if (options.ifNotExists) {
+      condition = { kind: "notExists" };
+      if (versionField) item[versionField] = 1;
+    } else if (versionField && item[versionField] === undefined) {
+      item[versionField] = 1;
+    }
+    if (condition) this.requireCapability(op, "conditionalWrites", "conditional writes");
+    const ttlSeconds = this.ttl(op, options.ttl);
+    const key = pick(item, this.model.key.fields);
+    await this.write(op, consistency, [key], (signal) =>
+      this.adapter.put({ op: condition ? { ...op, idempotent: false } : op, consistency, item, condition, ttlSeconds, signal, transaction: this.tx?.handle }),
+      options.signal,
+    );
+    return item;
+  }
+
+  async update(key: KeyValues, changes: unknown, options: UpdateOptions = {}): Promise<StoredItem> {
+    const op = this.ops.update;
+    const consistency = this.consistency(op, options.consistency, "write");
+    const cleanKey = this.validateKey(op, key);
+    const cleanChanges = this.validateChanges(op, changes);
+    let condition: WriteCondition = { kind: "exists" };
+    let incrementVersion: string | undefined;
+    if (options.expectedVersion !== undefined) {
+      const field = this.requireVersionField(op);
+      condition = { kind: "version", field, expected: this.validateVersion(op, options.expectedVersion) };
+      cleanChanges[field] = options.expectedVersion + 1;
+    } else if (this.model.version) {
+      if (!this.adapter.capabilities.atomicVersionIncrement) {
+        throw new PolyxenaError("E_UNSUPPORTED", `${this.adapter.kind} cannot increment the version of ${this.model.name} without a read`, {
+          ...this.context(op),
+          fix: "pass expectedVersion to update",
+        });
+      }
+      incrementVersion = this.model.version;
+    }
+    this.requireCapability(op, "conditionalWrites", "updates of existing items");
+    const ttlSeconds = this.ttl(op, options.ttl);
+    const updated = await this.write(op, consistency, [cleanKey], (signal) =>
+      this.adapter.update({ op, consistency, key: cleanKey, changes: cleanChanges, condition, incrementVersion, ttlSeconds, signal, transaction: this.tx?.handle }),
+      options.signal,
+    );
+    if (updated) return updated;
+    const reread = await this.call(this.ops.get, options.signal, (signal) =>
+      this.adapter.get({ op: this.ops.get, consistency: { level: "strong" }, key: cleanKey, signal, transaction: this.tx?.handle }),
+    );
+    return reread ?? { ...cleanKey, ...cleanChanges };
+  }
+
+  async delete(key: KeyValues, options: DeleteOptions = {}): Promise<void> {
+    const op = this.ops.delete;
+    const consistency = this.consistency(op, options.consistency, "write");
+    const cleanKey = this.validateKey(op, key);
+    let condition: WriteCondition | undefined;
+    if (options.expectedVersion !== undefined) {
+      condition = { kind: "version", field: this.requireVersionField(op), expected: this.validateVersion(op, options.expectedVersion) };
+    } else if (options.ifExists) {
+      condition = { kind: "exists" };
+    }
+    if (condition) this.requireCapability(op, "conditionalWrites", "conditional deletes");
+    await this.write(op, consistency, [cleanKey], (signal) =>
+      this.adapter.delete({ op: condition ? { ...op, idempotent: false } : op, consistency, key: cleanKey, condition, signal, transaction: this.tx?.handle }),
+      options.signal,
+    );
+  }
+
+  async query(name: string, params: unknown, options: QueryOptions = {}): Promise<Page<StoredItem>> {
+    const op = this.ops.queries.get(name);
+    if (!op?.query) {
+      throw new PolyxenaError("E_VALIDATION", `unknown query ${JSON.stringify(name)}`, {
+        entity: this.model.name,
+        operation: "query",
+        issues: [{ path: ["query"], message: "unknown query" }],
+        fix: `use one of: ${[...this.ops.queries.keys()].join(", ")}`,
+      });
+    }
+    const query = op.query;
+    const base = query.consistency ?? this.model.consistency.read;
+    const consistency = options.consistency === undefined ? base : this.consistency(op, options.consistency, "read");
+    if (query.index.kind === "gsi" && consistency.level === "strong") {
+      throw new PolyxenaError("E_UNSUPPORTED", `query ${name} reads a global secondary index, which cannot be read strongly`, {
+        ...this.context(op),
+        fix: "read this query with eventual consistency, or key the table by this field",
+      });
+    }
+    const cleanParams = this.validateParams(op, query, params);
+    const range = this.validateRange(op, query, options.range);
+    const limit = this.validateLimit(op, options.limit);
+    const reverse = options.reverse === true;
+    const scope = `${op.id}|${canonicalJson({ p: cleanParams, r: range, reverse, limit })}`;
+    const position = options.cursor === undefined ? undefined : this.decodeCursor(op, scope, options.cursor);
+    return this.observe(op, consistency, async (mark) => {
+      const load = () =>
+        this.call(op, options.signal, (signal) =>
+          this.adapter.query({ op, consistency, params: cleanParams, range, reverse, limit, position, signal, transaction: this.tx?.handle }),
+        );
+      let page: StorePage;
+      if (query.cached && this.useCache(consistency)) {
+        const read: CachedRead<StorePage> = await this.cache!.query(query.name, `${scope}|${canonicalJson(position ?? null)}`, load);
+        mark(read.source);
+        page = read.value;
+      } else {
+        page = await load();
+      }
+      return { items: page.items, cursor: page.position === undefined ? undefined : this.services.cursors.encode(scope, page.position) };
+    });
+  }
+
+  async search(options: SearchOptions<Record<string, unknown>> = {}): Promise<SearchResult<StoredItem>> {
+    const op = this.ops.search;
+    if (!this.adapter.search || !this.adapter.capabilities.search) {
+      throw new PolyxenaError("E_UNSUPPORTED", `${this.adapter.kind} does not support search`, { ...this.context(op), fix: "declare the entity on elasticsearch" });
+    }
+    const consistency = this.consistency(op, options.consistency, "read");
+    const issues: ValidationIssue[] = [];
+    if (options.text !== undefined && (typeof options.text !== "string" || options.text.length > MAX_SEARCH_TEXT)) {
+      issues.push({ path: ["text"], message: `text must be a string of at most ${MAX_SEARCH_TEXT} characters` });
+    }
+    const fields = options.fields ?? undefined;
+    for (const [i, f] of (fields ?? []).entries()) {
+      if (!this.model.textFields.includes(f)) issues.push({ path: ["fields", i], message: `${String(f)} is not a declared text field (${this.model.textFields.join(", ")})` });
+    }
+    const filter: Record<string, SearchFilterValue> = {};
+    for (const [field, value] of Object.entries(options.filter ?? {})) {
+      if (value === undefined) continue;
+      const model = this.fieldModels.get(field);
+      if (!model) issues.push({ path: ["filter", field], message: `unknown field ${field}` });
+      else if (this.model.textFields.includes(field)) issues.push({ path: ["filter", field], message: `${field} is full text; use text to match it` });
+      else issues.push(...this.checkFilterValue(field, value as SearchFilterValue));
+      filter[field] = value as SearchFilterValue;
+    }
+    const sort = (options.sort ?? []).map((s, i) => {
+      if (!this.fieldModels.has(s.field) || this.model.textFields.includes(s.field)) issues.push({ path: ["sort", i], message: `cannot sort by ${s.field}` });
+      if (s.order !== undefined && s.order !== "asc" && s.order !== "desc") issues.push({ path: ["sort", i, "order"], message: 'order must be "asc" or "desc"' });
+      return { field: s.field, order: s.order ?? ("asc" as SortOrder) };
+    });
+    if (issues.length) throw this.validationError(op, issues);
+    const limit = this.validateLimit(op, options.limit);
+    const scope = `${op.id}|${canonicalJson({ t: options.text, f: fields, filter, sort, limit })}`;
+    const position = options.cursor === undefined ? undefined : this.decodeCursor(op, scope, options.cursor);
+    return this.observe(op, consistency, async () => {
+      const page = await this.call(op, options.signal, (signal) =>
+        this.adapter.search!({ op, consistency, text: options.text, fields, filter, sort, limit, position, highlight: options.highlight === true, signal }),
+      );
+      return {
+        items: page.items,
+        total: page.total,
+        hits: page.hits,
+        cursor: page.position === undefined ? undefined : this.services.cursors.encode(scope, page.position),
+      };
+    });
+  }
+
+  // ---- helpers ------------------------------------------------------------
+
+  private useCache(consistency: ConsistencyLevelModel): boolean {
+    return this.cache !== undefined && this.tx === undefined && consistency.level === "eventual";
+  }
+
+  private async write<T>(op: OperationDescriptor, consistency: ConsistencyLevelModel, keys: KeyValues[], run: (signal: AbortSignal | undefined) => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+    return this.observe(op, consistency, async () => {
+      const result = await this.call(op, signal, run);
+      if (this.cache) {
+        const invalidate = () => this.cache!.invalidate(keys).catch(() => undefined);
+        if (this.tx) this.tx.pendingInvalidations.push(invalidate);
+        else await invalidate();
+      }
+      return result;
+    });
+  }
+
+  private async call<T>(op: OperationDescriptor, signal: AbortSignal | undefined, run: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
+    try {
+      return await this.services.policy.run({ op, adapter: this.adapter, signal }, run);
+    } catch (error) {
+      throw this.wrapError(op, error);
+    }
+  }
+
+  private async observe<T>(op: OperationDescriptor, consistency: ConsistencyLevelModel, run: (mark: (source: ReadSource) => void) => Promise<T>): Promise<T> {
+    const listeners = this.services.listeners;
+    if (listeners.length === 0) return run(noop);
+    const started = performance.now();
+    let cache: ReadSource | "bypass" = "bypass";
+    let errorCode: PolyxenaErrorCode | undefined;
+    try {
+      return await run((source) => (cache = source));
+    } catch (error) {
+      errorCode = isPolyxenaError(error) ? error.code : "E_STORE";
+      throw error;
+    } finally {
+      const event = {
+        store: this.adapter.name,
+        entity: this.model.name,
+        operation: op.kind,
+        operationId: op.id,
+        consistency: consistency.level,
+        nativeConsistency: consistency.native,
+        cache,
+        durationMs: performance.now() - started,
+        outcome: errorCode ? ("error" as const) : ("ok" as const),
+        errorCode,
+      };
+      for (const listener of listeners) {
+        try {
+          listener(event);
+        } catch {
+          // A listener must never break a data call.
+        }
+      }
+    }
+  }
+
+  private wrapError(op: OperationDescriptor, error: unknown): PolyxenaError {
+    const context = this.context(op);
+    if (isPolyxenaError(error)) return error.withContext(context);
+    const kind: ErrorClass = this.adapter.classifyError?.(error) ?? "store";
+    const code: PolyxenaErrorCode = ({
+      timeout: "E_TIMEOUT",
+      unavailable: "E_UNAVAILABLE",
+      condition: "E_CONDITION_FAILED",
+      "already-exists": "E_ALREADY_EXISTS",
+      store: "E_STORE",
+    } as const)[kind];
+    const message = error instanceof Error ? error.message : String(error);
+    const outcome = (code === "E_TIMEOUT" || code === "E_UNAVAILABLE") && !op.idempotent ? "unknown" : undefined;
+    return new PolyxenaError(code, message, { ...context, cause: error, outcome });
+  }
+
+  private context(op: OperationDescriptor) {
+    return { entity: this.model.name, operation: op.id, store: this.adapter.name };
+  }
+
+  private consistency(op: OperationDescriptor, override: ConsistencyInput | undefined, mode: "read" | "write"): ConsistencyLevelModel {
+    if (override === undefined) return this.model.consistency[mode];
+    const level = typeof override === "string" ? resolveConsistency(this.adapter.kind, override) : undefined;
+    if (!level) {
+      throw this.validationError(op, [{ path: ["consistency"], message: `${JSON.stringify(override)} is not a consistency level ${this.adapter.kind} understands` }]);
+    }
+    return level;
+  }
+
+  private ttl(op: OperationDescriptor, override: Duration | undefined): number | undefined {
+    if (override === undefined) return this.model.ttlSeconds;
+    this.requireCapability(op, "rowTtl", "row TTL");
+    let ms: number;
+    try {
+      ms = toMilliseconds(override, "ttl");
+    } catch {
+      throw this.validationError(op, [{ path: ["ttl"], message: `invalid ttl ${JSON.stringify(override)}` }]);
+    }
+    return Math.max(1, Math.ceil(ms / 1000));
+  }
+
+  private requireCapability(op: OperationDescriptor, flag: "conditionalWrites" | "rowTtl", what: string): void {
+    if (!this.adapter.capabilities[flag]) {
+      throw new PolyxenaError("E_UNSUPPORTED", `${this.adapter.kind} adapter does not support ${what}`, { ...this.context(op), fix: "drop the option or use a store that supports it" });
+    }
+  }
+
+  private requireVersionField(op: OperationDescriptor): string {
+    if (!this.model.version) {
+      throw this.validationError(op, [{ path: ["expectedVersion"], message: `${this.model.name} declares no version field` }]);
+    }
+    return this.model.version;
+  }
+
+  private validateVersion(op: OperationDescriptor, version: unknown): number {
+    if (!Number.isSafeInteger(version) || (version as number) < 0) {
+      throw this.validationError(op, [{ path: ["expectedVersion"], message: "expectedVersion must be a non-negative integer" }]);
+    }
+    return version as number;
+  }
+
+  private validateKey(op: OperationDescriptor, key: unknown, path: PropertyKey[] = ["key"]): KeyValues {
+    if (typeof key !== "object" || key === null || Array.isArray(key)) {
+      throw this.validationError(op, [{ path, message: `expected an object with ${this.model.key.fields.join(", ")}` }]);
+    }
+    const result = this.keySchema.safeParse(key);
+    if (!result.success) throw this.validationError(op, result.error.issues.map((i) => ({ ...i, path: [...path, ...i.path] })));
+    return result.data as KeyValues;
+  }
+
+  private validateChanges(op: OperationDescriptor, changes: unknown): StoredItem {
+    if (typeof changes !== "object" || changes === null || Array.isArray(changes)) {
+      throw this.validationError(op, [{ path: ["changes"], message: "expected an object of fields to change" }]);
+    }
+    const issues: ValidationIssue[] = [];
+    const out: StoredItem = {};
+    for (const [field, value] of Object.entries(changes)) {
+      const fieldSchema = this.fieldSchemas[field];
+      if (!fieldSchema) issues.push({ path: ["changes", field], message: `unknown field ${field}` });
+      else if (this.model.key.fields.includes(field)) issues.push({ path: ["changes", field], message: `${field} is part of the key and cannot be updated; put a new item instead` });
+      else if (field === this.model.version) issues.push({ path: ["changes", field], message: `${field} is the version field; pass expectedVersion instead` });
+      else if (value === undefined) {
+        if (!this.fieldModels.get(field)!.optional) issues.push({ path: ["changes", field], message: `${field} is required and cannot be removed` });
+        else out[field] = undefined;
+      } else {
+        const r = fieldSchema.safeParse(value);
+        if (r.success) out[field] = r.data;
+        else issues.push(...r.error.issues.map((i) => ({ ...i, path: ["changes", field, ...i.path] })));
+      }
+    }
+    if (Object.keys(out).length === 0 && issues.length === 0) issues.push({ path: ["changes"], message: "no fields to change" });
+    if (issues.length) throw this.validationError(op, issues);
+    return out;
+  }
+
+  private validateParams(op: OperationDescriptor, query: QueryModel, params: unknown): StoredItem {
+    if (typeof params !== "object" || params === null || Array.isArray(params)) {
+      throw this.validationError(op, [{ path: ["params"], message: `expected { ${query.by.join(", ")} }` }]);
+    }
+    const issues: ValidationIssue[] = [];
+    const out: StoredItem = {};
+    for (const field of query.by) {
+      const value = (params as Record<string, unknown>)[field];
+      const r = this.fieldSchemas[field]!.safeParse(value);
+      if (!r.success || r.data === undefined || r.data === null) issues.push({ path: ["params", field], message: r.success ? "required" : (r.error.issues[0]?.message ?? "invalid") });
+      else out[field] = r.data;
+    }
+    for (const field of Object.keys(params)) {
+      if (!query.by.includes(field)) issues.push({ path: ["params", field], message: `${field} is not a parameter of ${query.name} (${query.by.join(", ")})` });
+    }
+    if (issues.length) throw this.validationError(op, issues);
+    return out;
+  }
+
+  private validateRange(op: OperationDescriptor, query: QueryModel, range: unknown): RangeCondition | undefined {
+    if (range === undefined) return undefined;
+    if (!query.rangeField) throw this.validationError(op, [{ path: ["range"], message: `${query.name} declares no order field to range over` }]);
+    if (typeof range !== "object" || range === null) throw this.validationError(op, [{ path: ["range"], message: "expected { gt?, gte?, lt?, lte? }" }]);
+    const schema = this.fieldSchemas[query.rangeField]!;
+    const issues: ValidationIssue[] = [];
+    const out: RangeCondition = {};
+    for (const [bound, value] of Object.entries(range)) {
+      if (bound !== "gt" && bound !== "gte" && bound !== "lt" && bound !== "lte") {
+        issues.push({ path: ["range", bound], message: "unknown bound (use gt, gte, lt, lte)" });
+        continue;
+      }
+      if (value === undefined) continue;
+      const r = schema.safeParse(value);
+      if (!r.success || r.data == null) issues.push({ path: ["range", bound], message: r.success ? "required" : (r.error.issues[0]?.message ?? "invalid") });
+      else out[bound] = r.data;
+    }
+    if ((out.gt !== undefined && out.gte !== undefined) || (out.lt !== undefined && out.lte !== undefined)) {
+      issues.push({ path: ["range"], message: "give at most one lower and one upper bound" });
+    }
+    if (issues.length) throw this.validationError(op, issues);
+    return Object.keys(out).length ? out : undefined;
+  }
+
+  private validateLimit(op: OperationDescriptor, limit: unknown): number {
+    if (limit === undefined) return this.services.defaultLimit;
+    if (!Number.isSafeInteger(limit) || (limit as number) < 1 || (limit as number) > this.services.maxLimit) {
+      throw this.validationError(op, [{ path: ["limit"], message: `limit must be an integer from 1 to ${this.services.maxLimit}` }]);
+    }
+    return limit as number;
+  }
+
+  private checkFilterValue(field: string, value: SearchFilterValue): ValidationIssue[] {
+    const schema = this.fieldSchemas[field]!;
+    const model = this.fieldModels.get(field)!;
+    const element = model.type === "list" ? ((schema as unknown as { _zod: { def: { element?: z.ZodType; innerType?: z.ZodType } } })._zod.def.element ?? schema) : schema;
+    const check = (v: unknown, path: PropertyKey[]): ValidationIssue[] => {
+      const r = element.safeParse(v);
+      return r.success ? [] : [{ path: ["filter", field, ...path], message: r.error.issues[0]?.message ?? "invalid" }];
+    };
+    if (Array.isArray(value)) {
+      if (value.length > 1024) return [{ path: ["filter", field], message: "at most 1024 terms" }];
+      return value.flatMap((v, i) => check(v, [i]));
+    }
+    if (value instanceof Date || typeof value !== "object" || value === null) return check(value, []);
+    if ("exists" in value) return typeof value.exists === "boolean" ? [] : [{ path: ["filter", field, "exists"], message: "exists must be a boolean" }];
+    return Object.entries(value).flatMap(([bound, v]) =>
+      ["gt", "gte", "lt", "lte"].includes(bound) ? check(v, [bound]) : [{ path: ["filter", field, bound], message: "unknown bound (use gt, gte, lt, lte)" }],
+    );
+  }
+
+  private decodeCursor(op: OperationDescriptor, scope: string, cursor: unknown): unknown {
+    try {
+      return this.services.cursors.decode(scope, cursor);
+    } catch (error) {
+      throw isPolyxenaError(error) ? error.withContext(this.context(op)) : error;
+    }
+  }
+
+  private parse(op: OperationDescriptor, schema: z.ZodType, input: unknown): unknown {
+    const result = schema.safeParse(input);
+    if (!result.success) throw this.validationError(op, result.error.issues);
+    return result.data;
+  }
+
+  private validationError(op: OperationDescriptor, issues: readonly ValidationIssue[]): PolyxenaError {
+    const summary = issues
+      .slice(0, 3)
+      .map((i) => `${i.path.map(String).join(".") || "(root)"}: ${i.message}`)
+      .join("; ");
+    return new PolyxenaError("E_VALIDATION", `invalid input: ${summary}${issues.length > 3 ? ` (+${issues.length - 3} more)` : ""}`, {
+      ...this.context(op),
+      issues: issues.map((i) => ({ path: i.path, message: i.message, code: i.code })),
+      fix: "correct the listed fields; nothing was written",
+    });
+  }
+}
+
+function pick(item: StoredItem, fields: readonly string[]): KeyValues {
+  const out: KeyValues = {};
+  for (const f of fields) out[f] = item[f];
+  return out;
+}
+
+function noop(): void {}

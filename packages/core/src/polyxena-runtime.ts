@@ -1,0 +1,195 @@
+import { directCallPolicy, type CallPolicy } from "./call-policy.js";
+import { CursorCodec } from "./cursor-codec.js";
+import type { EntityDefinition } from "./define-entity.js";
+import type { CacheProvider, EntityCache } from "./entity-cache.js";
+import type { EntityModel, StoreRefModel } from "./entity-model.js";
+import { EntityRuntime, type RuntimeServices, type TransactionScope } from "./entity-runtime.js";
+import { PolyxenaError } from "./errors.js";
+import type { OperationListener } from "./operation-events.js";
+import type { StoreAdapter, StoreMap } from "./store-adapter.js";
+
+/** Resolves a store reference to an adapter. */
+export type StoreResolver = (store: StoreRefModel) => StoreAdapter | undefined;
+
+/** Options of `createRepositories` (generated) and `new PolyxenaRuntime`. */
+export interface RuntimeOptions {
+  /**
+   * Adapters by store: `{ postgres, dynamodb, cassandra, elasticsearch }`, with
+   * named instances as `"cassandra:viewing"`; or a resolver function.
+   */
+  stores: StoreMap | StoreResolver;
+  /** Cache-aside provider (memcached tier, in-memory cache); no caching when absent. */
+  cache?: CacheProvider | undefined;
+  /** Resilience policy around every store call; calls go straight through when absent. */
+  policy?: CallPolicy | undefined;
+  /** Secret that signs query cursors; share it between processes (default: random per process). */
+  cursorSecret?: string | Uint8Array | undefined;
+  /** Receives one event per operation. */
+  onOperation?: OperationListener | readonly OperationListener[] | undefined;
+  /** Default query page size (100). */
+  defaultLimit?: number | undefined;
+  /** Largest page size a caller may ask for (1000). */
+  maxLimit?: number | undefined;
+}
+
+/** Options of `repos.transaction(...)`. */
+export interface TransactionCallOptions {
+  /** The store instance to run the transaction on (default: Postgres, else the only transactional store). */
+  store?: string;
+  /** Native isolation level; default from the entities' write consistency. */
+  isolation?: string;
+}
+
+/** Gives entity runtimes to generated repository builders. */
+export interface RepositoryScope {
+  entity(definition: EntityDefinition): EntityRuntime;
+}
+
+const ISOLATION_RANK = ["read committed", "repeatable read", "serializable"];
+
+/**
+ * Holds the adapters, cache, policy and cursor codec of one service, and
+ * creates one {@link EntityRuntime} per entity.
+ */
+export class PolyxenaRuntime implements RepositoryScope {
+  private readonly services: RuntimeServices;
+  private readonly runtimes = new Map<string, EntityRuntime>();
+  private readonly resolve: StoreResolver;
+
+  constructor(
+    private readonly options: RuntimeOptions,
+    private readonly definitions: readonly EntityDefinition[] = [],
+  ) {
+    const listeners = options.onOperation === undefined ? [] : Array.isArray(options.onOperation) ? [...options.onOperation] : [options.onOperation as OperationListener];
+    this.services = {
+      policy: options.policy ?? directCallPolicy,
+      cursors: new CursorCodec(options.cursorSecret),
+      listeners,
+      defaultLimit: options.defaultLimit ?? 100,
+      maxLimit: options.maxLimit ?? 1000,
+    };
+    const stores = options.stores;
+    this.resolve = typeof stores === "function" ? stores : (ref) => stores[`${ref.kind}:${ref.name}`] ?? (ref.name === "default" ? stores[ref.kind] : undefined);
+    const names = new Set<string>();
+    for (const d of definitions) {
+      if (names.has(d.name)) throw new PolyxenaError("E_DEFINITION", `two entities are named ${d.name}`, { entity: d.name, path: "name", fix: "give every entity a distinct name" });
+      names.add(d.name);
+      this.adapterFor(d.model);
+    }
+  }
+
+  /** The adapter serving an entity; `E_DEFINITION` when none was configured. */
+  adapterFor(model: EntityModel): StoreAdapter {
+    const adapter = this.resolve(model.store);
+    if (!adapter) {
+      const id = model.store.name === "default" ? model.store.kind : `${model.store.kind}:${model.store.name}`;
+      throw new PolyxenaError("E_DEFINITION", `no adapter for store ${id}`, { entity: model.name, path: "stores", fix: `pass stores: { "${id}": adapter } to createRepositories` });
+    }
+    if (adapter.kind !== model.store.kind) {
+      throw new PolyxenaError("E_DEFINITION", `store ${model.store.kind} is served by a ${adapter.kind} adapter`, { entity: model.name, path: "stores", fix: `pass a ${model.store.kind} adapter` });
+    }
+    return adapter;
+  }
+
+  /** The runtime of one entity (created once). */
+  entity(definition: EntityDefinition): EntityRuntime {
+    let runtime = this.runtimes.get(definition.name);
+    if (!runtime) {
+      const cache: EntityCache | undefined = definition.model.cache ? this.options.cache?.forEntity(definition.model) : undefined;
+      runtime = new EntityRuntime(definition, this.adapterFor(definition.model), this.services, cache);
+      this.runtimes.set(definition.name, runtime);
+    }
+    return runtime;
+  }
+
+  /**
+   * Runs `work` in one store transaction. The scope hands out runtimes bound
+   * to the transaction; cache invalidations run after commit.
+   */
+  async transaction<T>(work: (scope: RepositoryScope) => Promise<T>, options: TransactionCallOptions = {}): Promise<T> {
+    const adapter = this.transactionalAdapter(options.store);
+    const isolation = options.isolation ?? this.defaultIsolation(adapter);
+    const pending: Array<() => Promise<void>> = [];
+    const result = await adapter.transaction!(async (handle) => {
+      const scope: TransactionScope = { handle, pendingInvalidations: pending };
+      const bound = new Map<string, EntityRuntime>();
+      return work({
+        entity: (definition) => {
+          let runtime = bound.get(definition.name);
+          if (!runtime) {
+            const base = this.entity(definition);
+            if (base.adapter !== adapter) {
+              throw new PolyxenaError("E_UNSUPPORTED", `${definition.name} lives in ${base.adapter.name}, outside this ${adapter.name} transaction`, {
+                entity: definition.name,
+                operation: "transaction",
+                store: adapter.name,
+                fix: "use the non-transactional repository for entities of other stores",
+              });
+            }
+            runtime = base.withTransaction(scope);
+            bound.set(definition.name, runtime);
+          }
+          return runtime;
+        },
+      });
+    }, { isolation });
+    await Promise.all(pending.map((invalidate) => invalidate()));
+    return result;
+  }
+
+  /** Closes every adapter and the cache. */
+  async close(): Promise<void> {
+    const adapters = new Set(this.definitions.map((d) => this.adapterFor(d.model)));
+    await Promise.all([...adapters].map((a) => a.close()));
+    await this.options.cache?.close?.();
+  }
+
+  private transactionalAdapter(store: string | undefined): StoreAdapter {
+    const adapters = [...new Set(this.definitions.map((d) => this.adapterFor(d.model)))].filter((a) => a.capabilities.transactions && a.transaction);
+    const chosen = store ? adapters.find((a) => a.name === store || a.kind === store) : (adapters.find((a) => a.kind === "postgres") ?? (adapters.length === 1 ? adapters[0] : undefined));
+    if (!chosen) {
+      throw new PolyxenaError("E_UNSUPPORTED", store ? `store ${store} has no transactions here` : "no single transactional store to run the transaction on", {
+        operation: "transaction",
+        fix: `pass { store } naming one of: ${adapters.map((a) => a.name).join(", ") || "(none)"}`,
+      });
+    }
+    return chosen;
+  }
+
+  private defaultIsolation(adapter: StoreAdapter): string | undefined {
+    let best: string | undefined;
+    for (const d of this.definitions) {
+      const native = d.model.consistency.write.native;
+      if (this.adapterFor(d.model) !== adapter || !native || !ISOLATION_RANK.includes(native)) continue;
+      if (best === undefined || ISOLATION_RANK.indexOf(native) > ISOLATION_RANK.indexOf(best)) best = native;
+    }
+    return best;
+  }
+}
+
+/** What `createRepositories` adds next to the repositories. */
+export interface RepositoriesControl<R> {
+  /** Runs `work` in one store transaction; a thrown error rolls everything back. */
+  transaction<T>(work: (tx: R) => Promise<T>, options?: TransactionCallOptions): Promise<T>;
+  /** Closes the adapters and the cache. */
+  close(): Promise<void>;
+  readonly runtime: PolyxenaRuntime;
+}
+
+/**
+ * Builds the repositories object of a generated `createRepositories`: the
+ * repositories from `build`, plus `transaction` and `close`.
+ */
+export function bindRepositories<R extends object>(
+  options: RuntimeOptions,
+  definitions: readonly EntityDefinition[],
+  build: (scope: RepositoryScope) => R,
+): R & RepositoriesControl<R> {
+  const runtime = new PolyxenaRuntime(options, definitions);
+  const control: RepositoriesControl<R> = {
+    transaction: (work, txOptions) => runtime.transaction((scope) => work(build(scope)), txOptions),
+    close: () => runtime.close(),
+    runtime,
+  };
+  return Object.assign(build(runtime), control);
+}

@@ -1,0 +1,235 @@
+/**
+ * The store adapter port: the small interface between core and a backend.
+ *
+ * Core hands an adapter structured requests that carry an
+ * {@link OperationDescriptor}. Descriptors are created once per repository
+ * and are stable objects, so an adapter compiles each one to a native
+ * statement once per process (e.g. in a `WeakMap<OperationDescriptor, ...>`)
+ * and reuses it.
+ *
+ * Values crossing the port are domain values, exactly as the zod schema
+ * outputs them: `Date` for date fields, `bigint` for bigint fields, arrays,
+ * plain objects. Each adapter converts to and from its store's encoding.
+ *
+ * Adapters throw {@link PolyxenaError}s for conditions they detect
+ * (`E_CONDITION_FAILED`, `E_ALREADY_EXISTS`, `E_VALIDATION` for limits such
+ * as item size, `E_UNSUPPORTED`) with `statement` set; anything else they
+ * throw is wrapped by core as `E_STORE` (or `E_TIMEOUT`/`E_UNAVAILABLE` when
+ * {@link StoreAdapter.classifyError} says so).
+ */
+import type { ConsistencyLevelModel, EntityModel, QueryModel, SortOrder, StoreKind } from "./entity-model.js";
+
+/** What an adapter supports. Core decides behaviour from these flags. */
+export interface StoreCapabilities {
+  /** `ifNotExists`, `ifExists` and expected-version conditions. */
+  conditionalWrites: boolean;
+  /** Rows expire by themselves (`ttlSeconds` is honoured). */
+  rowTtl: boolean;
+  /** `transaction()` is available. */
+  transactions: boolean;
+  /** Updates of a versioned entity without `expectedVersion` can increment the version atomically. */
+  atomicVersionIncrement: boolean;
+  /** `update` returns the item as stored after the update (otherwise core reads it back). */
+  returnsUpdatedItem: boolean;
+  /** `search()` is available. */
+  search: boolean;
+  /** Largest item the store accepts, in bytes, when it has a limit. */
+  maxItemBytes?: number | undefined;
+}
+
+/** Capabilities of an adapter that supports nothing optional. */
+export const BASE_CAPABILITIES: StoreCapabilities = {
+  conditionalWrites: false,
+  rowTtl: false,
+  transactions: false,
+  atomicVersionIncrement: false,
+  returnsUpdatedItem: false,
+  search: false,
+};
+
+/** A stored item in domain values (field name -> value). */
+export type StoredItem = Record<string, unknown>;
+
+/** Primary-key field values of one item. */
+export type KeyValues = Record<string, unknown>;
+
+/** The kinds of operation a repository performs. */
+export type OperationKind = "get" | "getMany" | "put" | "update" | "delete" | "query" | "search";
+
+/**
+ * One operation of one entity, created once per repository. Adapters key
+ * their compiled statements on this object.
+ */
+export interface OperationDescriptor {
+  /** Stable id, e.g. `ViewingHistory.get` or `ViewingHistory.query.historyForProfile`. */
+  readonly id: string;
+  readonly kind: OperationKind;
+  readonly entity: EntityModel;
+  /** The declared query, for `query` operations. */
+  readonly query?: QueryModel | undefined;
+  /** Whether repeating the operation cannot change its outcome (safe to retry). */
+  readonly idempotent: boolean;
+}
+
+/** Opaque handle of a store transaction, created by the adapter. */
+export interface StoreTransaction {
+  readonly store: string;
+}
+
+/** Fields common to every request. */
+export interface StoreRequestBase {
+  readonly op: OperationDescriptor;
+  /** Resolved consistency for this call (entity default or per-call override). */
+  readonly consistency: ConsistencyLevelModel;
+  readonly signal?: AbortSignal | undefined;
+  /** Set when the call runs inside `repos.transaction(...)`. */
+  readonly transaction?: StoreTransaction | undefined;
+}
+
+/** Read one item by primary key. */
+export interface GetRequest extends StoreRequestBase {
+  readonly key: KeyValues;
+}
+
+/** Read several items by primary key. The result is aligned with `keys`. */
+export interface GetManyRequest extends StoreRequestBase {
+  readonly keys: readonly KeyValues[];
+}
+
+/** A write precondition. */
+export type WriteCondition =
+  | { kind: "notExists" }
+  | { kind: "exists" }
+  /** The stored version field must equal `expected` (and the item must exist). */
+  | { kind: "version"; field: string; expected: number };
+
+/** Write a whole item (insert or replace). */
+export interface PutRequest extends StoreRequestBase {
+  readonly item: StoredItem;
+  readonly condition?: WriteCondition | undefined;
+  /** Row TTL in seconds, when the store has row TTL. */
+  readonly ttlSeconds?: number | undefined;
+}
+
+/** Change some fields of an existing item. */
+export interface UpdateRequest extends StoreRequestBase {
+  readonly key: KeyValues;
+  /** Fields to set (never key fields). `undefined` removes an optional field. */
+  readonly changes: StoredItem;
+  /** Always present: at least `exists`, since updates never create items. */
+  readonly condition: WriteCondition;
+  /** When set, the adapter increments this integer field atomically (no expected version given). */
+  readonly incrementVersion?: string | undefined;
+  readonly ttlSeconds?: number | undefined;
+}
+
+/** Delete one item. */
+export interface DeleteRequest extends StoreRequestBase {
+  readonly key: KeyValues;
+  readonly condition?: WriteCondition | undefined;
+}
+
+/** A range restriction on the query's range field. */
+export interface RangeCondition {
+  gt?: unknown;
+  gte?: unknown;
+  lt?: unknown;
+  lte?: unknown;
+}
+
+/** Run a declared query. */
+export interface QueryRequest extends StoreRequestBase {
+  /** Equality values for every field of `op.query.by`. */
+  readonly params: StoredItem;
+  readonly range?: RangeCondition | undefined;
+  /** Return the declared order reversed. */
+  readonly reverse: boolean;
+  readonly limit: number;
+  /** Where the previous page ended, as this adapter returned it. */
+  readonly position?: unknown;
+}
+
+/** A page of results; `position` is absent on the last page. */
+export interface StorePage {
+  items: StoredItem[];
+  /** JSON-serializable resume point; core wraps it in a signed cursor. */
+  position?: unknown;
+}
+
+/** A filter value: a term, a set of terms, a range, or an existence test. */
+export type SearchFilterValue =
+  | string
+  | number
+  | boolean
+  | Date
+  | readonly (string | number | boolean | Date)[]
+  | { gt?: unknown; gte?: unknown; lt?: unknown; lte?: unknown }
+  | { exists: boolean };
+
+/** Full-text search with exact filters. */
+export interface SearchRequest extends StoreRequestBase {
+  /** User text, matched against the entity's declared text fields (never parsed as query syntax). */
+  readonly text?: string | undefined;
+  /** Restrict the text match to some of the declared text fields. */
+  readonly fields?: readonly string[] | undefined;
+  readonly filter: Readonly<Record<string, SearchFilterValue>>;
+  /** Explicit sort; empty means relevance (then id as tiebreaker). */
+  readonly sort: readonly { field: string; order: SortOrder }[];
+  readonly limit: number;
+  readonly position?: unknown;
+  readonly highlight: boolean;
+}
+
+/** One search hit's metadata, aligned with `items`. */
+export interface SearchHit {
+  score: number | null;
+  highlights?: Record<string, string[]> | undefined;
+}
+
+/** A page of search results. */
+export interface SearchPage extends StorePage {
+  total: number;
+  hits: SearchHit[];
+}
+
+/** Options of `transaction()`. */
+export interface TransactionOptions {
+  /** Native isolation level, e.g. `serializable` on Postgres. */
+  isolation?: string | undefined;
+}
+
+/** Classification of a driver error, so core can map it to a stable code. */
+export type ErrorClass = "timeout" | "unavailable" | "condition" | "already-exists" | "store";
+
+/** Result of applying a physical schema. */
+export interface SchemaApplyResult {
+  /** Statements or requests that changed something. */
+  applied: string[];
+  /** Statements or requests that found the object already in place. */
+  unchanged: string[];
+}
+
+/** A store backend. Every adapter (real or in-memory) implements this. */
+export interface StoreAdapter {
+  readonly kind: StoreKind;
+  /** Instance id used in errors and metrics, e.g. `postgres` or `cassandra:viewing`. */
+  readonly name: string;
+  readonly capabilities: StoreCapabilities;
+  get(request: GetRequest): Promise<StoredItem | undefined>;
+  getMany(request: GetManyRequest): Promise<(StoredItem | undefined)[]>;
+  put(request: PutRequest): Promise<void>;
+  /** Returns the stored item when `capabilities.returnsUpdatedItem`. */
+  update(request: UpdateRequest): Promise<StoredItem | undefined>;
+  delete(request: DeleteRequest): Promise<void>;
+  query(request: QueryRequest): Promise<StorePage>;
+  search?(request: SearchRequest): Promise<SearchPage>;
+  transaction?<T>(work: (tx: StoreTransaction) => Promise<T>, options: TransactionOptions): Promise<T>;
+  /** Creates tables/indices for these entities idempotently. */
+  applySchema?(entities: readonly EntityModel[]): Promise<SchemaApplyResult>;
+  /** Maps a driver error to a class; unknown errors are `store`. */
+  classifyError?(error: unknown): ErrorClass;
+  close(): Promise<void>;
+}
+
+/** Adapters by store: a kind (`"postgres"`) or a named instance (`"cassandra:viewing"`). */
+export type StoreMap = Readonly<Record<string, StoreAdapter>>;
