@@ -1,4 +1,4 @@
-import type { EntityModel } from "./entity-model.js";
+import type { EntityDefinition } from "./define-entity.js";
 import type { KeyValues, StoredItem, StorePage } from "./store-adapter.js";
 
 /** Where a read was served from. */
@@ -27,6 +27,7 @@ export interface EntityCache {
 
 /** Creates per-entity caches; passed to `createRepositories({ cache })`. */
 export interface CacheProvider {
-  forEntity(entity: EntityModel): EntityCache | undefined;
+  /** The cache of one entity (its model carries the policy; its schema decodes cached values). */
+  forEntity(entity: EntityDefinition): EntityCache | undefined;
   close?(): Promise<void>;
 }

@@ -95,7 +95,7 @@ export class PolyxenaRuntime implements RepositoryScope {
   entity(definition: EntityDefinition): EntityRuntime {
     let runtime = this.runtimes.get(definition.name);
     if (!runtime) {
-      const cache: EntityCache | undefined = definition.model.cache ? this.options.cache?.forEntity(definition.model) : undefined;
+      const cache: EntityCache | undefined = definition.model.cache ? this.options.cache?.forEntity(definition) : undefined;
       runtime = new EntityRuntime(definition, this.adapterFor(definition.model), this.services, cache);
       this.runtimes.set(definition.name, runtime);
     }
