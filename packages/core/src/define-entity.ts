@@ -222,14 +222,12 @@ export function buildEntityModel(name: string, spec: EntitySpec<EntitySchema>): 
     if (lowerNames.has(lower)) throw fail(`queries.${q.name}`, `two queries are named ${q.name} (ignoring case)`, "give every query a distinct name");
     lowerNames.add(lower);
   }
-  const indexNames = new Set<string>();
+  const patterns = new Map<string, string>();
   for (const q of queries) {
-    if (q.index.kind === "table" || q.index.kind === "gsi" || q.index.kind === "index") {
-      if (indexNames.has(q.index.name)) {
-        throw fail(`queries.${q.name}`, `query ${q.name} duplicates the access pattern of another query (${q.index.name})`, "remove the duplicate query");
-      }
-      indexNames.add(q.index.name);
-    }
+    const signature = JSON.stringify([[...q.by].sort(), q.order]);
+    const other = patterns.get(signature);
+    if (other) throw fail(`queries.${q.name}`, `query ${q.name} duplicates the access pattern of query ${other}`, `remove ${q.name} and call ${other}`);
+    patterns.set(signature, q.name);
   }
 
   let ttlSeconds: number | undefined;

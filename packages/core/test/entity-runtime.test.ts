@@ -1,0 +1,212 @@
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import {
+  CursorCodec,
+  PolyxenaError,
+  PolyxenaRuntime,
+  bindRepositories,
+  defineEntity,
+  isPolyxenaError,
+  type CacheProvider,
+  type EntityCache,
+  type OperationEvent,
+  type PolyxenaErrorCode,
+} from "../src/index.js";
+import { recordingAdapter } from "./helpers/recording-adapter.js";
+
+const Account = defineEntity("Account", {
+  store: "postgres",
+  schema: z.object({
+    accountId: z.uuid(),
+    email: z.email(),
+    plan: z.enum(["basic", "premium"]),
+    createdAt: z.date(),
+    credits: z.number().int().default(0),
+    version: z.number().int().nonnegative(),
+  }),
+  key: { primary: ["accountId"] },
+  queries: { accountsOnPlan: { by: ["plan"], order: { createdAt: "desc" } } },
+  version: "version",
+  consistency: { read: "eventual", write: "serializable" },
+  cache: { ttl: "5m" },
+});
+
+const ID = "7f2c1a34-9b1e-4c1d-8d36-0c4bb3c1e0a1";
+const account = { accountId: ID, email: "a@example.com", plan: "basic" as const, createdAt: new Date("2026-01-01T00:00:00Z"), version: 0 };
+
+async function rejection(promise: Promise<unknown>, code: PolyxenaErrorCode): Promise<PolyxenaError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (isPolyxenaError(error, code)) return error;
+    throw error;
+  }
+  throw new Error(`expected ${code}`);
+}
+
+function setup(options: { cache?: CacheProvider; events?: OperationEvent[] } = {}) {
+  const adapter = recordingAdapter({ atomicVersionIncrement: true, returnsUpdatedItem: true });
+  const runtime = new PolyxenaRuntime(
+    { stores: { postgres: adapter }, cache: options.cache, onOperation: options.events ? (e) => options.events!.push(e) : undefined },
+    [Account],
+  );
+  return { adapter, runtime, repo: runtime.entity(Account) };
+}
+
+describe("EntityRuntime", () => {
+  it("validates writes with zod, applies defaults, and writes nothing on E_VALIDATION", async () => {
+    const { adapter, repo } = setup();
+    const error = await rejection(repo.put({ ...account, email: "not-an-email", plan: "gold" }), "E_VALIDATION");
+    expect(error.issues?.map((i) => i.path.join("."))).toEqual(["email", "plan"]);
+    expect(error.entity).toBe("Account");
+    expect(error.operation).toBe("Account.put");
+    expect(adapter.requests).toEqual([]);
+    const stored = await repo.put(account);
+    expect(stored.credits).toBe(0);
+  });
+
+  it("turns put options into adapter conditions and manages the version field", async () => {
+    const { adapter, repo } = setup();
+    await repo.put(account, { ifNotExists: true });
+    expect(adapter.requests[0]!.request.condition).toEqual({ kind: "notExists" });
+    expect((adapter.requests[0]!.request.item as { version: number }).version).toBe(1);
+    const next = await repo.put(account, { expectedVersion: 1 });
+    expect(next.version).toBe(2);
+    expect(adapter.requests[1]!.request.condition).toEqual({ kind: "version", field: "version", expected: 1 });
+    await rejection(repo.put(account, { ifNotExists: true, expectedVersion: 1 }), "E_VALIDATION");
+    await rejection(repo.put(account, { expectedVersion: -1 }), "E_VALIDATION");
+  });
+
+  it("passes update changes without key or version fields, asks for an atomic increment", async () => {
+    const { adapter, repo } = setup();
+    await repo.put(account);
+    await repo.update({ accountId: ID }, { plan: "premium" });
+    const request = adapter.requests.at(-1)!.request;
+    expect(request.changes).toEqual({ plan: "premium" });
+    expect(request.condition).toEqual({ kind: "exists" });
+    expect(request.incrementVersion).toBe("version");
+    await rejection(repo.update({ accountId: ID }, { version: 9 }), "E_VALIDATION");
+    await rejection(repo.update({ accountId: ID }, { accountId: ID }), "E_VALIDATION");
+    await rejection(repo.update({ accountId: ID }, {}), "E_VALIDATION");
+    await rejection(repo.update({ accountId: ID }, { email: undefined }), "E_VALIDATION");
+  });
+
+  it("refuses options the adapter cannot honour with E_UNSUPPORTED", async () => {
+    const { repo } = setup();
+    const error = await rejection(repo.put(account, { ttl: "1h" }), "E_UNSUPPORTED");
+    expect(error.store).toBe("postgres");
+  });
+
+  it("resolves per-call consistency and rejects unknown levels", async () => {
+    const { adapter, repo } = setup();
+    await repo.get({ accountId: ID }, { consistency: "repeatable read" });
+    expect(adapter.requests[0]!.request.consistency).toEqual({ level: "strong", native: "repeatable read" });
+    await rejection(repo.get({ accountId: ID }, { consistency: "LOCAL_QUORUM" }), "E_VALIDATION");
+    await rejection(repo.get({ accountId: "not-a-uuid" }), "E_VALIDATION");
+    await rejection(repo.get(null as never), "E_VALIDATION");
+  });
+
+  it("issues signed cursors bound to the query and its parameters", async () => {
+    const { repo } = setup();
+    for (let i = 0; i < 5; i++) await repo.put({ ...account, accountId: `7f2c1a34-9b1e-4c1d-8d36-0c4bb3c1e0a${i}` });
+    const first = await repo.query("accountsOnPlan", { plan: "basic" }, { limit: 2 });
+    expect(first.items).toHaveLength(2);
+    const second = await repo.query("accountsOnPlan", { plan: "basic" }, { limit: 2, cursor: first.cursor! });
+    expect(second.items.map((i) => i.accountId)).not.toEqual(first.items.map((i) => i.accountId));
+    await rejection(repo.query("accountsOnPlan", { plan: "premium" }, { limit: 2, cursor: first.cursor! }), "E_VALIDATION");
+    await rejection(repo.query("accountsOnPlan", { plan: "basic" }, { limit: 3, cursor: first.cursor! }), "E_VALIDATION");
+    const forged = new CursorCodec("another secret of 16+ bytes").encode("Account.query.accountsOnPlan", 2);
+    await rejection(repo.query("accountsOnPlan", { plan: "basic" }, { limit: 2, cursor: forged }), "E_VALIDATION");
+    await rejection(repo.query("accountsOnPlan", { plan: "basic" }, { cursor: "x".repeat(10_000) }), "E_VALIDATION");
+    await rejection(repo.query("accountsOnPlan", { plan: "basic" }, { range: { gt: "yesterday" } }), "E_VALIDATION");
+  });
+
+  it("accepts a cursor issued by another process sharing the secret", async () => {
+    const adapter = recordingAdapter();
+    for (let i = 0; i < 3; i++) adapter.rows.set(String(i), { ...account, accountId: `7f2c1a34-9b1e-4c1d-8d36-0c4bb3c1e0a${i}` });
+    const one = new PolyxenaRuntime({ stores: { postgres: adapter }, cursorSecret: "shared-secret-0123456789" }, [Account]).entity(Account);
+    const two = new PolyxenaRuntime({ stores: { postgres: adapter }, cursorSecret: "shared-secret-0123456789" }, [Account]).entity(Account);
+    const page = await one.query("accountsOnPlan", { plan: "basic" }, { limit: 2 });
+    expect((await two.query("accountsOnPlan", { plan: "basic" }, { limit: 2, cursor: page.cursor! })).items).toHaveLength(1);
+  });
+
+  it("wraps driver errors as E_STORE with cause and context, or by the adapter's classification", async () => {
+    const { adapter, repo } = setup();
+    const driverError = new Error("connection reset");
+    adapter.failNext(driverError);
+    const error = await rejection(repo.get({ accountId: ID }, { consistency: "strong" }), "E_STORE");
+    expect(error.cause).toBe(driverError);
+    expect(error.store).toBe("postgres");
+    expect(error.operation).toBe("Account.get");
+    adapter.classifyError = () => "timeout";
+    adapter.failNext(new Error("slow"));
+    await rejection(repo.get({ accountId: ID }, { consistency: "strong" }), "E_TIMEOUT");
+  });
+
+  it("reads eventual calls through the cache, strong calls straight from the store, and invalidates after writes", async () => {
+    const calls: string[] = [];
+    const cache: EntityCache = {
+      async get(key, load) {
+        calls.push(`get:${JSON.stringify(key)}`);
+        return { value: await load(), source: "store" };
+      },
+      async query(name, _scope, load) {
+        calls.push(`query:${name}`);
+        return { value: await load(), source: "store" };
+      },
+      async invalidate(keys) {
+        calls.push(`invalidate:${keys.length}`);
+        throw new Error("cache down");
+      },
+    };
+    const events: OperationEvent[] = [];
+    const { repo } = setup({ cache: { forEntity: () => cache }, events });
+    await repo.put(account);
+    await repo.get({ accountId: ID });
+    await repo.get({ accountId: ID }, { consistency: "strong" });
+    expect(calls).toEqual(["invalidate:1", `get:${JSON.stringify({ accountId: ID })}`]);
+    expect(events.map((e) => [e.operation, e.cache, e.outcome])).toEqual([
+      ["put", "bypass", "ok"],
+      ["get", "store", "ok"],
+      ["get", "bypass", "ok"],
+    ]);
+  });
+
+  it("runs a transaction that rolls back on throw and defers cache invalidation to commit", async () => {
+    const invalidated: number[] = [];
+    const cache: EntityCache = {
+      get: async (_k, load) => ({ value: await load(), source: "store" }),
+      query: async (_n, _s, load) => ({ value: await load(), source: "store" }),
+      invalidate: async (keys) => void invalidated.push(keys.length),
+    };
+    const adapter = recordingAdapter();
+    const repos = bindRepositories({ stores: { postgres: adapter }, cache: { forEntity: () => cache } }, [Account], (scope) => ({ account: scope.entity(Account) }));
+    await expect(
+      repos.transaction(async (tx) => {
+        await tx.account.put(account);
+        expect(invalidated).toEqual([]);
+        throw new Error("abort");
+      }),
+    ).rejects.toThrow("abort");
+    expect(adapter.rows.size).toBe(0);
+    expect(invalidated).toEqual([]);
+    await repos.transaction(async (tx) => {
+      await tx.account.put(account);
+    });
+    expect(adapter.rows.size).toBe(1);
+    expect(invalidated).toEqual([1]);
+  });
+
+  it("refuses two entities with one name and a missing store adapter", () => {
+    expect(() => new PolyxenaRuntime({ stores: { postgres: recordingAdapter() } }, [Account, Account])).toThrow(/two entities are named Account/);
+    const error = (() => {
+      try {
+        new PolyxenaRuntime({ stores: {} }, [Account]);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(isPolyxenaError(error, "E_DEFINITION")).toBe(true);
+    expect((error as PolyxenaError).fix).toContain("postgres");
+  });
+});

@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import { ERROR_CODES, PolyxenaError, isPolyxenaError } from "../src/index.js";
+
+describe("PolyxenaError", () => {
+  it("carries a stable code, context and cause, and formats entity, path and fix into the message", () => {
+    const cause = new Error("driver said no");
+    const error = new PolyxenaError("E_STORE", "write failed", { entity: "Invoice", operation: "Invoice.put", store: "postgres", statement: 'INSERT INTO "invoice" ...', cause });
+    expect(error.code).toBe("E_STORE");
+    expect(error.cause).toBe(cause);
+    expect(error.statement).toContain("INSERT");
+    expect(error.message).toBe("E_STORE: write failed [entity Invoice, operation Invoice.put, store postgres]");
+  });
+
+  it("is recognised by its brand, not by instanceof, so two package copies agree", () => {
+    const foreign = Object.assign(new Error("from another copy"), { [Symbol.for("polyxena.error")]: true, code: "E_TIMEOUT" });
+    expect(foreign instanceof PolyxenaError).toBe(false);
+    expect(isPolyxenaError(foreign)).toBe(true);
+    expect(isPolyxenaError(foreign, "E_TIMEOUT")).toBe(true);
+    expect(isPolyxenaError(foreign, "E_STORE")).toBe(false);
+    expect(isPolyxenaError(new Error("plain"))).toBe(false);
+    expect(isPolyxenaError(null)).toBe(false);
+  });
+
+  it("keeps its own context when more is added", () => {
+    const error = new PolyxenaError("E_CONDITION_FAILED", "version mismatch", { constraint: "version", current: { v: 2 } });
+    const enriched = error.withContext({ entity: "Account", operation: "Account.put", store: "postgres" });
+    expect(enriched).toMatchObject({ code: "E_CONDITION_FAILED", entity: "Account", constraint: "version", current: { v: 2 } });
+    expect(enriched.message).toBe("E_CONDITION_FAILED: version mismatch [entity Account, operation Account.put, store postgres]");
+  });
+
+  it("lists every code once", () => {
+    expect(new Set(ERROR_CODES).size).toBe(ERROR_CODES.length);
+  });
+});
