@@ -1,0 +1,90 @@
+/**
+ * Cassandra DDL: one keyspace, a base table per entity and one denormalized
+ * table per `table`-kind query (same columns, other primary key).
+ */
+import type { EntityModel, FieldModel, OrderedField } from "../entity-model.js";
+import { definitionError } from "../errors.js";
+import { cassandraColumnType } from "./column-types.js";
+import { qualifiedName, quoteIdent, quoteLiteral } from "./identifiers.js";
+
+/** Keyspace replication, e.g. `{ class: "SimpleStrategy", replication_factor: 1 }`. */
+export type CassandraReplication = Readonly<Record<string, string | number>>;
+
+/** Options of {@link buildCassandraSchema}. */
+export interface CassandraSchemaOptions {
+  keyspace: string;
+  /** Default: `{ class: "SimpleStrategy", replication_factor: 1 }`. */
+  replication?: CassandraReplication | undefined;
+}
+
+/** The default replication of generated keyspaces (single-node development clusters). */
+export const DEFAULT_CASSANDRA_REPLICATION: CassandraReplication = { class: "SimpleStrategy", replication_factor: 1 };
+
+/** One physical Cassandra table of an entity. */
+export interface CassandraTable {
+  /** Table name (without keyspace). */
+  name: string;
+  /** `base` for the entity's own table; `query` for a denormalized query table. */
+  role: "base" | "query";
+  /** The query served by a `query` table. */
+  query?: string | undefined;
+  /** Partition key fields (field names). */
+  partition: readonly string[];
+  /** Clustering fields with their order. */
+  clustering: readonly OrderedField[];
+  /** Every column, in field declaration order. */
+  columns: readonly FieldModel[];
+}
+
+/** The tables of one entity: the base table first, then one per `table`-kind query in declaration order. */
+export function cassandraTables(model: EntityModel): CassandraTable[] {
+  const tables: CassandraTable[] = [
+    { name: model.table, role: "base", partition: model.key.partition, clustering: model.key.clustering, columns: model.fields },
+  ];
+  for (const q of model.queries) {
+    if (q.index.kind !== "table") continue;
+    tables.push({ name: q.index.name, role: "query", query: q.name, partition: q.index.partition, clustering: q.index.clustering, columns: model.fields });
+  }
+  return tables;
+}
+
+/** `CREATE KEYSPACE IF NOT EXISTS "ks" WITH replication = {...}`. */
+export function cassandraKeyspaceStatement(keyspace: string, replication: CassandraReplication = DEFAULT_CASSANDRA_REPLICATION): string {
+  const entries = Object.entries(replication).map(([k, v]) => `${quoteLiteral(k)}: ${typeof v === "number" ? String(v) : quoteLiteral(v)}`);
+  return `CREATE KEYSPACE IF NOT EXISTS ${quoteIdent(keyspace)} WITH replication = {${entries.join(", ")}}`;
+}
+
+/** `CREATE TABLE IF NOT EXISTS` for one table of an entity. */
+export function cassandraTableStatement(model: EntityModel, table: CassandraTable, keyspace?: string): string {
+  const column = (name: string) => {
+    const field = model.fields.find((f) => f.name === name);
+    if (!field) throw definitionError(model.name, "key", `key field ${name} is not in the schema`, "declare the field");
+    return quoteIdent(field.column);
+  };
+  const lines = table.columns.map((f) => `  ${quoteIdent(f.column)} ${cassandraColumnType(f)},`);
+  const partition = `(${table.partition.map(column).join(", ")})`;
+  const primary = [partition, ...table.clustering.map((c) => column(c.field))].join(", ");
+  lines.push(`  PRIMARY KEY (${primary})`);
+  let statement = `CREATE TABLE IF NOT EXISTS ${qualifiedName(keyspace, table.name)} (\n${lines.join("\n")}\n)`;
+  if (table.clustering.length > 0) {
+    statement += ` WITH CLUSTERING ORDER BY (${table.clustering.map((c) => `${column(c.field)} ${c.order.toUpperCase()}`).join(", ")})`;
+  }
+  return statement;
+}
+
+/**
+ * The statements that create the keyspace and every table of these Cassandra
+ * entities (entities of other stores are ignored). Statements carry no
+ * trailing semicolon, ready for `client.execute`.
+ *
+ * @example
+ * for (const cql of buildCassandraSchema(models, { keyspace: "streaming" })) await client.execute(cql);
+ */
+export function buildCassandraSchema(models: readonly EntityModel[], options: CassandraSchemaOptions): string[] {
+  const statements = [cassandraKeyspaceStatement(options.keyspace, options.replication)];
+  for (const model of models) {
+    if (model.store.kind !== "cassandra") continue;
+    for (const table of cassandraTables(model)) statements.push(cassandraTableStatement(model, table, options.keyspace));
+  }
+  return statements;
+}

@@ -1,0 +1,127 @@
+/**
+ * DynamoDB CreateTable inputs: key schema, one GSI per `gsi`-kind query,
+ * on-demand billing, and the TTL attribute when the entity has a row TTL.
+ * The shapes match the AWS SDK's `CreateTableCommandInput` and
+ * `UpdateTimeToLiveCommandInput` structurally (core never imports the SDK).
+ */
+import type { EntityModel, FieldModel } from "../entity-model.js";
+import { definitionError } from "../errors.js";
+import { dynamoAttributeType } from "./column-types.js";
+
+/** The attribute holding the expiry time (epoch seconds) of entities with a row TTL. */
+export const DYNAMODB_TTL_ATTRIBUTE = "_ttl";
+
+/** A key attribute definition. */
+export interface DynamoAttributeDefinition {
+  AttributeName: string;
+  AttributeType: "S" | "N" | "B";
+}
+
+/** One element of a key schema. */
+export interface DynamoKeySchemaElement {
+  AttributeName: string;
+  KeyType: "HASH" | "RANGE";
+}
+
+/** A global secondary index. */
+export interface DynamoGlobalSecondaryIndex {
+  IndexName: string;
+  KeySchema: DynamoKeySchemaElement[];
+  Projection: { ProjectionType: "ALL" };
+}
+
+/** A CreateTable request. */
+export interface DynamoCreateTableInput {
+  TableName: string;
+  AttributeDefinitions: DynamoAttributeDefinition[];
+  KeySchema: DynamoKeySchemaElement[];
+  GlobalSecondaryIndexes?: DynamoGlobalSecondaryIndex[];
+  BillingMode: "PAY_PER_REQUEST";
+}
+
+/** An UpdateTimeToLive request. */
+export interface DynamoTimeToLiveInput {
+  TableName: string;
+  TimeToLiveSpecification: { AttributeName: string; Enabled: true };
+}
+
+/** The physical table of one DynamoDB entity. */
+export interface DynamoTableDefinition {
+  entity: string;
+  createTable: DynamoCreateTableInput;
+  /** Present when the entity has a row TTL. */
+  timeToLive?: DynamoTimeToLiveInput | undefined;
+}
+
+/** Options of {@link buildDynamoDbTables}. */
+export interface DynamoDbTablesOptions {
+  /** Prepended to every table name (default none). */
+  tablePrefix?: string | undefined;
+}
+
+/** The DynamoDB table name of an entity. */
+export function dynamoTableName(model: EntityModel, tablePrefix = ""): string {
+  return `${tablePrefix}${model.table}`;
+}
+
+function keyAttributeType(model: EntityModel, field: FieldModel): "S" | "N" {
+  const type = dynamoAttributeType(field);
+  if (type !== "S" && type !== "N") {
+    throw definitionError(model.name, `schema.${field.name}`, `field ${field.name} (${field.type}) cannot be a DynamoDB key attribute`, "key on a string, number or date field");
+  }
+  return type;
+}
+
+/** The table definition of one DynamoDB entity. */
+export function dynamoTableDefinition(model: EntityModel, tablePrefix = ""): DynamoTableDefinition {
+  const fields = new Map(model.fields.map((f) => [f.name, f]));
+  const definitions = new Map<string, DynamoAttributeDefinition>();
+  const define = (name: string) => {
+    const field = fields.get(name);
+    if (!field) throw definitionError(model.name, "key", `key field ${name} is not in the schema`, "declare the field");
+    if (!definitions.has(name)) definitions.set(name, { AttributeName: name, AttributeType: keyAttributeType(model, field) });
+  };
+  const keySchema = (hash: string, range: string | undefined): DynamoKeySchemaElement[] => {
+    define(hash);
+    const schema: DynamoKeySchemaElement[] = [{ AttributeName: hash, KeyType: "HASH" }];
+    if (range !== undefined) {
+      define(range);
+      schema.push({ AttributeName: range, KeyType: "RANGE" });
+    }
+    return schema;
+  };
+  const hash = model.key.partition[0];
+  if (hash === undefined) throw definitionError(model.name, "key.partition", "the key has no partition field", "name the partition key");
+  const tableName = dynamoTableName(model, tablePrefix);
+  const createTable: DynamoCreateTableInput = {
+    TableName: tableName,
+    AttributeDefinitions: [],
+    KeySchema: keySchema(hash, model.key.clustering[0]?.field),
+    BillingMode: "PAY_PER_REQUEST",
+  };
+  const indexes: DynamoGlobalSecondaryIndex[] = [];
+  for (const q of model.queries) {
+    if (q.index.kind !== "gsi") continue;
+    indexes.push({ IndexName: q.index.name, KeySchema: keySchema(q.index.partition, q.index.sort), Projection: { ProjectionType: "ALL" } });
+  }
+  createTable.AttributeDefinitions = [...definitions.values()];
+  if (indexes.length > 0) createTable.GlobalSecondaryIndexes = indexes;
+  const definition: DynamoTableDefinition = { entity: model.name, createTable };
+  if (model.ttlSeconds !== undefined) {
+    definition.timeToLive = { TableName: tableName, TimeToLiveSpecification: { AttributeName: DYNAMODB_TTL_ATTRIBUTE, Enabled: true } };
+  }
+  return definition;
+}
+
+/**
+ * The table definitions of these DynamoDB entities (others are ignored).
+ *
+ * @example
+ * for (const t of buildDynamoDbTables(models, { tablePrefix: "dev_" })) {
+ *   await client.send(new CreateTableCommand(t.createTable));
+ *   if (t.timeToLive) await client.send(new UpdateTimeToLiveCommand(t.timeToLive));
+ * }
+ */
+export function buildDynamoDbTables(models: readonly EntityModel[], options: DynamoDbTablesOptions = {}): DynamoTableDefinition[] {
+  return models.filter((m) => m.store.kind === "dynamodb").map((m) => dynamoTableDefinition(m, options.tablePrefix ?? ""));
+}

@@ -1,0 +1,62 @@
+/**
+ * Postgres DDL: one table per entity (primary key `<table>_pkey`) and one
+ * index per `index`-kind query.
+ */
+import type { EntityModel, FieldModel } from "../entity-model.js";
+import { definitionError } from "../errors.js";
+import { postgresColumnType } from "./column-types.js";
+import { qualifiedName, quoteIdent, quoteLiteral } from "./identifiers.js";
+
+/** Options of {@link buildPostgresSchema}. */
+export interface PostgresSchemaOptions {
+  /** Database schema the tables live in (default `public`). */
+  schema?: string | undefined;
+}
+
+/** The column definition of one field: `"col" type [NOT NULL] [CHECK (...)]`. */
+export function postgresColumnDefinition(field: FieldModel): string {
+  let definition = `${quoteIdent(field.column)} ${postgresColumnType(field)}`;
+  if (!field.optional && !field.nullable) definition += " NOT NULL";
+  if (field.type === "enum" && field.values && field.values.length > 0) {
+    definition += ` CHECK (${quoteIdent(field.column)} IN (${field.values.map(quoteLiteral).join(", ")}))`;
+  }
+  return definition;
+}
+
+function columnOf(model: EntityModel, name: string): string {
+  const field = model.fields.find((f) => f.name === name);
+  if (!field) throw definitionError(model.name, "key", `field ${name} is not in the schema`, "declare the field");
+  return quoteIdent(field.column);
+}
+
+/** `CREATE TABLE IF NOT EXISTS` for one entity. */
+export function postgresTableStatement(model: EntityModel, schema = "public"): string {
+  const lines = model.fields.map((f) => `  ${postgresColumnDefinition(f)},`);
+  lines.push(`  CONSTRAINT ${quoteIdent(`${model.table}_pkey`)} PRIMARY KEY (${model.key.partition.map((f) => columnOf(model, f)).join(", ")})`);
+  return `CREATE TABLE IF NOT EXISTS ${qualifiedName(schema, model.table)} (\n${lines.join("\n")}\n)`;
+}
+
+/** `CREATE INDEX IF NOT EXISTS` statements for the entity's `index`-kind queries, in declaration order. */
+export function postgresIndexStatements(model: EntityModel, schema = "public"): string[] {
+  const statements: string[] = [];
+  for (const q of model.queries) {
+    if (q.index.kind !== "index") continue;
+    const columns = q.index.columns.map((c) => `${columnOf(model, c.field)}${c.order === "desc" ? " DESC" : ""}`);
+    statements.push(`CREATE INDEX IF NOT EXISTS ${quoteIdent(q.index.name)} ON ${qualifiedName(schema, model.table)} (${columns.join(", ")})`);
+  }
+  return statements;
+}
+
+/**
+ * The statements that create the tables and indexes of these Postgres
+ * entities (entities of other stores are ignored), without trailing semicolons.
+ */
+export function buildPostgresSchema(models: readonly EntityModel[], options: PostgresSchemaOptions = {}): string[] {
+  const schema = options.schema ?? "public";
+  const statements: string[] = [];
+  for (const model of models) {
+    if (model.store.kind !== "postgres") continue;
+    statements.push(postgresTableStatement(model, schema), ...postgresIndexStatements(model, schema));
+  }
+  return statements;
+}
