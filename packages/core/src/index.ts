@@ -44,3 +44,4 @@ export type {
 export { Repository, SearchableRepository } from "./repository.js";
 export { PolyxenaRuntime, bindRepositories } from "./polyxena-runtime.js";
 export type { RepositoriesControl, RepositoryScope, RuntimeOptions, StoreResolver, TransactionCallOptions } from "./polyxena-runtime.js";
+export * from "./physical/index.js";
