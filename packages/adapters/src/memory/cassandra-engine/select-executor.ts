@@ -1,0 +1,344 @@
+import type { ColumnSchema, TableSchema } from "./catalog.js";
+import type { SelectStatement, Term } from "./cql-ast.js";
+import { CqlError, CqlErrorCode, invalid } from "./cql-error.js";
+import { nativeType } from "./cql-types.js";
+import { UNSET, compareValues, valuesEqual, type CqlValue } from "./cql-values.js";
+import type { EngineResult, ResultColumn } from "./engine-result.js";
+import {
+  FILTERING_MESSAGE,
+  MarkerCollector,
+  columnOf,
+  groupRelations,
+  isEqOrIn,
+  type ColumnRestriction,
+} from "./restrictions.js";
+import { keyString, inSlice, type LiveRow, type Partition, type SliceBound, type TableStore } from "./storage.js";
+import { bindRequired, bindTerm, type BindContext } from "./term-binder.js";
+
+type ResolvedSelector =
+  | { kind: "column"; column: ColumnSchema }
+  | { kind: "writetime" | "ttl"; column: ColumnSchema }
+  | { kind: "count" };
+
+/** A SELECT checked against its table, ready to run with bound values. */
+export interface SelectPlan {
+  table: TableSchema;
+  selectors: ResolvedSelector[];
+  resultColumns: ResultColumn[];
+  partition: ColumnRestriction[] | undefined;
+  /** Equality / IN restrictions on a clustering prefix. */
+  clusteringPrefix: ColumnRestriction[];
+  clusteringSlice?: ColumnRestriction;
+  filters: ColumnRestriction[];
+  reversed: boolean;
+  hasOrderBy: boolean;
+  limit?: Term;
+  isCount: boolean;
+}
+
+/** Analyses a SELECT: Cassandra's restriction, ORDER BY and selection rules. */
+export function planSelect(statement: SelectStatement, table: TableSchema, markers: MarkerCollector): SelectPlan {
+  const selectors: ResolvedSelector[] = [];
+  const resultColumns: ResultColumn[] = [];
+  const col = (name: string, type: ResultColumn["type"]): ResultColumn => ({ keyspace: table.keyspace, table: table.name, name, type });
+  if (statement.selectors === "*") {
+    for (const c of table.allColumns) {
+      selectors.push({ kind: "column", column: c });
+      resultColumns.push(col(c.name, c.type));
+    }
+  } else {
+    for (const s of statement.selectors) {
+      if (s.kind === "count") {
+        selectors.push({ kind: "count" });
+        resultColumns.push(col(s.alias ?? "count", nativeType("bigint")));
+        continue;
+      }
+      const c = columnOf(table, s.column);
+      if (s.kind === "column") {
+        selectors.push({ kind: "column", column: c });
+        resultColumns.push(col(s.alias ?? c.name, c.type));
+        continue;
+      }
+      const fn = s.kind === "writetime" ? "writeTime" : "ttl";
+      if (c.kind !== "regular") throw invalid(`Cannot use selection function ${fn} on PRIMARY KEY part ${c.name}`);
+      if (c.type.kind !== "native" && !c.type.frozen) throw invalid(`Cannot use selection function ${fn} on non-frozen collection ${c.name}`);
+      selectors.push({ kind: s.kind, column: c });
+      resultColumns.push(col(s.alias ?? `${s.kind}(${c.name})`, nativeType(s.kind === "writetime" ? "bigint" : "int")));
+    }
+  }
+  const isCount = selectors.some((s) => s.kind === "count");
+  if (isCount && selectors.length > 1) throw invalid("Mixing COUNT(*) with other selectors is not supported by this server");
+
+  const groups = groupRelations(table, statement.where, markers);
+  const filters: ColumnRestriction[] = [];
+  const allowFiltering = statement.allowFiltering;
+
+  // Partition key: EQ or IN on every component, or filtering.
+  const pkRestrictions = table.partitionKey.map((c) => groups.get(c.name));
+  for (const r of pkRestrictions) {
+    if (r && !isEqOrIn(r) && !allowFiltering) {
+      if (r.contains.length || r.containsKey.length) throw invalid(FILTERING_MESSAGE);
+      throw invalid("Only EQ and IN relation are supported on the partition key (unless you use the token() function or allow filtering)");
+    }
+  }
+  const partitionFull = pkRestrictions.every((r) => r !== undefined && isEqOrIn(r));
+  if (!partitionFull) {
+    for (const r of pkRestrictions) if (r) filters.push(r);
+    if (filters.length > 0 && !allowFiltering) throw invalid(FILTERING_MESSAGE);
+  }
+
+  // Clustering: an EQ/IN prefix, then at most one slice; anything after needs filtering.
+  const clusteringPrefix: ColumnRestriction[] = [];
+  let clusteringSlice: ColumnRestriction | undefined;
+  let previous: ColumnSchema | undefined;
+  let state: "prefix" | "gap" | "afterSlice" = "prefix";
+  for (const c of table.clustering) {
+    const r = groups.get(c.name);
+    if (!r) {
+      if (state === "prefix") state = "gap";
+      previous = c;
+      continue;
+    }
+    const containsOnly = r.contains.length > 0 || r.containsKey.length > 0;
+    if (state !== "prefix" || containsOnly) {
+      if (!allowFiltering) {
+        if (containsOnly) throw invalid(FILTERING_MESSAGE);
+        if (state === "gap") throw invalid(`PRIMARY KEY column "${c.name}" cannot be restricted as preceding column "${previous!.name}" is not restricted`);
+        throw invalid(`Clustering column "${c.name}" cannot be restricted (preceding column "${previous!.name}" is restricted by a non-EQ relation)`);
+      }
+      filters.push(r);
+    } else if (isEqOrIn(r)) {
+      clusteringPrefix.push(r);
+    } else {
+      clusteringSlice = r;
+      state = "afterSlice";
+    }
+    previous = c;
+  }
+  if (!partitionFull && (clusteringPrefix.length > 0 || clusteringSlice) && !allowFiltering) throw invalid(FILTERING_MESSAGE);
+
+  for (const c of table.regular) {
+    const r = groups.get(c.name);
+    if (!r) continue;
+    if (r.in !== undefined) throw invalid(`IN predicates on non-primary-key columns (${c.name}) is not yet supported`);
+    if (!allowFiltering) throw invalid(FILTERING_MESSAGE);
+    filters.push(r);
+  }
+
+  // ORDER BY: clustering columns in declared order, all natural or all reversed.
+  let reversed = false;
+  statement.orderBy.forEach((o, i) => {
+    const c = columnOf(table, o.column);
+    if (c.kind !== "clustering") throw invalid(`Order by is currently only supported on the clustered columns of the PRIMARY KEY, got ${c.name}`);
+    if (c.position !== i) throw invalid("Order by currently only supports the ordering of columns following their declared order in the PRIMARY KEY");
+    const r = o.descending !== c.descending;
+    if (i > 0 && r !== reversed) throw invalid("Unsupported order by relation");
+    reversed = r;
+  });
+  if (statement.orderBy.length > 0 && !partitionFull) {
+    throw invalid("ORDER BY is only supported when the partition key is restricted by an EQ or an IN.");
+  }
+
+  if (statement.limit) {
+    markers.visit(statement.limit, nativeType("int"), "[limit]");
+    if (statement.limit.kind === "literal" && Number(statement.limit.text) <= 0) throw invalid("LIMIT must be strictly positive");
+  }
+
+  return {
+    table, selectors, resultColumns,
+    partition: partitionFull ? (pkRestrictions as ColumnRestriction[]) : undefined,
+    clusteringPrefix, ...(clusteringSlice ? { clusteringSlice } : {}), filters, reversed,
+    hasOrderBy: statement.orderBy.length > 0, ...(statement.limit ? { limit: statement.limit } : {}), isCount,
+  };
+}
+
+/** Values an EQ or IN restriction allows, de-duplicated and sorted by type. */
+function restrictionValues(r: ColumnRestriction, ctx: BindContext): CqlValue[] {
+  const c = r.column;
+  let values: CqlValue[];
+  if (r.eq) values = [bindRequired(r.eq, c.type, c.name, ctx)];
+  else if (Array.isArray(r.in)) values = r.in.map((t) => bindRequired(t, c.type, c.name, ctx));
+  else {
+    const list = bindTerm(r.in!, { kind: "list", element: c.type, frozen: false }, c.name, ctx);
+    if (list === UNSET) throw invalid(`Invalid unset value for column ${c.name}`);
+    if (list === null) throw invalid(`Invalid null value for IN restriction on column ${c.name}`);
+    values = list as CqlValue[];
+  }
+  const sorted = [...values].sort((a, b) => compareValues(c.type, a, b));
+  return sorted.filter((v, i) => i === 0 || !valuesEqual(c.type, sorted[i - 1]!, v));
+}
+
+/** Cartesian product of per-column value lists. */
+export function cartesian(lists: CqlValue[][]): CqlValue[][] {
+  return lists.reduce<CqlValue[][]>((acc, values) => acc.flatMap((prefix) => values.map((v) => [...prefix, v])), [[]]);
+}
+
+function boundOf(r: ColumnRestriction, which: "lower" | "upper", ctx: BindContext): SliceBound | undefined {
+  const b = r[which];
+  if (!b) return undefined;
+  return { value: bindRequired(b.term, r.column.type, r.column.name, ctx), inclusive: b.inclusive };
+}
+
+type RowPredicate = (row: LiveRow) => boolean;
+
+function columnValue(row: LiveRow, column: ColumnSchema): CqlValue {
+  if (column.kind === "partition_key") return row.partition.key[column.position]!;
+  if (column.kind === "clustering") return row.row.clustering[column.position]!;
+  return row.cells.get(column.name)?.value ?? null;
+}
+
+function filterPredicate(r: ColumnRestriction, ctx: BindContext): RowPredicate {
+  const c = r.column;
+  const checks: RowPredicate[] = [];
+  if (r.eq || r.in) {
+    const allowed = restrictionValues(r, ctx);
+    checks.push((row) => {
+      const v = columnValue(row, c);
+      return v !== null && allowed.some((a) => valuesEqual(c.type, a, v));
+    });
+  }
+  const lower = boundOf(r, "lower", ctx);
+  const upper = boundOf(r, "upper", ctx);
+  if (lower || upper) checks.push((row) => {
+    const v = columnValue(row, c);
+    return v !== null && inSlice(c, v, lower, upper);
+  });
+  for (const t of r.contains) {
+    const type = c.type.kind === "map" ? c.type.value : c.type.kind === "native" ? c.type : c.type.element;
+    const needle = bindRequired(t, type, c.name, ctx);
+    checks.push((row) => {
+      const v = columnValue(row, c);
+      if (v === null) return false;
+      const items = v instanceof Map ? [...v.values()] : (v as CqlValue[]);
+      return items.some((x) => valuesEqual(type, x, needle));
+    });
+  }
+  for (const t of r.containsKey) {
+    const type = c.type.kind === "map" ? c.type.key : c.type;
+    const needle = bindRequired(t, type, c.name, ctx);
+    checks.push((row) => {
+      const v = columnValue(row, c);
+      return v instanceof Map && [...v.keys()].some((k) => valuesEqual(type, k, needle));
+    });
+  }
+  return (row) => checks.every((check) => check(row));
+}
+
+/** Options of one read. */
+export interface SelectOptions {
+  pageSize?: number;
+  pagingState?: Uint8Array;
+  nowSec: number;
+}
+
+interface PagingPosition {
+  key: string;
+  returned: number;
+}
+
+function decodePagingState(state: Uint8Array): PagingPosition {
+  try {
+    const parsed = JSON.parse(Buffer.from(state).toString("utf8")) as unknown;
+    if (typeof parsed === "object" && parsed !== null && typeof (parsed as PagingPosition).key === "string" && typeof (parsed as PagingPosition).returned === "number") {
+      return parsed as PagingPosition;
+    }
+  } catch {
+    // fall through
+  }
+  throw new CqlError(CqlErrorCode.protocolError, "Invalid value for the paging state");
+}
+
+/** Runs a planned SELECT against a table's data. */
+export function executeSelect(plan: SelectPlan, store: TableStore, ctx: BindContext, options: SelectOptions): EngineResult {
+  const table = plan.table;
+  let limit: number | undefined;
+  if (plan.limit) {
+    const v = bindTerm(plan.limit, nativeType("int"), "[limit]", ctx);
+    if (v !== null && v !== UNSET) {
+      if ((v as number) <= 0) throw invalid("LIMIT must be strictly positive");
+      limit = v as number;
+    }
+  }
+
+  let partitions: Partition[];
+  if (plan.partition) {
+    const keys = cartesian(plan.partition.map((r) => restrictionValues(r, ctx)));
+    if (keys.length > 1 && plan.hasOrderBy && options.pageSize !== undefined && !plan.isCount) {
+      throw invalid("Cannot page queries with both ORDER BY and a IN restriction on the partition key; you must either remove the ORDER BY or the IN and sort client side, or disable paging for this query");
+    }
+    partitions = keys.map((k) => store.partition(k, false)).filter((p): p is Partition => p !== undefined);
+  } else {
+    partitions = store.allPartitions();
+  }
+
+  const prefixes = plan.clusteringPrefix.length > 0 ? cartesian(plan.clusteringPrefix.map((r) => restrictionValues(r, ctx))) : undefined;
+  const slice = plan.clusteringSlice;
+  const sliceLower = slice ? boundOf(slice, "lower", ctx) : undefined;
+  const sliceUpper = slice ? boundOf(slice, "upper", ctx) : undefined;
+  const predicates = plan.filters.map((f) => filterPredicate(f, ctx));
+
+  const matches = (row: LiveRow): boolean => {
+    const clustering = row.row.clustering;
+    if (prefixes && !prefixes.some((p) => p.every((v, i) => valuesEqual(table.clustering[i]!.type, v, clustering[i]!)))) return false;
+    if (slice && !inSlice(slice.column, clustering[slice.column.position]!, sliceLower, sliceUpper)) return false;
+    return predicates.every((p) => p(row));
+  };
+
+  let rows: LiveRow[] = [];
+  for (const p of partitions) {
+    const live: LiveRow[] = [];
+    for (const stored of p.rows) {
+      const row = store.liveRow(p, stored, options.nowSec);
+      if (row && matches(row)) live.push(row);
+    }
+    if (plan.reversed) live.reverse();
+    rows.push(...live);
+  }
+  if (partitions.length > 1 && plan.hasOrderBy) {
+    const sign = plan.reversed ? -1 : 1;
+    rows.sort((a, b) => {
+      for (const c of table.clustering) {
+        const d = compareValues(c.type, a.row.clustering[c.position]!, b.row.clustering[c.position]!);
+        if (d !== 0) return (c.descending ? -d : d) * sign;
+      }
+      return 0;
+    });
+  }
+
+  if (plan.isCount) {
+    return { kind: "rows", columns: plan.resultColumns, rows: [[BigInt(rows.length)]] };
+  }
+
+  const position = (row: LiveRow) => `${row.partition.keyString}/${keyString(table.clustering, row.row.clustering)}`;
+  let start = 0;
+  let returnedBefore = 0;
+  if (options.pagingState && options.pagingState.length > 0) {
+    const state = decodePagingState(options.pagingState);
+    returnedBefore = state.returned;
+    const index = rows.findIndex((r) => position(r) === state.key);
+    start = index >= 0 ? index + 1 : Math.min(state.returned, rows.length);
+  }
+  let remaining = rows.length - start;
+  if (limit !== undefined) remaining = Math.min(remaining, Math.max(0, limit - returnedBefore));
+  const pageSize = options.pageSize !== undefined && options.pageSize > 0 ? options.pageSize : Infinity;
+  const count = Math.min(remaining, pageSize);
+  rows = rows.slice(start, start + count);
+  const hasMore = remaining > count;
+
+  const out = rows.map((row) =>
+    plan.selectors.map((s): CqlValue => {
+      if (s.kind === "count") return null;
+      if (s.kind === "column") return columnValue(row, s.column);
+      const cell = row.cells.get(s.column.name);
+      if (!cell) return null;
+      if (s.kind === "writetime") return cell.timestamp;
+      return cell.expiresAtSec === undefined ? null : cell.expiresAtSec - options.nowSec;
+    }),
+  );
+  const result: EngineResult = { kind: "rows", columns: plan.resultColumns, rows: out };
+  if (hasMore && rows.length > 0) {
+    const state: PagingPosition = { key: position(rows[rows.length - 1]!), returned: returnedBefore + rows.length };
+    result.pagingState = Uint8Array.from(Buffer.from(JSON.stringify(state), "utf8"));
+  }
+  return result;
+}
