@@ -1,0 +1,81 @@
+/**
+ * Shared benchmark harness: runs competing contenders in interleaved rounds
+ * at a fixed number of requests in flight, and reports medians, so that
+ * machine noise hits every contender alike. Benchmarks end by printing one
+ * JSON line with {@link printResult}.
+ */
+
+/** One contender: an async operation to repeat. `i` is the operation index. */
+export interface Contender {
+  name: string;
+  run: (i: number) => Promise<unknown>;
+}
+
+/** Options of {@link compare}. */
+export interface CompareOptions {
+  /** Requests in flight. */
+  concurrency: number;
+  /** Operations per contender per round. */
+  opsPerRound: number;
+  rounds: number;
+  /** Operations per contender before measuring. */
+  warmupOps?: number;
+}
+
+/** Median throughput of each contender. */
+export interface CompareResult {
+  concurrency: number;
+  opsPerSec: Record<string, number>;
+  /** Median microseconds of CPU per operation (user + system), per contender. */
+  cpuMicrosPerOp: Record<string, number>;
+}
+
+/** Runs `opsPerRound` operations with `concurrency` in flight; returns elapsed ms and CPU µs. */
+async function runRound(contender: Contender, ops: number, concurrency: number, offset: number): Promise<{ ms: number; cpuMicros: number }> {
+  let next = 0;
+  const cpuStart = process.cpuUsage();
+  const start = performance.now();
+  const worker = async () => {
+    while (next < ops) {
+      const i = next++;
+      await contender.run(offset + i);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const ms = performance.now() - start;
+  const cpu = process.cpuUsage(cpuStart);
+  return { ms, cpuMicros: cpu.user + cpu.system };
+}
+
+/** The median of some numbers. */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Interleaves contenders round by round (rotating who goes first) and reports medians. */
+export async function compare(contenders: readonly Contender[], options: CompareOptions): Promise<CompareResult> {
+  const warmup = options.warmupOps ?? Math.min(options.opsPerRound, 2000);
+  for (const c of contenders) await runRound(c, warmup, options.concurrency, 0);
+  const throughput = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
+  const cpu = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
+  for (let round = 0; round < options.rounds; round++) {
+    for (let k = 0; k < contenders.length; k++) {
+      const c = contenders[(round + k) % contenders.length]!;
+      const r = await runRound(c, options.opsPerRound, options.concurrency, (round + 1) * options.opsPerRound);
+      throughput.get(c.name)!.push((options.opsPerRound / r.ms) * 1000);
+      cpu.get(c.name)!.push(r.cpuMicros / options.opsPerRound);
+    }
+  }
+  return {
+    concurrency: options.concurrency,
+    opsPerSec: Object.fromEntries([...throughput].map(([name, v]) => [name, Math.round(median(v))])),
+    cpuMicrosPerOp: Object.fromEntries([...cpu].map(([name, v]) => [name, Number(median(v).toFixed(2))])),
+  };
+}
+
+/** Prints the final JSON line of a benchmark. */
+export function printResult(result: Record<string, unknown>): void {
+  console.log(JSON.stringify(result));
+}
