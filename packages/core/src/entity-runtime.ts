@@ -7,7 +7,7 @@ import { toMilliseconds, type Duration } from "./duration.js";
 import type { CachedRead, EntityCache, ReadSource } from "./entity-cache.js";
 import type { ConsistencyLevelModel, EntityModel, FieldModel, QueryModel, SortOrder } from "./entity-model.js";
 import { isPolyxenaError, PolyxenaError, type PolyxenaErrorCode, type ValidationIssue } from "./errors.js";
-import type { OperationListener } from "./operation-events.js";
+import { activeCallTrace, emitOperationEvent, startTraced, type OperationListener } from "./operation-events.js";
 import type {
   ErrorClass,
   KeyValues,
@@ -400,7 +400,7 @@ export class EntityRuntime {
 
   private async call<T>(op: OperationDescriptor, signal: AbortSignal | undefined, run: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
     try {
-      return await this.services.policy.run({ op, adapter: this.adapter, signal }, run);
+      return await this.services.policy.run({ op, adapter: this.adapter, signal, trace: activeCallTrace() }, run);
     } catch (error) {
       throw this.wrapError(op, error);
     }
@@ -411,32 +411,36 @@ export class EntityRuntime {
     if (listeners.length === 0) return run(noop);
     const started = performance.now();
     let cache: ReadSource | "bypass" = "bypass";
-    let errorCode: PolyxenaErrorCode | undefined;
+    let failure: unknown;
+    let failed = false;
+    // Store calls started synchronously by `run` count their attempts into this trace.
+    const trace = { attempts: 0, retries: 0 };
     try {
-      return await run((source) => (cache = source));
+      return await startTraced(trace, () => run((source) => (cache = source)));
     } catch (error) {
-      errorCode = isPolyxenaError(error) ? error.code : "E_STORE";
+      failed = true;
+      failure = error;
       throw error;
     } finally {
-      const event = {
+      const known = isPolyxenaError(failure) ? failure : undefined;
+      emitOperationEvent(listeners, {
         store: this.adapter.name,
+        storeKind: this.adapter.kind,
         entity: this.model.name,
         operation: op.kind,
         operationId: op.id,
         consistency: consistency.level,
         nativeConsistency: consistency.native,
         cache,
+        stale: (cache as ReadSource | "bypass") === "stale",
         durationMs: performance.now() - started,
-        outcome: errorCode ? ("error" as const) : ("ok" as const),
-        errorCode,
-      };
-      for (const listener of listeners) {
-        try {
-          listener(event);
-        } catch {
-          // A listener must never break a data call.
-        }
-      }
+        outcome: failed ? "error" : "ok",
+        errorCode: failed ? (known?.code ?? "E_STORE") : undefined,
+        errorOutcome: known?.outcome,
+        attempts: trace.attempts > 0 ? trace.attempts : undefined,
+        retries: trace.attempts > 0 ? trace.retries : undefined,
+        statement: known?.statement,
+      });
     }
   }
 

@@ -1,0 +1,21 @@
+/**
+ * Resilience for store and cache calls: timeouts, retries of idempotent
+ * operations, circuit breakers and bulkheads per store instance.
+ */
+export { createResiliencePolicy } from "./resilience-policy.js";
+export type { BreakerState, ResiliencePolicy } from "./resilience-policy.js";
+export { createCachePolicy } from "./cache-policy.js";
+export type { CacheCallContext, CachePolicy, CachePolicyOptions } from "./cache-policy.js";
+export { RESILIENCE_DEFAULTS, timeoutClassOf } from "./resilience-config.js";
+export type {
+  BreakerConfig,
+  BulkheadConfig,
+  CallPolicyConfig,
+  ResilienceConfig,
+  RetryConfig,
+  StorePolicyConfig,
+  TimeoutClass,
+  TimeoutConfig,
+} from "./resilience-config.js";
+export { classifyFailure, isRetryable, isStoreFailure } from "./call-failures.js";
+export type { FailureClass } from "./call-failures.js";
