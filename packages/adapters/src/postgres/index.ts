@@ -1,0 +1,34 @@
+/**
+ * @polyxena/adapters/postgres: the Postgres store adapter on `pg`, with a
+ * Kysely instance on the same pool for ad-hoc typed queries.
+ *
+ * @example
+ * const postgres = createPostgresAdapter({ connectionString: process.env.DATABASE_URL! }, { schema: "billing" });
+ * await postgres.applySchema([Invoice.model]);
+ * const repos = createRepositories({ stores: { postgres } });
+ */
+import pg from "pg";
+import type { Pool } from "pg";
+import { PostgresAdapter, type PostgresAdapterOptions } from "./postgres-adapter.js";
+
+export { PostgresAdapter, POSTGRES_CAPABILITIES, type PostgresAdapterOptions } from "./postgres-adapter.js";
+export { classifyPostgresError } from "./postgres-errors.js";
+export { MIGRATIONS_TABLE } from "./postgres-schema-apply.js";
+export { POSTGRES_ISOLATION_LEVELS, type PostgresIsolationLevel } from "./postgres-transaction.js";
+
+/** How the adapter reaches Postgres: a connection string (it creates and owns a pool) or your pool. */
+export type PostgresConnection =
+  | { connectionString: string; /** Pool size (default 10). */ max?: number | undefined }
+  | { pool: Pool };
+
+/**
+ * Creates the Postgres adapter. A pool passed in is never closed by the
+ * adapter; a pool created from `connectionString` is closed by `close()`.
+ */
+export function createPostgresAdapter(connection: PostgresConnection, options: PostgresAdapterOptions = {}): PostgresAdapter {
+  if ("pool" in connection) return new PostgresAdapter(connection.pool, false, options);
+  const pool = new pg.Pool({ connectionString: connection.connectionString, max: connection.max ?? 10 });
+  // An idle client losing its connection must not crash the process; the next query reports it.
+  pool.on("error", () => undefined);
+  return new PostgresAdapter(pool, true, options);
+}

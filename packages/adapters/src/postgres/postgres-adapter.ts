@@ -1,0 +1,329 @@
+/**
+ * The Postgres store adapter on `pg` (with a Kysely instance on the same
+ * pool for ad-hoc typed queries).
+ */
+import {
+  PolyxenaError,
+  type DeleteRequest,
+  type EntityModel,
+  type ErrorClass,
+  type GetManyRequest,
+  type GetRequest,
+  type OperationDescriptor,
+  type PutRequest,
+  type QueryModel,
+  type QueryRequest,
+  type SchemaApplyResult,
+  type StoreAdapter,
+  type StoreCapabilities,
+  type StoredItem,
+  type StorePage,
+  type StoreRequestBase,
+  type StoreTransaction,
+  type TransactionOptions,
+  type UpdateRequest,
+  type WriteCondition,
+} from "@polyxena/core";
+import { Kysely, PostgresDialect } from "kysely";
+import type { Pool, PoolClient, QueryArrayResult } from "pg";
+import { encodeParameter } from "./postgres-codec.js";
+import { decodePosition, encodePosition } from "./postgres-ordering.js";
+import { classifyPostgresError, postgresError } from "./postgres-errors.js";
+import { applyPostgresSchema } from "./postgres-schema-apply.js";
+import { CompiledQuery, EntityStatements, type PgStatement } from "./postgres-statements.js";
+import { isolationLevel, PostgresTransactionHandle, transactionClient } from "./postgres-transaction.js";
+
+/** What the Postgres adapter supports. */
+export const POSTGRES_CAPABILITIES: StoreCapabilities = {
+  conditionalWrites: true,
+  rowTtl: false,
+  transactions: true,
+  atomicVersionIncrement: true,
+  returnsUpdatedItem: true,
+  search: false,
+};
+
+/** Options of the Postgres adapter besides the connection. */
+export interface PostgresAdapterOptions {
+  /** Database schema holding the tables (default `public`). */
+  schema?: string | undefined;
+  /** Instance id in errors and metrics (default `postgres`). */
+  name?: string | undefined;
+}
+
+/**
+ * A {@link StoreAdapter} for Postgres. Every operation runs as a named
+ * prepared statement compiled once per process per operation.
+ */
+export class PostgresAdapter implements StoreAdapter {
+  readonly kind = "postgres" as const;
+  readonly capabilities = POSTGRES_CAPABILITIES;
+  readonly name: string;
+  readonly schema: string;
+  private readonly byDescriptor = new WeakMap<OperationDescriptor, EntityStatements>();
+  private readonly byModel = new WeakMap<EntityModel, EntityStatements>();
+  private readonly queriesByDescriptor = new WeakMap<OperationDescriptor, CompiledQuery>();
+  private readonly queriesByModel = new WeakMap<QueryModel, CompiledQuery>();
+  private kyselyInstance: Kysely<unknown> | undefined;
+  private closed = false;
+
+  /**
+   * @param pool the connection pool
+   * @param ownsPool whether `close()` ends the pool (only pools the adapter created)
+   */
+  constructor(
+    readonly pool: Pool,
+    private readonly ownsPool: boolean,
+    options: PostgresAdapterOptions = {},
+  ) {
+    this.name = options.name ?? "postgres";
+    this.schema = options.schema ?? "public";
+    if (!/^[A-Za-z_][A-Za-z0-9_$]{0,62}$/.test(this.schema)) {
+      throw new PolyxenaError("E_DEFINITION", `invalid Postgres schema name ${JSON.stringify(this.schema)}`, {
+        store: this.name,
+        path: "schema",
+        fix: "use a plain identifier such as public or billing",
+      });
+    }
+  }
+
+  async get(request: GetRequest): Promise<StoredItem | undefined> {
+    const s = this.statements(request.op);
+    const result = await this.execute(request, s.get, s.keyValues(request.key));
+    const row = result.rows[0];
+    return row === undefined ? undefined : s.decodeRow(row);
+  }
+
+  async getMany(request: GetManyRequest): Promise<(StoredItem | undefined)[]> {
+    if (request.keys.length === 0) return [];
+    const s = this.statements(request.op);
+    const result = await this.execute(request, s.getMany, s.getManyValues(request.keys));
+    const found = new Map<string, StoredItem>();
+    for (const row of result.rows) {
+      const item = s.decodeRow(row);
+      found.set(s.keyString(item), item);
+    }
+    // Duplicate keys in the request each get their own copy.
+    const seen = new Set<string>();
+    return request.keys.map((key) => {
+      const k = s.keyString(key);
+      const item = found.get(k);
+      if (item === undefined) return undefined;
+      if (seen.has(k)) return structuredClone(item);
+      seen.add(k);
+      return item;
+    });
+  }
+
+  async put(request: PutRequest): Promise<void> {
+    const s = this.statements(request.op);
+    const values = s.itemValues(request.item);
+    const condition = request.condition;
+    if (!condition) {
+      await this.execute(request, s.upsert, values);
+      return;
+    }
+    switch (condition.kind) {
+      case "notExists":
+        // A duplicate key fails with unique_violation on `<table>_pkey` -> E_ALREADY_EXISTS.
+        await this.execute(request, s.insert, values);
+        return;
+      case "exists": {
+        const result = await this.execute(request, s.replaceExisting, values);
+        if (result.rowCount === 0) throw await this.conditionFailed(request, s, request.item, condition, s.replaceExisting);
+        return;
+      }
+      case "version": {
+        const result = await this.execute(request, s.replaceVersion, [...values, condition.expected]);
+        if (result.rowCount === 0) throw await this.conditionFailed(request, s, request.item, condition, s.replaceVersion);
+        return;
+      }
+    }
+  }
+
+  async update(request: UpdateRequest): Promise<StoredItem | undefined> {
+    const s = this.statements(request.op);
+    const condition = request.condition;
+    if (condition.kind === "notExists") throw this.unsupportedCondition(request, "update");
+    const changed = Object.keys(request.changes).sort();
+    const statement = s.update(changed, condition.kind === "version", request.incrementVersion);
+    const byName = new Map(s.fields.map((f) => [f.name, f]));
+    const values: unknown[] = changed.map((name) => {
+      const field = byName.get(name);
+      if (!field) throw new PolyxenaError("E_VALIDATION", `unknown field ${name}`, { statement: statement.text, issues: [{ path: ["changes", name], message: "unknown field" }] });
+      return encodeParameter(field, request.changes[name]);
+    });
+    values.push(...s.keyValues(request.key));
+    if (condition.kind === "version") values.push(condition.expected);
+    const result = await this.execute(request, statement, values);
+    const row = result.rows[0];
+    if (row === undefined) throw await this.conditionFailed(request, s, request.key, condition, statement);
+    return s.decodeRow(row);
+  }
+
+  async delete(request: DeleteRequest): Promise<void> {
+    const s = this.statements(request.op);
+    const condition = request.condition;
+    if (condition?.kind === "notExists") throw this.unsupportedCondition(request, "delete");
+    const statement = condition?.kind === "version" ? s.deleteVersion : s.delete;
+    const values = s.keyValues(request.key);
+    if (condition?.kind === "version") values.push(condition.expected);
+    const result = await this.execute(request, statement, values);
+    if (condition && result.rowCount === 0) throw await this.conditionFailed(request, s, request.key, condition, statement);
+  }
+
+  async query(request: QueryRequest): Promise<StorePage> {
+    const compiled = this.compiledQuery(request.op);
+    const s = this.statements(request.op);
+    const position = request.position === undefined ? undefined : decodePosition(compiled.ordering, request.position);
+    const variant = compiled.variant(request.reverse, request.range, position);
+    const values = compiled.values(variant, request.params, request.range, position, request.limit);
+    const result = await this.execute(request, variant.statement, values);
+    const rows = result.rows;
+    const more = rows.length > request.limit;
+    const items = (more ? rows.slice(0, request.limit) : rows).map((row) => s.decodeRow(row));
+    const last = items[items.length - 1];
+    return more && last ? { items, position: encodePosition(compiled.ordering, last) } : { items };
+  }
+
+  async transaction<T>(work: (tx: StoreTransaction) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    const level = isolationLevel(options.isolation, this.name);
+    const begin = level ? `BEGIN ISOLATION LEVEL ${level.toUpperCase()}` : "BEGIN";
+    let client: PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      throw postgresError(error, begin).withContext({ store: this.name, operation: "transaction" });
+    }
+    const handle = new PostgresTransactionHandle(this.name, this, client);
+    let broken: Error | undefined;
+    let phase: "begin" | "work" | "commit" = "begin";
+    try {
+      await client.query(begin);
+      phase = "work";
+      const result = await work(handle);
+      phase = "commit";
+      handle.finished = true;
+      await client.query("COMMIT");
+      return result;
+    } catch (error) {
+      handle.finished = true;
+      await client.query("ROLLBACK").catch((e: unknown) => {
+        broken = e instanceof Error ? e : new Error(String(e));
+      });
+      // Errors of the work itself (the caller's, or already mapped) pass through unchanged.
+      if (phase === "work") throw error;
+      throw postgresError(error, phase === "begin" ? begin : "COMMIT", false).withContext({ store: this.name, operation: "transaction" });
+    } finally {
+      handle.finished = true;
+      client.release(broken);
+    }
+  }
+
+  async applySchema(entities: readonly EntityModel[]): Promise<SchemaApplyResult> {
+    try {
+      return await applyPostgresSchema(this.pool, entities, this.schema);
+    } catch (error) {
+      throw postgresError(error, "applySchema").withContext({ store: this.name, operation: "applySchema" });
+    }
+  }
+
+  classifyError(error: unknown): ErrorClass {
+    return classifyPostgresError(error);
+  }
+
+  /**
+   * A Kysely instance on the adapter's pool and schema, for queries beyond
+   * the declared patterns. Pass the generated `Database` type:
+   *
+   * @example
+   * const rows = await adapter.kysely<Database>().selectFrom("invoice").selectAll().execute();
+   */
+  kysely<DB = any>(): Kysely<DB> {
+    if (!this.kyselyInstance) {
+      const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: this.pool }) });
+      this.kyselyInstance = this.schema === "public" ? db : db.withSchema(this.schema);
+    }
+    return this.kyselyInstance as unknown as Kysely<DB>;
+  }
+
+  /** Ends the pool when the adapter created it; a pool passed in is left open for its owner. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.ownsPool) await this.pool.end();
+  }
+
+  // ---- internals ----------------------------------------------------------
+
+  private statements(op: OperationDescriptor): EntityStatements {
+    let s = this.byDescriptor.get(op);
+    if (s) return s;
+    s = this.byModel.get(op.entity);
+    if (!s) {
+      s = new EntityStatements(op.entity, this.schema);
+      this.byModel.set(op.entity, s);
+    }
+    this.byDescriptor.set(op, s);
+    return s;
+  }
+
+  private compiledQuery(op: OperationDescriptor): CompiledQuery {
+    let q = this.queriesByDescriptor.get(op);
+    if (q) return q;
+    if (!op.query) throw new PolyxenaError("E_VALIDATION", `operation ${op.id} is not a declared query`, { store: this.name });
+    q = this.queriesByModel.get(op.query);
+    if (!q) {
+      q = this.statements(op).compileQuery(op.query);
+      this.queriesByModel.set(op.query, q);
+    }
+    this.queriesByDescriptor.set(op, q);
+    return q;
+  }
+
+  private async execute(request: StoreRequestBase, statement: PgStatement, values: unknown[]): Promise<QueryArrayResult<unknown[]>> {
+    if (request.signal?.aborted) {
+      throw new PolyxenaError("E_TIMEOUT", "the call was aborted before it was sent", { statement: statement.text, outcome: "not-applied", cause: request.signal.reason });
+    }
+    try {
+      const target: Pool | PoolClient = request.transaction ? transactionClient(request.transaction, this, this.name) : this.pool;
+      return await target.query<unknown[]>({ name: statement.name, text: statement.text, values, rowMode: "array" });
+    } catch (error) {
+      throw postgresError(error, statement.text, request.op.idempotent);
+    }
+  }
+
+  /** `E_CONDITION_FAILED` for a conditional write that changed no row, with the current row when it exists. */
+  private async conditionFailed(
+    request: StoreRequestBase,
+    s: EntityStatements,
+    key: Record<string, unknown>,
+    condition: WriteCondition,
+    statement: PgStatement,
+  ): Promise<PolyxenaError> {
+    let current: StoredItem | undefined;
+    try {
+      const result = await this.execute(request, s.get, s.keyValues(key));
+      const row = result.rows[0];
+      current = row === undefined ? undefined : s.decodeRow(row);
+    } catch {
+      current = undefined;
+    }
+    const why =
+      condition.kind === "version"
+        ? current === undefined
+          ? `no ${s.model.name} with this key (expected version ${condition.expected})`
+          : `stored version ${String(current[condition.field])} is not the expected ${condition.expected}`
+        : `no ${s.model.name} with this key`;
+    return new PolyxenaError("E_CONDITION_FAILED", why, {
+      statement: statement.text,
+      current,
+      constraint: condition.kind,
+      fix: condition.kind === "version" ? "read the item again and retry with its current version" : "create the item first",
+    });
+  }
+
+  private unsupportedCondition(request: StoreRequestBase, what: string): PolyxenaError {
+    return new PolyxenaError("E_UNSUPPORTED", `a notExists condition makes no sense on ${what}`, { store: this.name, operation: request.op.id });
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * Maps `pg` errors to Polyxena errors. Every mapped error carries the
+ * statement text (never the values) and the driver error as `cause`.
+ */
+import { isPolyxenaError, PolyxenaError, type ErrorClass, type PolyxenaErrorCode } from "@polyxena/core";
+
+/** Socket-level error codes that mean the server cannot be reached. */
+const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "ECONNABORTED"]);
+/** Messages `pg` uses for connections that broke or never came up. */
+const CONNECTION_MESSAGES = [/Connection terminated/i, /Client has encountered a connection error/i, /connection timeout/i, /timeout exceeded when trying to connect/i, /Client was closed/i, /Cannot use a pool after calling end/i];
+
+const CODE_CLASS: Partial<Record<PolyxenaErrorCode, ErrorClass>> = {
+  E_TIMEOUT: "timeout",
+  E_UNAVAILABLE: "unavailable",
+  E_CONDITION_FAILED: "condition",
+  E_ALREADY_EXISTS: "already-exists",
+};
+
+/** SQLSTATE of a `pg` error, when it has one. */
+export function sqlState(error: unknown): string | undefined {
+  const code = typeof error === "object" && error !== null ? (error as { code?: unknown }).code : undefined;
+  return typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+}
+
+/** Classifies a `pg` error (or an already mapped Polyxena error). */
+export function classifyPostgresError(error: unknown): ErrorClass {
+  if (isPolyxenaError(error)) return CODE_CLASS[error.code] ?? "store";
+  const state = sqlState(error);
+  if (state) {
+    if (state === "23505") return "already-exists";
+    if (state === "40001" || state === "40P01") return "condition";
+    if (state === "57014") return "timeout";
+    if (state.startsWith("08") || state === "57P01" || state === "57P02" || state === "57P03" || state === "53300") return "unavailable";
+    return "store";
+  }
+  const code = typeof error === "object" && error !== null ? (error as { code?: unknown }).code : undefined;
+  if (typeof code === "string" && NETWORK_CODES.has(code)) return "unavailable";
+  const message = error instanceof Error ? error.message : String(error);
+  if (/Query read timeout/i.test(message)) return "timeout";
+  if (CONNECTION_MESSAGES.some((m) => m.test(message))) return "unavailable";
+  return "store";
+}
+
+const CLASS_CODE: Record<ErrorClass, PolyxenaErrorCode> = {
+  timeout: "E_TIMEOUT",
+  unavailable: "E_UNAVAILABLE",
+  condition: "E_CONDITION_FAILED",
+  "already-exists": "E_ALREADY_EXISTS",
+  store: "E_STORE",
+};
+
+/**
+ * Turns a driver error into a {@link PolyxenaError} carrying `statement`.
+ * `idempotent` decides whether a lost connection leaves the outcome unknown.
+ */
+export function postgresError(error: unknown, statement: string, idempotent = true): PolyxenaError {
+  if (isPolyxenaError(error)) return error.statement ? error : error.withContext({ statement });
+  const state = sqlState(error);
+  const kind = classifyPostgresError(error);
+  let code = CLASS_CODE[kind];
+  // Data exceptions (value too long, numeric overflow, bad encoding) are bad input, not store failures.
+  if (state?.startsWith("22")) code = "E_VALIDATION";
+  const pgError = error as { message?: string; constraint?: string; detail?: string; code?: string };
+  const message = typeof pgError?.message === "string" ? pgError.message : String(error);
+  let outcome: "not-applied" | "unknown" | undefined;
+  if (code === "E_UNAVAILABLE" || code === "E_TIMEOUT") {
+    outcome = pgError?.code === "ECONNREFUSED" || pgError?.code === "ENOTFOUND" ? "not-applied" : idempotent ? undefined : "unknown";
+  }
+  const fix =
+    state === "40001" || state === "40P01"
+      ? "the transaction conflicted with a concurrent one; run it again"
+      : state === "42P01" || state === "3F000"
+        ? "create the tables first (adapter.applySchema(models) or the generated postgres.sql)"
+        : undefined;
+  return new PolyxenaError(code, message, {
+    statement,
+    constraint: pgError?.constraint ?? (state === "40001" ? "serialization_failure" : state === "40P01" ? "deadlock" : undefined),
+    outcome,
+    fix,
+    issues: code === "E_VALIDATION" ? [{ path: [], message }] : undefined,
+    cause: error,
+  });
+}
