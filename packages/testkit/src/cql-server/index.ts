@@ -1,0 +1,9 @@
+/**
+ * A wire-compatible Cassandra test server (native protocol v4) backed by the
+ * in-memory Cassandra engine. See README.md for the known gaps.
+ */
+export { startCqlTestServer } from "./cql-test-server.js";
+export type { CqlTestServer, CqlTestServerOptions } from "./cql-test-server.js";
+export type { RecordedRequest } from "./request-log.js";
+export { CassandraEngine, ManualClock } from "./engine.js";
+export type { EngineClock } from "./engine.js";
