@@ -1,0 +1,222 @@
+import { Client, errors } from "@elastic/elasticsearch";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startElasticsearchTestServer } from "../src/elasticsearch-server/index.js";
+import type { ElasticsearchTestServer } from "../src/elasticsearch-server/index.js";
+
+let now = Date.UTC(2025, 0, 15, 12);
+let server: ElasticsearchTestServer;
+let client: Client;
+
+beforeAll(async () => {
+  server = await startElasticsearchTestServer({ clock: () => now });
+  client = new Client({ node: server.url, maxRetries: 0 });
+});
+
+afterAll(async () => {
+  await client.close();
+  await server.close();
+});
+
+async function responseError(promise: Promise<unknown>): Promise<errors.ResponseError> {
+  try {
+    await promise;
+  } catch (e) {
+    if (e instanceof errors.ResponseError) return e;
+    throw e;
+  }
+  throw new Error("expected a ResponseError");
+}
+
+describe("Elasticsearch test server through @elastic/elasticsearch", () => {
+  it("answers cluster info as a 9.x node", async () => {
+    const info = await client.info();
+    expect(info.version.number).toMatch(/^9\./);
+    expect(info.tagline).toBe("You Know, for Search");
+  });
+
+  it("manages the index lifecycle: create, exists, mapping, aliases, delete", async () => {
+    await client.indices.create({
+      index: "shows-v1",
+      mappings: { properties: { name: { type: "text" }, genre: { type: "keyword" } } },
+      settings: { number_of_shards: 1, refresh_interval: "1s" },
+      aliases: { shows: { is_write_index: true } },
+    });
+    expect(await client.indices.exists({ index: "shows-v1" })).toBe(true);
+    expect(await client.indices.exists({ index: "shows" })).toBe(true);
+    expect(await client.indices.exists({ index: "nope" })).toBe(false);
+    await client.indices.putMapping({ index: "shows", properties: { year: { type: "integer" } } });
+    const mapping = await client.indices.getMapping({ index: "shows" });
+    expect(mapping["shows-v1"]!.mappings.properties).toEqual({ genre: { type: "keyword" }, name: { type: "text" }, year: { type: "integer" } });
+    expect(await client.indices.getAlias({ name: "shows" })).toEqual({ "shows-v1": { aliases: { shows: { is_write_index: true } } } });
+    await client.indices.create({ index: "shows-v2" });
+    await client.indices.updateAliases({
+      actions: [{ remove: { index: "shows-v1", alias: "shows" } }, { add: { index: "shows-v2", alias: "shows" } }],
+    });
+    expect(Object.keys(await client.indices.getAlias({ name: "shows" }))).toEqual(["shows-v2"]);
+    expect(await client.indices.existsAlias({ name: "shows" })).toBe(true);
+    expect(await client.indices.existsAlias({ name: "no-such-alias" })).toBe(false);
+    await client.indices.delete({ index: "shows-v1,shows-v2" });
+    expect(await client.indices.exists({ index: "shows" })).toBe(false);
+  });
+
+  it("does CRUD with versions, sequence numbers and partial updates", async () => {
+    const created = await client.index({ index: "crud", id: "1", document: { name: "Dark", seasons: 3 } });
+    expect(created).toMatchObject({ result: "created", _version: 1, _seq_no: 0, _primary_term: 1 });
+    const auto = await client.index({ index: "crud", document: { name: "auto id" } });
+    expect(auto._id).toMatch(/^[A-Za-z0-9_-]{20}$/);
+    expect(await client.exists({ index: "crud", id: "1" })).toBe(true);
+    expect(await client.exists({ index: "crud", id: "nope" })).toBe(false);
+    const updated = await client.update({ index: "crud", id: "1", doc: { seasons: 4 } });
+    expect(updated).toMatchObject({ result: "updated", _version: 2 });
+    const got = await client.get<{ name: string; seasons: number }>({ index: "crud", id: "1" });
+    expect(got).toMatchObject({ found: true, _version: 2, _source: { name: "Dark", seasons: 4 } });
+    const upserted = await client.update({ index: "crud", id: "2", doc: { name: "Upserted" }, doc_as_upsert: true });
+    expect(upserted.result).toBe("created");
+    const createdOnly = await client.create({ index: "crud", id: "3", document: { name: "Three" } });
+    expect(createdOnly.result).toBe("created");
+    const deleted = await client.delete({ index: "crud", id: "3" });
+    expect(deleted.result).toBe("deleted");
+    const missing = await responseError(client.get({ index: "crud", id: "3" }));
+    expect(missing.statusCode).toBe(404);
+    expect(missing.body).toEqual({ _index: "crud", _id: "3", found: false });
+    const mget = await client.mget<{ name: string }>({ index: "crud", ids: ["1", "3", "2"] });
+    expect(mget.docs.map((d) => ("found" in d ? d.found : "error"))).toEqual([true, false, true]);
+  });
+
+  it("rejects stale writes with 409 version_conflict_engine_exception", async () => {
+    const first = await client.index({ index: "occ", id: "1", document: { v: 1 } });
+    await client.index({ index: "occ", id: "1", document: { v: 2 }, if_seq_no: first._seq_no, if_primary_term: first._primary_term });
+    const stale = await responseError(client.index({ index: "occ", id: "1", document: { v: 3 }, if_seq_no: first._seq_no, if_primary_term: first._primary_term }));
+    expect(stale.statusCode).toBe(409);
+    expect(stale.body).toMatchObject({
+      error: {
+        root_cause: [{ type: "version_conflict_engine_exception" }],
+        type: "version_conflict_engine_exception",
+        reason: "[1]: version conflict, required seqNo [0], primary term [1]. current document has seqNo [1] and primary term [1]",
+        index: "occ",
+        shard: "0",
+      },
+      status: 409,
+    });
+    const staleDelete = await responseError(client.delete({ index: "occ", id: "1", if_seq_no: 0, if_primary_term: 1 }));
+    expect(staleDelete.statusCode).toBe(409);
+    const staleUpdate = await responseError(client.update({ index: "occ", id: "1", doc: { v: 9 }, if_seq_no: 0, if_primary_term: 1 }));
+    expect(staleUpdate.statusCode).toBe(409);
+    const duplicate = await responseError(client.create({ index: "occ", id: "1", document: { v: 0 } }));
+    expect(duplicate.statusCode).toBe(409);
+    expect((await client.get<{ v: number }>({ index: "occ", id: "1" }))._source).toEqual({ v: 2 });
+  });
+
+  it("runs bulk requests with a failing item without failing the others", async () => {
+    await client.indices.create({ index: "bulk", mappings: { properties: { n: { type: "long" } } } });
+    const res = await client.bulk({
+      refresh: "wait_for",
+      operations: [
+        { index: { _index: "bulk", _id: "1" } }, { n: 1 },
+        { index: { _index: "bulk", _id: "2" } }, { n: "not a number" },
+        { create: { _index: "bulk", _id: "3" } }, { n: 3 },
+        { update: { _index: "bulk", _id: "1" } }, { doc: { n: 10 } },
+        { delete: { _index: "bulk", _id: "3" } },
+      ],
+    });
+    expect(res.errors).toBe(true);
+    expect(res.items.map((item) => Object.values(item)[0]!.status)).toEqual([201, 400, 201, 200, 200]);
+    expect(res.items[1]!.index!.error).toMatchObject({ type: "document_parsing_exception" });
+    expect((await client.count({ index: "bulk" })).count).toBe(1);
+    expect((await client.get<{ n: number }>({ index: "bulk", id: "1" }))._source).toEqual({ n: 10 });
+  });
+
+  it("makes writes searchable only after a refresh (near real time)", async () => {
+    await client.indices.create({ index: "nrt" });
+    await client.index({ index: "nrt", id: "1", document: { name: "invisible for now" } });
+    expect((await client.get({ index: "nrt", id: "1" })).found).toBe(true);
+    expect((await client.count({ index: "nrt" })).count).toBe(0);
+    expect((await client.search({ index: "nrt", query: { match: { name: "invisible" } } })).hits.hits).toEqual([]);
+    await client.indices.refresh({ index: "nrt" });
+    expect((await client.count({ index: "nrt" })).count).toBe(1);
+
+    await client.index({ index: "nrt", id: "2", document: { name: "waits" }, refresh: "wait_for" });
+    expect((await client.count({ index: "nrt" })).count).toBe(2);
+
+    await client.index({ index: "nrt", id: "3", document: { name: "periodic" } });
+    expect((await client.count({ index: "nrt" })).count).toBe(2);
+    now += 1_000; // the default refresh_interval is 1s
+    expect((await client.count({ index: "nrt" })).count).toBe(3);
+  });
+});
+
+describe("search through the test server", () => {
+  beforeAll(async () => {
+    await client.indices.create({
+      index: "titles",
+      mappings: {
+        properties: {
+          name: { type: "text", fields: { raw: { type: "keyword" } } },
+          synopsis: { type: "text" },
+          genre: { type: "keyword" },
+          year: { type: "integer" },
+          releasedAt: { type: "date" },
+        },
+      },
+    });
+    const docs = [
+      { name: "Dark", synopsis: "A family saga with a supernatural twist", genre: "drama", year: 2017, releasedAt: "2017-12-01" },
+      { name: "Dark Matter", synopsis: "Six people wake up on a spaceship", genre: "scifi", year: 2015, releasedAt: "2015-06-12" },
+      { name: "Stranger Things", synopsis: "A dark secret in a small town", genre: "scifi", year: 2016, releasedAt: "2016-07-15" },
+      { name: "The Crown", synopsis: "The reign of Queen Elizabeth", genre: "drama", year: 2016, releasedAt: "2016-11-04" },
+      { name: "Mindhunter", synopsis: "FBI agents interview serial killers", genre: "crime", year: 2017, releasedAt: "2017-10-13" },
+    ];
+    await client.bulk({ refresh: true, operations: docs.flatMap((d, i) => [{ index: { _index: "titles", _id: String(i + 1) } }, d]) });
+  });
+
+  const ids = (res: { hits: { hits: Array<{ _id?: string | null }> } }) => res.hits.hits.map((h) => h._id);
+
+  it("searches with bool, match, multi_match, term and range", async () => {
+    const res = await client.search({
+      index: "titles",
+      query: {
+        bool: {
+          must: [{ multi_match: { query: "dark", fields: ["name^2", "synopsis"] } }],
+          filter: [{ term: { genre: "scifi" } }, { range: { year: { gte: 2015, lte: 2016 } } }],
+        },
+      },
+    });
+    expect(ids(res)).toEqual(["2", "3"]);
+    expect(res.hits.total).toEqual({ value: 2, relation: "eq" });
+    expect(res.hits.hits[0]!._score!).toBeGreaterThan(res.hits.hits[1]!._score!);
+    const dated = await client.search({ index: "titles", query: { range: { releasedAt: { gte: "2017-01-01T00:00:00Z" } } }, sort: ["_doc"] });
+    expect(ids(dated)).toEqual(["1", "5"]);
+    const phrase = await client.search({ index: "titles", query: { match_phrase: { synopsis: "small town" } } });
+    expect(ids(phrase)).toEqual(["3"]);
+  });
+
+  it("pages with search_after over a sort with a tiebreaker", async () => {
+    const sort = [{ year: "desc" as const }, { "name.raw": "asc" as const }];
+    const seen: string[] = [];
+    let after: Array<string | number | null> | undefined;
+    for (;;) {
+      const page = await client.search({ index: "titles", sort, size: 2, ...(after ? { search_after: after } : {}) });
+      if (page.hits.hits.length === 0) break;
+      seen.push(...page.hits.hits.map((h) => h._id!));
+      after = page.hits.hits[page.hits.hits.length - 1]!.sort as Array<string | number | null>;
+    }
+    expect(seen).toEqual(["1", "5", "3", "4", "2"]);
+  });
+
+  it("counts, highlights and tracks totals", async () => {
+    expect((await client.count({ index: "titles", query: { term: { genre: "drama" } } })).count).toBe(2);
+    const res = await client.search({ index: "titles", query: { match: { synopsis: "secret town" } }, highlight: { fields: { synopsis: {} } } });
+    expect(res.hits.hits[0]!.highlight).toEqual({ synopsis: ["A dark <em>secret</em> in a small <em>town</em>"] });
+    const capped = await client.search({ index: "titles", track_total_hits: 2, size: 0 });
+    expect(capped.hits.total).toEqual({ value: 2, relation: "gte" });
+  });
+
+  it("treats hostile user text inside match queries as plain text", async () => {
+    for (const text of ['title:(foo OR "bar', "name:dark AND", "*:*", "\\\"", "{}[]", "%00", ""]) {
+      const res = await client.search({ index: "titles", query: { multi_match: { query: text, fields: ["name", "synopsis"] } } });
+      expect(res.hits.total).toEqual({ value: 0, relation: "eq" });
+    }
+    const res = await client.search({ index: "titles", query: { match: { name: 'dark:( OR "' } } });
+    expect(ids(res).sort()).toEqual(["1", "2"]);
+  });
+});
