@@ -11,7 +11,8 @@ import pg from "pg";
 import type { Pool } from "pg";
 import { PostgresAdapter, type PostgresAdapterOptions } from "./postgres-adapter.js";
 
-export { PostgresAdapter, POSTGRES_CAPABILITIES, type PostgresAdapterOptions } from "./postgres-adapter.js";
+export { PostgresAdapter, type PostgresAdapterOptions } from "./postgres-adapter.js";
+export { POSTGRES_CAPABILITIES } from "./postgres-capabilities.js";
 export { classifyPostgresError } from "./postgres-errors.js";
 export { MIGRATIONS_TABLE } from "./postgres-schema-apply.js";
 export { POSTGRES_ISOLATION_LEVELS, type PostgresIsolationLevel } from "./postgres-transaction.js";

@@ -15,7 +15,6 @@ import {
   type QueryRequest,
   type SchemaApplyResult,
   type StoreAdapter,
-  type StoreCapabilities,
   type StoredItem,
   type StorePage,
   type StoreRequestBase,
@@ -26,22 +25,13 @@ import {
 } from "@polyxena/core";
 import { Kysely, PostgresDialect } from "kysely";
 import type { Pool, PoolClient, QueryArrayResult } from "pg";
+import { POSTGRES_CAPABILITIES } from "./postgres-capabilities.js";
 import { encodeParameter } from "./postgres-codec.js";
 import { decodePosition, encodePosition } from "./postgres-ordering.js";
 import { classifyPostgresError, postgresError } from "./postgres-errors.js";
 import { applyPostgresSchema } from "./postgres-schema-apply.js";
 import { CompiledQuery, EntityStatements, type PgStatement } from "./postgres-statements.js";
 import { isolationLevel, PostgresTransactionHandle, transactionClient } from "./postgres-transaction.js";
-
-/** What the Postgres adapter supports. */
-export const POSTGRES_CAPABILITIES: StoreCapabilities = {
-  conditionalWrites: true,
-  rowTtl: false,
-  transactions: true,
-  atomicVersionIncrement: true,
-  returnsUpdatedItem: true,
-  search: false,
-};
 
 /** Options of the Postgres adapter besides the connection. */
 export interface PostgresAdapterOptions {

@@ -1,0 +1,248 @@
+/**
+ * An in-memory stand-in for the Postgres adapter with the same semantics:
+ * unique primary key, conditional writes, version increments, transactions
+ * with real rollback, and keyset paging in exactly Postgres' order.
+ */
+import {
+  buildPostgresSchema,
+  PolyxenaError,
+  type DeleteRequest,
+  type EntityModel,
+  type ErrorClass,
+  type GetManyRequest,
+  type GetRequest,
+  type PutRequest,
+  type QueryRequest,
+  type SchemaApplyResult,
+  type StoreAdapter,
+  type StoredItem,
+  type StorePage,
+  type StoreRequestBase,
+  type StoreTransaction,
+  type TransactionOptions,
+  type UpdateRequest,
+  type WriteCondition,
+} from "@polyxena/core";
+import { classifyPostgresError } from "../postgres/postgres-errors.js";
+import { decodePosition, directed, encodePosition, queryOrdering, type OrderingColumn } from "../postgres/postgres-ordering.js";
+import { isolationLevel } from "../postgres/postgres-transaction.js";
+import { POSTGRES_CAPABILITIES } from "../postgres/postgres-capabilities.js";
+import { MemoryPostgresStore, MemoryPostgresTransaction } from "./memory-postgres-store.js";
+import { compareNullable, compareValues, memoryKeyString, normalizeItem, normalizeValue } from "./memory-postgres-values.js";
+
+/** Options of {@link createMemoryPostgresAdapter}. */
+export interface MemoryPostgresAdapterOptions {
+  /** Instance id in errors and metrics (default `postgres`). */
+  name?: string | undefined;
+}
+
+/** The in-memory Postgres adapter; `clear()` empties it between tests. */
+export class MemoryPostgresAdapter implements StoreAdapter {
+  readonly kind = "postgres" as const;
+  readonly capabilities = POSTGRES_CAPABILITIES;
+  readonly name: string;
+  private readonly store: MemoryPostgresStore;
+  private readonly appliedStatements = new Set<string>();
+  private readonly orderings = new WeakMap<object, OrderingColumn[]>();
+
+  constructor(options: MemoryPostgresAdapterOptions = {}) {
+    this.name = options.name ?? "postgres";
+    this.store = new MemoryPostgresStore(this.name);
+  }
+
+  async get(request: GetRequest): Promise<StoredItem | undefined> {
+    await tick();
+    const model = request.op.entity;
+    const item = this.store.read(model.table, memoryKeyString(model, request.key), this.tx(request));
+    return item === undefined ? undefined : structuredClone(item);
+  }
+
+  async getMany(request: GetManyRequest): Promise<(StoredItem | undefined)[]> {
+    await tick();
+    const model = request.op.entity;
+    const tx = this.tx(request);
+    return request.keys.map((key) => {
+      const item = this.store.read(model.table, memoryKeyString(model, key), tx);
+      return item === undefined ? undefined : structuredClone(item);
+    });
+  }
+
+  async put(request: PutRequest): Promise<void> {
+    const model = request.op.entity;
+    const statement = `INSERT INTO "${model.table}"`;
+    const item = normalizeItem(model, request.item, statement);
+    const key = memoryKeyString(model, item);
+    const tx = this.tx(request);
+    await this.store.lock(model.table, key, tx);
+    const current = this.store.read(model.table, key, tx);
+    const condition = request.condition;
+    if (condition?.kind === "notExists" && (current !== undefined || this.store.committedExists(model.table, key))) {
+      throw new PolyxenaError("E_ALREADY_EXISTS", `duplicate key value violates unique constraint "${model.table}_pkey"`, {
+        statement,
+        constraint: `${model.table}_pkey`,
+      });
+    }
+    if (condition && condition.kind !== "notExists") this.checkCondition(model, current, condition, statement);
+    this.store.write(model.table, key, item, tx, statement);
+  }
+
+  async update(request: UpdateRequest): Promise<StoredItem | undefined> {
+    const model = request.op.entity;
+    const statement = `UPDATE "${model.table}"`;
+    if (request.condition.kind === "notExists") throw new PolyxenaError("E_UNSUPPORTED", "a notExists condition makes no sense on update", { statement });
+    const key = memoryKeyString(model, request.key);
+    const fields = new Map(model.fields.map((f) => [f.name, f]));
+    const changes: StoredItem = {};
+    for (const [name, value] of Object.entries(request.changes)) {
+      const field = fields.get(name);
+      if (!field) throw new PolyxenaError("E_VALIDATION", `unknown field ${name}`, { statement, issues: [{ path: ["changes", name], message: "unknown field" }] });
+      changes[name] = normalizeValue(field, value, statement);
+    }
+    const tx = this.tx(request);
+    await this.store.lock(model.table, key, tx);
+    const current = this.store.read(model.table, key, tx);
+    this.checkCondition(model, current, request.condition, statement);
+    const next: StoredItem = { ...current };
+    for (const [name, value] of Object.entries(changes)) {
+      if (value === undefined) delete next[name];
+      else next[name] = value;
+    }
+    const version = request.incrementVersion;
+    if (version && typeof next[version] === "number") next[version] = (next[version] as number) + 1;
+    this.store.write(model.table, key, next, tx, statement);
+    return structuredClone(next);
+  }
+
+  async delete(request: DeleteRequest): Promise<void> {
+    const model = request.op.entity;
+    const statement = `DELETE FROM "${model.table}"`;
+    if (request.condition?.kind === "notExists") throw new PolyxenaError("E_UNSUPPORTED", "a notExists condition makes no sense on delete", { statement });
+    const key = memoryKeyString(model, request.key);
+    const tx = this.tx(request);
+    await this.store.lock(model.table, key, tx);
+    const current = this.store.read(model.table, key, tx);
+    if (request.condition) this.checkCondition(model, current, request.condition, statement);
+    if (current !== undefined) this.store.write(model.table, key, null, tx, statement);
+  }
+
+  async query(request: QueryRequest): Promise<StorePage> {
+    await tick();
+    const model = request.op.entity;
+    const query = request.op.query;
+    const statement = `SELECT FROM "${model.table}"`;
+    if (!query) throw new PolyxenaError("E_VALIDATION", `operation ${request.op.id} is not a declared query`, { statement });
+    let ordering = this.orderings.get(query);
+    if (!ordering) this.orderings.set(query, (ordering = queryOrdering(model, query)));
+    const fields = new Map(model.fields.map((f) => [f.name, f]));
+    const params = query.by.map((name) => ({ field: fields.get(name)!, value: normalizeValue(fields.get(name)!, request.params[name], statement) }));
+    const rangeField = query.rangeField ? fields.get(query.rangeField) : undefined;
+    const range = request.range;
+    const order = directed(ordering, request.reverse);
+    const position = request.position === undefined ? undefined : decodePosition(ordering, request.position);
+
+    const compareRows = (a: StoredItem, b: StoredItem) => {
+      for (const c of order) {
+        const r = compareNullable(c.field, a[c.field.name], b[c.field.name]);
+        if (r !== 0) return c.desc ? -r : r;
+      }
+      return 0;
+    };
+    const afterPosition = (item: StoredItem) => {
+      for (let i = 0; i < order.length; i++) {
+        const c = order[i]!;
+        const r = compareNullable(c.field, item[c.field.name], position![i]);
+        if (r !== 0) return (c.desc ? -r : r) > 0;
+      }
+      return false;
+    };
+    const inRange = (item: StoredItem) => {
+      if (!range || !rangeField) return true;
+      const v = item[rangeField.name];
+      if (v === undefined || v === null) return false;
+      const cmp = (bound: unknown) => compareValues(rangeField, v, normalizeValue(rangeField, bound, statement));
+      if (range.gt !== undefined && !(cmp(range.gt) > 0)) return false;
+      if (range.gte !== undefined && !(cmp(range.gte) >= 0)) return false;
+      if (range.lt !== undefined && !(cmp(range.lt) < 0)) return false;
+      if (range.lte !== undefined && !(cmp(range.lte) <= 0)) return false;
+      return true;
+    };
+    const matches = this.store
+      .scan(model.table, this.tx(request))
+      .filter((item) => params.every((p) => item[p.field.name] != null && p.value != null && compareValues(p.field, item[p.field.name], p.value) === 0))
+      .filter(inRange)
+      .filter((item) => position === undefined || afterPosition(item))
+      .sort(compareRows);
+    const items = matches.slice(0, request.limit).map((item) => structuredClone(item));
+    const last = items[items.length - 1];
+    return matches.length > request.limit && last ? { items, position: encodePosition(ordering, last) } : { items };
+  }
+
+  async transaction<T>(work: (tx: StoreTransaction) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    const level = isolationLevel(options.isolation, this.name) ?? "read committed";
+    return this.store.transaction(level, work);
+  }
+
+  /** Records the tables of these models; reports the DDL a real Postgres would run. */
+  async applySchema(entities: readonly EntityModel[]): Promise<SchemaApplyResult> {
+    await tick();
+    const result: SchemaApplyResult = { applied: [], unchanged: [] };
+    for (const statement of buildPostgresSchema(entities)) {
+      if (this.appliedStatements.has(statement)) result.unchanged.push(statement);
+      else {
+        this.appliedStatements.add(statement);
+        result.applied.push(statement);
+      }
+    }
+    return result;
+  }
+
+  classifyError(error: unknown): ErrorClass {
+    return classifyPostgresError(error);
+  }
+
+  /** Empties every table. */
+  clear(): void {
+    this.store.clear();
+  }
+
+  async close(): Promise<void> {}
+
+  private tx(request: StoreRequestBase): MemoryPostgresTransaction | undefined {
+    const handle = request.transaction;
+    if (handle === undefined) return undefined;
+    if (!(handle instanceof MemoryPostgresTransaction)) {
+      throw new PolyxenaError("E_UNSUPPORTED", `the transaction belongs to ${handle.store}, not ${this.name}`, { store: this.name });
+    }
+    return handle;
+  }
+
+  private checkCondition(model: EntityModel, current: StoredItem | undefined, condition: WriteCondition, statement: string): void {
+    if (condition.kind === "exists" && current === undefined) {
+      throw new PolyxenaError("E_CONDITION_FAILED", `no ${model.name} with this key`, { statement, constraint: "exists", fix: "create the item first" });
+    }
+    if (condition.kind === "version" && (current === undefined || current[condition.field] !== condition.expected)) {
+      throw new PolyxenaError(
+        "E_CONDITION_FAILED",
+        current === undefined
+          ? `no ${model.name} with this key (expected version ${condition.expected})`
+          : `stored version ${String(current[condition.field])} is not the expected ${condition.expected}`,
+        { statement, current: current === undefined ? undefined : structuredClone(current), constraint: "version", fix: "read the item again and retry with its current version" },
+      );
+    }
+  }
+}
+
+/**
+ * Creates an in-memory Postgres adapter for tests.
+ *
+ * @example
+ * const repos = createRepositories({ stores: { postgres: createMemoryPostgresAdapter() } });
+ */
+export function createMemoryPostgresAdapter(options: MemoryPostgresAdapterOptions = {}): MemoryPostgresAdapter {
+  return new MemoryPostgresAdapter(options);
+}
+
+/** Yields once, so calls stay asynchronous like a real store's. */
+function tick(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}

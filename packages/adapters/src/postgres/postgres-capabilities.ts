@@ -1,0 +1,11 @@
+import type { StoreCapabilities } from "@polyxena/core";
+
+/** What the Postgres adapters (real and in-memory) support. */
+export const POSTGRES_CAPABILITIES: StoreCapabilities = Object.freeze({
+  conditionalWrites: true,
+  rowTtl: false,
+  transactions: true,
+  atomicVersionIncrement: true,
+  returnsUpdatedItem: true,
+  search: false,
+});
