@@ -1,0 +1,56 @@
+/**
+ * What the cache protocol needs from an L2 tier (memcached or an in-memory
+ * stand-in). Values are bytes; TTLs are whole seconds with memcached
+ * semantics (0 = no expiry, more than 30 days = an absolute Unix time).
+ *
+ * A driver never throws for a miss; it throws (or rejects) only when the
+ * tier cannot answer (connection error, timeout, value too large).
+ */
+export interface CacheDriver {
+  /** Name used in stats and errors, e.g. `memcached:us-east-1a`. */
+  readonly name: string;
+  /** Largest value the tier accepts, in bytes; larger values are never sent. */
+  readonly maxValueBytes: number;
+  /**
+   * Replica groups, local zone first. When present, the protocol writes
+   * tombstones and fills to every zone and reads the local zone first,
+   * falling back to the others on a miss or an error.
+   */
+  readonly zones?: readonly CacheDriver[] | undefined;
+  /** The value, or `undefined` on a miss. */
+  get(key: string): Promise<Uint8Array | undefined>;
+  /** Several values at once; missing keys are absent from the map. */
+  getMulti?(keys: readonly string[]): Promise<Map<string, Uint8Array>>;
+  /** Stores only when the key is absent; `false` when it exists. */
+  add(key: string, value: Uint8Array, ttlSeconds: number): Promise<boolean>;
+  /** Stores unconditionally. */
+  set(key: string, value: Uint8Array, ttlSeconds: number): Promise<void>;
+  /** `true` when something was deleted. */
+  delete(key: string): Promise<boolean>;
+  /** Resets the TTL; `false` when the key is absent. */
+  touch?(key: string, ttlSeconds: number): Promise<boolean>;
+  close?(): Promise<void>;
+}
+
+/** Memcached's longest key, in bytes. */
+export const MAX_CACHE_KEY_BYTES = 250;
+
+/** Memcached's default item size limit (1 MB). */
+export const DEFAULT_MAX_VALUE_BYTES = 1024 * 1024;
+
+/** The zones of a driver, local first (a driver without zones is one zone). */
+export function zonesOf(driver: CacheDriver): readonly CacheDriver[] {
+  return driver.zones && driver.zones.length > 0 ? driver.zones : [driver];
+}
+
+/** Thrown by drivers asked to store a value over their item limit (the value is not sent). */
+export class CacheValueTooLargeError extends Error {
+  readonly bytes: number;
+  readonly limit: number;
+  constructor(bytes: number, limit: number) {
+    super(`cache value of ${bytes} bytes exceeds the item limit of ${limit} bytes; not sent`);
+    this.name = "CacheValueTooLargeError";
+    this.bytes = bytes;
+    this.limit = limit;
+  }
+}

@@ -1,0 +1,114 @@
+import { createHash } from "node:crypto";
+import type { FieldModel } from "../entity-model.js";
+import { MAX_CACHE_KEY_BYTES } from "./cache-driver.js";
+
+/** Room kept after an item key for the protocol's suffixes (lease, stale copy). */
+const SUFFIX_ROOM = 4;
+const PLAIN = /^[A-Za-z0-9_.-]+$/;
+
+/** Suffix of the lease key of an item key. */
+export const LEASE_SUFFIX = ":~l";
+/** Suffix of the stale-if-error copy of an item key. */
+export const STALE_SUFFIX = ":~s";
+
+/**
+ * Builds cache keys `prefix:entity:schemaHash:encodedKey`. Key values are
+ * encoded canonically (the same logical key always gives the same string,
+ * separators and whitespace are percent-encoded), and a key that would not
+ * fit memcached's 250 bytes has its encoded part replaced by a SHA-256.
+ */
+export class CacheKeyBuilder {
+  readonly base: string;
+  private readonly uuidFields: ReadonlySet<string>;
+
+  constructor(
+    prefix: string,
+    entity: string,
+    schemaHash: string,
+    private readonly keyFields: readonly string[],
+    fields: readonly FieldModel[] = [],
+  ) {
+    this.base = `${prefix}:${entity}:${schemaHash}:`;
+    this.uuidFields = new Set(fields.filter((f) => f.type === "uuid").map((f) => f.name));
+  }
+
+  /** The key of one item. */
+  itemKey(key: Readonly<Record<string, unknown>>): string {
+    const fields = this.keyFields;
+    let encoded: string;
+    if (fields.length === 1) {
+      const f = fields[0]!;
+      encoded = encodeKeyValue(key[f], this.uuidFields.has(f));
+    } else {
+      encoded = fields.map((f) => encodeKeyValue(key[f], this.uuidFields.has(f))).join(":");
+    }
+    return this.fit(encoded);
+  }
+
+  /** The key of the generation counter of this entity's query caches. */
+  generationKey(): string {
+    return `${this.base}~g`;
+  }
+
+  /** The key of one cached query page under a generation. */
+  queryKey(queryName: string, generation: string, scope: string): string {
+    const digest = createHash("sha256").update(scope).digest("base64url");
+    return `${this.base}~q:${queryName}:${generation}:${digest}`;
+  }
+
+  private fit(encoded: string): string {
+    const key = this.base + encoded;
+    // Encoded keys are ASCII, so length is the byte length.
+    if (key.length <= MAX_CACHE_KEY_BYTES - SUFFIX_ROOM) return key;
+    return `${this.base}~h:${createHash("sha256").update(encoded).digest("base64url")}`;
+  }
+}
+
+/**
+ * Canonical, separator-free encoding of one key value: strings are
+ * percent-encoded unless plain (`~` and `:` are always encoded, so the
+ * protocol's suffixes cannot be forged), UUIDs lowercased, dates as epoch
+ * milliseconds, numbers without `-0`.
+ */
+export function encodeKeyValue(value: unknown, uuid = false): string {
+  switch (typeof value) {
+    case "string": {
+      const s = uuid ? value.toLowerCase() : value;
+      if (PLAIN.test(s)) return s;
+      return percentEncode(s);
+    }
+    case "number":
+      return Object.is(value, -0) ? "0" : String(value);
+    case "bigint":
+      return `${value}n`;
+    case "boolean":
+      return value ? "true" : "false";
+    case "undefined":
+      return "%FE";
+    default:
+      if (value === null) return "%FF";
+      if (value instanceof Date) return `d${value.getTime()}`;
+      return percentEncode(`j${stableJson(value)}`);
+  }
+}
+
+function percentEncode(s: string): string {
+  let out: string;
+  try {
+    out = encodeURIComponent(s);
+  } catch {
+    // Lone surrogates cannot be URI-encoded: fall back to the UTF-16 code units.
+    out = `u${Buffer.from(s, "utf16le").toString("hex")}`;
+  }
+  return out.replace(/[~!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => {
+    if (typeof v === "bigint") return `${v}n`;
+    if (v && typeof v === "object" && !Array.isArray(v)) {
+      return Object.fromEntries(Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]]));
+    }
+    return v;
+  });
+}

@@ -1,0 +1,190 @@
+import { randomBytes } from "node:crypto";
+import { LRUCache } from "lru-cache";
+import type { EntityDefinition } from "../define-entity.js";
+import type { CachedRead, EntityCache } from "../entity-cache.js";
+import type { CacheModel } from "../entity-model.js";
+import type { KeyValues, StoredItem, StorePage } from "../store-adapter.js";
+import { CacheKeyBuilder, STALE_SUFFIX } from "./cache-key-builder.js";
+import { encodeEnvelope, type Envelope } from "./cache-envelope.js";
+import type { CacheStats } from "./cache-stats.js";
+import type { CacheTier } from "./cache-tier.js";
+import { CacheValueCodec } from "./cache-value-codec.js";
+import type { InvalidationMessage } from "./invalidation-bus.js";
+import type { L1Cache, L1Entry, ReadPlan, ReadThrough } from "./read-through.js";
+
+/** What every entity cache of one provider shares. */
+export interface CacheContext {
+  readonly prefix: string;
+  readonly tier: CacheTier;
+  readonly reads: ReadThrough;
+  readonly stats: CacheStats;
+  readonly tombstoneTtlSeconds: number;
+  /** Publishes an invalidation to other processes (never throws). */
+  publish(message: Omit<InvalidationMessage, "origin">): Promise<void>;
+}
+
+/** Generation tokens live long; losing one only makes query caches miss. */
+const GENERATION_TTL_SECONDS = 7 * 24 * 3600;
+
+interface PageBody {
+  i: unknown[];
+  p?: unknown;
+}
+
+/**
+ * The cache of one entity: items by primary key and declared query pages,
+ * read through L1 and L2, invalidated by tombstones and query generations.
+ */
+export class EntityCacheAside implements EntityCache {
+  readonly keys: CacheKeyBuilder;
+  readonly l1: L1Cache | undefined;
+  private readonly policy: CacheModel;
+  private readonly schemaHash: string;
+  private readonly ttlSeconds: number;
+  private readonly itemCodec: CacheValueCodec<StoredItem>;
+  private readonly pageCodec: CacheValueCodec<PageBody>;
+  private readonly cachesQueries: boolean;
+  private generation: { token: string; until: number } | undefined;
+  private generationEpoch = 0;
+
+  constructor(
+    private readonly ctx: CacheContext,
+    private readonly definition: EntityDefinition,
+  ) {
+    const model = definition.model;
+    if (!model.cache) throw new Error(`${model.name} has no cache policy`);
+    this.policy = model.cache;
+    this.schemaHash = model.schemaHash;
+    this.ttlSeconds = Math.max(1, Math.ceil(this.policy.ttlMs / 1000));
+    this.keys = new CacheKeyBuilder(ctx.prefix, model.name, model.schemaHash, model.key.fields, model.fields);
+    this.itemCodec = new CacheValueCodec(definition.schema as never, model.fields);
+    this.pageCodec = new CacheValueCodec<PageBody>(undefined, model.fields);
+    this.cachesQueries = model.queries.some((q) => q.cached);
+    const l1 = this.policy.l1;
+    this.l1 = l1 ? new LRUCache<string, L1Entry>({ max: l1.max, ttl: Math.max(1, l1.ttlMs), ttlAutopurge: false, updateAgeOnGet: false }) : undefined;
+  }
+
+  /** The entity's name. */
+  get name(): string {
+    return this.definition.name;
+  }
+
+  get(key: KeyValues, load: () => Promise<StoredItem | undefined>): Promise<CachedRead<StoredItem | undefined>> {
+    const cacheKey = this.keys.itemKey(key);
+    const hit = this.l1?.get(cacheKey);
+    if (hit !== undefined) {
+      this.ctx.stats.l1Hits++;
+      return Promise.resolve({ value: hit.value as StoredItem | undefined, source: "l1" });
+    }
+    return this.ctx.reads.read(this.itemPlan(cacheKey, load));
+  }
+
+  async query(queryName: string, scope: string, load: () => Promise<StorePage>): Promise<CachedRead<StorePage>> {
+    const generation = await this.currentGeneration();
+    if (generation === undefined) {
+      this.ctx.stats.misses++;
+      this.ctx.stats.loads++;
+      return { value: await load(), source: "store" };
+    }
+    return this.ctx.reads.read(this.pagePlan(this.keys.queryKey(queryName, generation, scope), load));
+  }
+
+  async invalidate(keys: readonly KeyValues[]): Promise<void> {
+    try {
+      const cacheKeys = keys.map((k) => this.keys.itemKey(k));
+      this.dropLocal(cacheKeys, this.cachesQueries);
+      const { tier, stats, tombstoneTtlSeconds } = this.ctx;
+      const tombstone = encodeEnvelope(this.schemaHash, "t", Date.now());
+      const writes: Promise<void>[] = [];
+      for (const key of cacheKeys) {
+        writes.push(tier.setEverywhere(key, tombstone, tombstoneTtlSeconds));
+        if (this.policy.staleIfErrorMs > 0) writes.push(tier.setEverywhere(key + STALE_SUFFIX, tombstone, tombstoneTtlSeconds));
+      }
+      if (this.cachesQueries) {
+        const token = encodeEnvelope(this.schemaHash, "g", Date.now(), randomBytes(9).toString("base64url"));
+        writes.push(tier.setEverywhere(this.keys.generationKey(), token, GENERATION_TTL_SECONDS));
+        stats.generationBumps++;
+      }
+      await Promise.all(writes);
+      stats.tombstones += cacheKeys.length;
+      // A read that started after the first drop may have read L2 before the tombstone landed.
+      this.dropLocal(cacheKeys, this.cachesQueries);
+      await this.ctx.publish({ entity: this.definition.name, keys: cacheKeys, queries: this.cachesQueries || undefined });
+    } catch {
+      // Never fail a write because of the cache; failures are counted by the tier.
+    }
+  }
+
+  /** Drops keys from L1 and cancels in-flight loads of them (also used for bus messages). */
+  dropLocal(cacheKeys: readonly string[], queries: boolean): void {
+    for (const key of cacheKeys) this.ctx.reads.invalidateLocal(key, this.l1);
+    if (queries) {
+      this.generationEpoch++;
+      this.generation = undefined;
+      this.ctx.reads.invalidatePrefix(`${this.keys.base}~q:`);
+    }
+  }
+
+  private itemPlan(key: string, load: () => Promise<StoredItem | undefined>): ReadPlan<StoredItem | undefined> {
+    return {
+      key,
+      schemaHash: this.schemaHash,
+      l1: this.l1,
+      ttlSeconds: this.ttlSeconds,
+      staleIfErrorMs: this.policy.staleIfErrorMs,
+      encode: (value) => (value === undefined ? encodeEnvelope(this.schemaHash, "n", Date.now()) : encodeEnvelope(this.schemaHash, "v", Date.now(), this.itemCodec.encode(value))),
+      decode: (envelope) => this.decodeItem(envelope),
+      load,
+    };
+  }
+
+  private decodeItem(envelope: Envelope): { value: StoredItem | undefined } | undefined {
+    if (envelope.kind === "n") return { value: undefined };
+    if (envelope.kind !== "v") return undefined;
+    return this.itemCodec.decode(envelope.body);
+  }
+
+  private pagePlan(key: string, load: () => Promise<StorePage>): ReadPlan<StorePage> {
+    return {
+      key,
+      schemaHash: this.schemaHash,
+      l1: this.l1,
+      ttlSeconds: this.ttlSeconds,
+      staleIfErrorMs: this.policy.staleIfErrorMs,
+      encode: (page) => encodeEnvelope(this.schemaHash, "v", Date.now(), this.pageCodec.encode(page.position === undefined ? { i: page.items } : { i: page.items, p: page.position })),
+      decode: (envelope) => this.decodePage(envelope),
+      load,
+    };
+  }
+
+  private decodePage(envelope: Envelope): { value: StorePage } | undefined {
+    if (envelope.kind !== "v") return undefined;
+    const body = this.pageCodec.decode(envelope.body);
+    if (!body || !Array.isArray(body.value.i)) return undefined;
+    const items: StoredItem[] = [];
+    for (const raw of body.value.i) {
+      const parsed = this.definition.schema.safeParse(raw);
+      if (!parsed.success) return undefined;
+      items.push(parsed.data as StoredItem);
+    }
+    return { value: body.value.p === undefined ? { items } : { items, position: body.value.p } };
+  }
+
+  /** The query generation token (kept in process for the L1 TTL when L1 is on). */
+  private async currentGeneration(): Promise<string | undefined> {
+    const cached = this.generation;
+    if (cached && cached.until > performance.now()) return cached.token;
+    const epoch = this.generationEpoch;
+    const { tier } = this.ctx;
+    const key = this.keys.generationKey();
+    let read = await tier.read(key, this.schemaHash);
+    if (read.kind === "miss") {
+      await tier.fill(key, encodeEnvelope(this.schemaHash, "g", Date.now(), randomBytes(9).toString("base64url")), GENERATION_TTL_SECONDS);
+      read = await tier.read(key, this.schemaHash);
+    }
+    if (read.kind !== "hit" || read.envelope.kind !== "g" || read.envelope.body === "") return undefined;
+    const token = read.envelope.body;
+    if (this.policy.l1 && epoch === this.generationEpoch) this.generation = { token, until: performance.now() + this.policy.l1.ttlMs };
+    return token;
+  }
+}
