@@ -30,7 +30,7 @@ const RESERVED = new Set([
   "delete", "desc", "describe", "drop", "entries", "execute", "from", "full", "grant", "if", "in", "index",
   "infinity", "insert", "into", "keyspace", "limit", "modify", "nan", "norecursive", "not", "null", "of", "on",
   "or", "order", "primary", "rename", "replace", "revoke", "schema", "select", "set", "table", "to", "token",
-  "truncate", "unlogged", "update", "use", "using", "where", "with",
+  "truncate", "unlogged", "update", "use", "using", "view", "where", "with",
 ]);
 
 /**

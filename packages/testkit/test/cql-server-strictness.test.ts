@@ -1,0 +1,222 @@
+import cassandra from "cassandra-driver";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startCqlTestServer, type CqlTestServer } from "../src/cql-server/index.js";
+
+const { types, errors } = cassandra;
+const codes = types.responseErrorCodes;
+
+let server: CqlTestServer;
+let client: cassandra.Client;
+
+beforeAll(async () => {
+  server = await startCqlTestServer();
+  client = new cassandra.Client({ contactPoints: [server.contactPoint], localDataCenter: server.localDataCenter });
+  await client.connect();
+  await client.execute("CREATE KEYSPACE strict WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}");
+  await client.execute("CREATE TABLE strict.t (p1 text, p2 int, c1 int, c2 int, v text, n int, PRIMARY KEY ((p1, p2), c1, c2))");
+  await client.execute("CREATE TABLE strict.single (id int PRIMARY KEY, v text)");
+});
+
+afterAll(async () => {
+  await client?.shutdown();
+  await server?.close();
+});
+
+/** Runs a statement and returns the driver's ResponseError (failing the test when it succeeds). */
+async function responseError(query: string, params: unknown[] = [], options: cassandra.QueryOptions = {}): Promise<cassandra.errors.ResponseError> {
+  try {
+    await client.execute(query, params, options);
+  } catch (err) {
+    expect(err).toBeInstanceOf(errors.ResponseError);
+    return err as cassandra.errors.ResponseError;
+  }
+  throw new Error(`expected ${query} to fail`);
+}
+
+describe("filtering and restrictions", () => {
+  it("refuses filtering on a non-key column without ALLOW FILTERING, and allows it with", async () => {
+    const err = await responseError("SELECT * FROM strict.t WHERE v = 'x'");
+    expect(err.code).toBe(codes.invalid);
+    expect(err.message).toMatch(/^Cannot execute this query as it might involve data filtering/);
+    await client.execute("INSERT INTO strict.t (p1, p2, c1, c2, v) VALUES ('a', 1, 1, 1, 'x')");
+    const rs = await client.execute("SELECT c1 FROM strict.t WHERE v = 'x' ALLOW FILTERING");
+    expect(rs.rows.map((r) => r["c1"])).toEqual([1]);
+  });
+
+  it("requires the whole partition key (or ALLOW FILTERING)", async () => {
+    const partial = await responseError("SELECT * FROM strict.t WHERE p1 = 'a'");
+    expect(partial.code).toBe(codes.invalid);
+    expect(partial.message).toMatch(/ALLOW FILTERING$/);
+    const clusteringOnly = await responseError("SELECT * FROM strict.t WHERE c1 = 1");
+    expect(clusteringOnly.code).toBe(codes.invalid);
+    expect(clusteringOnly.message).toMatch(/ALLOW FILTERING$/);
+  });
+
+  it("rejects a range on the partition key", async () => {
+    const err = await responseError("SELECT * FROM strict.single WHERE id > 5");
+    expect(err.code).toBe(codes.invalid);
+    expect(err.message).toBe("Only EQ and IN relation are supported on the partition key (unless you use the token() function or allow filtering)");
+  });
+
+  it("rejects clustering restrictions that skip a column", async () => {
+    const err = await responseError("SELECT * FROM strict.t WHERE p1 = 'a' AND p2 = 1 AND c2 = 1");
+    expect(err.code).toBe(codes.invalid);
+    expect(err.message).toBe('PRIMARY KEY column "c2" cannot be restricted as preceding column "c1" is not restricted');
+    const afterSlice = await responseError("SELECT * FROM strict.t WHERE p1 = 'a' AND p2 = 1 AND c1 > 0 AND c2 = 1");
+    expect(afterSlice.message).toBe('Clustering column "c2" cannot be restricted (preceding column "c1" is restricted by a non-EQ relation)');
+  });
+
+  it("allows ORDER BY only on clustering columns, in order, with a restricted partition", async () => {
+    const nonClustering = await responseError("SELECT * FROM strict.t WHERE p1 = 'a' AND p2 = 1 ORDER BY v");
+    expect(nonClustering.code).toBe(codes.invalid);
+    expect(nonClustering.message).toBe("Order by is currently only supported on the clustered columns of the PRIMARY KEY, got v");
+    const outOfOrder = await responseError("SELECT * FROM strict.t WHERE p1 = 'a' AND p2 = 1 ORDER BY c2");
+    expect(outOfOrder.message).toBe("Order by currently only supports the ordering of columns following their declared order in the PRIMARY KEY");
+    const mixed = await responseError("SELECT * FROM strict.t WHERE p1 = 'a' AND p2 = 1 ORDER BY c1 ASC, c2 DESC");
+    expect(mixed.message).toBe("Unsupported order by relation");
+    const unrestricted = await responseError("SELECT * FROM strict.t ORDER BY c1");
+    expect(unrestricted.message).toBe("ORDER BY is only supported when the partition key is restricted by an EQ or an IN.");
+  });
+
+  it("rejects != and IN on regular columns", async () => {
+    expect((await responseError("SELECT * FROM strict.single WHERE id != 1")).message).toBe('Unsupported "!=" relation: id != 1');
+    expect((await responseError("SELECT * FROM strict.single WHERE v IN ('a') ALLOW FILTERING")).message).toBe(
+      "IN predicates on non-primary-key columns (v) is not yet supported",
+    );
+  });
+
+  it("requires a strictly positive LIMIT", async () => {
+    expect((await responseError("SELECT * FROM strict.single LIMIT 0")).message).toBe("LIMIT must be strictly positive");
+  });
+});
+
+describe("unknown names", () => {
+  it("reports unknown columns, tables and keyspaces as Invalid", async () => {
+    const column = await responseError("SELECT nope FROM strict.single");
+    expect([column.code, column.message]).toEqual([codes.invalid, "Undefined column name nope"]);
+    const table = await responseError("SELECT * FROM strict.nope");
+    expect([table.code, table.message]).toEqual([codes.invalid, "unconfigured table nope"]);
+    const keyspace = await responseError("SELECT * FROM nope.t");
+    expect([keyspace.code, keyspace.message]).toEqual([codes.invalid, "Keyspace nope does not exist"]);
+    const noKeyspace = await responseError("SELECT * FROM single");
+    expect(noKeyspace.message).toBe("No keyspace has been specified. USE a keyspace, or explicitly specify keyspace.tablename");
+  });
+
+  it("fails preparing a statement on an unknown column", async () => {
+    const err = await responseError("INSERT INTO strict.single (id, nope) VALUES (?, ?)", [1, "x"], { prepare: true });
+    expect([err.code, err.message]).toEqual([codes.invalid, "Undefined column name nope"]);
+  });
+});
+
+describe("values", () => {
+  it("rejects a bound value of the wrong size (the driver sends a JS number as a double without hints)", async () => {
+    const err = await responseError("INSERT INTO strict.single (id, v) VALUES (?, ?)", [1, "x"]);
+    expect([err.code, err.message]).toEqual([codes.invalid, "Expected 4 or 0 byte int (8)"]);
+  });
+
+  it("rejects literals of the wrong type", async () => {
+    const err = await responseError("INSERT INTO strict.single (id, v) VALUES ('one', 'x')");
+    expect([err.code, err.message]).toEqual([codes.invalid, 'Invalid STRING constant (one) for "id" of type int']);
+    const int = await responseError("INSERT INTO strict.single (id, v) VALUES (1, 2)");
+    expect(int.message).toBe('Invalid INTEGER constant (2) for "v" of type text');
+  });
+
+  it("rejects null and missing primary key parts", async () => {
+    const missing = await responseError("INSERT INTO strict.t (p1, c1, c2) VALUES ('a', 1, 1)");
+    expect(missing.message).toBe("Some partition key parts are missing: p2");
+    const missingClustering = await responseError("UPDATE strict.t SET v = 'x' WHERE p1 = 'a' AND p2 = 1 AND c1 = 1");
+    expect(missingClustering.message).toBe("Some clustering keys are missing: c2");
+    const nullKey = await responseError("INSERT INTO strict.single (id, v) VALUES (?, ?)", [null, "x"], { prepare: true });
+    expect([nullKey.code, nullKey.message]).toEqual([codes.invalid, "Invalid null value in key for column id"]);
+  });
+
+  it("rejects a wrong number of bound values", async () => {
+    const err = await responseError("SELECT * FROM strict.single WHERE id = ?", [1, 2], { hints: ["int", "int"] });
+    expect([err.code, err.message]).toEqual([codes.invalid, "Invalid amount of bind variables: expected 1, got 2"]);
+  });
+
+  it("rejects SET on a primary key column and non-key columns in UPDATE's WHERE", async () => {
+    expect((await responseError("UPDATE strict.single SET id = 2 WHERE id = 1")).message).toBe("PRIMARY KEY part id found in SET part");
+    expect((await responseError("UPDATE strict.single SET v = 'a' WHERE id = 1 AND v = 'b'")).message).toBe(
+      "Non PRIMARY KEY columns found in where clause: v",
+    );
+  });
+});
+
+describe("syntax and schema errors", () => {
+  it("returns Syntax_error for malformed CQL and reserved words used as identifiers", async () => {
+    const err = await responseError("SELEKT * FROM strict.single");
+    expect(err.code).toBe(codes.syntaxError);
+    expect(err.message).toMatch(/^line 1:0 no viable alternative at input 'SELEKT'/);
+    const reserved = await responseError("CREATE TABLE strict.bad (id int PRIMARY KEY, token text)");
+    expect(reserved.code).toBe(codes.syntaxError);
+  });
+
+  it("returns Already_exists with the keyspace and table", async () => {
+    const ks = await responseError("CREATE KEYSPACE strict WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}");
+    expect(ks.code).toBe(codes.alreadyExists);
+    expect(ks.keyspace).toBe("strict");
+    const table = await responseError("CREATE TABLE strict.single (id int PRIMARY KEY)");
+    expect(table.code).toBe(codes.alreadyExists);
+    expect([table.keyspace, table.table]).toEqual(["strict", "single"]);
+    await client.execute("CREATE TABLE IF NOT EXISTS strict.single (id int PRIMARY KEY)");
+  });
+
+  it("returns Config_error for a bad replication map and for dropping an unknown keyspace", async () => {
+    const noFactor = await responseError("CREATE KEYSPACE k2 WITH replication = {'class': 'SimpleStrategy'}");
+    expect([noFactor.code, noFactor.message]).toEqual([codes.configError, "SimpleStrategy requires a replication_factor strategy option."]);
+    const badClass = await responseError("CREATE KEYSPACE k2 WITH replication = {'class': 'NoSuchStrategy'}");
+    expect(badClass.code).toBe(codes.configError);
+    const drop = await responseError("DROP KEYSPACE nope");
+    expect([drop.code, drop.message]).toEqual([codes.configError, "Cannot drop non existing keyspace 'nope'."]);
+    await client.execute("DROP KEYSPACE IF EXISTS nope");
+  });
+
+  it("refuses writes to system keyspaces", async () => {
+    const err = await responseError("INSERT INTO system.peers (peer) VALUES ('10.0.0.1')");
+    expect([err.code, err.message]).toEqual([codes.unauthorized, "system keyspace is not user-modifiable."]);
+  });
+
+  it("rejects system.peers_v2 like Cassandra 3, so drivers fall back to system.peers", async () => {
+    const err = await responseError("SELECT * FROM system.peers_v2");
+    expect([err.code, err.message]).toEqual([codes.invalid, "unconfigured table peers_v2"]);
+  });
+});
+
+describe("consistency", () => {
+  it("raises Unavailable when a level needs more replicas than the single node", async () => {
+    await client.execute("CREATE KEYSPACE rf3 WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 3}");
+    await client.execute("CREATE TABLE rf3.t (k int PRIMARY KEY)");
+    const retry = new cassandra.policies.retry.FallthroughRetryPolicy();
+    const err = await responseError("INSERT INTO rf3.t (k) VALUES (1)", [], { consistency: types.consistencies.quorum, retry });
+    expect(err.code).toBe(codes.unavailableException);
+    expect(err).toMatchObject({ consistencies: types.consistencies.quorum, required: 2, alive: 1 });
+    await client.execute("INSERT INTO rf3.t (k) VALUES (1)", [], { consistency: types.consistencies.one });
+  });
+
+  it("rejects SERIAL for plain writes", async () => {
+    const serial = await responseError("INSERT INTO strict.single (id) VALUES (1)", [], { consistency: types.consistencies.serial });
+    expect(serial.message).toBe("You must use conditional updates for serializable writes");
+  });
+});
+
+describe("server shutdown", () => {
+  it("fails an in-flight query with a driver error when the server closes", async () => {
+    const local = await startCqlTestServer();
+    const c = new cassandra.Client({
+      contactPoints: [local.contactPoint],
+      localDataCenter: local.localDataCenter,
+      policies: { reconnection: new cassandra.policies.reconnection.ConstantReconnectionPolicy(60_000) },
+    });
+    try {
+      await c.connect();
+      local.setRequestHook((r) => (r.query === "SELECT * FROM system.local" ? new Promise<void>(() => {}) : undefined));
+      const pending = c.execute("SELECT * FROM system.local");
+      await expect.poll(() => local.requests.some((r) => r.query === "SELECT * FROM system.local")).toBe(true);
+      await local.close();
+      await expect(pending).rejects.toBeInstanceOf(Error);
+    } finally {
+      await c.shutdown();
+    }
+  });
+});
