@@ -1,0 +1,93 @@
+import { relative } from "node:path";
+import { isPolyxenaError } from "@polyxena/core";
+import { CodegenError } from "./codegen-error.js";
+import { generateFiles } from "./generate-files.js";
+import { loadProject } from "./load-project.js";
+import { checkGeneratedFiles, writeGeneratedFiles } from "./write-generated-files.js";
+
+/** Where the CLI prints. */
+export interface CliIo {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+const USAGE = `usage: polyxena generate [--config polyxena.config.ts] [--check]
+
+  --config PATH   the config file (default: polyxena.config.ts in the current folder)
+  --check         write nothing; exit 1 listing the generated files that are stale`;
+
+interface Arguments {
+  command: string | undefined;
+  config: string;
+  check: boolean;
+  help: boolean;
+}
+
+function parseArguments(argv: readonly string[]): Arguments {
+  const args: Arguments = { command: undefined, config: "polyxena.config.ts", check: false, help: false };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "--check") args.check = true;
+    else if (arg === "--help" || arg === "-h") args.help = true;
+    else if (arg === "--config" || arg === "-c") {
+      const value = argv[++i];
+      if (value === undefined || value.startsWith("-")) throw new CodegenError("--config needs a file path");
+      args.config = value;
+    } else if (arg.startsWith("--config=")) args.config = arg.slice("--config=".length);
+    else if (arg.startsWith("-")) throw new CodegenError(`unknown option ${arg}`);
+    else if (args.command === undefined) args.command = arg;
+    else throw new CodegenError(`unexpected argument ${arg}`);
+  }
+  return args;
+}
+
+const consoleIo: CliIo = { out: (line) => console.log(line), err: (line) => console.error(line) };
+
+/**
+ * Runs the `polyxena` command line and returns the exit code: 0 on success,
+ * 1 on a definition error, a bad config, an unsafe output folder, or (with
+ * `--check`) stale generated files. Never writes anything on error.
+ */
+export async function main(argv: readonly string[], io: CliIo = consoleIo): Promise<number> {
+  let args: Arguments;
+  try {
+    args = parseArguments(argv);
+  } catch (error) {
+    io.err(`polyxena: ${(error as Error).message}\n\n${USAGE}`);
+    return 1;
+  }
+  if (args.help) {
+    io.out(USAGE);
+    return 0;
+  }
+  if (args.command !== "generate") {
+    io.err(args.command === undefined ? USAGE : `polyxena: unknown command ${args.command}\n\n${USAGE}`);
+    return 1;
+  }
+  try {
+    const project = await loadProject(args.config);
+    const files = generateFiles(project.sources, project.config);
+    const shown = relative(process.cwd(), project.outDir) || ".";
+    if (args.check) {
+      const stale = checkGeneratedFiles(project.outDir, files);
+      if (stale.length > 0) {
+        io.err(`polyxena: ${stale.length} generated file(s) in ${shown} are stale; run \`polyxena generate\`:`);
+        for (const path of stale) io.err(`  ${path}`);
+        return 1;
+      }
+      io.out(`polyxena: ${files.size} generated files in ${shown} are up to date`);
+      return 0;
+    }
+    const result = writeGeneratedFiles(project.outDir, files);
+    const entityCount = new Set(project.sources.map((s) => s.definition.name)).size;
+    io.out(`polyxena: ${entityCount} entities -> ${shown} (${result.written.length} written, ${result.unchanged.length} unchanged, ${result.removed.length} removed)`);
+    return 0;
+  } catch (error) {
+    if (isPolyxenaError(error) || error instanceof CodegenError) {
+      io.err(`polyxena: ${error.message}`);
+    } else {
+      io.err(`polyxena: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    }
+    return 1;
+  }
+}

@@ -1,0 +1,56 @@
+import {
+  buildCassandraSchema,
+  buildDynamoDbTables,
+  buildElasticsearchIndices,
+  buildPostgresSchema,
+  listStatements,
+  type EntityModel,
+  type StoreKind,
+} from "@polyxena/core";
+import { JSON_NOTICE, JSON_NOTICE_KEY, MD_HEADER, SQL_HEADER } from "./file-header.js";
+import type { GenerateOptions } from "./generation-context.js";
+
+/** Keyspace used when the config names none. */
+export const DEFAULT_KEYSPACE = "polyxena";
+
+function statementsFile(statements: readonly string[]): string {
+  return `${SQL_HEADER}\n${statements.map((s) => `${s};\n`).join("\n")}`;
+}
+
+function jsonFile(key: string, value: unknown): string {
+  return `${JSON.stringify({ [JSON_NOTICE_KEY]: JSON_NOTICE, [key]: value }, null, 2)}\n`;
+}
+
+/**
+ * The physical schema files of the stores in use: `schema.cql`,
+ * `postgres.sql`, `dynamodb-tables.json`, `elasticsearch-mappings.json`.
+ */
+export function emitSchemaFiles(models: readonly EntityModel[], options: GenerateOptions): Map<string, string> {
+  const files = new Map<string, string>();
+  const used = (kind: StoreKind) => models.some((m) => m.store.kind === kind);
+  if (used("cassandra")) {
+    files.set("schema.cql", statementsFile(buildCassandraSchema(models, { keyspace: options.cassandra?.keyspace ?? DEFAULT_KEYSPACE, replication: options.cassandra?.replication })));
+  }
+  if (used("postgres")) files.set("postgres.sql", statementsFile(buildPostgresSchema(models, { schema: options.postgres?.schema })));
+  if (used("dynamodb")) files.set("dynamodb-tables.json", jsonFile("tables", buildDynamoDbTables(models, { tablePrefix: options.dynamodb?.tablePrefix })));
+  if (used("elasticsearch")) files.set("elasticsearch-mappings.json", jsonFile("indices", buildElasticsearchIndices(models, options.elasticsearch)));
+  return files;
+}
+
+/** `statements.md`: per entity, the native statement of every repository method. */
+export function emitStatementsFile(models: readonly EntityModel[], options: GenerateOptions): string {
+  const listingOptions = {
+    keyspace: options.cassandra?.keyspace ?? DEFAULT_KEYSPACE,
+    schema: options.postgres?.schema,
+    tablePrefix: options.dynamodb?.tablePrefix,
+  };
+  const language: Record<StoreKind, string> = { cassandra: "sql", postgres: "sql", dynamodb: "text", elasticsearch: "text" };
+  let out = `${MD_HEADER}\n# Native statements\n\nWhat each repository method sends to its store. \`?\` and \`$n\` are bound parameters; \`[...]\` is sent only when the call uses the matching option.\n`;
+  for (const model of models) {
+    out += `\n## ${model.name} (${model.store.kind}, \`${model.table}\`)\n`;
+    for (const entry of listStatements(model, listingOptions)) {
+      out += `\n### ${entry.operation}\n\n\`\`\`${language[model.store.kind]}\n${entry.statement}\n\`\`\`\n`;
+    }
+  }
+  return out;
+}
