@@ -1,4 +1,5 @@
-import { TimeoutStrategy, isTaskCancelledError, timeout, type TimeoutPolicy } from "cockatiel";
+import { TimeoutStrategy, timeout, type TimeoutPolicy } from "cockatiel";
+import { isTaskCancelledError } from "./cockatiel-errors.js";
 import { PolyxenaError } from "../errors.js";
 
 /** What a cache policy knows about the cache call it wraps. */

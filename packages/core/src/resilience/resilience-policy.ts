@@ -4,17 +4,12 @@ import {
   CircuitState,
   ExponentialBackoff,
   RetryPolicy,
-  SamplingBreaker,
   TimeoutPolicy,
   TimeoutStrategy,
   bulkhead,
   circuitBreaker,
   decorrelatedJitterGenerator,
   handleWhen,
-  isBrokenCircuitError,
-  isBulkheadRejectedError,
-  isIsolatedCircuitError,
-  isTaskCancelledError,
   retry,
   timeout,
 } from "cockatiel";
@@ -22,6 +17,8 @@ import type { CallContext, CallPolicy } from "../call-policy.js";
 import type { EntityModel } from "../entity-model.js";
 import type { OperationDescriptor, OperationKind, StoreAdapter } from "../store-adapter.js";
 import { isRetryable, isStoreFailure, policyError } from "./call-failures.js";
+import { isBrokenCircuitError, isBulkheadRejectedError, isTaskCancelledError } from "./cockatiel-errors.js";
+import { RollingSamplingBreaker } from "./rolling-sampling-breaker.js";
 import {
   resolveCallConfig,
   resolveStoreConfig,
@@ -235,7 +232,7 @@ class StoreGuard {
         cause: error,
       });
     }
-    if (isBrokenCircuitError(error) || isIsolatedCircuitError(error)) {
+    if (isBrokenCircuitError(error)) {
       return policyError("E_UNAVAILABLE", `the circuit breaker of ${this.adapter.name} is open`, op, this.adapter, {
         fastFail: true,
         reachedStore: false,
@@ -258,20 +255,8 @@ class StoreGuard {
 }
 
 function createBreaker(config: Required<BreakerConfig>, adapter: StoreAdapter): CircuitBreakerPolicy {
-  // Mirror SamplingBreaker's window arithmetic, so "minimumCalls" means calls in the window exactly.
-  const windows = Math.max(5, Math.ceil(config.windowMs / 1000));
-  const duration = Math.round(config.windowMs / windows) * windows;
   return circuitBreaker(
     handleWhen((e) => isStoreFailure(e, adapter)),
-    {
-      halfOpenAfter: config.halfOpenAfterMs,
-      breaker: new SamplingBreaker({
-        // SamplingBreaker opens when failures > threshold * total; a hair below the ratio makes it ">=".
-        threshold: Math.max(1e-9, Math.min(config.failureRatio - 1e-9, 1 - 1e-9)),
-        duration: config.windowMs,
-        // It opens only when total >= duration * minimumRps / 1000; half a call of slack avoids float edges.
-        minimumRps: ((config.minimumCalls - 0.5) * 1000) / duration,
-      }),
-    },
+    { halfOpenAfter: config.halfOpenAfterMs, breaker: new RollingSamplingBreaker(config) },
   );
 }
