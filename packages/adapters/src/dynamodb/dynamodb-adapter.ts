@@ -1,0 +1,506 @@
+/**
+ * The DynamoDB adapter, on the AWS SDK v3 document client
+ * (`@aws-sdk/lib-dynamodb`). One request per operation: GetItem,
+ * BatchGetItem (chunks of 100, unprocessed keys retried with jittered
+ * backoff), PutItem / UpdateItem / DeleteItem with condition expressions,
+ * Query on the table or a GSI, TransactWriteItems for transactions.
+ * Expressions are compiled once per entity (see `dynamodb-statements.ts`).
+ */
+import { DynamoDBClient, type DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
+import {
+  BatchGetCommand,
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type DeleteCommandInput,
+  type PutCommandInput,
+  type QueryCommandInput,
+  type TransactWriteCommandInput,
+  type UpdateCommandInput,
+} from "@aws-sdk/lib-dynamodb";
+import {
+  PolyxenaError,
+  type DeleteRequest,
+  type EntityModel,
+  type ErrorClass,
+  type GetManyRequest,
+  type GetRequest,
+  type PutRequest,
+  type QueryRequest,
+  type SchemaApplyResult,
+  type StoreAdapter,
+  type StoreCapabilities,
+  type StoredItem,
+  type StorePage,
+  type StoreTransaction,
+  type TransactionOptions,
+  type UpdateRequest,
+  type WriteCondition,
+} from "@polyxena/core";
+import {
+  decodeItem,
+  encodeItem,
+  encodeKey,
+  encodeValue,
+  expiryFor,
+  fieldsOf,
+  fromAttributeValues,
+  isExpired,
+  keyIdentity,
+  positionOf,
+  readPosition,
+  type DynamoNative,
+  type NativeItem,
+} from "./dynamodb-codec.js";
+import { cancelledCondition, classifyDynamoDbError, conditionFailureItem, isItemSizeError, wrapDynamoDbError } from "./dynamodb-errors.js";
+import { DYNAMODB_MAX_ITEM_BYTES, dynamoItemSize } from "./dynamodb-item-size.js";
+import { compareKeyValues, planRange, type RangePlan } from "./dynamodb-key-range.js";
+import { applyDynamoDbSchema } from "./dynamodb-schema.js";
+import { EntityStatements } from "./dynamodb-statements.js";
+import { DynamoDbTransaction, ownTransaction } from "./dynamodb-transaction.js";
+import { applyChanges, assertItemSize, assertKeyValues } from "./dynamodb-write-rules.js";
+
+/** Where to connect when the adapter creates its own client. */
+export interface DynamoDbConnectionConfig {
+  /** e.g. `http://127.0.0.1:8000` for DynamoDB Local / dynalite; the AWS endpoint of `region` when absent. */
+  endpoint?: string | undefined;
+  region?: string | undefined;
+  credentials?: DynamoDBClientConfig["credentials"];
+  /** SDK attempts per request (SDK default 3). */
+  maxAttempts?: number | undefined;
+}
+
+/** Backoff of BatchGetItem retries of unprocessed keys. */
+export interface BatchGetRetryOptions {
+  /** Calls per chunk, first one included (default 8). */
+  attempts?: number;
+  /** First delay (default 20 ms); doubled each time, with full jitter. */
+  baseDelayMs?: number;
+  /** Largest delay (default 1000 ms). */
+  maxDelayMs?: number;
+}
+
+/** Options of {@link createDynamoDbAdapter}. */
+export interface DynamoDbAdapterOptions {
+  /**
+   * A document client to use as is (the caller keeps ownership), or where to
+   * connect (the adapter creates a client and destroys it on `close()`).
+   * Default: a client configured from the environment.
+   */
+  client?: DynamoDBDocumentClient | DynamoDbConnectionConfig | undefined;
+  /** Prepended to every table name, e.g. `"dev_"`. */
+  tablePrefix?: string | undefined;
+  /** Instance name in errors and metrics (default `dynamodb`). */
+  name?: string | undefined;
+  /** Clock in epoch milliseconds for TTL expiry (default `Date.now`); tests move it forward. */
+  now?: (() => number) | undefined;
+  batchGetRetry?: BatchGetRetryOptions | undefined;
+  /** How long `applySchema` waits for a table to become ACTIVE (default 120 s). */
+  tableActiveTimeoutMs?: number | undefined;
+}
+
+/** A collected transactional write, as TransactWriteItems takes it. */
+type TransactWrite = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
+
+const BATCH_GET_CHUNK = 100;
+
+/**
+ * Creates a DynamoDB adapter.
+ *
+ * @example
+ * const dynamodb = createDynamoDbAdapter({ client: { endpoint: "http://127.0.0.1:8000", region: "local" }, tablePrefix: "dev_" });
+ * const repos = createRepositories({ stores: { dynamodb } });
+ */
+export function createDynamoDbAdapter(options: DynamoDbAdapterOptions = {}): DynamoDbAdapter {
+  return new DynamoDbAdapter(options);
+}
+
+/** The DynamoDB store adapter. Create it with {@link createDynamoDbAdapter}. */
+export class DynamoDbAdapter implements StoreAdapter {
+  readonly kind = "dynamodb" as const;
+  readonly name: string;
+  readonly capabilities: StoreCapabilities = {
+    conditionalWrites: true,
+    rowTtl: true,
+    transactions: true,
+    atomicVersionIncrement: true,
+    returnsUpdatedItem: true,
+    search: false,
+    maxItemBytes: DYNAMODB_MAX_ITEM_BYTES,
+  };
+  /** The document client requests go through. */
+  readonly client: DynamoDBDocumentClient;
+  private readonly ownsClient: boolean;
+  private readonly tablePrefix: string;
+  private readonly now: () => number;
+  private readonly retry: Required<BatchGetRetryOptions>;
+  private readonly tableActiveTimeoutMs: number;
+  private readonly statements = new WeakMap<EntityModel, EntityStatements>();
+
+  constructor(options: DynamoDbAdapterOptions = {}) {
+    this.name = options.name ?? "dynamodb";
+    this.tablePrefix = options.tablePrefix ?? "";
+    this.now = options.now ?? Date.now;
+    this.retry = { attempts: 8, baseDelayMs: 20, maxDelayMs: 1000, ...options.batchGetRetry };
+    this.tableActiveTimeoutMs = options.tableActiveTimeoutMs ?? 120_000;
+    if (options.client instanceof DynamoDBDocumentClient) {
+      this.client = options.client;
+      this.ownsClient = false;
+    } else {
+      const config = options.client ?? {};
+      const base = new DynamoDBClient({
+        endpoint: config.endpoint,
+        region: config.region,
+        credentials: config.credentials,
+        maxAttempts: config.maxAttempts,
+      });
+      // Numbers come back as their decimal text and are converted by field type (exact for bigint).
+      this.client = DynamoDBDocumentClient.from(base, {
+        marshallOptions: { removeUndefinedValues: true, allowImpreciseNumbers: true },
+        unmarshallOptions: { wrapNumbers: (text: string) => text },
+      });
+      this.ownsClient = true;
+    }
+  }
+
+  /** The DynamoDB table name of an entity (prefix + `model.table`). */
+  tableName(model: EntityModel): string {
+    return this.statementsFor(model).tableName;
+  }
+
+  async get(request: GetRequest): Promise<StoredItem | undefined> {
+    const model = request.op.entity;
+    const s = this.statementsFor(model);
+    const input = { TableName: s.tableName, Key: encodeKey(model, request.key), ConsistentRead: request.consistency.level === "strong" };
+    const out = await this.send(() => this.client.send(new GetCommand(input), { abortSignal: request.signal }), () => `GetItem ${s.tableName}`, false, model);
+    const raw = out.Item;
+    if (!raw || isExpired(raw, this.nowSeconds())) return undefined;
+    return decodeItem(model, raw);
+  }
+
+  async getMany(request: GetManyRequest): Promise<(StoredItem | undefined)[]> {
+    const model = request.op.entity;
+    const s = this.statementsFor(model);
+    const unique = new Map<string, NativeItem>();
+    for (const key of request.keys) unique.set(keyIdentity(model, key), encodeKey(model, key));
+    const keys = [...unique.values()];
+    const found = new Map<string, StoredItem>();
+    const chunks: NativeItem[][] = [];
+    for (let i = 0; i < keys.length; i += BATCH_GET_CHUNK) chunks.push(keys.slice(i, i + BATCH_GET_CHUNK));
+    await Promise.all(chunks.map((chunk) => this.batchGet(model, s, chunk, request, found)));
+    return request.keys.map((key) => found.get(keyIdentity(model, key)));
+  }
+
+  private async batchGet(model: EntityModel, s: EntityStatements, chunk: NativeItem[], request: GetManyRequest, found: Map<string, StoredItem>): Promise<void> {
+    const consistent = request.consistency.level === "strong";
+    let pending = chunk;
+    for (let attempt = 1; ; attempt++) {
+      const input = { RequestItems: { [s.tableName]: { Keys: pending, ConsistentRead: consistent } } };
+      const out = await this.send(() => this.client.send(new BatchGetCommand(input), { abortSignal: request.signal }), () => `BatchGetItem ${s.tableName}`, false, model);
+      const nowSeconds = this.nowSeconds();
+      for (const raw of out.Responses?.[s.tableName] ?? []) {
+        if (isExpired(raw, nowSeconds)) continue;
+        const item = decodeItem(model, raw);
+        found.set(keyIdentity(model, item), item);
+      }
+      const unprocessed = out.UnprocessedKeys?.[s.tableName]?.Keys ?? [];
+      if (unprocessed.length === 0) return;
+      if (attempt >= this.retry.attempts) {
+        throw new PolyxenaError("E_UNAVAILABLE", `${unprocessed.length} keys were still unprocessed after ${attempt} BatchGetItem calls`, {
+          entity: model.name,
+          store: this.name,
+          statement: `BatchGetItem ${s.tableName}`,
+          fix: "the table is throttled; retry later or raise its capacity",
+        });
+      }
+      // Unprocessed keys come back unmarshalled (numbers as text): re-encode them by field type.
+      pending = unprocessed.map((key) => encodeKey(model, decodeItem(model, key)));
+      await sleep(this.backoff(attempt), request.signal);
+    }
+  }
+
+  async put(request: PutRequest): Promise<void> {
+    const model = request.op.entity;
+    const s = this.statementsFor(model);
+    const item = encodeItem(model, request.item, expiryFor(this.now(), request.ttlSeconds));
+    assertKeyValues(model, item);
+    assertItemSize(model, item);
+    const input: PutCommandInput = { TableName: s.tableName, Item: item };
+    if (request.condition) this.addCondition(input, s, request.condition);
+    if (request.transaction) {
+      this.collect(request.transaction, model, s, { Put: input }, encodeKey(model, request.item), dynamoItemSize(item));
+      return;
+    }
+    await this.send(() => this.client.send(new PutCommand(input), { abortSignal: request.signal }), () => describe("PutItem", input), true, model);
+  }
+
+  async update(request: UpdateRequest): Promise<StoredItem | undefined> {
+    const model = request.op.entity;
+    const s = this.statementsFor(model);
+    const fields = fieldsOf(model);
+    const setFields: string[] = [];
+    const removeFields: string[] = [];
+    for (const [field, value] of Object.entries(request.changes)) (value === undefined ? removeFields : setFields).push(field);
+    const expiresAt = expiryFor(this.now(), request.ttlSeconds);
+    const compiled = s.update(setFields, removeFields, request.condition, expiresAt !== undefined, request.incrementVersion);
+    const key = encodeKey(model, request.key);
+    const values: Record<string, DynamoNative> = { ":now": this.nowSeconds() };
+    const written: NativeItem = { ...key };
+    compiled.setFields.forEach((field, i) => {
+      const value = encodeValue(fields.get(field), request.changes[field]) as DynamoNative;
+      values[`:s${i}`] = value;
+      written[field] = value;
+    });
+    if (expiresAt !== undefined) values[":ttl"] = expiresAt;
+    if (request.incrementVersion) values[":one"] = 1;
+    if (request.condition.kind === "version") values[":expected"] = request.condition.expected;
+    assertKeyValues(model, written);
+    // The stored item is not known here; its written part alone must already fit.
+    assertItemSize(model, written, "the updated part of the item");
+    const input: UpdateCommandInput = {
+      TableName: s.tableName,
+      Key: key,
+      UpdateExpression: compiled.updateExpression,
+      ConditionExpression: compiled.conditionExpression,
+      ExpressionAttributeNames: compiled.names as Record<string, string>,
+      ExpressionAttributeValues: values,
+      ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+    };
+    if (request.transaction) {
+      this.collect(request.transaction, model, s, { Update: { ...input, UpdateExpression: compiled.updateExpression } }, key, dynamoItemSize(written));
+      // DynamoDB returns nothing before commit: predict the item from a strong read.
+      const current = await this.get({ op: request.op, consistency: { level: "strong" }, key: request.key, signal: request.signal });
+      return current ? applyChanges(current, request.changes, request.incrementVersion) : undefined;
+    }
+    input.ReturnValues = "ALL_NEW";
+    const out = await this.send(() => this.client.send(new UpdateCommand(input), { abortSignal: request.signal }), () => describe("UpdateItem", input), true, model);
+    return out.Attributes ? decodeItem(model, out.Attributes) : undefined;
+  }
+
+  async delete(request: DeleteRequest): Promise<void> {
+    const model = request.op.entity;
+    const s = this.statementsFor(model);
+    const key = encodeKey(model, request.key);
+    const input: DeleteCommandInput = { TableName: s.tableName, Key: key };
+    if (request.condition) this.addCondition(input, s, request.condition);
+    if (request.transaction) {
+      this.collect(request.transaction, model, s, { Delete: input }, key, dynamoItemSize(key));
+      return;
+    }
+    await this.send(() => this.client.send(new DeleteCommand(input), { abortSignal: request.signal }), () => describe("DeleteItem", input), true, model);
+  }
+
+  async query(request: QueryRequest): Promise<StorePage> {
+    const model = request.op.entity;
+    const query = request.op.query;
+    if (!query) throw new PolyxenaError("E_VALIDATION", `operation ${request.op.id} is not a declared query`, { entity: model.name, store: this.name });
+    const s = this.statementsFor(model);
+    const compiled = s.query(query);
+    const access = compiled.access;
+    const strong = request.consistency.level === "strong";
+    if (access.indexName && strong) {
+      throw new PolyxenaError("E_UNSUPPORTED", `query ${query.name} reads the global secondary index ${access.indexName}, which cannot be read strongly`, {
+        entity: model.name,
+        store: this.name,
+        fix: "read this query with eventual consistency",
+      });
+    }
+    const fields = fieldsOf(model);
+    const sortField = access.sort === undefined ? undefined : fields.get(access.sort);
+    const plan: RangePlan = sortField ? planRange(sortField, request.range) : { kind: "all" };
+    if (plan.kind === "empty") return { items: [] };
+    const keyCondition = compiled.keyCondition(plan);
+    const values: Record<string, DynamoNative> = { ":p": encodeValue(fields.get(access.partition), request.params[access.partition]) as DynamoNative };
+    if (plan.kind === "single") values[":b"] = plan.value;
+    if (plan.kind === "between") Object.assign(values, { ":lo": plan.lo, ":hi": plan.hi });
+    const encodeStart = (item: StoredItem): NativeItem => {
+      const out: NativeItem = {};
+      for (const attr of access.positionAttributes) out[attr] = encodeValue(fields.get(attr), item[attr]) as DynamoNative;
+      return out;
+    };
+    let start = request.position === undefined ? undefined : encodeStart(readPosition(model, request.position, access.positionAttributes));
+    // One item beyond the page tells whether another page exists, so the last page carries no position.
+    const want = request.limit + 1;
+    const items: StoredItem[] = [];
+    const dropEnds = plan.kind === "between" && (plan.excludeLo || plan.excludeHi);
+    for (;;) {
+      const input: QueryCommandInput = {
+        TableName: s.tableName,
+        IndexName: access.indexName,
+        KeyConditionExpression: keyCondition.expression,
+        ExpressionAttributeNames: keyCondition.names as Record<string, string>,
+        ExpressionAttributeValues: values,
+        ScanIndexForward: access.ascending !== request.reverse,
+        Limit: want - items.length,
+        ExclusiveStartKey: start,
+        ConsistentRead: strong,
+      };
+      const out = await this.send(() => this.client.send(new QueryCommand(input), { abortSignal: request.signal }), () => describe("Query", input), false, model);
+      const nowSeconds = this.nowSeconds();
+      for (const raw of out.Items ?? []) {
+        if (isExpired(raw, nowSeconds)) continue;
+        const item = decodeItem(model, raw);
+        if (dropEnds && plan.kind === "between") {
+          const value = encodeValue(sortField, item[access.sort!]);
+          if ((plan.excludeLo && compareKeyValues(value, plan.lo) === 0) || (plan.excludeHi && compareKeyValues(value, plan.hi) === 0)) continue;
+        }
+        items.push(item);
+      }
+      if (items.length >= want || !out.LastEvaluatedKey) break;
+      start = encodeStart(decodeItem(model, out.LastEvaluatedKey));
+    }
+    if (items.length <= request.limit) return { items };
+    items.length = request.limit;
+    return { items, position: positionOf(items[request.limit - 1]!, access.positionAttributes) };
+  }
+
+  /**
+   * Runs `work`, collecting its writes, then commits them in one
+   * TransactWriteItems call (all or nothing). Reads inside go straight to
+   * the table and do not see the transaction's own writes. DynamoDB
+   * transactions are serializable; `options.isolation` is not used.
+   */
+  async transaction<T>(work: (tx: StoreTransaction) => Promise<T>, _options: TransactionOptions): Promise<T> {
+    const tx = new DynamoDbTransaction<TransactWrite>(this.name);
+    let result: T;
+    try {
+      result = await work(tx);
+    } finally {
+      tx.close();
+    }
+    if (tx.entries.length === 0) return result;
+    const input = { TransactItems: tx.entries.map((e) => e.write) };
+    const statement = `TransactWriteItems (${tx.entries.length} writes: ${tx.entries.map((e) => describeWrite(e.write)).join("; ")})`;
+    try {
+      await this.client.send(new TransactWriteCommand(input));
+    } catch (error) {
+      const failed = cancelledCondition(error);
+      if (failed) {
+        const entry = tx.entries[failed.index];
+        throw new PolyxenaError("E_CONDITION_FAILED", `transaction cancelled: the condition of write ${failed.index + 1} failed`, {
+          entity: entry?.model.name,
+          operation: "transaction",
+          store: this.name,
+          statement,
+          current: entry && failed.item ? this.currentFrom(entry.model, failed.item) : undefined,
+          cause: error,
+        });
+      }
+      throw wrapDynamoDbError(error, { store: this.name, statement, write: true });
+    }
+    return result;
+  }
+
+  /** Creates the tables and GSIs of these entities (idempotent), waits until ACTIVE, enables TTL where declared. */
+  async applySchema(entities: readonly EntityModel[]): Promise<SchemaApplyResult> {
+    return applyDynamoDbSchema(this.client, entities, { tablePrefix: this.tablePrefix, timeoutMs: this.tableActiveTimeoutMs, store: this.name });
+  }
+
+  classifyError(error: unknown): ErrorClass {
+    return classifyDynamoDbError(error);
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsClient) this.client.destroy();
+  }
+
+  // ---- helpers ------------------------------------------------------------
+
+  private statementsFor(model: EntityModel): EntityStatements {
+    let s = this.statements.get(model);
+    if (!s) {
+      s = new EntityStatements(model, this.tablePrefix);
+      this.statements.set(model, s);
+    }
+    return s;
+  }
+
+  private nowSeconds(): number {
+    return Math.floor(this.now() / 1000);
+  }
+
+  private addCondition(input: PutCommandInput | DeleteCommandInput, s: EntityStatements, condition: WriteCondition): void {
+    const compiled = s.condition(condition);
+    input.ConditionExpression = compiled.expression;
+    input.ExpressionAttributeNames = compiled.names as Record<string, string>;
+    input.ExpressionAttributeValues = condition.kind === "version" ? { ":now": this.nowSeconds(), ":expected": condition.expected } : { ":now": this.nowSeconds() };
+    input.ReturnValuesOnConditionCheckFailure = "ALL_OLD";
+  }
+
+  private collect(handle: StoreTransaction, model: EntityModel, s: EntityStatements, write: TransactWrite, key: NativeItem, bytes: number): void {
+    ownTransaction<TransactWrite>(handle, this.name).add({ write, model, identity: `${s.tableName}|${keyIdentity(model, decodeItem(model, key))}`, bytes });
+  }
+
+  private currentFrom(model: EntityModel, rawAttributeValues: Record<string, unknown>): StoredItem | undefined {
+    const raw = fromAttributeValues(rawAttributeValues);
+    return isExpired(raw, this.nowSeconds()) ? undefined : decodeItem(model, raw);
+  }
+
+  private async send<T>(call: () => Promise<T>, statement: () => string, write: boolean, model: EntityModel): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (classifyDynamoDbError(error) === "condition") {
+        const item = conditionFailureItem(error);
+        throw new PolyxenaError("E_CONDITION_FAILED", "the write condition was not met", {
+          entity: model.name,
+          store: this.name,
+          statement: statement(),
+          current: item ? this.currentFrom(model, item) : undefined,
+          cause: error,
+        });
+      }
+      if (isItemSizeError(error)) {
+        throw new PolyxenaError("E_VALIDATION", `the item would exceed DynamoDB's ${DYNAMODB_MAX_ITEM_BYTES} bytes`, {
+          entity: model.name,
+          store: this.name,
+          statement: statement(),
+          issues: [{ path: [], message: "item size exceeds 400 KB", code: "too_big" }],
+          cause: error,
+        });
+      }
+      throw wrapDynamoDbError(error, { store: this.name, statement: statement(), write, entity: model.name });
+    }
+  }
+
+  private backoff(attempt: number): number {
+    const ceiling = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1));
+    return Math.random() * ceiling;
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/** Readable request text for errors: operation, table, index and expressions, never values. */
+function describe(operation: string, input: { TableName?: string | undefined; IndexName?: string | undefined; KeyConditionExpression?: string | undefined; UpdateExpression?: string | undefined; ConditionExpression?: string | undefined; ExpressionAttributeNames?: Record<string, string> | undefined }): string {
+  const parts = [`${operation} ${input.TableName ?? ""}${input.IndexName ? ` INDEX ${input.IndexName}` : ""}`];
+  if (input.KeyConditionExpression) parts.push(`KeyConditionExpression: ${input.KeyConditionExpression}`);
+  if (input.UpdateExpression) parts.push(`UpdateExpression: ${input.UpdateExpression}`);
+  if (input.ConditionExpression) parts.push(`ConditionExpression: ${input.ConditionExpression}`);
+  if (input.ExpressionAttributeNames) parts.push(`names: ${JSON.stringify(input.ExpressionAttributeNames)}`);
+  return parts.join("; ");
+}
+
+function describeWrite(write: TransactWrite): string {
+  if (write.Put) return describe("Put", write.Put);
+  if (write.Update) return describe("Update", write.Update);
+  if (write.Delete) return describe("Delete", write.Delete);
+  return "ConditionCheck";
+}

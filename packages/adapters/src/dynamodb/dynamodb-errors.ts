@@ -1,0 +1,96 @@
+/**
+ * Maps AWS SDK errors to Polyxena's error classes: conditional check
+ * failures to `E_CONDITION_FAILED` (with the stored item when DynamoDB
+ * returned it), throttling, 5xx and network failures to `unavailable`,
+ * aborted or timed-out calls to `timeout`.
+ */
+import { isPolyxenaError, PolyxenaError, type ErrorClass, type PolyxenaErrorCode } from "@polyxena/core";
+
+const UNAVAILABLE_NAMES = new Set([
+  "ProvisionedThroughputExceededException",
+  "ThrottlingException",
+  "RequestLimitExceeded",
+  "InternalServerError",
+  "InternalFailure",
+  "ServiceUnavailable",
+  "ServiceUnavailableException",
+  "TransactionConflictException",
+  "TransactionInProgressException",
+  "LimitExceededException",
+]);
+const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "ETIMEDOUT"]);
+const THROTTLING = new Set(["ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"]);
+
+interface SdkErrorShape {
+  name?: string;
+  code?: string;
+  $metadata?: { httpStatusCode?: number };
+  $fault?: string;
+  Item?: Record<string, unknown>;
+  CancellationReasons?: { Code?: string; Item?: Record<string, unknown> }[];
+}
+
+/** Classifies an SDK (or already wrapped) error. */
+export function classifyDynamoDbError(error: unknown): ErrorClass {
+  if (isPolyxenaError(error)) {
+    const byCode: Partial<Record<PolyxenaErrorCode, ErrorClass>> = {
+      E_TIMEOUT: "timeout",
+      E_UNAVAILABLE: "unavailable",
+      E_CONDITION_FAILED: "condition",
+      E_ALREADY_EXISTS: "already-exists",
+    };
+    return byCode[error.code] ?? "store";
+  }
+  if (typeof error !== "object" || error === null) return "store";
+  const e = error as SdkErrorShape;
+  if (e.name === "ConditionalCheckFailedException") return "condition";
+  if (e.name === "TransactionCanceledException") {
+    const reasons = e.CancellationReasons ?? [];
+    if (reasons.some((r) => r.Code === "ConditionalCheckFailed")) return "condition";
+    if (reasons.some((r) => r.Code === "TransactionConflict" || r.Code === "ThrottlingError" || r.Code === "ProvisionedThroughputExceeded")) return "unavailable";
+    return "store";
+  }
+  if (e.name === "AbortError" || e.name === "TimeoutError" || e.name === "RequestTimeout") return "timeout";
+  if (e.name && UNAVAILABLE_NAMES.has(e.name)) return "unavailable";
+  if (e.code && NETWORK_CODES.has(e.code)) return "unavailable";
+  const status = e.$metadata?.httpStatusCode;
+  if (status !== undefined && status >= 500) return "unavailable";
+  if (e.$fault === "server") return "unavailable";
+  return "store";
+}
+
+/** Whether DynamoDB certainly did not apply the request (it was throttled). */
+export function certainlyNotApplied(error: unknown): boolean {
+  const name = (error as SdkErrorShape | null)?.name;
+  return name !== undefined && THROTTLING.has(name);
+}
+
+/** Whether an SDK error is DynamoDB's own item-size refusal. */
+export function isItemSizeError(error: unknown): boolean {
+  const e = error as { name?: string; message?: string } | null;
+  return e?.name === "ValidationException" && /item size/i.test(e.message ?? "") && /exceed/i.test(e.message ?? "");
+}
+
+/** The raw `AttributeValue` item a conditional check failure carries, if any. */
+export function conditionFailureItem(error: unknown): Record<string, unknown> | undefined {
+  const item = (error as SdkErrorShape | null)?.Item;
+  return item && typeof item === "object" ? item : undefined;
+}
+
+/** Index and raw item of the first conditional failure in a cancelled transaction. */
+export function cancelledCondition(error: unknown): { index: number; item?: Record<string, unknown> | undefined } | undefined {
+  const reasons = (error as SdkErrorShape | null)?.CancellationReasons;
+  if (!Array.isArray(reasons)) return undefined;
+  const index = reasons.findIndex((r) => r?.Code === "ConditionalCheckFailed");
+  return index < 0 ? undefined : { index, item: reasons[index]?.Item };
+}
+
+/** Wraps an SDK error in a Polyxena error with the statement and a stable code. */
+export function wrapDynamoDbError(error: unknown, context: { store: string; statement: string; write: boolean; entity?: string | undefined }): PolyxenaError {
+  if (isPolyxenaError(error)) return error.withContext({ store: context.store, statement: context.statement, entity: context.entity });
+  const kind = classifyDynamoDbError(error);
+  const code: PolyxenaErrorCode = kind === "timeout" ? "E_TIMEOUT" : kind === "unavailable" ? "E_UNAVAILABLE" : kind === "condition" ? "E_CONDITION_FAILED" : "E_STORE";
+  const outcome = (code === "E_TIMEOUT" || code === "E_UNAVAILABLE") && context.write ? (certainlyNotApplied(error) ? "not-applied" : "unknown") : undefined;
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return new PolyxenaError(code, message, { store: context.store, statement: context.statement, entity: context.entity, cause: error, outcome });
+}

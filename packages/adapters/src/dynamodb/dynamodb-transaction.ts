@@ -1,0 +1,63 @@
+/**
+ * A DynamoDB transaction handle: writes made inside `transaction()` are
+ * collected here and committed at the end as one TransactWriteItems call.
+ * DynamoDB limits a transaction to 100 items (each item once) and 4 MB; the
+ * handle refuses more with `E_VALIDATION` before anything is sent.
+ */
+import { PolyxenaError, type EntityModel, type StoreTransaction } from "@polyxena/core";
+
+/** The most items one TransactWriteItems call may hold. */
+export const MAX_TRANSACTION_ITEMS = 100;
+/** The largest total size of one transaction. */
+export const MAX_TRANSACTION_BYTES = 4 * 1024 * 1024;
+
+/** One collected write. */
+export interface TransactionEntry<W> {
+  write: W;
+  model: EntityModel;
+  /** Table name + key identity, to refuse two writes to one item. */
+  identity: string;
+  bytes: number;
+}
+
+/** Collects writes until commit. `W` is the adapter's write representation. */
+export class DynamoDbTransaction<W> implements StoreTransaction {
+  readonly entries: TransactionEntry<W>[] = [];
+  private readonly identities = new Set<string>();
+  private bytes = 0;
+  private closed = false;
+
+  constructor(readonly store: string) {}
+
+  /** Adds a write; `E_VALIDATION` beyond DynamoDB's limits or for a second write to one item. */
+  add(entry: TransactionEntry<W>): void {
+    const fail = (message: string, fix: string) =>
+      new PolyxenaError("E_VALIDATION", message, { entity: entry.model.name, store: this.store, statement: "TransactWriteItems", issues: [{ path: ["transaction"], message }], fix });
+    if (this.closed) throw fail("the transaction has already ended", "make every write inside the transaction callback and await it");
+    if (this.entries.length >= MAX_TRANSACTION_ITEMS) {
+      throw fail(`a DynamoDB transaction holds at most ${MAX_TRANSACTION_ITEMS} writes`, "split the work into several transactions");
+    }
+    if (this.identities.has(entry.identity)) {
+      throw fail("a DynamoDB transaction cannot write the same item twice", "merge the writes to this item into one");
+    }
+    if (this.bytes + entry.bytes > MAX_TRANSACTION_BYTES) {
+      throw fail(`a DynamoDB transaction holds at most ${MAX_TRANSACTION_BYTES} bytes`, "split the work into several transactions");
+    }
+    this.identities.add(entry.identity);
+    this.bytes += entry.bytes;
+    this.entries.push(entry);
+  }
+
+  /** Ends collection; later writes fail. */
+  close(): void {
+    this.closed = true;
+  }
+}
+
+/** The handle of `request.transaction`, checked to belong to this adapter. */
+export function ownTransaction<W>(handle: StoreTransaction, store: string): DynamoDbTransaction<W> {
+  if (!(handle instanceof DynamoDbTransaction) || handle.store !== store) {
+    throw new PolyxenaError("E_UNSUPPORTED", `transaction handle of ${handle.store} used with ${store}`, { store, fix: "write through the repositories of the transaction's own store" });
+  }
+  return handle as DynamoDbTransaction<W>;
+}
