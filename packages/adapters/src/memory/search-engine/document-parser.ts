@@ -76,7 +76,11 @@ export function parseDocument(mapping: IndexMapping, source: Record<string, unkn
     props[parts[parts.length - 1]!] = node;
   };
 
-  const indexLeaf = (leaf: LeafField, value: unknown) => {
+  const indexLeaf = (leaf: LeafField, value: unknown): void => {
+    if (leaf.flattened && (isPlainObject(value) || Array.isArray(value))) {
+      for (const inner of Array.isArray(value) ? value : Object.values(value)) if (inner !== null && inner !== undefined) indexLeaf(leaf, inner);
+      return;
+    }
     if (!leaf.indexed) {
       coerce(leaf, value);
       return;

@@ -2,7 +2,7 @@ import { SearchEngineError, illegalArgument } from "./search-engine-error.js";
 import { looksLikeDate } from "./date-parser.js";
 
 /** Field types the engine implements. */
-export const LEAF_TYPES = ["text", "keyword", "long", "integer", "short", "byte", "double", "float", "date", "boolean"] as const;
+export const LEAF_TYPES = ["text", "keyword", "long", "integer", "short", "byte", "double", "float", "date", "boolean", "flattened"] as const;
 /** A leaf field type. */
 export type LeafType = (typeof LEAF_TYPES)[number];
 
@@ -33,6 +33,8 @@ export interface LeafField {
   indexed: boolean;
   /** Multi-fields indexed from the same value (`title.keyword`). */
   multiFields: LeafField[];
+  /** A `flattened` field: an object whose leaf values are indexed as keywords of this field. */
+  flattened: boolean;
 }
 
 /** How unknown fields are handled. */
@@ -235,7 +237,8 @@ export class IndexMapping {
 export function leafOf(path: string, node: FieldMapping): LeafField {
   return {
     path,
-    type: node.type as LeafType,
+    type: (node.type === "flattened" ? "keyword" : node.type) as LeafType,
+    flattened: node.type === "flattened",
     ignoreAbove: typeof node.ignore_above === "number" ? node.ignore_above : undefined,
     indexed: node.index !== false,
     multiFields: Object.entries(node.fields ?? {}).map(([sub, subNode]) => leafOf(`${path}.${sub}`, subNode)),
