@@ -43,13 +43,20 @@ export function zonesOf(driver: CacheDriver): readonly CacheDriver[] {
   return driver.zones && driver.zones.length > 0 ? driver.zones : [driver];
 }
 
+const CACHE_VALUE_TOO_LARGE = "CacheValueTooLargeError";
+
+/** True when a driver refused a value over its item limit (name check, so package copies agree). */
+export function isCacheValueTooLargeError(error: unknown): error is CacheValueTooLargeError {
+  return error instanceof Error && error.name === CACHE_VALUE_TOO_LARGE;
+}
+
 /** Thrown by drivers asked to store a value over their item limit (the value is not sent). */
 export class CacheValueTooLargeError extends Error {
   readonly bytes: number;
   readonly limit: number;
   constructor(bytes: number, limit: number) {
     super(`cache value of ${bytes} bytes exceeds the item limit of ${limit} bytes; not sent`);
-    this.name = "CacheValueTooLargeError";
+    this.name = CACHE_VALUE_TOO_LARGE;
     this.bytes = bytes;
     this.limit = limit;
   }

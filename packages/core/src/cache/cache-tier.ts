@@ -1,4 +1,4 @@
-import { CacheValueTooLargeError, zonesOf, type CacheDriver } from "./cache-driver.js";
+import { isCacheValueTooLargeError, zonesOf, type CacheDriver } from "./cache-driver.js";
 import type { CacheStats } from "./cache-stats.js";
 import { decodeEnvelope, type Envelope } from "./cache-envelope.js";
 import { InvalidationRetrier, type RetryPolicy } from "./invalidation-retrier.js";
@@ -73,7 +73,7 @@ export class CacheTier {
           if (await zone.add(key, value, ttlSeconds)) this.stats.fills++;
           else this.stats.fillsRejected++;
         } catch (error) {
-          if (error instanceof CacheValueTooLargeError) this.stats.oversize++;
+          if (isCacheValueTooLargeError(error)) this.stats.oversize++;
           else this.stats.l2Errors++;
         }
       }),
