@@ -1,0 +1,243 @@
+import { beforeEach, describe, expect, it } from "vitest";
+import {
+  CassandraEngine,
+  CqlErrorCode,
+  ManualClock,
+  UNSET,
+  isCqlError,
+  parseCql,
+  type BoundValue,
+  type EngineResult,
+} from "../src/memory/cassandra-engine/index.js";
+
+let clock: ManualClock;
+let engine: CassandraEngine;
+
+function run(query: string, values: BoundValue[] = [], options: Parameters<CassandraEngine["executeCql"]>[2] = {}): EngineResult {
+  return engine.executeCql(query, values, options);
+}
+
+function rows(query: string, values: BoundValue[] = []): unknown[][] {
+  const r = run(query, values);
+  if (r.kind !== "rows") throw new Error(`expected rows, got ${r.kind}`);
+  return r.rows;
+}
+
+function failure(fn: () => unknown): { code: number; message: string } {
+  try {
+    fn();
+  } catch (err) {
+    if (isCqlError(err)) return { code: err.code, message: err.message };
+    throw err;
+  }
+  throw new Error("expected a CqlError");
+}
+
+beforeEach(() => {
+  clock = new ManualClock(Date.UTC(2026, 0, 1));
+  engine = new CassandraEngine({ clock });
+  run("CREATE KEYSPACE ks WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}");
+});
+
+describe("parser", () => {
+  it("handles quoted identifiers, escaped strings, comments and bind markers", () => {
+    const parsed = parseCql(`-- comment\nSELECT "Weird""Name", v FROM ks."T" /* inline */ WHERE k = 'it''s' AND c IN ? LIMIT ?;`);
+    expect(parsed.markerCount).toBe(2);
+    expect(parsed.statement).toMatchObject({
+      type: "select",
+      table: { keyspace: "ks", name: "T" },
+      selectors: [{ kind: "column", column: 'Weird"Name' }, { kind: "column", column: "v" }],
+      where: [{ kind: "compare", column: "k", value: { kind: "literal", literal: "STRING", text: "it's" } }, { kind: "in", column: "c" }],
+    });
+  });
+
+  it("reports syntax errors with line and column", () => {
+    expect(failure(() => parseCql("SELECT * FROM"))).toEqual({
+      code: CqlErrorCode.syntaxError,
+      message: "line 1:13 mismatched input '<EOF>' expecting IDENT (SELECT * FROM[]...)",
+    });
+    expect(failure(() => parseCql("INSERT INTO t (a) VALUES ('x)")).code).toBe(CqlErrorCode.syntaxError);
+  });
+});
+
+describe("storage semantics", () => {
+  beforeEach(() => {
+    run("CREATE TABLE ks.kv (k int PRIMARY KEY, a text, b text)");
+  });
+
+  it("upserts: INSERT and UPDATE both create and overwrite", () => {
+    run("UPDATE ks.kv SET a = 'x' WHERE k = 1");
+    run("INSERT INTO ks.kv (k, b) VALUES (1, 'y')");
+    expect(rows("SELECT a, b FROM ks.kv WHERE k = 1")).toEqual([["x", "y"]]);
+  });
+
+  it("keeps the newest cell per column (cell-level last-write-wins)", () => {
+    run("INSERT INTO ks.kv (k, a, b) VALUES (1, 'a1', 'b1') USING TIMESTAMP 10");
+    run("UPDATE ks.kv USING TIMESTAMP 5 SET a = 'old', b = 'old' WHERE k = 1");
+    run("UPDATE ks.kv USING TIMESTAMP 20 SET b = 'b2' WHERE k = 1");
+    expect(rows("SELECT a, b, writetime(a), writetime(b) FROM ks.kv WHERE k = 1")).toEqual([["a1", "b2", 10n, 20n]]);
+  });
+
+  it("breaks timestamp ties like Cassandra: a tombstone wins, then the greater value", () => {
+    run("INSERT INTO ks.kv (k, a) VALUES (1, 'm') USING TIMESTAMP 7");
+    run("INSERT INTO ks.kv (k, a) VALUES (1, 'z') USING TIMESTAMP 7");
+    run("INSERT INTO ks.kv (k, a) VALUES (1, 'b') USING TIMESTAMP 7");
+    expect(rows("SELECT a FROM ks.kv WHERE k = 1")).toEqual([["z"]]);
+    run("DELETE a FROM ks.kv USING TIMESTAMP 7 WHERE k = 1");
+    expect(rows("SELECT a FROM ks.kv WHERE k = 1")).toEqual([[null]]);
+  });
+
+  it("generates strictly increasing server timestamps even when the clock stands still", () => {
+    run("INSERT INTO ks.kv (k, a) VALUES (1, 'first')");
+    run("INSERT INTO ks.kv (k, a) VALUES (1, 'second')");
+    expect(rows("SELECT a FROM ks.kv WHERE k = 1")).toEqual([["second"]]);
+  });
+
+  it("expires TTL cells and the INSERT row marker on the injected clock", () => {
+    run("INSERT INTO ks.kv (k, a) VALUES (1, 'x') USING TTL 10");
+    run("UPDATE ks.kv SET b = 'kept' WHERE k = 2");
+    run("UPDATE ks.kv USING TTL 5 SET a = 'short' WHERE k = 2");
+    clock.advanceSeconds(5);
+    expect(rows("SELECT k, a, b FROM ks.kv WHERE k IN (1, 2)")).toEqual([[1, "x", null], [2, null, "kept"]]);
+    clock.advanceSeconds(5);
+    expect(rows("SELECT k FROM ks.kv WHERE k = 1")).toEqual([]);
+  });
+
+  it("treats null as a cell tombstone and UNSET as no change", () => {
+    run("INSERT INTO ks.kv (k, a, b) VALUES (1, 'a', 'b')");
+    run("INSERT INTO ks.kv (k, a, b) VALUES (?, ?, ?)", [1, null, UNSET]);
+    expect(rows("SELECT a, b FROM ks.kv WHERE k = 1")).toEqual([[null, "b"]]);
+  });
+
+  it("rejects invalid TTLs", () => {
+    expect(failure(() => run("INSERT INTO ks.kv (k) VALUES (1) USING TTL ?", [-1])).message).toBe("A TTL must be greater or equal to 0, but was -1");
+    expect(failure(() => run("INSERT INTO ks.kv (k) VALUES (1) USING TTL 630720001")).message).toBe(
+      "ttl is too large. requested (630720001) maximum (630720000)",
+    );
+  });
+});
+
+describe("clustering", () => {
+  beforeEach(() => {
+    run("CREATE TABLE ks.ts (p text, day date, seq int, v text, PRIMARY KEY ((p), day, seq)) WITH CLUSTERING ORDER BY (day DESC, seq ASC)");
+    for (const day of ["2024-01-01", "2024-01-02"]) for (const seq of [1, 2, 3]) run(`INSERT INTO ks.ts (p, day, seq, v) VALUES ('a', '${day}', ${seq}, '${day}/${seq}')`);
+  });
+
+  it("orders by each clustering column's declared direction and reverses as a whole", () => {
+    expect(rows("SELECT v FROM ks.ts WHERE p = 'a'").flat()).toEqual([
+      "2024-01-02/1", "2024-01-02/2", "2024-01-02/3", "2024-01-01/1", "2024-01-01/2", "2024-01-01/3",
+    ]);
+    expect(rows("SELECT v FROM ks.ts WHERE p = 'a' ORDER BY day ASC, seq DESC").flat()[0]).toBe("2024-01-01/3");
+  });
+
+  it("slices within a prefix and deletes a prefix with a range tombstone", () => {
+    expect(rows("SELECT v FROM ks.ts WHERE p = 'a' AND day = '2024-01-01' AND seq >= 2").flat()).toEqual(["2024-01-01/2", "2024-01-01/3"]);
+    run("DELETE FROM ks.ts WHERE p = 'a' AND day = '2024-01-02'");
+    expect(rows("SELECT count(*) FROM ks.ts WHERE p = 'a'")).toEqual([[3n]]);
+    // A newer write inside the deleted range is visible again.
+    run("INSERT INTO ks.ts (p, day, seq, v) VALUES ('a', '2024-01-02', 9, 'back')");
+    expect(rows("SELECT v FROM ks.ts WHERE p = 'a' AND day = '2024-01-02'").flat()).toEqual(["back"]);
+  });
+
+  it("deletes a whole partition", () => {
+    run("DELETE FROM ks.ts WHERE p = 'a'");
+    expect(rows("SELECT * FROM ks.ts WHERE p = 'a'")).toEqual([]);
+  });
+
+  it("pages by position, so a concurrent insert before the cursor does not repeat rows", () => {
+    const first = run("SELECT seq FROM ks.ts WHERE p = 'a' AND day = '2024-01-01'", [], { pageSize: 2 });
+    expect(first.kind === "rows" && first.rows).toEqual([[1], [2]]);
+    run("INSERT INTO ks.ts (p, day, seq, v) VALUES ('a', '2024-01-01', 0, 'early')");
+    const pagingState = first.kind === "rows" ? first.pagingState : undefined;
+    expect(pagingState).toBeDefined();
+    const second = run("SELECT seq FROM ks.ts WHERE p = 'a' AND day = '2024-01-01'", [], { pageSize: 2, pagingState: pagingState! });
+    expect(second.kind === "rows" && [second.rows, second.pagingState]).toEqual([[[3]], undefined]);
+  });
+});
+
+describe("collections", () => {
+  it("stores sets sorted and unique, and supports append/remove/element updates", () => {
+    run("CREATE TABLE ks.c (k int PRIMARY KEY, l list<int>, s set<text>, m map<text, int>)");
+    run("INSERT INTO ks.c (k, l, s, m) VALUES (1, [1, 2], {'b', 'a', 'b'}, {'x': 1})");
+    run("UPDATE ks.c SET l = l + [3], s = s - {'a'}, m['y'] = 2 WHERE k = 1");
+    run("UPDATE ks.c SET l = [0] + l WHERE k = 1");
+    const [[l, s, m]] = rows("SELECT l, s, m FROM ks.c WHERE k = 1") as [[unknown, unknown, Map<string, number>]];
+    expect(l).toEqual([0, 1, 2, 3]);
+    expect(s).toEqual(["b"]);
+    expect([...m]).toEqual([["x", 1], ["y", 2]]);
+    expect(failure(() => run("CREATE TABLE ks.bad (k list<int> PRIMARY KEY)")).message).toBe("Invalid non-frozen collection type for PRIMARY KEY component k");
+  });
+});
+
+describe("lightweight transactions and batches", () => {
+  beforeEach(() => {
+    run("CREATE TABLE ks.acc (id text PRIMARY KEY, bal int, owner text)");
+  });
+
+  it("returns [applied] and the current values of the condition columns", () => {
+    expect(rows("INSERT INTO ks.acc (id, bal, owner) VALUES ('a', 1, 'ann') IF NOT EXISTS")).toEqual([[true]]);
+    const r = run("UPDATE ks.acc SET bal = 5 WHERE id = 'a' IF bal > 3 AND owner = 'ann'");
+    expect(r.kind === "rows" && [r.columns.map((c) => c.name), r.rows]).toEqual([["[applied]", "bal", "owner"], [[false, 1, "ann"]]]);
+    expect(rows("UPDATE ks.acc SET bal = 5 WHERE id = 'a' IF bal IN (0, 1)")).toEqual([[true]]);
+    expect(rows("UPDATE ks.acc SET bal = 6 WHERE id = 'b' IF bal = null")).toEqual([[true]]);
+  });
+
+  it("applies a logged batch with one timestamp, or nothing when a statement fails", () => {
+    const a = engine.prepare("INSERT INTO ks.acc (id, bal) VALUES (?, ?)");
+    const b = engine.prepare("UPDATE ks.acc SET owner = ? WHERE id = ?");
+    engine.batch([{ prepared: a, values: ["x", 1] }, { prepared: b, values: ["xavier", "x"] }], { type: "logged" });
+    const [[wb, wo]] = rows("SELECT writetime(bal), writetime(owner) FROM ks.acc WHERE id = 'x'") as [[bigint, bigint]];
+    expect(wb).toBe(wo);
+    expect(failure(() => engine.batch([{ prepared: a, values: ["y", 1] }, { prepared: a, values: [null, 2] }], { type: "logged" })).message).toBe(
+      "Invalid null value in key for column id",
+    );
+    expect(rows("SELECT * FROM ks.acc WHERE id = 'y'")).toEqual([]);
+  });
+
+  it("parses BEGIN BATCH ... APPLY BATCH with a batch-level timestamp", () => {
+    run("BEGIN BATCH USING TIMESTAMP 42 INSERT INTO ks.acc (id, bal) VALUES ('p', 1); UPDATE ks.acc SET owner = 'q' WHERE id = 'p'; APPLY BATCH");
+    expect(rows("SELECT writetime(bal), writetime(owner) FROM ks.acc WHERE id = 'p'")).toEqual([[42n, 42n]]);
+    expect(
+      failure(() => run("BEGIN BATCH USING TIMESTAMP 1 INSERT INTO ks.acc (id) VALUES ('z') USING TIMESTAMP 2 APPLY BATCH")).message,
+    ).toBe("Timestamp must be set either on BATCH or individual statements");
+  });
+});
+
+describe("consistency", () => {
+  it("checks levels against the replication of the keyspace on a one-node cluster", () => {
+    run("CREATE KEYSPACE nts WITH replication = {'class': 'NetworkTopologyStrategy', 'datacenter1': 1, 'dc2': 2}");
+    run("CREATE TABLE nts.t (k int PRIMARY KEY)");
+    run("INSERT INTO nts.t (k) VALUES (1)", [], { consistency: "LOCAL_QUORUM" });
+    const quorum = failure(() => run("SELECT * FROM nts.t WHERE k = 1", [], { consistency: "QUORUM" }));
+    expect(quorum).toEqual({ code: CqlErrorCode.unavailable, message: "Cannot achieve consistency level QUORUM" });
+    expect(failure(() => run("INSERT INTO nts.t (k) VALUES (1)", [], { consistency: "EACH_QUORUM" })).code).toBe(CqlErrorCode.unavailable);
+    expect(failure(() => run("SELECT * FROM nts.t", [], { consistency: "ANY" })).message).toBe("ANY ConsistencyLevel is only supported for writes");
+  });
+});
+
+describe("schema", () => {
+  it("exposes the catalog through system_schema tables", () => {
+    run("CREATE TABLE ks.meta (a int, b text, c timeuuid, PRIMARY KEY (a, b)) WITH CLUSTERING ORDER BY (b DESC) AND default_time_to_live = 5");
+    expect(rows("SELECT column_name, kind, position, clustering_order, type FROM system_schema.columns WHERE keyspace_name = 'ks' AND table_name = 'meta'")).toEqual([
+      ["a", "partition_key", 0, "none", "int"],
+      ["b", "clustering", 0, "desc", "text"],
+      ["c", "regular", -1, "none", "timeuuid"],
+    ]);
+    expect(rows("SELECT default_time_to_live FROM system_schema.tables WHERE keyspace_name = 'ks' AND table_name = 'meta'")).toEqual([[5]]);
+    const before = engine.schemaVersion;
+    run("DROP TABLE ks.meta");
+    expect(engine.schemaVersion).not.toBe(before);
+    expect(rows("SELECT * FROM system_schema.tables WHERE keyspace_name = 'ks' AND table_name = 'meta'")).toEqual([]);
+  });
+
+  it("validates clustering order and table options", () => {
+    expect(failure(() => run("CREATE TABLE ks.x (a int, b int, PRIMARY KEY (a, b)) WITH CLUSTERING ORDER BY (a DESC)")).message).toBe(
+      "Only clustering key columns can be defined in CLUSTERING ORDER directive",
+    );
+    expect(failure(() => run("CREATE TABLE ks.x (a int PRIMARY KEY) WITH nonsense = 1"))).toEqual({
+      code: CqlErrorCode.syntaxError,
+      message: "Unknown property 'nonsense'",
+    });
+    expect(failure(() => run("CREATE TABLE ks.x (a int, b int)")).message).toMatch(/^No PRIMARY KEY specifed/);
+  });
+});
