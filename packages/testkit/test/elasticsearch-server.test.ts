@@ -191,7 +191,7 @@ describe("search through the test server", () => {
   });
 
   it("pages with search_after over a sort with a tiebreaker", async () => {
-    const sort = [{ year: "desc" as const }, { "name.raw": "asc" as const }];
+    const sort: Array<Record<string, "asc" | "desc">> = [{ year: "desc" }, { "name.raw": "asc" }];
     const seen: string[] = [];
     let after: Array<string | number> | undefined;
     for (;;) {
