@@ -76,10 +76,12 @@ export class MemoryPostgresAdapter implements StoreAdapter {
     await this.store.lock(model.table, key, tx);
     const current = this.store.read(model.table, key, tx);
     const condition = request.condition;
-    if (condition?.kind === "notExists" && (current !== undefined || this.store.committedExists(model.table, key))) {
-      throw new PolyxenaError("E_ALREADY_EXISTS", `duplicate key value violates unique constraint "${model.table}_pkey"`, {
+    if (condition?.kind === "notExists" && current !== undefined) {
+      throw new PolyxenaError("E_CONDITION_FAILED", `duplicate key value violates unique constraint "${model.table}_pkey"`, {
         statement,
+        current: structuredClone(current),
         constraint: `${model.table}_pkey`,
+        fix: "update the existing item, or put without ifNotExists",
       });
     }
     if (condition && condition.kind !== "notExists") this.checkCondition(model, current, condition, statement);

@@ -95,11 +95,6 @@ export class MemoryPostgresStore {
     return out;
   }
 
-  /** Whether a committed row exists, whatever the snapshot says (unique checks see it). */
-  committedExists(table: string, key: string): boolean {
-    return this.tables.get(table)?.has(key) ?? false;
-  }
-
   /**
    * Waits until a statement outside transactions may write this row (the
    * running transaction has not written it). Call before {@link write}.

@@ -114,10 +114,11 @@ export class PostgresAdapter implements StoreAdapter {
       return;
     }
     switch (condition.kind) {
-      case "notExists":
-        // A duplicate key fails with unique_violation on `<table>_pkey` -> E_ALREADY_EXISTS.
-        await this.execute(request, s.insert, values);
+      case "notExists": {
+        const result = await this.execute(request, s.insert, values);
+        if (result.rowCount === 0) throw await this.conditionFailed(request, s, request.item, condition, s.insert);
         return;
+      }
       case "exists": {
         const result = await this.execute(request, s.replaceExisting, values);
         if (result.rowCount === 0) throw await this.conditionFailed(request, s, request.item, condition, s.replaceExisting);
@@ -300,16 +301,18 @@ export class PostgresAdapter implements StoreAdapter {
       current = undefined;
     }
     const why =
-      condition.kind === "version"
-        ? current === undefined
-          ? `no ${s.model.name} with this key (expected version ${condition.expected})`
-          : `stored version ${String(current[condition.field])} is not the expected ${condition.expected}`
-        : `no ${s.model.name} with this key`;
+      condition.kind === "notExists"
+        ? `duplicate key value violates unique constraint "${s.model.table}_pkey"`
+        : condition.kind === "version"
+          ? current === undefined
+            ? `no ${s.model.name} with this key (expected version ${condition.expected})`
+            : `stored version ${String(current[condition.field])} is not the expected ${condition.expected}`
+          : `no ${s.model.name} with this key`;
     return new PolyxenaError("E_CONDITION_FAILED", why, {
       statement: statement.text,
       current,
-      constraint: condition.kind,
-      fix: condition.kind === "version" ? "read the item again and retry with its current version" : "create the item first",
+      constraint: condition.kind === "notExists" ? `${s.model.table}_pkey` : condition.kind,
+      fix: condition.kind === "version" ? "read the item again and retry with its current version" : condition.kind === "notExists" ? "update the existing item, or put without ifNotExists" : "create the item first",
     });
   }
 

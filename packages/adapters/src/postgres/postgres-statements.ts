@@ -46,6 +46,7 @@ export class EntityStatements {
   readonly get: PgStatement;
   readonly getMany: PgStatement;
   readonly upsert: PgStatement;
+  /** Insert unless the key exists (affects no row then). */
   readonly insert: PgStatement;
   readonly replaceExisting: PgStatement;
   readonly replaceVersion: PgStatement;
@@ -93,7 +94,7 @@ export class EntityStatements {
     const setAll = this.nonKeyFields.length
       ? this.nonKeyFields.map((f) => `${col(f)} = ${param(this.fieldIndex.get(f.name)! + 1, f)}`).join(", ")
       : `${col(this.keyFields[0]!)} = ${col(this.keyFields[0]!)}`;
-    this.insert = pgStatement(`INSERT INTO ${this.table} (${columns}) VALUES (${all})`);
+    this.insert = pgStatement(`INSERT INTO ${this.table} (${columns}) VALUES (${all}) ON CONFLICT (${keyColumns}) DO NOTHING`);
     this.upsert = pgStatement(
       this.nonKeyFields.length
         ? `INSERT INTO ${this.table} (${columns}) VALUES (${all}) ON CONFLICT (${keyColumns}) DO UPDATE SET ${this.nonKeyFields.map((f) => `${col(f)} = EXCLUDED.${col(f)}`).join(", ")}`

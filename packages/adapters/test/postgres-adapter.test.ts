@@ -1,0 +1,193 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { defineEntity, PolyxenaRuntime, type EntityDefinition } from "@polyxena/core";
+import pg from "pg";
+import { sql } from "kysely";
+import { createPostgresAdapter, MIGRATIONS_TABLE, type PostgresAdapter } from "../src/postgres/index.js";
+import { storeConformance, expectPolyxenaError } from "../../testkit/src/conformance/store-conformance.js";
+import { postgresConformance } from "../../testkit/src/conformance/postgres-conformance.js";
+import { createPostgresTestDatabase, testPostgresUrl, type PostgresTestDatabase } from "../../testkit/src/postgres-test-database.js";
+
+/** A real adapter on a fresh schema with the definitions' tables applied. */
+async function setup(definitions: readonly EntityDefinition[]) {
+  const db = await createPostgresTestDatabase("postgres-adapter");
+  const adapter = createPostgresAdapter({ connectionString: db.connectionString }, { schema: db.schema });
+  await adapter.applySchema(definitions.map((d) => d.model));
+  return {
+    adapter,
+    cleanup: async () => {
+      await adapter.close();
+      await db.drop();
+    },
+  };
+}
+
+storeConformance("postgres", { kind: "postgres", setup });
+postgresConformance("postgres", setup);
+
+const Invoice = defineEntity("Invoice", {
+  store: "postgres",
+  schema: z.object({
+    invoiceId: z.uuid(),
+    customerEmail: z.string().max(120),
+    status: z.enum(["open", "paid"]),
+    amountCents: z.bigint(),
+    issuedAt: z.date(),
+    lines: z.array(z.object({ sku: z.string(), qty: z.number().int() })),
+  }),
+  key: { primary: ["invoiceId"] },
+  queries: { byCustomer: { by: ["customerEmail"], order: { issuedAt: "desc" } } },
+});
+
+type InvoiceRow = { invoice_id: string; customer_email: string; status: string; amount_cents: string; issued_at: Date; lines: unknown };
+
+const invoice = (over: Record<string, unknown> = {}) => ({
+  invoiceId: randomUUID(),
+  customerEmail: `${randomUUID()}@example.com`,
+  status: "open" as const,
+  amountCents: 1999n,
+  issuedAt: new Date(Date.UTC(2026, 4, 1)),
+  lines: [{ sku: "basic", qty: 1 }],
+  ...over,
+});
+
+describe("postgres adapter", () => {
+  let db: PostgresTestDatabase;
+  let pool: pg.Pool;
+  let adapter: PostgresAdapter;
+  let runtime: PolyxenaRuntime;
+
+  beforeAll(async () => {
+    db = await createPostgresTestDatabase("postgres-adapter-own");
+    // One connection, so that session state (prepared statements) is observable.
+    pool = new pg.Pool({ connectionString: db.connectionString, max: 1 });
+    adapter = createPostgresAdapter({ pool }, { schema: db.schema, name: "postgres:billing" });
+    runtime = new PolyxenaRuntime({ stores: { postgres: adapter } }, [Invoice]);
+  });
+  afterAll(async () => {
+    await adapter?.close();
+    await pool?.end();
+    await db?.drop();
+  });
+
+  it("applies the schema idempotently and records it in the migrations table", async () => {
+    const first = await adapter.applySchema([Invoice.model]);
+    expect(first.applied).toEqual([expect.stringContaining(`CREATE TABLE IF NOT EXISTS "${db.schema}"."invoice"`), expect.stringContaining('CREATE INDEX IF NOT EXISTS "invoice_by_customer_idx"')]);
+    const again = await adapter.applySchema([Invoice.model]);
+    expect(again).toEqual({ applied: [], unchanged: first.applied });
+    const recorded = await db.pool.query(`SELECT statement, applied_at FROM "${db.schema}"."${MIGRATIONS_TABLE}" ORDER BY statement`);
+    expect(recorded.rows.map((r: { statement: string }) => r.statement).sort()).toEqual([...first.applied].sort());
+    const columns = await db.pool.query(
+      "SELECT column_name, data_type, is_nullable FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'invoice' ORDER BY ordinal_position",
+      [db.schema],
+    );
+    expect(columns.rows.map((c: { column_name: string; data_type: string }) => `${c.column_name}:${c.data_type}`)).toEqual([
+      "invoice_id:uuid",
+      "customer_email:character varying",
+      "status:text",
+      "amount_cents:numeric",
+      "issued_at:timestamp with time zone",
+      "lines:jsonb",
+    ]);
+  });
+
+  it("concurrent applySchema calls take turns and apply each statement once", async () => {
+    const other = defineEntity("Payment", {
+      store: "postgres",
+      schema: z.object({ paymentId: z.uuid(), cents: z.number().int() }),
+      key: { primary: ["paymentId"] },
+    });
+    const results = await Promise.all([1, 2, 3].map(() => {
+      const a = createPostgresAdapter({ connectionString: db.connectionString }, { schema: db.schema });
+      return a.applySchema([other.model]).finally(() => a.close());
+    }));
+    expect(results.flatMap((r) => r.applied)).toHaveLength(1);
+    expect(results.flatMap((r) => r.unchanged)).toHaveLength(2);
+  });
+
+  it("runs each operation as a named prepared statement, prepared once per connection", async () => {
+    const repo = runtime.entity(Invoice);
+    const item = invoice();
+    await repo.put(item);
+    for (let i = 0; i < 3; i++) expect((await repo.get({ invoiceId: item.invoiceId })).item).toEqual(item);
+    const prepared = await pool.query<{ name: string; statement: string }>("SELECT name, statement FROM pg_prepared_statements WHERE name LIKE 'px\\_%'");
+    const gets = prepared.rows.filter((r) => r.statement.startsWith("SELECT") && r.statement.includes('WHERE "invoice_id" = $1::uuid'));
+    expect(gets).toHaveLength(1);
+    expect(gets[0]!.statement).toBe(`SELECT "invoice_id", "customer_email", "status", "amount_cents", "issued_at", "lines" FROM "${db.schema}"."invoice" WHERE "invoice_id" = $1::uuid`);
+    expect(prepared.rows.some((r) => r.statement.startsWith(`INSERT INTO "${db.schema}"."invoice"`) && r.statement.includes("ON CONFLICT"))).toBe(true);
+  });
+
+  it("stores values in their native column types", async () => {
+    const item = invoice({ amountCents: 12345678901234567890123n });
+    await runtime.entity(Invoice).put(item);
+    const row = (await db.pool.query<InvoiceRow>(`SELECT * FROM "${db.schema}"."invoice" WHERE invoice_id = $1`, [item.invoiceId])).rows[0]!;
+    expect(row.amount_cents).toBe("12345678901234567890123");
+    expect(row.issued_at.getTime()).toBe(item.issuedAt.getTime());
+    expect(row.lines).toEqual([{ sku: "basic", qty: 1 }]);
+  });
+
+  it("exposes a Kysely instance on the same pool and schema for ad-hoc queries", async () => {
+    const item = invoice({ status: "paid" });
+    await runtime.entity(Invoice).put(item);
+    interface Database {
+      invoice: InvoiceRow;
+    }
+    const rows = await adapter.kysely<Database>().selectFrom("invoice").select(["invoice_id", "status"]).where("invoice_id", "=", item.invoiceId).execute();
+    expect(rows).toEqual([{ invoice_id: item.invoiceId, status: "paid" }]);
+  });
+
+  it("maps a unique violation to E_ALREADY_EXISTS naming the constraint, with the statement but no values", async () => {
+    await sql`CREATE UNIQUE INDEX IF NOT EXISTS invoice_email_unique ON ${sql.table(`${db.schema}.invoice`)} (customer_email)`.execute(adapter.kysely());
+    const email = `unique-${randomUUID()}@example.com`;
+    await runtime.entity(Invoice).put(invoice({ customerEmail: email }));
+    const error = await expectPolyxenaError(runtime.entity(Invoice).put(invoice({ customerEmail: email })), "E_ALREADY_EXISTS");
+    expect(error.constraint).toBe("invoice_email_unique");
+    expect(error.store).toBe("postgres:billing");
+    expect(error.entity).toBe("Invoice");
+    expect(error.statement).toMatch(/^INSERT INTO ".*"\."invoice" .* ON CONFLICT \("invoice_id"\) DO UPDATE/);
+    expect(error.statement).not.toContain(email);
+    expect(adapter.classifyError(error.cause)).toBe("already-exists");
+    await sql`DROP INDEX ${sql.table(`${db.schema}.invoice_email_unique`)}`.execute(adapter.kysely());
+  });
+
+  it("fails with E_UNAVAILABLE, the statement and a not-applied outcome when Postgres cannot be reached", async () => {
+    const url = new URL(testPostgresUrl());
+    url.port = "1";
+    const down = createPostgresAdapter({ connectionString: url.toString() }, { schema: db.schema });
+    const repo = new PolyxenaRuntime({ stores: { postgres: down } }, [Invoice]).entity(Invoice);
+    const error = await expectPolyxenaError(repo.put(invoice()), "E_UNAVAILABLE");
+    expect(error.statement).toContain("INSERT INTO");
+    expect(error.outcome).toBe("not-applied");
+    expect(down.classifyError(error.cause)).toBe("unavailable");
+    await down.close();
+  });
+
+  it("closes a pool it created, and leaves a pool it was given open", async () => {
+    const owned = createPostgresAdapter({ connectionString: db.connectionString }, { schema: db.schema });
+    const repo = new PolyxenaRuntime({ stores: { postgres: owned } }, [Invoice]).entity(Invoice);
+    await repo.get({ invoiceId: randomUUID() });
+    await owned.close();
+    await expectPolyxenaError(repo.get({ invoiceId: randomUUID() }), "E_UNAVAILABLE");
+
+    const borrowed = createPostgresAdapter({ pool }, { schema: db.schema });
+    await borrowed.close();
+    expect((await pool.query("SELECT 1 AS one")).rows).toEqual([{ one: 1 }]);
+  });
+
+  it("runs every statement of a transaction on the transaction's own connection", async () => {
+    // The pool has one connection: statements sent anywhere else would wait for it forever.
+    const repo = runtime.entity(Invoice);
+    const a = invoice();
+    const b = invoice({ customerEmail: a.customerEmail, issuedAt: new Date(Date.UTC(2026, 4, 2)) });
+    const page = await runtime.transaction(async (tx) => {
+      const inTx = tx.entity(Invoice);
+      await inTx.put(a);
+      await inTx.put(b, { ifNotExists: true });
+      await inTx.update({ invoiceId: a.invoiceId }, { status: "paid" });
+      return inTx.query("byCustomer", { customerEmail: a.customerEmail });
+    }, { isolation: "serializable" });
+    expect(page.items.map((i) => i.invoiceId)).toEqual([b.invoiceId, a.invoiceId]);
+    expect(((await repo.get({ invoiceId: a.invoiceId })).item as { status: string }).status).toBe("paid");
+  });
+});
