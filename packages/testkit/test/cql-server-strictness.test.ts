@@ -155,10 +155,10 @@ describe("syntax and schema errors", () => {
   it("returns Already_exists with the keyspace and table", async () => {
     const ks = await responseError("CREATE KEYSPACE strict WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}");
     expect(ks.code).toBe(codes.alreadyExists);
-    expect(ks.keyspace).toBe("strict");
+    expect(ks).toMatchObject({ keyspace: "strict" });
     const table = await responseError("CREATE TABLE strict.single (id int PRIMARY KEY)");
     expect(table.code).toBe(codes.alreadyExists);
-    expect([table.keyspace, table.table]).toEqual(["strict", "single"]);
+    expect(table).toMatchObject({ keyspace: "strict", table: "single" });
     await client.execute("CREATE TABLE IF NOT EXISTS strict.single (id int PRIMARY KEY)");
   });
 
