@@ -52,7 +52,10 @@ export const PgEvent = defineEntity("PgEvent", {
   schema: eventSchema,
   table: "pgc_event",
   key: { primary: ["streamId", "seq"] },
-  queries: { byTopic: { by: ["topic"], order: { rank: "asc" } } },
+  queries: {
+    byTopic: { by: ["topic"], order: { rank: "asc" } },
+    byTopicRankDesc: { by: ["topic"], order: { rank: "desc" } },
+  },
 });
 
 const counterSchema = z.object({ counterId: z.string(), value: z.number().int() });
@@ -315,11 +318,11 @@ export function postgresConformance(describeName: string, makeAdapter: Conforman
         await events.put({ streamId: randomUUID(), seq: 1, topic: `${topic}-other`, rank: 0, note: "other topic" });
       });
 
-      const pageThrough = async (limit: number, reverse: boolean) => {
+      const pageThrough = async (limit: number, reverse: boolean, query = "byTopic") => {
         const seen: string[] = [];
         let cursor: string | undefined;
         for (let pages = 0; pages < 20; pages++) {
-          const page = await events.query("byTopic", { topic }, { limit, cursor, reverse });
+          const page = await events.query(query, { topic }, { limit, cursor, reverse });
           seen.push(...page.items.map(label));
           cursor = page.cursor;
           if (!cursor) break;
@@ -334,6 +337,16 @@ export function postgresConformance(describeName: string, makeAdapter: Conforman
 
       it("pages backward in exactly the reverse order", async () => {
         expect(await pageThrough(4, true)).toEqual([...expected].reverse().map(label));
+      });
+
+      it("pages a descending order whose ties are broken by the ascending key", async () => {
+        const descending = [...items].sort((a, b) => {
+          if (a.rank !== b.rank) return b.rank - a.rank;
+          if (a.streamId !== b.streamId) return a.streamId < b.streamId ? -1 : 1;
+          return a.seq - b.seq;
+        });
+        expect(await pageThrough(2, false, "byTopicRankDesc")).toEqual(descending.map(label));
+        expect(await pageThrough(3, true, "byTopicRankDesc")).toEqual([...descending].reverse().map(label));
       });
 
       it("restricts by range on the order field, ties included", async () => {
