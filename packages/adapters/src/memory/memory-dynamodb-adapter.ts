@@ -1,0 +1,289 @@
+/**
+ * An in-memory DynamoDB adapter with the real adapter's semantics, for
+ * tests: the same item encoding and 400 KB size computation, the same
+ * condition expressions' meaning (`E_CONDITION_FAILED` with the current
+ * item), GSI queries (never readable strongly), TTL expiry through an
+ * injectable clock, all-or-nothing transactions with DynamoDB's limits, and
+ * deep copies in and out.
+ *
+ * Consistency: strongly and eventually consistent reads are both served
+ * from the latest write (eventual reads are modelled as immediately
+ * consistent); strong reads of a GSI are refused as DynamoDB refuses them.
+ * Tables are created on first use; `applySchema` creates them up front.
+ */
+import {
+  PolyxenaError,
+  type DeleteRequest,
+  type EntityModel,
+  type GetManyRequest,
+  type GetRequest,
+  type PutRequest,
+  type QueryRequest,
+  type SchemaApplyResult,
+  type StoreAdapter,
+  type StoreCapabilities,
+  type StoredItem,
+  type StorePage,
+  type StoreTransaction,
+  type TransactionOptions,
+  type UpdateRequest,
+} from "@polyxena/core";
+import { queryAccess } from "../dynamodb/dynamodb-access.js";
+import { encodeItem, encodeKey, encodeValue, expiryFor, fieldsOf, positionOf, readPosition, TTL_ATTRIBUTE, type NativeItem } from "../dynamodb/dynamodb-codec.js";
+import { DYNAMODB_MAX_ITEM_BYTES, dynamoItemSize } from "../dynamodb/dynamodb-item-size.js";
+import { planRange, type RangePlan } from "../dynamodb/dynamodb-key-range.js";
+import { DynamoDbTransaction, ownTransaction } from "../dynamodb/dynamodb-transaction.js";
+import { applyChanges, assertItemSize, assertKeyValues } from "../dynamodb/dynamodb-write-rules.js";
+import { MemoryDynamoDbTable } from "./memory-dynamodb-table.js";
+
+/** Options of {@link createMemoryDynamoDbAdapter}. */
+export interface MemoryDynamoDbAdapterOptions {
+  /** Instance name in errors and metrics (default `dynamodb`). */
+  name?: string | undefined;
+  /** Prepended to table names, as in the real adapter. */
+  tablePrefix?: string | undefined;
+  /** Clock in epoch milliseconds for TTL expiry (default `Date.now`). */
+  now?: (() => number) | undefined;
+}
+
+/** A write prepared for now or for commit: `check` throws when its condition fails, `apply` stores it. */
+interface MemoryWrite {
+  check(nowSeconds: number): void;
+  apply(nowSeconds: number): void;
+}
+
+/**
+ * Creates an in-memory DynamoDB adapter.
+ *
+ * @example
+ * const repos = createRepositories({ stores: { dynamodb: createMemoryDynamoDbAdapter() } });
+ */
+export function createMemoryDynamoDbAdapter(options: MemoryDynamoDbAdapterOptions = {}): MemoryDynamoDbAdapter {
+  return new MemoryDynamoDbAdapter(options);
+}
+
+/** The in-memory DynamoDB adapter. */
+export class MemoryDynamoDbAdapter implements StoreAdapter {
+  readonly kind = "dynamodb" as const;
+  readonly name: string;
+  readonly capabilities: StoreCapabilities = {
+    conditionalWrites: true,
+    rowTtl: true,
+    transactions: true,
+    atomicVersionIncrement: true,
+    returnsUpdatedItem: true,
+    search: false,
+    maxItemBytes: DYNAMODB_MAX_ITEM_BYTES,
+  };
+  private readonly tables = new Map<string, MemoryDynamoDbTable>();
+  private readonly tablePrefix: string;
+  private readonly now: () => number;
+
+  constructor(options: MemoryDynamoDbAdapterOptions = {}) {
+    this.name = options.name ?? "dynamodb";
+    this.tablePrefix = options.tablePrefix ?? "";
+    this.now = options.now ?? Date.now;
+  }
+
+  async get(request: GetRequest): Promise<StoredItem | undefined> {
+    const table = this.table(request.op.entity);
+    const item = table.live(table.identity(encodeKey(table.model, request.key)), this.nowSeconds());
+    return item && table.decode(item);
+  }
+
+  async getMany(request: GetManyRequest): Promise<(StoredItem | undefined)[]> {
+    const table = this.table(request.op.entity);
+    const nowSeconds = this.nowSeconds();
+    return request.keys.map((key) => {
+      const item = table.live(table.identity(encodeKey(table.model, key)), nowSeconds);
+      return item && table.decode(item);
+    });
+  }
+
+  async put(request: PutRequest): Promise<void> {
+    const table = this.table(request.op.entity);
+    const item = encodeItem(table.model, request.item, expiryFor(this.now(), request.ttlSeconds));
+    assertKeyValues(table.model, item);
+    assertItemSize(table.model, item);
+    const identity = table.identity(item);
+    const statement = `PutItem ${table.name}`;
+    this.run(request.transaction, table, identity, dynamoItemSize(item), {
+      check: (now) => table.check(table.live(identity, now), request.condition, statement),
+      apply: () => table.set(identity, item),
+    });
+  }
+
+  async update(request: UpdateRequest): Promise<StoredItem | undefined> {
+    const table = this.table(request.op.entity);
+    const model = table.model;
+    const fields = fieldsOf(model);
+    const key = encodeKey(model, request.key);
+    const identity = table.identity(key);
+    const sets: NativeItem = {};
+    const removes: string[] = [];
+    for (const [field, value] of Object.entries(request.changes)) {
+      if (value === undefined) removes.push(field);
+      else sets[field] = encodeValue(fields.get(field), value)!;
+    }
+    const expiresAt = expiryFor(this.now(), request.ttlSeconds);
+    assertKeyValues(model, { ...key, ...sets });
+    assertItemSize(model, { ...key, ...sets }, "the updated part of the item");
+    const statement = `UpdateItem ${table.name}`;
+    const next = (current: NativeItem): NativeItem => {
+      const item: NativeItem = { ...current, ...sets };
+      for (const field of removes) delete item[field];
+      if (expiresAt !== undefined) item[TTL_ATTRIBUTE] = expiresAt;
+      if (request.incrementVersion) {
+        const v = current[request.incrementVersion];
+        item[request.incrementVersion] = (typeof v === "number" ? v : 0) + 1;
+      }
+      return item;
+    };
+    let stored: NativeItem | undefined;
+    this.run(request.transaction, table, identity, dynamoItemSize({ ...key, ...sets }), {
+      check: (now) => {
+        const current = table.live(identity, now);
+        table.check(current, request.condition, statement);
+        assertItemSize(model, next(current!));
+      },
+      apply: (now) => {
+        stored = next(table.live(identity, now)!);
+        table.set(identity, stored);
+      },
+    });
+    if (request.transaction) {
+      // Nothing is written before commit: predict the item, as the real adapter does.
+      const current = await this.get({ op: request.op, consistency: { level: "strong" }, key: request.key });
+      return current ? applyChanges(current, request.changes, request.incrementVersion) : undefined;
+    }
+    return stored && table.decode(stored);
+  }
+
+  async delete(request: DeleteRequest): Promise<void> {
+    const table = this.table(request.op.entity);
+    const key = encodeKey(table.model, request.key);
+    const identity = table.identity(key);
+    const statement = `DeleteItem ${table.name}`;
+    this.run(request.transaction, table, identity, dynamoItemSize(key), {
+      check: (now) => table.check(table.live(identity, now), request.condition, statement),
+      apply: () => table.remove(identity),
+    });
+  }
+
+  async query(request: QueryRequest): Promise<StorePage> {
+    const model = request.op.entity;
+    const query = request.op.query;
+    if (!query) throw new PolyxenaError("E_VALIDATION", `operation ${request.op.id} is not a declared query`, { entity: model.name, store: this.name });
+    const table = this.table(model);
+    const access = queryAccess(model, query);
+    if (access.indexName && request.consistency.level === "strong") {
+      throw new PolyxenaError("E_UNSUPPORTED", `query ${query.name} reads the global secondary index ${access.indexName}, which cannot be read strongly`, {
+        entity: model.name,
+        store: this.name,
+        fix: "read this query with eventual consistency",
+      });
+    }
+    const fields = fieldsOf(model);
+    const sortField = access.sort === undefined ? undefined : fields.get(access.sort);
+    const plan: RangePlan = sortField ? planRange(sortField, request.range) : { kind: "all" };
+    let after: NativeItem | undefined;
+    if (request.position !== undefined) {
+      const position = readPosition(model, request.position, access.positionAttributes);
+      after = {};
+      for (const attr of access.positionAttributes) after[attr] = encodeValue(fields.get(attr), position[attr])!;
+    }
+    const found = table.query({
+      access,
+      partitionValue: encodeValue(fields.get(access.partition), request.params[access.partition])!,
+      plan,
+      forward: access.ascending !== request.reverse,
+      after,
+      take: request.limit + 1,
+      nowSeconds: this.nowSeconds(),
+    });
+    const items = found.slice(0, request.limit).map((item) => table.decode(item));
+    if (found.length <= request.limit) return { items };
+    return { items, position: positionOf(items[request.limit - 1]!, access.positionAttributes) };
+  }
+
+  /**
+   * Collects the writes of `work` and applies them at the end, all or
+   * nothing: every condition is checked before any write is applied.
+   * Reads inside do not see the transaction's own writes.
+   */
+  async transaction<T>(work: (tx: StoreTransaction) => Promise<T>, _options: TransactionOptions): Promise<T> {
+    const tx = new DynamoDbTransaction<MemoryWrite>(this.name);
+    let result: T;
+    try {
+      result = await work(tx);
+    } finally {
+      tx.close();
+    }
+    const nowSeconds = this.nowSeconds();
+    tx.entries.forEach((entry, i) => {
+      try {
+        entry.write.check(nowSeconds);
+      } catch (error) {
+        if (error instanceof PolyxenaError && error.code === "E_CONDITION_FAILED") {
+          throw new PolyxenaError("E_CONDITION_FAILED", `transaction cancelled: the condition of write ${i + 1} failed`, {
+            entity: entry.model.name,
+            operation: "transaction",
+            store: this.name,
+            statement: `TransactWriteItems (${tx.entries.length} writes)`,
+            current: error.current,
+            cause: error,
+          });
+        }
+        throw error;
+      }
+    });
+    for (const entry of tx.entries) entry.write.apply(nowSeconds);
+    return result;
+  }
+
+  /** Creates the tables of these entities (tables are otherwise created on first use). */
+  async applySchema(entities: readonly EntityModel[]): Promise<SchemaApplyResult> {
+    const applied: string[] = [];
+    const unchanged: string[] = [];
+    for (const model of entities) {
+      if (model.store.kind !== "dynamodb") continue;
+      const name = `${this.tablePrefix}${model.table}`;
+      (this.tables.has(name) ? unchanged : applied).push(`CreateTable ${name}`);
+      this.table(model);
+    }
+    return { applied, unchanged };
+  }
+
+  async close(): Promise<void> {}
+
+  private table(model: EntityModel): MemoryDynamoDbTable {
+    const name = `${this.tablePrefix}${model.table}`;
+    let table = this.tables.get(name);
+    if (!table) {
+      table = new MemoryDynamoDbTable(name, model);
+      this.tables.set(name, table);
+    } else if (table.model !== model && table.model.name !== model.name) {
+      throw new PolyxenaError("E_DEFINITION", `table ${name} already holds entity ${table.model.name}`, { entity: model.name, store: this.name, fix: "give each entity its own table" });
+    }
+    return table;
+  }
+
+  private nowSeconds(): number {
+    return Math.floor(this.now() / 1000);
+  }
+
+  /** Applies a write now (check, then apply), or adds it to the transaction. */
+  private run(handle: StoreTransaction | undefined, table: MemoryDynamoDbTable, identity: string, bytes: number, write: MemoryWrite): void {
+    if (handle) {
+      ownTransaction<MemoryWrite>(handle, this.name).add({ write, model: table.model, identity: `${table.name}|${identity}`, bytes });
+      return;
+    }
+    const nowSeconds = this.nowSeconds();
+    try {
+      write.check(nowSeconds);
+    } catch (error) {
+      throw error instanceof PolyxenaError ? error.withContext({ store: this.name }) : error;
+    }
+    write.apply(nowSeconds);
+  }
+}
