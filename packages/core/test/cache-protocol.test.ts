@@ -1,0 +1,265 @@
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { MemoryCacheDriver } from "../../adapters/src/memory/memory-cache-driver.js";
+import { CacheTestStore } from "../../testkit/src/cache-test-store.js";
+import { defineEntity } from "../src/define-entity.js";
+import { PolyxenaRuntime } from "../src/polyxena-runtime.js";
+import { createCacheAside, decodeEnvelope, InProcessInvalidationBus, type CacheAsideOptions, type CacheDriver } from "../src/cache/index.js";
+
+const Profile = defineEntity("Profile", {
+  store: "dynamodb",
+  schema: z.object({ id: z.string(), name: z.string(), joinedAt: z.date(), rev: z.number().int(), country: z.string() }),
+  key: { partition: "id" },
+  queries: { byCountry: { by: ["country"], order: { joinedAt: "asc" } } },
+  cache: { ttl: "60s", l1: { ttl: "30s", max: 100 }, staleIfError: "60s", queries: true },
+});
+
+const Plain = defineEntity("Plain", {
+  store: "dynamodb",
+  schema: z.object({ id: z.string(), rev: z.number().int(), blob: z.string() }),
+  key: { partition: "id" },
+  cache: { ttl: "60s" },
+});
+
+class Clock {
+  ms = Date.now();
+  now = () => this.ms;
+}
+
+function setup(options: Partial<CacheAsideOptions> & { driver?: CacheDriver } = {}) {
+  const clock = new Clock();
+  const driver = options.driver ?? new MemoryCacheDriver({ now: clock.now });
+  const store = new CacheTestStore();
+  const cache = createCacheAside({ ...options, driver });
+  const runtime = new PolyxenaRuntime({ stores: { dynamodb: store }, cache }, [Profile, Plain]);
+  return { clock, driver, store, cache, runtime, profiles: runtime.entity(Profile), plain: runtime.entity(Plain) };
+}
+
+const seed = (store: CacheTestStore, item: Record<string, unknown>) => store.seed(item, ["id"]);
+
+const alice = { id: "alice", name: "Alice", joinedAt: new Date("2024-01-02T03:04:05.678Z"), rev: 1, country: "FR" };
+
+describe("cache-aside read path", () => {
+  it("loads once, fills L2 with add, serves L1 then L2 with dates revived", async () => {
+    const { store, driver, cache, profiles } = setup();
+    seed(store, alice);
+    const first = await profiles.get({ id: "alice" });
+    expect(first.source).toBe("store");
+    const second = await profiles.get({ id: "alice" });
+    expect(second.source).toBe("l1");
+    expect(store.readsOf({ id: "alice" })).toBe(1);
+
+    // Another process: same L2, empty L1.
+    const other = createCacheAside({ driver, closeDriver: false });
+    const otherRuntime = new PolyxenaRuntime({ stores: { dynamodb: store }, cache: other }, [Profile]).entity(Profile);
+    const fromL2 = await otherRuntime.get({ id: "alice" });
+    expect(fromL2.source).toBe("l2");
+    expect(fromL2.item).toEqual(alice);
+    expect(fromL2.item!.joinedAt).toBeInstanceOf(Date);
+    expect(store.readsOf({ id: "alice" })).toBe(1);
+    expect(cache.stats()).toMatchObject({ loads: 1, l1Hits: 1, fills: 2 });
+  });
+
+  it("caches absence and replaces it with a tombstone on write", async () => {
+    const { store, profiles } = setup();
+    expect((await profiles.get({ id: "nobody" })).item).toBeUndefined();
+    expect((await profiles.get({ id: "nobody" })).item).toBeUndefined();
+    expect(store.readsOf({ id: "nobody" })).toBe(1);
+    await profiles.put({ ...alice, id: "nobody" });
+    expect((await profiles.get({ id: "nobody" })).item).toMatchObject({ id: "nobody" });
+  });
+
+  it("runs 10,000 concurrent reads of a cold key through one load", async () => {
+    const { store, cache, profiles } = setup();
+    seed(store, alice);
+    const release = store.holdReads();
+    const reads = Array.from({ length: 10_000 }, () => profiles.get({ id: "alice" }));
+    await new Promise((r) => setTimeout(r, 20));
+    release();
+    const results = await Promise.all(reads);
+    expect(results.every((r) => r.item?.rev === 1)).toBe(true);
+    expect(store.readsOf({ id: "alice" })).toBe(1);
+    expect(cache.stats().singleFlightJoins).toBe(9_999);
+  });
+
+  it("gives every waiter the loader's error and releases the lease", async () => {
+    const { store, cache, profiles } = setup();
+    seed(store, alice);
+    store.failReads = new Error("store down");
+    const reads = await Promise.allSettled(Array.from({ length: 50 }, () => profiles.get({ id: "alice" })));
+    expect(reads.every((r) => r.status === "rejected")).toBe(true);
+    expect(store.readsOf({ id: "alice" })).toBe(1);
+    store.failReads = undefined;
+    expect((await profiles.get({ id: "alice" })).source).toBe("store");
+    expect(cache.stats().leasesAcquired).toBe(2);
+    expect(cache.stats().leaseWaits).toBe(0);
+  });
+
+  it("lets a second process wait on the lease and read the filled value", async () => {
+    const { store, driver, profiles } = setup({ leaseWaitMs: 5_000 });
+    seed(store, alice);
+    const other = createCacheAside({ driver, closeDriver: false, leaseWaitMs: 5_000 });
+    const otherProfiles = new PolyxenaRuntime({ stores: { dynamodb: store }, cache: other }, [Profile]).entity(Profile);
+    const release = store.holdReads();
+    const first = profiles.get({ id: "alice" });
+    await new Promise((r) => setTimeout(r, 20));
+    const second = otherProfiles.get({ id: "alice" });
+    await new Promise((r) => setTimeout(r, 50));
+    release();
+    expect((await first).source).toBe("store");
+    expect((await second).source).toBe("l2");
+    expect(store.readsOf({ id: "alice" })).toBe(1);
+    expect(other.stats().leaseWaits).toBe(1);
+  });
+});
+
+describe("cache-aside write path", () => {
+  it("does not install a load that an invalidation overtook", async () => {
+    const { store, cache, profiles, driver } = setup();
+    seed(store, alice);
+    const release = store.holdReads();
+    const pending = profiles.get({ id: "alice" });
+    await new Promise((r) => setTimeout(r, 10));
+    await profiles.update({ id: "alice" }, { name: "Alice 2" });
+    release();
+    expect((await pending).item!.name).toBe("Alice");
+    expect(cache.stats().loadsInvalidated).toBe(1);
+    // Neither L1 nor L2 holds the old value: L2 holds the tombstone.
+    const raw = await driver.get(cache.forEntity(Profile)!.keys.itemKey({ id: "alice" }));
+    expect(decodeEnvelope(raw!, Profile.model.schemaHash)!.kind).toBe("t");
+    const after = await profiles.get({ id: "alice" });
+    expect(after).toMatchObject({ source: "store", item: { name: "Alice 2" } });
+  });
+
+  it("a fill never overwrites a tombstone, and fills resume once it expires", async () => {
+    const { clock, store, cache, plain } = setup();
+    seed(store, { id: "k", rev: 1, blob: "x" });
+    await plain.get({ id: "k" });
+    await plain.put({ id: "k", rev: 2, blob: "x" });
+    expect((await plain.get({ id: "k" })).source).toBe("store");
+    expect((await plain.get({ id: "k" })).source).toBe("store");
+    expect(cache.stats().fills).toBe(1);
+    clock.ms += 6_000;
+    await plain.get({ id: "k" });
+    expect((await plain.get({ id: "k" })).source).toBe("l2");
+    expect(store.readsOf({ id: "k" })).toBe(4);
+  });
+
+  it("drops a fill whose store read began longer ago than the tombstone lifetime", async () => {
+    const { store, cache, plain } = setup({ tombstoneTtlSeconds: 2, fillMarginMs: 700 });
+    seed(store, { id: "slow", rev: 1, blob: "x" });
+    store.afterRead = () => new Promise((r) => setTimeout(r, 400));
+    await plain.get({ id: "slow" });
+    expect(cache.stats().fillsDroppedTooOld).toBe(1);
+    expect(cache.stats().fills).toBe(0);
+  });
+
+  it("invalidates other providers' L1 through the in-process bus before the write returns", async () => {
+    const bus = new InProcessInvalidationBus();
+    const { store, driver, profiles } = setup({ bus });
+    const other = createCacheAside({ driver, bus, closeDriver: false });
+    const otherProfiles = new PolyxenaRuntime({ stores: { dynamodb: store }, cache: other }, [Profile]).entity(Profile);
+    seed(store, alice);
+    await otherProfiles.get({ id: "alice" });
+    expect((await otherProfiles.get({ id: "alice" })).source).toBe("l1");
+    await profiles.update({ id: "alice" }, { rev: 2 });
+    const read = await otherProfiles.get({ id: "alice" });
+    expect(read.item!.rev).toBe(2);
+    expect(other.stats().busReceived).toBe(1);
+  });
+
+  it("bumps the query generation on write so cached pages are not served again", async () => {
+    const { store, profiles } = setup();
+    seed(store, alice);
+    seed(store, { ...alice, id: "bob", name: "Bob", joinedAt: new Date("2024-02-01T00:00:00Z") });
+    const page1 = await profiles.query("byCountry", { country: "FR" });
+    expect(page1.items.map((i) => i.id)).toEqual(["alice", "bob"]);
+    expect(page1.items[0]!.joinedAt).toBeInstanceOf(Date);
+    await profiles.query("byCountry", { country: "FR" });
+    const queryReads = store.reads;
+    await profiles.query("byCountry", { country: "FR" });
+    expect(store.reads).toBe(queryReads);
+    await profiles.delete({ id: "bob" });
+    const page2 = await profiles.query("byCountry", { country: "FR" });
+    expect(page2.items.map((i) => i.id)).toEqual(["alice"]);
+  });
+
+  it("retries failed tombstones in the background and never fails the write", async () => {
+    const clock = new Clock();
+    const memory = new MemoryCacheDriver({ now: clock.now });
+    let failSets = true;
+    const flaky: CacheDriver = {
+      name: "flaky",
+      maxValueBytes: memory.maxValueBytes,
+      get: (k) => memory.get(k),
+      add: (k, v, t) => memory.add(k, v, t),
+      set: (k, v, t) => (failSets ? Promise.reject(new Error("connection reset")) : memory.set(k, v, t)),
+      delete: (k) => memory.delete(k),
+    };
+    const { cache, plain, store } = setup({ driver: flaky, retry: { baseDelayMs: 60_000 } });
+    seed(store, { id: "r", rev: 1, blob: "x" });
+    await plain.get({ id: "r" });
+    await expect(plain.put({ id: "r", rev: 2, blob: "x" })).resolves.toMatchObject({ rev: 2 });
+    expect(cache.stats()).toMatchObject({ invalidationFailures: 1, pendingInvalidations: 1 });
+    failSets = false;
+    expect(await cache.flushInvalidations()).toBe(0);
+    expect(cache.stats()).toMatchObject({ invalidationRetrySuccesses: 1, pendingInvalidations: 0 });
+    // The retried tombstone replaced the old value.
+    const other = createCacheAside({ driver: memory, closeDriver: false });
+    const read = await new PolyxenaRuntime({ stores: { dynamodb: new CacheTestStore() }, cache: other }, [Plain]).entity(Plain).get({ id: "r" });
+    expect(read.source).toBe("store");
+  });
+});
+
+describe("cache-aside limits and failures", () => {
+  it("does not cache values over the item limit and counts them", async () => {
+    const { cache, plain, store } = setup({ driver: new MemoryCacheDriver({ maxValueBytes: 1_000 }) });
+    seed(store, { id: "big", rev: 1, blob: "x".repeat(5_000) });
+    await plain.get({ id: "big" });
+    expect((await plain.get({ id: "big" })).item!.blob).toHaveLength(5_000);
+    expect(cache.stats()).toMatchObject({ oversize: 2, fills: 0 });
+  });
+
+  it("serves the stale copy when the store fails after the TTL", async () => {
+    const { clock, store, cache, runtime } = setup();
+    const profiles = runtime.entity(Profile);
+    seed(store, alice);
+    await profiles.get({ id: "alice" });
+    // A fresh process (empty L1) after the L2 TTL: the main entry expired, the stale copy lives.
+    clock.ms += 61_000;
+    const other = createCacheAside({ driver: (cache as unknown as { options: { driver: CacheDriver } }).options.driver, closeDriver: false });
+    const otherProfiles = new PolyxenaRuntime({ stores: { dynamodb: store }, cache: other }, [Profile]).entity(Profile);
+    store.failReads = new Error("store down");
+    const read = await otherProfiles.get({ id: "alice" });
+    expect(read).toMatchObject({ source: "stale", stale: true, item: { rev: 1 } });
+    expect(other.stats().staleServed).toBe(1);
+    clock.ms += 60_000;
+    await expect(otherProfiles.get({ id: "alice" })).rejects.toMatchObject({ code: "E_STORE" });
+  });
+
+  it("falls through to the store when the tier is down", async () => {
+    const down: CacheDriver = {
+      name: "down",
+      maxValueBytes: 1_000_000,
+      get: () => Promise.reject(new Error("ECONNREFUSED")),
+      add: () => Promise.reject(new Error("ECONNREFUSED")),
+      set: () => Promise.reject(new Error("ECONNREFUSED")),
+      delete: () => Promise.reject(new Error("ECONNREFUSED")),
+    };
+    const { cache, plain } = setup({ driver: down, retry: { attempts: 0 } });
+    await plain.put({ id: "a", rev: 1, blob: "x" });
+    expect(await plain.get({ id: "a" })).toMatchObject({ source: "store", item: { rev: 1 } });
+    expect(cache.stats().l2Errors).toBeGreaterThan(0);
+  });
+
+  it("getOrLoad caches derived data on the same tier", async () => {
+    const { cache } = setup();
+    let calls = 0;
+    const load = async () => ({ top: ["a", "b"], at: ++calls });
+    const policy = { ttlMs: 60_000, l1: { ttlMs: 1_000, max: 10 } };
+    expect(await cache.getOrLoad("top10 FR", load, policy)).toMatchObject({ source: "store", value: { at: 1 } });
+    expect(await cache.getOrLoad("top10 FR", load, policy)).toMatchObject({ source: "l1", value: { at: 1 } });
+    await cache.invalidateDerived(["top10 FR"]);
+    expect(await cache.getOrLoad("top10 FR", load, policy)).toMatchObject({ source: "store", value: { at: 2 } });
+  });
+});
