@@ -8,7 +8,7 @@ export interface IndexEntry {
 }
 
 /** The TypeScript source of `index.ts`: re-exports, `entities`, `Repositories` and `createRepositories`. */
-export function emitIndexFile(entries: readonly IndexEntry[]): string {
+export function emitIndexFile(entries: readonly IndexEntry[], withDatabase: boolean): string {
   let out = TS_HEADER;
   out += `import { bindRepositories, type EntityDefinition, type RepositoriesControl, type RuntimeOptions } from "@polyxena/core";\n`;
   for (const { names } of entries) {
@@ -16,6 +16,7 @@ export function emitIndexFile(entries: readonly IndexEntry[]): string {
   }
   out += "\n";
   for (const { names } of entries) out += `export * from "./${names.file}.js";\n`;
+  if (withDatabase) out += `export type * from "./database.js";\n`;
   if (entries.length > 0) out += "\n";
   out += "/** Every entity definition of this project, in name order. */\n";
   out += `export const entities: readonly EntityDefinition[] = [${entries.map((e) => e.names.definition).join(", ")}];\n\n`;

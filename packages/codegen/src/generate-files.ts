@@ -86,7 +86,7 @@ export function generateFiles(sources: readonly EntitySource[], options: Generat
     const name = source.definition.name;
     const other = byName.get(name);
     if (other && other.definition !== source.definition) {
-      throw fail(name, "name", `two entities are named ${name} (exported by ${other.importPath} as ${other.exportName} and by ${source.importPath} as ${source.exportName})`, "give every entity a distinct name");
+      throw fail(name, "name", `two entities are named ${name} (exported by ${other.origin ?? other.importPath} as ${other.exportName} and by ${source.origin ?? source.importPath} as ${source.exportName})`, "give every entity a distinct name");
     }
     if (!other) byName.set(name, source);
   }
@@ -98,8 +98,9 @@ export function generateFiles(sources: readonly EntitySource[], options: Generat
   const models = entries.map((e) => e.source.definition.model);
   const files = new Map<string, string>();
   for (const entry of entries) files.set(`${entry.names.file}.ts`, emitEntityFile(entry.source, entry.names));
-  files.set("index.ts", emitIndexFile(entries));
-  if (models.some((m) => m.store.kind === "postgres")) files.set("database.ts", emitDatabaseFile(entries, options.postgres?.schema ?? "public"));
+  const withDatabase = models.some((m) => m.store.kind === "postgres");
+  files.set("index.ts", emitIndexFile(entries, withDatabase));
+  if (withDatabase) files.set("database.ts", emitDatabaseFile(entries, options.postgres?.schema ?? "public"));
   for (const [path, text] of emitSchemaFiles(models, options)) files.set(path, text);
   files.set("statements.md", emitStatementsFile(models, options));
   return new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));

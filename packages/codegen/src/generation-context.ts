@@ -7,6 +7,8 @@ export interface EntitySource {
   importPath: string;
   /** The name the module exports the definition under. */
   exportName: string;
+  /** Where the module is, for messages (e.g. `./entities/profile.ts`); defaults to `importPath`. */
+  origin?: string | undefined;
 }
 
 /** Store settings of a generation run (the config without entities and out). */

@@ -48,6 +48,11 @@ export function importSpecifier(fromDir: string, file: string): string {
   return path.startsWith(".") ? path : `./${path}`;
 }
 
+function displayPath(fromDir: string, file: string): string {
+  const path = relative(fromDir, file).split(sep).join("/");
+  return path.startsWith(".") ? path : `./${path}`;
+}
+
 function isPathSpecifier(specifier: string): boolean {
   return specifier.startsWith("./") || specifier.startsWith("../") || isAbsolute(specifier) || specifier === "." || specifier === "..";
 }
@@ -65,7 +70,7 @@ export async function loadProject(configPath: string): Promise<LoadedProject> {
   const config = validateConfig(configModule.default, configPath);
   const outDir = resolve(configDir, config.out);
 
-  const modules: { url: string; importPath: string }[] = [];
+  const modules: { url: string; importPath: string; origin: string }[] = [];
   const seen = new Set<string>();
   for (const specifier of config.entities) {
     if (isPathSpecifier(specifier)) {
@@ -75,7 +80,7 @@ export async function loadProject(configPath: string): Promise<LoadedProject> {
       for (const file of files) {
         if (seen.has(file)) continue;
         seen.add(file);
-        modules.push({ url: pathToFileURL(file).href, importPath: importSpecifier(outDir, file) });
+        modules.push({ url: pathToFileURL(file).href, importPath: importSpecifier(outDir, file), origin: displayPath(configDir, file) });
       }
     } else if (!seen.has(specifier)) {
       seen.add(specifier);
@@ -85,7 +90,7 @@ export async function loadProject(configPath: string): Promise<LoadedProject> {
       } catch {
         url = specifier;
       }
-      modules.push({ url, importPath: specifier });
+      modules.push({ url, importPath: specifier, origin: specifier });
     }
   }
 
@@ -95,7 +100,7 @@ export async function loadProject(configPath: string): Promise<LoadedProject> {
     const names = Object.keys(namespace).sort();
     for (const exportName of names) {
       const value = namespace[exportName];
-      if (exportName !== "default" && isEntityDefinition(value)) sources.push({ definition: value, importPath: module.importPath, exportName });
+      if (exportName !== "default" && isEntityDefinition(value)) sources.push({ definition: value, importPath: module.importPath, exportName, origin: module.origin });
     }
   }
   if (sources.length === 0) throw new CodegenError(`${configPath}: the entity modules export no entity definitions (defineEntity results)`);
