@@ -52,17 +52,16 @@ const MAX_CACHED_UPDATES = 512;
 
 function conditionText(n: NameTable, model: EntityModel, condition: WriteCondition | undefined): string | undefined {
   if (!condition) return undefined;
-  const hash = n.ref(tableKeyAttributes(model)[0]!);
-  const ttl = n.ref(TTL_ATTRIBUTE);
+  const hash = () => n.ref(tableKeyAttributes(model)[0]!);
   // DynamoDB deletes expired items lazily: an item whose _ttl has passed counts as absent.
-  const alive = `(attribute_not_exists(${ttl}) OR ${ttl} > :now)`;
+  const alive = () => `(attribute_not_exists(${n.ref(TTL_ATTRIBUTE)}) OR ${n.ref(TTL_ATTRIBUTE)} > :now)`;
   switch (condition.kind) {
     case "notExists":
-      return `attribute_not_exists(${hash}) OR ${ttl} <= :now`;
+      return `attribute_not_exists(${hash()}) OR ${n.ref(TTL_ATTRIBUTE)} <= :now`;
     case "exists":
-      return `attribute_exists(${hash}) AND ${alive}`;
+      return `attribute_exists(${hash()}) AND ${alive()}`;
     case "version":
-      return `${n.ref(condition.field)} = :expected AND ${alive}`;
+      return `${n.ref(condition.field)} = :expected AND ${alive()}`;
   }
 }
 
