@@ -137,13 +137,19 @@ export class PostgresAdapter implements StoreAdapter {
     const condition = request.condition;
     if (condition.kind === "notExists") throw this.unsupportedCondition(request, "update");
     const changed = Object.keys(request.changes).sort();
+    const byName = s.fieldByName;
+    const unknown = changed.filter((name) => !byName.has(name) || s.model.key.partition.includes(name));
+    if (changed.length === 0 && !request.incrementVersion) {
+      throw new PolyxenaError("E_VALIDATION", "no fields to change", { store: this.name, issues: [{ path: ["changes"], message: "no fields to change" }] });
+    }
+    if (unknown.length) {
+      throw new PolyxenaError("E_VALIDATION", `cannot update ${unknown.join(", ")}`, {
+        store: this.name,
+        issues: unknown.map((name) => ({ path: ["changes", name], message: "not an updatable field" })),
+      });
+    }
     const statement = s.update(changed, condition.kind === "version", request.incrementVersion);
-    const byName = new Map(s.fields.map((f) => [f.name, f]));
-    const values: unknown[] = changed.map((name) => {
-      const field = byName.get(name);
-      if (!field) throw new PolyxenaError("E_VALIDATION", `unknown field ${name}`, { statement: statement.text, issues: [{ path: ["changes", name], message: "unknown field" }] });
-      return encodeParameter(field, request.changes[name]);
-    });
+    const values: unknown[] = changed.map((name) => encodeParameter(byName.get(name)!, request.changes[name]));
     values.push(...s.keyValues(request.key));
     if (condition.kind === "version") values.push(condition.expected);
     const result = await this.execute(request, statement, values);

@@ -43,6 +43,7 @@ export class EntityStatements {
   readonly fields: readonly FieldModel[];
   readonly keyFields: readonly FieldModel[];
   readonly nonKeyFields: readonly FieldModel[];
+  readonly fieldByName: ReadonlyMap<string, FieldModel>;
   readonly get: PgStatement;
   readonly getMany: PgStatement;
   readonly upsert: PgStatement;
@@ -64,6 +65,7 @@ export class EntityStatements {
     this.table = `${quoteIdent(schema)}.${quoteIdent(model.table)}`;
     this.fields = model.fields;
     this.fieldIndex = new Map(model.fields.map((f, i) => [f.name, i]));
+    this.fieldByName = new Map(model.fields.map((f) => [f.name, f]));
     const field = (name: string) => {
       const f = model.fields.find((x) => x.name === name);
       if (!f) throw new PolyxenaError("E_DEFINITION", `key field ${name} is not in the schema`, { entity: model.name, path: "key" });
@@ -151,7 +153,7 @@ export class EntityStatements {
     const cacheKey = `${changed.join(",")}|${versioned ? "v" : ""}|${increment ?? ""}`;
     let statement = this.updates.get(cacheKey);
     if (statement) return statement;
-    const byName = new Map(this.fields.map((f) => [f.name, f]));
+    const byName = this.fieldByName;
     const sets = changed.map((name, i) => {
       const f = byName.get(name)!;
       return `${quoteIdent(f.column)} = $${i + 1}::${parameterType(f)}`;
