@@ -45,3 +45,6 @@ export { Repository, SearchableRepository } from "./repository.js";
 export { PolyxenaRuntime, bindRepositories } from "./polyxena-runtime.js";
 export type { RepositoriesControl, RepositoryScope, RuntimeOptions, StoreResolver, TransactionCallOptions } from "./polyxena-runtime.js";
 export * from "./physical/index.js";
+export * from "./cache/index.js";
+export * from "./resilience/index.js";
+export * from "./observability/index.js";

@@ -1,0 +1,78 @@
+import { randomUUID } from "node:crypto";
+import { isPolyxenaError } from "@polyxena/core";
+import type { Repositories, Subscription, Title, ViewingHistory } from "./generated/index.js";
+
+/** What the homepage shows a profile. */
+export interface Homepage {
+  greeting: string;
+  continueWatching: { title: Title; positionSec: number }[];
+  newInDrama: Title[];
+  searchResults: { name: string; score: number | null; highlight?: string | undefined }[];
+}
+
+/**
+ * Loads the homepage of one profile: profile metadata (DynamoDB, cached),
+ * continue-watching (Cassandra history joined with cached titles), a cached
+ * genre row (DynamoDB GSI query) and a search (Elasticsearch).
+ */
+export async function loadHomepage(repos: Repositories, profileId: string, searchText: string): Promise<Homepage> {
+  const profile = await repos.profile.getOrThrow({ profileId });
+  const history = await repos.viewingHistory.historyForProfile({ profileId }, { limit: 10 });
+  const latestByTitle = new Map<string, ViewingHistory>();
+  for (const entry of history.items) if (!latestByTitle.has(entry.titleId)) latestByTitle.set(entry.titleId, entry);
+  const titles = await repos.title.getMany([...latestByTitle.keys()].map((titleId) => ({ titleId })));
+  const continueWatching = titles.flatMap((title) => (title ? [{ title, positionSec: latestByTitle.get(title.titleId)!.positionSec }] : []));
+  const newInDrama = (await repos.title.titlesInGenre({ primaryGenre: "drama" }, { limit: 3 })).items;
+  const search = await repos.titleSearch.search({
+    text: searchText,
+    filter: { maturityRating: profile.maturityRating === "kids" ? ["kids"] : ["kids", "teen", "adult"] },
+    limit: 3,
+    highlight: true,
+  });
+  return {
+    greeting: `Welcome back, ${profile.name}`,
+    continueWatching,
+    newInDrama,
+    searchResults: search.items.map((item, i) => ({ name: item.name, score: search.hits[i]?.score ?? null, highlight: search.hits[i]?.highlights?.name?.[0] })),
+  };
+}
+
+/** Outcome of a playback start. */
+export type PlaybackStart = { started: true; subscription: Subscription } | { started: false; reason: string };
+
+/**
+ * Starts playback: checks the subscription with a strong read (Postgres,
+ * never from cache), then records the start in the viewing history
+ * (Cassandra, LOCAL_QUORUM, with TTL).
+ */
+export async function startPlayback(repos: Repositories, input: { accountId: string; profileId: string; titleId: string; device: ViewingHistory["device"]; at: Date }): Promise<PlaybackStart> {
+  const subscription = await repos.subscription.get({ accountId: input.accountId });
+  if (!subscription || subscription.status !== "active") return { started: false, reason: `subscription is ${subscription?.status ?? "missing"}` };
+  const title = await repos.title.get({ titleId: input.titleId });
+  if (!title) return { started: false, reason: `unknown title ${input.titleId}` };
+  await repos.viewingHistory.put({ profileId: input.profileId, watchedAt: input.at, titleId: title.titleId, positionSec: 0, device: input.device });
+  return { started: true, subscription };
+}
+
+/**
+ * Renews a subscription: the new invoice and the subscription's new renewal
+ * date are written in one Postgres transaction, guarded by the version the
+ * caller read. Returns the renewed subscription, or `undefined` when someone
+ * else changed it first.
+ */
+export async function renewSubscription(repos: Repositories, current: Subscription, now: Date): Promise<Subscription | undefined> {
+  try {
+    return await repos.transaction(async (tx) => {
+      await tx.invoice.put(
+        { invoiceId: randomUUID(), accountId: current.accountId, amountCents: current.priceCents, currency: current.currency, issuedAt: now, status: "open" },
+        { ifNotExists: true },
+      );
+      const renewsAt = new Date(current.renewsAt);
+      renewsAt.setUTCMonth(renewsAt.getUTCMonth() + 1);
+      return tx.subscription.update({ accountId: current.accountId }, { renewsAt }, { expectedVersion: current.version });
+    });
+  } catch (error) {
+    if (isPolyxenaError(error, "E_CONDITION_FAILED")) return undefined;
+    throw error;
+  }
+}

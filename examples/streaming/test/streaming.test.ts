@@ -1,0 +1,100 @@
+import { spawnSync } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { MemoryCacheDriver, memoryStores } from "@polyxena/adapters/memory";
+import { createCacheAside, type OperationEvent } from "@polyxena/core";
+import { compileStrict } from "../../../packages/codegen/test/helpers/compile-strict.js";
+import { createRepositories } from "../src/generated/index.js";
+import { ids, seed } from "../src/seed-data.js";
+import { loadHomepage, renewSubscription, startPlayback } from "../src/streaming-service.js";
+
+const exampleDir = join(dirname(fileURLToPath(import.meta.url)), "..");
+const now = new Date("2026-11-26T20:00:00Z");
+
+async function streamingService() {
+  const events: OperationEvent[] = [];
+  const cache = createCacheAside({ driver: new MemoryCacheDriver() });
+  const repos = createRepositories({ stores: memoryStores(), cache, onOperation: (e) => events.push(e) });
+  await seed(repos, now);
+  events.length = 0;
+  return { repos, events, cache };
+}
+
+describe("streaming example on the in-memory adapters", () => {
+  it("loads the homepage from four stores, then serves the cacheable reads from the cache", async () => {
+    const { repos, events } = await streamingService();
+    const home = await loadHomepage(repos, ids.profileAda, "kingdom");
+    expect(home.greeting).toBe("Welcome back, Ada");
+    expect(home.continueWatching.map((c) => [c.title.name, c.positionSec])).toEqual([
+      ["Game of Thrones", 2400],
+      ["The Crown", 600],
+    ]);
+    expect(home.newInDrama.map((t) => t.name)).toEqual(["The Crown", "Peaky Blinders", "Vikings"]);
+    expect(home.searchResults.map((r) => r.name)).toContain("Game of Thrones");
+    expect(new Set(events.map((e) => e.store.split(":")[0]))).toEqual(new Set(["dynamodb", "cassandra", "elasticsearch"]));
+    const profileRead = events.find((e) => e.operationId === "Profile.get")!;
+    expect(profileRead.cache).toBe("store");
+
+    events.length = 0;
+    await loadHomepage(repos, ids.profileAda, "kingdom");
+    expect(events.find((e) => e.operationId === "Profile.get")!.cache).toBe("l1");
+    expect(events.find((e) => e.operationId === "Title.query.titlesInGenre")!.cache).not.toBe("store");
+    expect(events.find((e) => e.operationId === "ViewingHistory.query.historyForProfile")!.cache).toBe("bypass");
+    await repos.close();
+  });
+
+  it("filters search results by the profile's maturity rating", async () => {
+    const { repos } = await streamingService();
+    const kid = await loadHomepage(repos, ids.profileKid, "kingdom");
+    expect(kid.searchResults.map((r) => r.name)).toEqual(["Coco"]);
+    await repos.close();
+  });
+
+  it("starts playback after a strong subscription read and records it in the history", async () => {
+    const { repos, events } = await streamingService();
+    const result = await startPlayback(repos, { accountId: ids.account, profileId: ids.profileAda, titleId: "tt4574334", device: "tv", at: now });
+    expect(result.started).toBe(true);
+    expect(events.find((e) => e.operationId === "Subscription.get")).toMatchObject({ consistency: "strong", cache: "bypass" });
+    const latest = await repos.viewingHistory.historyForProfile({ profileId: ids.profileAda }, { limit: 1 });
+    expect(latest.items[0]).toMatchObject({ titleId: "tt4574334", positionSec: 0, watchedAt: now });
+    expect((await startPlayback(repos, { accountId: ids.profileKid, profileId: ids.profileKid, titleId: "tt4574334", device: "tv", at: now })).started).toBe(false);
+    await repos.close();
+  });
+
+  it("a profile write invalidates the cached profile", async () => {
+    const { repos } = await streamingService();
+    expect((await repos.profile.get({ profileId: ids.profileAda }))?.name).toBe("Ada");
+    await repos.profile.update({ profileId: ids.profileAda }, { name: "Ada L." });
+    expect((await repos.profile.get({ profileId: ids.profileAda }))?.name).toBe("Ada L.");
+    await repos.close();
+  });
+
+  it("renews in one transaction and refuses a renewal based on a stale version", async () => {
+    const { repos } = await streamingService();
+    const current = await repos.subscription.getOrThrow({ accountId: ids.account });
+    const renewed = await renewSubscription(repos, current, now);
+    expect(renewed?.version).toBe(current.version + 1);
+    expect(renewed?.renewsAt.toISOString()).toBe("2027-01-01T00:00:00.000Z");
+    expect(await renewSubscription(repos, current, now)).toBeUndefined();
+    expect((await repos.invoice.invoicesOfAccount({ accountId: ids.account })).items).toHaveLength(1);
+    await repos.close();
+  });
+});
+
+describe("streaming example's generated code", () => {
+  it("is up to date (polyxena generate --check)", () => {
+    const result = spawnSync(process.execPath, [join(exampleDir, "../../packages/codegen/bin/polyxena.mjs"), "generate", "--check"], { cwd: exampleDir, encoding: "utf8" });
+    expect(result.stderr + result.stdout).not.toMatch(/stale/i);
+    expect(result.status).toBe(0);
+  });
+
+  it("compiles with zero diagnostics under the strictest options", () => {
+    const generated = join(exampleDir, "src", "generated");
+    const roots = readdirSync(generated).filter((f) => f.endsWith(".ts")).map((f) => join(generated, f));
+    expect(roots.length).toBeGreaterThan(6);
+    const diagnostics = compileStrict([...roots, join(exampleDir, "src", "demo.ts")], (file) => file.startsWith(exampleDir));
+    expect(diagnostics).toEqual([]);
+  });
+});

@@ -1,0 +1,43 @@
+/**
+ * In-memory adapters with each store's semantics, for tests and demos, plus
+ * an in-memory cache driver. Swapping is one line:
+ *
+ * @example
+ * const repos = createRepositories({ stores: memoryStores() });
+ */
+import type { StoreAdapter } from "@polyxena/core";
+import { createMemoryDynamoDbAdapter } from "./memory-dynamodb-adapter.js";
+import { createMemoryElasticsearchAdapter } from "./memory-elasticsearch-adapter.js";
+import { createMemoryPostgresAdapter } from "./memory-postgres-adapter.js";
+
+export * from "./memory-dynamodb-adapter.js";
+export * from "./memory-elasticsearch-adapter.js";
+export * from "./memory-postgres-adapter.js";
+export { MemoryCacheDriver, type MemoryCacheDriverOptions } from "./memory-cache-driver.js";
+
+/** One fresh in-memory adapter per store kind, keyed as `createRepositories({ stores })` expects. */
+export interface MemoryStores {
+  postgres: StoreAdapter;
+  dynamodb: StoreAdapter;
+  elasticsearch: StoreAdapter;
+  [instance: string]: StoreAdapter;
+}
+
+/**
+ * Fresh in-memory adapters for every store kind. Name extra instances to
+ * serve entities declared on named stores (e.g. `["cassandra:viewing"]`).
+ */
+export function memoryStores(options: { instances?: readonly string[] } = {}): MemoryStores {
+  const stores: MemoryStores = {
+    postgres: createMemoryPostgresAdapter(),
+    dynamodb: createMemoryDynamoDbAdapter(),
+    elasticsearch: createMemoryElasticsearchAdapter(),
+  };
+  for (const instance of options.instances ?? []) {
+    const [kind, name] = instance.split(":");
+    const create = { postgres: createMemoryPostgresAdapter, dynamodb: createMemoryDynamoDbAdapter, elasticsearch: createMemoryElasticsearchAdapter }[kind as "postgres"];
+    if (!create || !name) throw new Error(`unknown store instance ${instance}; use "kind:name"`);
+    stores[instance] = create({ name: instance });
+  }
+  return stores;
+}
