@@ -190,4 +190,52 @@ describe("postgres adapter", () => {
     expect(page.items.map((i) => i.invoiceId)).toEqual([b.invoiceId, a.invoiceId]);
     expect(((await repo.get({ invoiceId: a.invoiceId })).item as { status: string }).status).toBe("paid");
   });
+  it("reports a serialization failure at COMMIT as E_CONDITION_FAILED and rolls that transaction back", async () => {
+    // Write skew: two serializable transactions each read both rows and write a different one.
+    const many = createPostgresAdapter({ connectionString: db.connectionString, max: 4 }, { schema: db.schema });
+    const skew = new PolyxenaRuntime({ stores: { postgres: many } }, [Invoice]);
+    const a = invoice({ status: "open" });
+    const b = invoice({ status: "open", customerEmail: a.customerEmail });
+    await skew.entity(Invoice).put(a);
+    await skew.entity(Invoice).put(b);
+    const deferred = () => {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      return { promise, resolve };
+    };
+    const read = [deferred(), deferred()];
+    const secondUpdated = deferred();
+    const firstCommitted = deferred();
+    // The order is forced: both read, the first updates, the second updates, the first commits, then the second.
+    const first = skew
+      .transaction(
+        async (tx) => {
+          await tx.entity(Invoice).query("byCustomer", { customerEmail: a.customerEmail });
+          read[0]!.resolve();
+          await read[1]!.promise;
+          await tx.entity(Invoice).update({ invoiceId: a.invoiceId }, { status: "paid" });
+          await secondUpdated.promise;
+        },
+        { isolation: "serializable" },
+      )
+      .finally(() => firstCommitted.resolve());
+    const second = skew.transaction(
+      async (tx) => {
+        await tx.entity(Invoice).query("byCustomer", { customerEmail: a.customerEmail });
+        read[1]!.resolve();
+        await read[0]!.promise;
+        await tx.entity(Invoice).update({ invoiceId: b.invoiceId }, { status: "paid" });
+        secondUpdated.resolve();
+        await firstCommitted.promise;
+      },
+      { isolation: "serializable" },
+    );
+    await first;
+    const error = await expectPolyxenaError(second, "E_CONDITION_FAILED");
+    expect(error.statement).toBe("COMMIT");
+    expect(error.constraint).toBe("serialization_failure");
+    const statuses = await Promise.all([a, b].map(async (x) => ((await skew.entity(Invoice).get({ invoiceId: x.invoiceId })).item as { status: string }).status));
+    expect(statuses).toEqual(["paid", "open"]);
+    await many.close();
+  });
 });
