@@ -1,0 +1,307 @@
+/**
+ * The Elasticsearch store adapter. It speaks to anything shaped like the official
+ * client ({@link ElasticsearchClientPort}): the real `@elastic/elasticsearch` client, or
+ * the in-memory engine's client (`createMemoryElasticsearchAdapter`).
+ */
+import {
+  PolyxenaError,
+  type ConsistencyLevelModel,
+  type DeleteRequest,
+  type EntityModel,
+  type ErrorClass,
+  type GetManyRequest,
+  type GetRequest,
+  type OperationDescriptor,
+  type PutRequest,
+  type QueryRequest,
+  type SchemaApplyResult,
+  type SearchPage,
+  type SearchRequest,
+  type StoreAdapter,
+  type StoredItem,
+  type StorePage,
+  type StoreRequestBase,
+  type UpdateRequest,
+  type WriteCondition,
+} from "@polyxena/core";
+import { ELASTICSEARCH_CAPABILITIES } from "./elasticsearch-capabilities.js";
+import type { ElasticsearchClientPort, EsGetResponse, EsRefresh, EsSearchResponse } from "./elasticsearch-client-port.js";
+import { decodeSource, documentId, encodeSource } from "./elasticsearch-codec.js";
+import { classifyElasticsearchError, elasticsearchError, esBody, esStatus } from "./elasticsearch-errors.js";
+import { applyElasticsearchSchema, type ElasticsearchSchemaOptions } from "./elasticsearch-schema.js";
+import { compileQueryRequest, compileQueryShape, compileSearchRequest, type CompiledQueryShape } from "./search-request-compiler.js";
+
+/** Options of the Elasticsearch adapter besides the client. */
+export interface ElasticsearchAdapterOptions extends ElasticsearchSchemaOptions {
+  /** Instance id in errors and metrics (default `elasticsearch`). */
+  name?: string | undefined;
+  /** Whether `close()` closes the client (default false: the caller owns it). */
+  ownsClient?: boolean | undefined;
+}
+
+/** The refresh policy of a write: eventual -> none, strong -> `wait_for`, native levels as named. */
+export function refreshFor(consistency: ConsistencyLevelModel): EsRefresh {
+  if (consistency.native === "true") return true;
+  if (consistency.native === "false") return false;
+  if (consistency.native === "wait_for") return "wait_for";
+  return consistency.level === "strong" ? "wait_for" : false;
+}
+
+interface CurrentDocument {
+  item: StoredItem;
+  seqNo: number;
+  primaryTerm: number;
+}
+
+/**
+ * A {@link StoreAdapter} for Elasticsearch. Requests go through the entity's alias;
+ * conditional writes read the document and write with `if_seq_no`/`if_primary_term`, so a
+ * concurrent change between the two is a 409 and surfaces as `E_CONDITION_FAILED`.
+ */
+export class ElasticsearchAdapter implements StoreAdapter {
+  readonly kind = "elasticsearch" as const;
+  readonly capabilities = ELASTICSEARCH_CAPABILITIES;
+  readonly name: string;
+  private readonly shapes = new WeakMap<OperationDescriptor, CompiledQueryShape>();
+
+  constructor(
+    readonly client: ElasticsearchClientPort,
+    private readonly options: ElasticsearchAdapterOptions = {},
+  ) {
+    this.name = options.name ?? "elasticsearch";
+  }
+
+  private alias(model: EntityModel): string {
+    return model.table;
+  }
+
+  /**
+   * Called before every operation on an entity. The real adapter expects `applySchema`
+   * to have run; the in-memory adapter creates the entity's index on first use.
+   */
+  protected async prepare(_model: EntityModel): Promise<void> {}
+
+  private async run<T>(request: StoreRequestBase, statement: string, work: () => Promise<T>): Promise<T> {
+    try {
+      await this.prepare(request.op.entity);
+      return await work();
+    } catch (error) {
+      throw elasticsearchError(error, {
+        entity: request.op.entity.name,
+        operation: request.op.id,
+        store: this.name,
+        statement,
+        idempotent: request.op.idempotent,
+      });
+    }
+  }
+
+  private conditionFailed(request: StoreRequestBase, statement: string, message: string, current?: StoredItem): PolyxenaError {
+    return new PolyxenaError("E_CONDITION_FAILED", message, {
+      entity: request.op.entity.name,
+      operation: request.op.id,
+      store: this.name,
+      statement,
+      current,
+    });
+  }
+
+  private async readCurrent(request: StoreRequestBase, index: string, id: string): Promise<CurrentDocument | undefined> {
+    const doc = await this.getDocument(request, index, id);
+    if (!doc) return undefined;
+    return { item: decodeSource(request.op.entity, doc._source), seqNo: doc._seq_no ?? 0, primaryTerm: doc._primary_term ?? 1 };
+  }
+
+  private async getDocument(request: StoreRequestBase, index: string, id: string): Promise<EsGetResponse | undefined> {
+    return this.run(request, `GET /${index}/_doc/{id}`, async () => {
+      try {
+        const doc = await this.client.get({ index, id }, { signal: request.signal });
+        return doc.found ? doc : undefined;
+      } catch (error) {
+        if (esStatus(error) === 404 && esBody(error)?.found === false) return undefined;
+        throw error;
+      }
+    });
+  }
+
+  /** Checks a write condition against the current document; returns it for the conditional write. */
+  private async checkCondition(
+    request: StoreRequestBase,
+    index: string,
+    id: string,
+    condition: WriteCondition,
+    statement: string,
+  ): Promise<CurrentDocument> {
+    const current = await this.readCurrent(request, index, id);
+    if (!current) throw this.conditionFailed(request, statement, condition.kind === "version" ? `expected version ${condition.expected}, but the item does not exist` : "the item does not exist");
+    if (condition.kind === "version" && current.item[condition.field] !== condition.expected) {
+      throw this.conditionFailed(request, statement, `expected version ${condition.expected}, found ${String(current.item[condition.field])}`, current.item);
+    }
+    return current;
+  }
+
+  async get(request: GetRequest): Promise<StoredItem | undefined> {
+    const model = request.op.entity;
+    const doc = await this.getDocument(request, this.alias(model), documentId(model, request.key));
+    return doc ? decodeSource(model, doc._source) : undefined;
+  }
+
+  async getMany(request: GetManyRequest): Promise<(StoredItem | undefined)[]> {
+    const model = request.op.entity;
+    const index = this.alias(model);
+    const ids = request.keys.map((k) => documentId(model, k));
+    const res = await this.run(request, `POST /${index}/_mget`, () => this.client.mget({ index, ids }, { signal: request.signal }));
+    return res.docs.map((raw) => {
+      const doc = raw as Partial<EsGetResponse> & { error?: unknown };
+      if (doc.error !== undefined) {
+        throw elasticsearchError(Object.assign(new Error("mget item failed"), { body: { error: doc.error } }), {
+          entity: model.name,
+          operation: request.op.id,
+          store: this.name,
+          statement: `POST /${index}/_mget`,
+          idempotent: true,
+        });
+      }
+      return doc.found ? decodeSource(model, doc._source) : undefined;
+    });
+  }
+
+  async put(request: PutRequest): Promise<void> {
+    if (request.ttlSeconds !== undefined) {
+      throw new PolyxenaError("E_UNSUPPORTED", "Elasticsearch documents have no row TTL", { entity: request.op.entity.name, operation: request.op.id, store: this.name });
+    }
+    const model = request.op.entity;
+    const index = this.alias(model);
+    const id = documentId(model, request.item);
+    const document = encodeSource(model, request.item);
+    const refresh = refreshFor(request.consistency);
+    const condition = request.condition;
+    if (condition?.kind === "notExists") {
+      const statement = `PUT /${index}/_create/{id}`;
+      await this.run(request, statement, () => this.client.index({ index, id, document, refresh, op_type: "create" }, { signal: request.signal }));
+      return;
+    }
+    const statement = `PUT /${index}/_doc/{id}`;
+    if (!condition) {
+      await this.run(request, statement, () => this.client.index({ index, id, document, refresh }, { signal: request.signal }));
+      return;
+    }
+    const current = await this.checkCondition(request, index, id, condition, statement);
+    await this.run(request, `${statement}?if_seq_no&if_primary_term`, () =>
+      this.client.index({ index, id, document, refresh, if_seq_no: current.seqNo, if_primary_term: current.primaryTerm }, { signal: request.signal }),
+    );
+  }
+
+  async update(request: UpdateRequest): Promise<StoredItem | undefined> {
+    if (request.ttlSeconds !== undefined) {
+      throw new PolyxenaError("E_UNSUPPORTED", "Elasticsearch documents have no row TTL", { entity: request.op.entity.name, operation: request.op.id, store: this.name });
+    }
+    const model = request.op.entity;
+    const index = this.alias(model);
+    const id = documentId(model, request.key);
+    const statement = `PUT /${index}/_doc/{id}?if_seq_no&if_primary_term`;
+    const current = await this.checkCondition(request, index, id, request.condition, statement);
+    const next: StoredItem = { ...current.item };
+    for (const [field, value] of Object.entries(request.changes)) {
+      if (value === undefined) delete next[field];
+      else next[field] = value;
+    }
+    if (request.incrementVersion) {
+      const version = current.item[request.incrementVersion];
+      next[request.incrementVersion] = (typeof version === "number" ? version : 0) + 1;
+    }
+    await this.run(request, statement, () =>
+      this.client.index(
+        { index, id, document: encodeSource(model, next), refresh: refreshFor(request.consistency), if_seq_no: current.seqNo, if_primary_term: current.primaryTerm },
+        { signal: request.signal },
+      ),
+    );
+    return next;
+  }
+
+  async delete(request: DeleteRequest): Promise<void> {
+    const model = request.op.entity;
+    const index = this.alias(model);
+    const id = documentId(model, request.key);
+    const refresh = refreshFor(request.consistency);
+    const statement = `DELETE /${index}/_doc/{id}`;
+    const params: { index: string; id: string; refresh: EsRefresh; if_seq_no?: number; if_primary_term?: number } = { index, id, refresh };
+    if (request.condition) {
+      const current = await this.checkCondition(request, index, id, request.condition, statement);
+      params.if_seq_no = current.seqNo;
+      params.if_primary_term = current.primaryTerm;
+    }
+    await this.run(request, statement, async () => {
+      try {
+        await this.client.delete(params, { signal: request.signal });
+      } catch (error) {
+        if (esStatus(error) === 404 && esBody(error)?.result === "not_found" && !request.condition) return;
+        if (esStatus(error) === 404 && esBody(error)?.result === "not_found") {
+          throw this.conditionFailed(request, statement, "the item does not exist");
+        }
+        throw error;
+      }
+    });
+  }
+
+  /** Strong reads of search results make every acknowledged write searchable first. */
+  private async refreshForRead(request: StoreRequestBase, index: string): Promise<void> {
+    if (request.consistency.level !== "strong") return;
+    await this.run(request, `POST /${index}/_refresh`, () => this.client.indices.refresh({ index }, { signal: request.signal }));
+  }
+
+  async query(request: QueryRequest): Promise<StorePage> {
+    const model = request.op.entity;
+    const query = request.op.query;
+    if (!query) throw new PolyxenaError("E_DEFINITION", `operation ${request.op.id} has no declared query`, { entity: model.name, store: this.name });
+    let shape = this.shapes.get(request.op);
+    if (!shape) {
+      shape = compileQueryShape(model, query);
+      this.shapes.set(request.op, shape);
+    }
+    const index = this.alias(model);
+    await this.refreshForRead(request, index);
+    const params = compileQueryRequest(model, index, shape, request);
+    const res = await this.run(request, `POST /${index}/_search (${query.name})`, () => this.client.search(params, { signal: request.signal }));
+    return this.page(model, res, request.limit);
+  }
+
+  async search(request: SearchRequest): Promise<SearchPage> {
+    const model = request.op.entity;
+    const index = this.alias(model);
+    await this.refreshForRead(request, index);
+    const params = compileSearchRequest(model, index, request);
+    const res = await this.run(request, `POST /${index}/_search`, () => this.client.search(params, { signal: request.signal }));
+    const page = this.page(model, res, request.limit);
+    const total = res.hits.total;
+    const hits = res.hits.hits.slice(0, request.limit).map((h) => ({
+      score: typeof h._score === "number" ? h._score : null,
+      ...(request.highlight && h.highlight ? { highlights: h.highlight } : {}),
+    }));
+    return { ...page, total: typeof total === "number" ? total : (total?.value ?? page.items.length), hits };
+  }
+
+  /** Turns hits into a page: one extra hit was fetched to know whether a next page exists. */
+  private page(model: EntityModel, res: EsSearchResponse, limit: number): StorePage {
+    const hits = res.hits.hits;
+    const items = hits.slice(0, limit).map((h) => decodeSource(model, h._source));
+    const last = hits[limit - 1];
+    return hits.length > limit && last?.sort ? { items, position: last.sort } : { items };
+  }
+
+  async applySchema(entities: readonly EntityModel[]): Promise<SchemaApplyResult> {
+    try {
+      return await applyElasticsearchSchema(this.client, entities, this.options);
+    } catch (error) {
+      throw elasticsearchError(error, { entity: entities.map((e) => e.name).join(","), operation: "applySchema", store: this.name, statement: "PUT /{index}", idempotent: true });
+    }
+  }
+
+  classifyError(error: unknown): ErrorClass {
+    return classifyElasticsearchError(error);
+  }
+
+  async close(): Promise<void> {
+    if (this.options.ownsClient) await this.client.close();
+  }
+}

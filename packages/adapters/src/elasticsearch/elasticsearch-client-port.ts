@@ -1,0 +1,99 @@
+/**
+ * The few methods of `@elastic/elasticsearch`'s `Client` the adapter uses, as a
+ * structural interface: the real client satisfies it, and the in-memory adapter
+ * implements it over the search engine. Nothing here imports the driver.
+ */
+
+/** Per-request options (the client's transport options subset). */
+export interface EsRequestOptions {
+  signal?: AbortSignal | undefined;
+}
+
+/** `refresh` of a write. */
+export type EsRefresh = boolean | "wait_for" | undefined;
+
+/** Parameters of `index` / `create`. */
+export interface EsIndexParams {
+  index: string;
+  id: string;
+  document: Record<string, unknown>;
+  refresh?: EsRefresh;
+  op_type?: "index" | "create";
+  if_seq_no?: number;
+  if_primary_term?: number;
+}
+
+/** Parameters of `delete`. */
+export interface EsDeleteParams {
+  index: string;
+  id: string;
+  refresh?: EsRefresh;
+  if_seq_no?: number;
+  if_primary_term?: number;
+}
+
+/** Response of a write. */
+export interface EsWriteResponse {
+  _id: string;
+  _seq_no?: number | undefined;
+  _primary_term?: number | undefined;
+  result: string;
+}
+
+/** Response of `get` (also an `mget` entry). */
+export interface EsGetResponse {
+  _id: string;
+  found: boolean;
+  _source?: unknown;
+  _seq_no?: number | undefined;
+  _primary_term?: number | undefined;
+}
+
+/** One search hit. */
+export interface EsSearchHit {
+  _id?: string | null | undefined;
+  _score?: number | null | undefined;
+  _source?: unknown;
+  sort?: unknown[] | undefined;
+  highlight?: Record<string, string[]> | undefined;
+}
+
+/** Response of `search`. */
+export interface EsSearchResponse {
+  hits: {
+    total?: number | { value: number; relation?: string } | undefined;
+    hits: EsSearchHit[];
+  };
+}
+
+/** Parameters of `search` (body keys beside `index`, as the 9.x client takes them). */
+export interface EsSearchParams {
+  index: string;
+  query: Record<string, unknown>;
+  sort: Array<string | Record<string, unknown>>;
+  size: number;
+  track_total_hits?: boolean;
+  search_after?: unknown[];
+  highlight?: Record<string, unknown>;
+}
+
+/** The `Client` subset the adapter needs. */
+export interface ElasticsearchClientPort {
+  index(params: EsIndexParams, options?: EsRequestOptions): Promise<EsWriteResponse>;
+  get(params: { index: string; id: string }, options?: EsRequestOptions): Promise<EsGetResponse>;
+  mget(params: { index: string; ids: string[] }, options?: EsRequestOptions): Promise<{ docs: unknown[] }>;
+  delete(params: EsDeleteParams, options?: EsRequestOptions): Promise<EsWriteResponse>;
+  search(params: EsSearchParams, options?: EsRequestOptions): Promise<EsSearchResponse>;
+  indices: {
+    exists(params: { index: string }, options?: EsRequestOptions): Promise<boolean>;
+    create(
+      params: { index: string; settings?: Record<string, unknown>; mappings?: Record<string, unknown>; aliases?: Record<string, Record<string, unknown>> },
+      options?: EsRequestOptions,
+    ): Promise<unknown>;
+    getAlias(params: { name: string }, options?: EsRequestOptions): Promise<Record<string, unknown>>;
+    existsAlias(params: { name: string }, options?: EsRequestOptions): Promise<boolean>;
+    updateAliases(params: { actions: Array<Record<string, Record<string, unknown>>> }, options?: EsRequestOptions): Promise<unknown>;
+    refresh(params: { index: string }, options?: EsRequestOptions): Promise<unknown>;
+  };
+  close(): Promise<void>;
+}

@@ -1,0 +1,87 @@
+/**
+ * Classifies errors of the official client (and of the in-memory engine, which mimics
+ * them) and maps them to Polyxena errors carrying the request line as `statement`.
+ */
+import { PolyxenaError, isPolyxenaError, type ErrorClass, type PolyxenaErrorCode } from "@polyxena/core";
+
+/** HTTP status of a client `ResponseError` (or an engine error), when there is one. */
+export function esStatus(error: unknown): number | undefined {
+  if (typeof error !== "object" || error === null) return undefined;
+  const e = error as { statusCode?: unknown; meta?: { statusCode?: unknown } };
+  const status = e.statusCode ?? e.meta?.statusCode;
+  return typeof status === "number" ? status : undefined;
+}
+
+/** Response body of a client `ResponseError` (or an engine error). */
+export function esBody(error: unknown): Record<string, unknown> | undefined {
+  if (typeof error !== "object" || error === null) return undefined;
+  const e = error as { body?: unknown; meta?: { body?: unknown } };
+  const body = e.body ?? e.meta?.body;
+  return typeof body === "object" && body !== null ? (body as Record<string, unknown>) : undefined;
+}
+
+/** The Elasticsearch error type (`version_conflict_engine_exception`, ...) of an error. */
+export function esErrorType(error: unknown): string | undefined {
+  const inner = esBody(error)?.error;
+  if (typeof inner === "object" && inner !== null) {
+    const type = (inner as { type?: unknown }).type;
+    return typeof type === "string" ? type : undefined;
+  }
+  return undefined;
+}
+
+const CODE_CLASS: Partial<Record<PolyxenaErrorCode, ErrorClass>> = {
+  E_TIMEOUT: "timeout",
+  E_UNAVAILABLE: "unavailable",
+  E_CONDITION_FAILED: "condition",
+  E_ALREADY_EXISTS: "already-exists",
+};
+
+/** Classifies an error of the client: 409 is a failed condition; timeouts and lost nodes are transient. */
+export function classifyElasticsearchError(error: unknown): ErrorClass {
+  if (isPolyxenaError(error)) return CODE_CLASS[error.code] ?? "store";
+  const name = error instanceof Error ? error.name : "";
+  if (name === "TimeoutError") return "timeout";
+  if (name === "ConnectionError" || name === "NoLivingConnectionsError") return "unavailable";
+  const status = esStatus(error);
+  if (status === 409) return "condition";
+  if (status === 429 || status === 502 || status === 503 || status === 504) return "unavailable";
+  if (status === 408) return "timeout";
+  return "store";
+}
+
+const CLASS_CODE: Record<ErrorClass, PolyxenaErrorCode> = {
+  timeout: "E_TIMEOUT",
+  unavailable: "E_UNAVAILABLE",
+  condition: "E_CONDITION_FAILED",
+  "already-exists": "E_ALREADY_EXISTS",
+  store: "E_STORE",
+};
+
+/** Context of the failing request. */
+export interface EsErrorContext {
+  entity: string;
+  operation: string;
+  store: string;
+  statement: string;
+  idempotent: boolean;
+}
+
+/** Maps a client error to a {@link PolyxenaError} with the request line and the driver error as cause. */
+export function elasticsearchError(error: unknown, context: EsErrorContext): PolyxenaError {
+  if (isPolyxenaError(error)) return error.statement ? error : error.withContext({ statement: context.statement });
+  const kind = classifyElasticsearchError(error);
+  const code = CLASS_CODE[kind];
+  const type = esErrorType(error);
+  const reason = (esBody(error)?.error as { reason?: unknown } | undefined)?.reason;
+  const detail = type ? `${type}${typeof reason === "string" ? `: ${reason}` : ""}` : error instanceof Error ? error.message : String(error);
+  const message = code === "E_CONDITION_FAILED" ? `condition failed (${detail})` : `Elasticsearch request failed: ${detail}`;
+  return new PolyxenaError(code, message, {
+    entity: context.entity,
+    operation: context.operation,
+    store: context.store,
+    statement: context.statement,
+    cause: error,
+    outcome: code === "E_TIMEOUT" || code === "E_UNAVAILABLE" ? (context.idempotent ? "not-applied" : "unknown") : undefined,
+  });
+}
