@@ -25,7 +25,7 @@ import {
 } from "@polyxena/core";
 import { classifyPostgresError } from "../postgres/postgres-errors.js";
 import { decodePosition, directed, encodePosition, queryOrdering, type OrderingColumn } from "../postgres/postgres-ordering.js";
-import { isolationLevel } from "../postgres/postgres-transaction.js";
+import { isolationLevel } from "../postgres/postgres-isolation.js";
 import { POSTGRES_CAPABILITIES } from "../postgres/postgres-capabilities.js";
 import { MemoryPostgresStore, MemoryPostgresTransaction } from "./memory-postgres-store.js";
 import { compareNullable, compareValues, memoryKeyString, normalizeItem, normalizeValue } from "./memory-postgres-values.js";

@@ -15,7 +15,7 @@ export { PostgresAdapter, type PostgresAdapterOptions } from "./postgres-adapter
 export { POSTGRES_CAPABILITIES } from "./postgres-capabilities.js";
 export { classifyPostgresError } from "./postgres-errors.js";
 export { MIGRATIONS_TABLE } from "./postgres-schema-apply.js";
-export { POSTGRES_ISOLATION_LEVELS, type PostgresIsolationLevel } from "./postgres-transaction.js";
+export { POSTGRES_ISOLATION_LEVELS, type PostgresIsolationLevel } from "./postgres-isolation.js";
 
 /** How the adapter reaches Postgres: a connection string (it creates and owns a pool) or your pool. */
 export type PostgresConnection =

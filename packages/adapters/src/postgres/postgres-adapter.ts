@@ -31,7 +31,8 @@ import { decodePosition, encodePosition } from "./postgres-ordering.js";
 import { classifyPostgresError, postgresError } from "./postgres-errors.js";
 import { applyPostgresSchema } from "./postgres-schema-apply.js";
 import { CompiledQuery, EntityStatements, type PgStatement } from "./postgres-statements.js";
-import { isolationLevel, PostgresTransactionHandle, transactionClient } from "./postgres-transaction.js";
+import { isolationLevel } from "./postgres-isolation.js";
+import { PostgresTransactionHandle, transactionClient } from "./postgres-transaction.js";
 
 /** Options of the Postgres adapter besides the connection. */
 export interface PostgresAdapterOptions {
