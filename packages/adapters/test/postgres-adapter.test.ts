@@ -238,4 +238,16 @@ describe("postgres adapter", () => {
     expect(statuses).toEqual(["paid", "open"]);
     await many.close();
   });
+  it("the test database helper says how to start Postgres when it is unreachable", async () => {
+    const url = new URL(testPostgresUrl());
+    url.port = "1";
+    const saved = process.env.POLYXENA_TEST_POSTGRES_URL;
+    process.env.POLYXENA_TEST_POSTGRES_URL = url.toString();
+    try {
+      await expect(createPostgresTestDatabase("unreachable")).rejects.toThrow(/not reachable.*pg_ctlcluster --skip-systemctl-redirect/s);
+    } finally {
+      if (saved === undefined) delete process.env.POLYXENA_TEST_POSTGRES_URL;
+      else process.env.POLYXENA_TEST_POSTGRES_URL = saved;
+    }
+  });
 });
