@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -65,6 +66,7 @@ function isPathSpecifier(specifier: string): boolean {
  */
 export async function loadProject(configPath: string): Promise<LoadedProject> {
   const absoluteConfig = resolve(configPath);
+  if (!existsSync(absoluteConfig)) throw new CodegenError(`config file ${configPath} not found; create it with defineConfig({ entities, out }) or pass --config`);
   const configDir = dirname(absoluteConfig);
   const configModule = (await import(pathToFileURL(absoluteConfig).href)) as { default?: unknown };
   const config = validateConfig(configModule.default, configPath);

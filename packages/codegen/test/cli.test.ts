@@ -103,6 +103,12 @@ describe("polyxena generate (child process)", () => {
     const empty = runCli(dir, ["generate", "--config=empty.config.ts"]);
     expect(empty.status).toBe(1);
     expect(empty.stderr).toContain(`entity pattern "./nowhere/*.ts" matched no files`);
+    const missing = runCli(dir, ["generate", "--config", "nope.config.ts"]);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toContain("config file nope.config.ts not found");
+    const help = runCli(dir, ["--help"]);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain("usage: polyxena generate");
     const unknown = runCli(dir, ["generate", "--force"]);
     expect(unknown.status).toBe(1);
     expect(unknown.stderr).toContain("unknown option --force");
