@@ -1,0 +1,397 @@
+/**
+ * The Cassandra store adapter. It compiles each entity's CQL once, runs it
+ * through a {@link CqlSession} (the real driver or the in-memory engine), and
+ * keeps denormalized query tables in step with logged batches. Conditions are
+ * lightweight transactions on the base table.
+ */
+import {
+  buildCassandraSchema,
+  cassandraKeyspaceStatement,
+  cassandraTables,
+  cassandraTableStatement,
+  DEFAULT_CASSANDRA_REPLICATION,
+  PolyxenaError,
+  type CassandraReplication,
+  type DeleteRequest,
+  type EntityModel,
+  type ErrorClass,
+  type GetManyRequest,
+  type GetRequest,
+  type OperationDescriptor,
+  type PutRequest,
+  type QueryRequest,
+  type SchemaApplyResult,
+  type StoreAdapter,
+  type StoredItem,
+  type StorePage,
+  type StoreRequestBase,
+  type UpdateRequest,
+  type WriteCondition,
+} from "@polyxena/core";
+import { CASSANDRA_CAPABILITIES } from "./cassandra-capabilities.js";
+import { cassandraLevels } from "./cassandra-consistency.js";
+import { cassandraError, classifyCassandraError } from "./cassandra-errors.js";
+import type { CqlRequestOptions, CqlResult, CqlSession, CqlStatement, NeutralValue } from "./cassandra-session.js";
+import { EntityStatements } from "./cassandra-statements.js";
+import { encodeField } from "./cassandra-values.js";
+
+/** Options of the Cassandra adapter besides the session. */
+export interface CassandraAdapterOptions {
+  /** Keyspace holding the entity tables. */
+  keyspace: string;
+  /** Replication used by `applySchema` when it creates the keyspace. */
+  replication?: CassandraReplication | undefined;
+  /** Instance id in errors and metrics (default `cassandra`). */
+  name?: string | undefined;
+}
+
+type BatchItem = { statement: CqlStatement; params: NeutralValue[] };
+
+/** The expected version encoded for the version column's CQL type. */
+function versionValue(s: EntityStatements, expected: number): NeutralValue {
+  return encodeField(s.field(s.model.version!), expected);
+}
+
+/** A {@link StoreAdapter} for Cassandra over any {@link CqlSession}. */
+export class CassandraAdapter implements StoreAdapter {
+  readonly kind = "cassandra" as const;
+  readonly capabilities = CASSANDRA_CAPABILITIES;
+  readonly name: string;
+  readonly keyspace: string;
+  protected readonly replication: CassandraReplication;
+  private readonly byDescriptor = new WeakMap<OperationDescriptor, EntityStatements>();
+  private readonly byModel = new WeakMap<EntityModel, EntityStatements>();
+  private closed = false;
+
+  constructor(
+    readonly session: CqlSession,
+    options: CassandraAdapterOptions,
+  ) {
+    if (!/^\w{1,48}$/.test(options.keyspace)) {
+      throw new PolyxenaError("E_DEFINITION", `invalid Cassandra keyspace name ${JSON.stringify(options.keyspace)}`, {
+        store: options.name ?? "cassandra",
+        path: "keyspace",
+        fix: "use 1 to 48 letters, digits or underscores",
+      });
+    }
+    this.keyspace = options.keyspace;
+    this.replication = options.replication ?? DEFAULT_CASSANDRA_REPLICATION;
+    this.name = options.name ?? "cassandra";
+  }
+
+  async get(request: GetRequest): Promise<StoredItem | undefined> {
+    const s = this.statements(request.op);
+    return this.read(request, s, request.key, "read");
+  }
+
+  async getMany(request: GetManyRequest): Promise<(StoredItem | undefined)[]> {
+    const s = this.statements(request.op);
+    // One single-partition read per key, concurrently (an IN across partitions would load one coordinator).
+    return Promise.all(request.keys.map((key) => this.read(request, s, key, "read")));
+  }
+
+  async put(request: PutRequest): Promise<void> {
+    const s = this.statements(request.op);
+    const item = request.item;
+    const ttl = request.ttlSeconds;
+    const condition = request.condition;
+    const old = s.queryTables.length > 0 ? await this.read(request, s, item, condition ? "serial" : "read") : undefined;
+    if (condition) {
+      const lwt = this.conditionalPut(s, item, condition, ttl);
+      const result = await this.run(request, lwt.statement, lwt.params, { mode: "write", idempotent: false, serial: true });
+      if (result.applied === false) throw await this.conditionFailed(request, s, item, condition, lwt.statement, result);
+      if (s.queryTables.length > 0) await this.batch(request, this.queryTableWrites(s, old, item, ttl), true);
+      return;
+    }
+    const base = this.insert(s, s.base, item, ttl);
+    if (s.queryTables.length === 0) {
+      await this.run(request, base.statement, base.params, { mode: "write", idempotent: true });
+      return;
+    }
+    await this.batch(request, [base, ...this.queryTableWrites(s, old, item, ttl)], true);
+  }
+
+  async update(request: UpdateRequest): Promise<StoredItem | undefined> {
+    const s = this.statements(request.op);
+    const condition = request.condition;
+    if (condition.kind === "notExists") {
+      throw new PolyxenaError("E_UNSUPPORTED", "a notExists condition makes no sense on update", { store: this.name, operation: request.op.id });
+    }
+    if (request.incrementVersion !== undefined) {
+      throw new PolyxenaError("E_UNSUPPORTED", "Cassandra cannot increment a version without the expected version", {
+        store: this.name,
+        operation: request.op.id,
+        fix: "pass expectedVersion to update",
+      });
+    }
+    const changed = Object.keys(request.changes).filter((f) => !request.op.entity.key.fields.includes(f)).sort();
+    for (const f of Object.keys(request.changes)) {
+      if (request.op.entity.key.fields.includes(f)) {
+        throw new PolyxenaError("E_VALIDATION", `key field ${f} cannot be updated`, { store: this.name, issues: [{ path: ["changes", f], message: "key fields cannot change" }] });
+      }
+    }
+    const old = s.queryTables.length > 0 ? await this.read(request, s, request.key, "serial") : undefined;
+    const ttl = request.ttlSeconds;
+    if (changed.length === 0) {
+      // Nothing to set: the condition alone decides.
+      const current = await this.read(request, s, request.key, "serial");
+      if (!current || (condition.kind === "version" && current[condition.field] !== condition.expected)) {
+        throw await this.conditionFailed(request, s, request.key, condition, s.get, undefined);
+      }
+      return undefined;
+    }
+    const statement = s.update(changed, condition.kind === "version", ttl !== undefined);
+    const params: NeutralValue[] = [];
+    if (ttl !== undefined) params.push(ttl);
+    for (const f of changed) params.push(s.itemValues({ [f]: request.changes[f] })[s.fields.findIndex((x) => x.name === f)]!);
+    params.push(...s.keyValues(request.op.entity.key.fields, request.key));
+    if (condition.kind === "version") params.push(versionValue(s, condition.expected));
+    const result = await this.run(request, statement, params, { mode: "write", idempotent: false, serial: true });
+    if (result.applied === false) throw await this.conditionFailed(request, s, request.key, condition, statement, result);
+    if (s.queryTables.length > 0 && old) {
+      const next: StoredItem = { ...old };
+      for (const f of changed) {
+        const v = request.changes[f];
+        if (v === undefined) delete next[f];
+        else next[f] = v;
+      }
+      await this.batch(request, this.queryTableWrites(s, old, next, ttl), true);
+    }
+    return undefined;
+  }
+
+  async delete(request: DeleteRequest): Promise<void> {
+    const s = this.statements(request.op);
+    const condition = request.condition;
+    if (condition?.kind === "notExists") {
+      throw new PolyxenaError("E_UNSUPPORTED", "a notExists condition makes no sense on delete", { store: this.name, operation: request.op.id });
+    }
+    const key = s.keyValues(request.op.entity.key.fields, request.key);
+    const old = s.queryTables.length > 0 ? await this.read(request, s, request.key, condition ? "serial" : "read") : undefined;
+    const queryDeletes: BatchItem[] = old ? s.queryTables.map((t) => ({ statement: t.delete, params: s.keyValues(t.keyFields, old) })) : [];
+    if (condition) {
+      const statement = condition.kind === "version" ? s.deleteIfVersion : s.deleteIfExists;
+      if (!statement) throw new PolyxenaError("E_VALIDATION", `${s.model.name} declares no version field`, { store: this.name });
+      const params = condition.kind === "version" ? [...key, versionValue(s, condition.expected)] : key;
+      const result = await this.run(request, statement, params, { mode: "write", idempotent: false, serial: true });
+      if (result.applied === false) throw await this.conditionFailed(request, s, request.key, condition, statement, result);
+      if (queryDeletes.length > 0) await this.batch(request, queryDeletes, true);
+      return;
+    }
+    const base = { statement: s.base.delete, params: key };
+    if (queryDeletes.length === 0) await this.run(request, base.statement, base.params, { mode: "write", idempotent: true });
+    else await this.batch(request, [base, ...queryDeletes], true);
+  }
+
+  async query(request: QueryRequest): Promise<StorePage> {
+    const s = this.statements(request.op);
+    const query = request.op.query;
+    if (!query) throw new PolyxenaError("E_VALIDATION", `operation ${request.op.id} is not a declared query`, { store: this.name });
+    const compiled = s.query(query);
+    const statement = compiled.variant(request.reverse, request.range);
+    const position = request.position;
+    if (position !== undefined && (typeof position !== "string" || !/^[0-9a-f]*$/i.test(position))) {
+      throw new PolyxenaError("E_VALIDATION", "invalid query position", { store: this.name, statement: statement.cql, issues: [{ path: ["cursor"], message: "not a Cassandra paging state" }] });
+    }
+    const result = await this.run(request, statement, compiled.values(request.params, request.range), {
+      mode: "read",
+      idempotent: true,
+      fetchSize: request.limit,
+      pageState: position as string | undefined,
+    });
+    const items = result.rows.map((row) => s.decodeRow(row));
+    return result.pageState && items.length > 0 ? { items, position: result.pageState } : { items };
+  }
+
+  /** Creates the keyspace and every table of these entities when missing. */
+  async applySchema(entities: readonly EntityModel[]): Promise<SchemaApplyResult> {
+    const applied: string[] = [];
+    const unchanged: string[] = [];
+    const options: CqlRequestOptions = { consistency: "LOCAL_QUORUM", idempotent: true };
+    const exists = async (cql: string, params: string[]) => {
+      const result = await this.session.execute({ cql, types: params.map(() => "text") }, params, { consistency: "LOCAL_ONE", idempotent: true });
+      return result.rows.length > 0;
+    };
+    const apply = async (cql: string, present: boolean) => {
+      if (present) {
+        unchanged.push(cql);
+        return;
+      }
+      try {
+        await this.session.execute({ cql, types: [] }, [], options);
+      } catch (error) {
+        throw cassandraError(error, cql, true).withContext({ store: this.name, operation: "applySchema" });
+      }
+      applied.push(cql);
+    };
+    // Fail early on definitions the builder rejects, before touching the cluster.
+    buildCassandraSchema(entities, { keyspace: this.keyspace, replication: this.replication });
+    try {
+      await apply(cassandraKeyspaceStatement(this.keyspace, this.replication), await exists("SELECT keyspace_name FROM system_schema.keyspaces WHERE keyspace_name = ?", [this.keyspace]));
+      for (const model of entities) {
+        if (model.store.kind !== "cassandra") continue;
+        for (const table of cassandraTables(model)) {
+          const present = await exists("SELECT table_name FROM system_schema.tables WHERE keyspace_name = ? AND table_name = ?", [this.keyspace, table.name]);
+          await apply(cassandraTableStatement(model, table, this.keyspace), present);
+        }
+      }
+    } catch (error) {
+      throw cassandraError(error, "applySchema", true).withContext({ store: this.name, operation: "applySchema" });
+    }
+    return { applied, unchanged };
+  }
+
+  classifyError(error: unknown): ErrorClass {
+    return classifyCassandraError(error);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.session.close();
+  }
+
+  // ---- internals ----------------------------------------------------------
+
+  /** The statements of an operation's entity, compiled on first use and cached per descriptor and model. */
+  statements(op: OperationDescriptor): EntityStatements {
+    let s = this.byDescriptor.get(op);
+    if (s) return s;
+    s = this.byModel.get(op.entity);
+    if (!s) {
+      s = new EntityStatements(op.entity, this.keyspace);
+      this.byModel.set(op.entity, s);
+    }
+    this.byDescriptor.set(op, s);
+    return s;
+  }
+
+  private async read(request: StoreRequestBase, s: EntityStatements, key: StoredItem, mode: "read" | "serial"): Promise<StoredItem | undefined> {
+    const params = s.keyValues(s.model.key.fields, key);
+    const result = await this.run(request, s.get, params, { mode: mode === "serial" ? "serialRead" : "read", idempotent: true });
+    const row = result.rows[0];
+    return row === undefined ? undefined : s.decodeRow(row);
+  }
+
+  private insert(s: EntityStatements, table: EntityStatements["base"], item: StoredItem, ttl: number | undefined): BatchItem {
+    const values = s.itemValues(item);
+    return ttl === undefined ? { statement: table.insert, params: values } : { statement: table.insertWithTtl, params: [...values, ttl] };
+  }
+
+  private conditionalPut(s: EntityStatements, item: StoredItem, condition: WriteCondition, ttl: number | undefined): BatchItem {
+    const values = s.itemValues(item);
+    if (condition.kind === "notExists") {
+      return ttl === undefined ? { statement: s.insertIfNotExists, params: values } : { statement: s.insertIfNotExistsWithTtl, params: [...values, ttl] };
+    }
+    const keyFields = s.model.key.fields;
+    const changed = s.fields.map((f) => f.name).filter((f) => !keyFields.includes(f)).sort();
+    const statement = s.update(changed, condition.kind === "version", ttl !== undefined);
+    const params: NeutralValue[] = [];
+    if (ttl !== undefined) params.push(ttl);
+    for (const f of changed) params.push(values[s.fields.findIndex((x) => x.name === f)]!);
+    params.push(...s.keyValues(keyFields, item));
+    if (condition.kind === "version") params.push(versionValue(s, condition.expected));
+    return { statement, params };
+  }
+
+  /** Inserts of the new item into every query table, plus deletes of rows whose query key changed. */
+  private queryTableWrites(s: EntityStatements, old: StoredItem | undefined, next: StoredItem, ttl: number | undefined): BatchItem[] {
+    const writes: BatchItem[] = [];
+    for (const t of s.queryTables) {
+      if (old && s.keyString(t.keyFields, old) !== s.keyString(t.keyFields, next)) {
+        writes.push({ statement: t.delete, params: s.keyValues(t.keyFields, old) });
+      }
+      writes.push(this.insert(s, t, next, ttl));
+    }
+    return writes;
+  }
+
+  private async batch(request: StoreRequestBase, items: BatchItem[], idempotent: boolean): Promise<void> {
+    if (items.length === 0) return;
+    const { consistency } = cassandraLevels(request.consistency, "write");
+    this.checkOpen(request, "BEGIN BATCH");
+    const text = ["BEGIN BATCH", ...items.map((i) => `  ${i.statement.cql};`), "APPLY BATCH"].join("\n");
+    this.checkAborted(request, text);
+    try {
+      await this.session.batch(items, { consistency, idempotent });
+    } catch (error) {
+      throw cassandraError(error, text, idempotent);
+    }
+  }
+
+  private async run(
+    request: StoreRequestBase,
+    statement: CqlStatement,
+    params: NeutralValue[],
+    how: { mode: "read" | "serialRead" | "write"; idempotent: boolean; serial?: boolean; fetchSize?: number; pageState?: string | undefined },
+  ): Promise<CqlResult> {
+    this.checkOpen(request, statement.cql);
+    this.checkAborted(request, statement.cql);
+    const levels = cassandraLevels(request.consistency, how.mode === "write" ? "write" : "read");
+    const options: CqlRequestOptions = {
+      consistency: how.mode === "serialRead" ? levels.serial : levels.consistency,
+      idempotent: how.idempotent,
+      ...(how.serial ? { serialConsistency: levels.serial } : {}),
+      ...(how.fetchSize !== undefined ? { fetchSize: how.fetchSize } : {}),
+      ...(how.pageState !== undefined ? { pageState: how.pageState } : {}),
+    };
+    try {
+      return await this.session.execute(statement, params, options);
+    } catch (error) {
+      throw cassandraError(error, statement.cql, how.idempotent);
+    }
+  }
+
+  private checkAborted(request: StoreRequestBase, statement: string): void {
+    if (request.signal?.aborted) {
+      throw new PolyxenaError("E_TIMEOUT", "the call was aborted before it was sent", { statement, outcome: "not-applied", cause: request.signal.reason });
+    }
+  }
+
+  private checkOpen(request: StoreRequestBase, statement: string): void {
+    if (this.closed) {
+      throw new PolyxenaError("E_UNAVAILABLE", `${this.name} adapter is closed`, { statement, store: this.name, operation: request.op.id, outcome: "not-applied" });
+    }
+  }
+
+  /** `E_CONDITION_FAILED` for a lightweight transaction that was not applied, with the current row. */
+  private async conditionFailed(
+    request: StoreRequestBase,
+    s: EntityStatements,
+    key: StoredItem,
+    condition: WriteCondition,
+    statement: CqlStatement,
+    result: CqlResult | undefined,
+  ): Promise<PolyxenaError> {
+    let current: StoredItem | undefined;
+    const returned = result?.rows[0];
+    if (condition.kind === "notExists" && returned) {
+      current = s.decodeRow(returned);
+    } else {
+      try {
+        current = await this.read(request, s, key, "serial");
+      } catch {
+        current = undefined;
+      }
+    }
+    const why =
+      condition.kind === "notExists"
+        ? `${s.model.name} with this key already exists`
+        : condition.kind === "version"
+          ? current === undefined
+            ? `no ${s.model.name} with this key (expected version ${condition.expected})`
+            : `stored version ${String(current[condition.field])} is not the expected ${condition.expected}`
+          : `no ${s.model.name} with this key`;
+    return new PolyxenaError("E_CONDITION_FAILED", why, {
+      statement: statement.cql,
+      current,
+      constraint: condition.kind === "notExists" ? "IF NOT EXISTS" : condition.kind === "version" ? `IF ${condition.field} = ?` : "IF EXISTS",
+      fix:
+        condition.kind === "version"
+          ? "read the item again and retry with its current version"
+          : condition.kind === "notExists"
+            ? "update the existing item, or put without ifNotExists"
+            : "create the item first",
+    });
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * The seam between the Cassandra adapter and whatever executes CQL: the real
+ * `cassandra-driver` client, or the in-memory engine. Values crossing it are
+ * neutral CQL values (see {@link NeutralValue}).
+ */
+
+/** Cassandra consistency levels the adapter sends. */
+export type CqlConsistency =
+  | "ANY"
+  | "ONE"
+  | "TWO"
+  | "THREE"
+  | "QUORUM"
+  | "ALL"
+  | "LOCAL_QUORUM"
+  | "EACH_QUORUM"
+  | "SERIAL"
+  | "LOCAL_SERIAL"
+  | "LOCAL_ONE";
+
+/**
+ * A CQL value in driver-neutral form: text/uuid -> string, int/double ->
+ * number, bigint/varint -> bigint, timestamp -> Date, boolean, list -> array,
+ * map<text, t> -> plain object, null.
+ */
+export type NeutralValue = null | string | number | bigint | boolean | Date | NeutralValue[] | { [key: string]: NeutralValue };
+
+/** A statement compiled once: its CQL text and the CQL type of each bind marker. */
+export interface CqlStatement {
+  readonly cql: string;
+  readonly types: readonly string[];
+}
+
+/** Per-request options. */
+export interface CqlRequestOptions {
+  consistency: CqlConsistency;
+  serialConsistency?: "SERIAL" | "LOCAL_SERIAL" | undefined;
+  /** Safe to retry or speculate. */
+  idempotent: boolean;
+  fetchSize?: number | undefined;
+  /** Paging state returned by the previous page. */
+  pageState?: string | undefined;
+}
+
+/** A result: rows keyed by column name, the paging state, and `[applied]` for conditional statements. */
+export interface CqlResult {
+  rows: Array<Record<string, NeutralValue>>;
+  pageState?: string | undefined;
+  applied?: boolean | undefined;
+}
+
+/** Executes CQL. */
+export interface CqlSession {
+  execute(statement: CqlStatement, params: readonly NeutralValue[], options: CqlRequestOptions): Promise<CqlResult>;
+  /** A logged batch: applied atomically with one timestamp. */
+  batch(items: ReadonlyArray<{ statement: CqlStatement; params: readonly NeutralValue[] }>, options: CqlRequestOptions): Promise<CqlResult>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,153 @@
+/**
+ * Domain values <-> neutral CQL values, per field, following the column types
+ * of `cassandraColumnType`: lists and maps of scalars are native collections,
+ * nested and object fields are JSON text (dates as ISO strings, bigints as
+ * decimal strings). Shared by the real and in-memory adapters.
+ */
+import { cassandraColumnType, cassandraStoresAsJson, fitsInt32, PolyxenaError, type FieldModel } from "@polyxena/core";
+import type { NeutralValue } from "./cassandra-session.js";
+
+function invalid(field: FieldModel, message: string): PolyxenaError {
+  return new PolyxenaError("E_VALIDATION", `${field.name}: ${message}`, { issues: [{ path: [field.name], message }] });
+}
+
+/** The CQL type of a field's column (shared with the DDL builder). */
+export function columnType(field: FieldModel): string {
+  return cassandraColumnType(field);
+}
+
+function encodeScalar(field: FieldModel, value: unknown): NeutralValue {
+  switch (field.type) {
+    case "string":
+    case "enum":
+    case "uuid":
+      if (typeof value !== "string") throw invalid(field, `expected a string, got ${typeof value}`);
+      return value;
+    case "int":
+      if (typeof value !== "number" || !Number.isSafeInteger(value)) throw invalid(field, "expected a safe integer");
+      return fitsInt32(field) ? value : BigInt(value);
+    case "number":
+      if (typeof value !== "number") throw invalid(field, "expected a number");
+      return value;
+    case "bigint":
+      if (typeof value !== "bigint") throw invalid(field, "expected a bigint");
+      return value;
+    case "boolean":
+      if (typeof value !== "boolean") throw invalid(field, "expected a boolean");
+      return value;
+    case "date":
+      if (!(value instanceof Date) || Number.isNaN(value.getTime())) throw invalid(field, "expected a valid Date");
+      return value;
+    default:
+      throw invalid(field, `unexpected scalar type ${field.type}`);
+  }
+}
+
+function decodeScalar(field: FieldModel, value: NeutralValue): unknown {
+  switch (field.type) {
+    case "int":
+      return typeof value === "bigint" ? Number(value) : value;
+    case "bigint":
+      return typeof value === "number" ? BigInt(value) : value;
+    case "date":
+      return value instanceof Date ? new Date(value.getTime()) : value;
+    default:
+      return value;
+  }
+}
+
+function toJson(field: FieldModel | undefined, value: unknown): unknown {
+  if (value === undefined || value === null) return null;
+  if (!field) return JSON.parse(JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v))) as unknown;
+  switch (field.type) {
+    case "date":
+      return value instanceof Date ? value.toISOString() : value;
+    case "bigint":
+      return typeof value === "bigint" ? value.toString() : value;
+    case "list":
+      return Array.isArray(value) ? value.map((v) => toJson(field.element, v)) : value;
+    case "map": {
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = toJson(field.element, v);
+      return out;
+    }
+    case "object": {
+      const known = new Map((field.fields ?? []).map((f) => [f.name, f]));
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) if (v !== undefined) out[k] = toJson(known.get(k), v);
+      return out;
+    }
+    default:
+      return value;
+  }
+}
+
+function fromJson(field: FieldModel | undefined, value: unknown): unknown {
+  if (value === null || value === undefined) return field && !field.nullable ? undefined : null;
+  if (!field) return value;
+  switch (field.type) {
+    case "date":
+      return typeof value === "string" ? new Date(value) : value;
+    case "bigint":
+      return typeof value === "string" && /^-?\d+$/.test(value) ? BigInt(value) : value;
+    case "list":
+      return Array.isArray(value) ? value.map((v) => fromJson(field.element, v) ?? null) : value;
+    case "map": {
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = fromJson(field.element, v) ?? null;
+      return out;
+    }
+    case "object": {
+      const known = new Map((field.fields ?? []).map((f) => [f.name, f]));
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+        const decoded = fromJson(known.get(k), v);
+        if (decoded !== undefined) out[k] = decoded;
+      }
+      return out;
+    }
+    default:
+      return value;
+  }
+}
+
+/** Encodes a domain value for the field's column; undefined and null become null. */
+export function encodeField(field: FieldModel, value: unknown): NeutralValue {
+  if (value === undefined || value === null) return null;
+  if (cassandraStoresAsJson(field)) return JSON.stringify(toJson(field, value));
+  if (field.type === "list") {
+    if (!Array.isArray(value)) throw invalid(field, "expected an array");
+    return value.map((v) => encodeScalar(field.element!, v));
+  }
+  if (field.type === "map") {
+    if (typeof value !== "object" || Array.isArray(value)) throw invalid(field, "expected an object");
+    const out: Record<string, NeutralValue> = {};
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = encodeScalar(field.element!, v);
+    return out;
+  }
+  return encodeScalar(field, value);
+}
+
+/**
+ * Decodes a column value to the domain value; `undefined` means "absent".
+ * Cassandra stores an empty collection as null, so a required list/map
+ * reads back as empty.
+ */
+export function decodeField(field: FieldModel, value: NeutralValue | undefined): unknown {
+  if (value === null || value === undefined) {
+    if (field.nullable) return null;
+    if (!field.optional && !cassandraStoresAsJson(field)) {
+      if (field.type === "list") return [];
+      if (field.type === "map") return {};
+    }
+    return undefined;
+  }
+  if (cassandraStoresAsJson(field)) return fromJson(field, JSON.parse(value as string) as unknown);
+  if (field.type === "list") return (value as NeutralValue[]).map((v) => decodeScalar(field.element!, v));
+  if (field.type === "map") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value as Record<string, NeutralValue>)) out[k] = decodeScalar(field.element!, v);
+    return out;
+  }
+  return decodeScalar(field, value);
+}

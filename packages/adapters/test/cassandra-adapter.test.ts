@@ -1,0 +1,174 @@
+import { randomUUID } from "node:crypto";
+import cassandra from "cassandra-driver";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { defineEntity, PolyxenaRuntime, type EntityDefinition } from "@polyxena/core";
+import { createCassandraAdapter, type CassandraAdapter } from "../src/cassandra/index.js";
+import { storeConformance, expectPolyxenaError } from "../../testkit/src/conformance/store-conformance.js";
+import { ManualClock, startCqlTestServer, type CqlTestServer } from "../../testkit/src/cql-server/index.js";
+
+let server: CqlTestServer;
+const clock = new ManualClock();
+
+beforeAll(async () => {
+  server = await startCqlTestServer({ clock });
+});
+
+afterAll(async () => {
+  await server?.close();
+});
+
+let keyspaceSerial = 0;
+
+/** A real adapter (stock driver -> CQL test server) with the definitions' schema applied in a fresh keyspace. */
+async function setup(definitions: readonly EntityDefinition[]) {
+  const adapter = createCassandraAdapter(
+    { contactPoints: [server.contactPoint], localDataCenter: server.localDataCenter },
+    { keyspace: `adapter_${++keyspaceSerial}` },
+  );
+  await adapter.applySchema(definitions.map((d) => d.model));
+  return { adapter, cleanup: () => adapter.close() };
+}
+
+storeConformance("cassandra (driver)", {
+  kind: "cassandra",
+  setup,
+  advanceClock: async (ms) => clock.advanceMillis(ms),
+});
+
+const View = defineEntity("View", {
+  store: "cassandra",
+  schema: z.object({
+    profileId: z.uuid(),
+    watchedAt: z.date(),
+    titleId: z.string(),
+    positionSec: z.number().int().min(0).max(1_000_000),
+    total: z.bigint(),
+    ratings: z.record(z.string(), z.number()),
+    meta: z.object({ device: z.string(), at: z.date() }).optional(),
+  }),
+  key: { partition: ["profileId"], clustering: [{ field: "watchedAt", order: "desc" }] },
+  queries: {
+    historyForProfile: { by: ["profileId"], order: { watchedAt: "desc" } },
+    viewersOfTitle: { by: ["titleId"], order: { watchedAt: "desc" } },
+  },
+  consistency: { read: "LOCAL_ONE", write: "LOCAL_QUORUM" },
+  ttl: "730d",
+});
+
+describe("cassandra adapter on the stock driver", () => {
+  let adapter: CassandraAdapter;
+  let repos: PolyxenaRuntime;
+
+  beforeAll(async () => {
+    ({ adapter } = await setup([View]));
+    repos = new PolyxenaRuntime({ stores: { cassandra: adapter } }, [View]);
+  });
+
+  afterAll(async () => {
+    await adapter?.close();
+  });
+
+  const view = (over: Record<string, unknown> = {}) => ({
+    profileId: randomUUID(),
+    watchedAt: new Date(Date.UTC(2026, 2, 1)),
+    titleId: `title-${randomUUID()}`,
+    positionSec: 42,
+    total: 12345678901234567890n,
+    ratings: { story: 4.5 },
+    meta: { device: "tv", at: new Date(Date.UTC(2026, 2, 1, 1)) },
+    ...over,
+  });
+
+  it("creates the keyspace and tables once, then reports them unchanged", async () => {
+    const again = await adapter.applySchema([View.model]);
+    expect(again.applied).toEqual([]);
+    expect(again.unchanged).toHaveLength(3);
+    expect(server.engine.table(adapter.keyspace, "view_by_title_id")).toBeDefined();
+  });
+
+  it("prepares every statement, sends the entity's consistency levels, and marks only safe statements idempotent", async () => {
+    const repo = repos.entity(View);
+    const item = view();
+    server.clearRequests();
+    await repo.put(item);
+    await repo.get({ profileId: item.profileId, watchedAt: item.watchedAt });
+    const batch = server.requests.find((r) => r.opcode === "BATCH")!;
+    expect(batch).toMatchObject({ batchType: "logged", consistency: "LOCAL_QUORUM" });
+    expect(batch.batchQueries).toHaveLength(2);
+    const read = server.requests.filter((r) => r.opcode === "EXECUTE" && r.query?.startsWith("SELECT")).at(-1)!;
+    expect(read.consistency).toBe("LOCAL_ONE");
+    expect(server.requests.some((r) => r.opcode === "QUERY" && !r.query?.startsWith("SELECT * FROM system"))).toBe(false);
+
+    server.clearRequests();
+    await repo.put(view(), { ifNotExists: true, consistency: "QUORUM" });
+    const lwt = server.requests.find((r) => r.opcode === "EXECUTE" && r.query?.includes("IF NOT EXISTS"))!;
+    expect(lwt).toMatchObject({ consistency: "QUORUM", serialConsistency: "SERIAL" });
+    await repo.get({ profileId: item.profileId, watchedAt: item.watchedAt }, { consistency: "EACH_QUORUM" as never }).catch(() => undefined);
+  });
+
+  it("round-trips bigint, maps, objects as JSON and dates", async () => {
+    const repo = repos.entity(View);
+    const item = view();
+    await repo.put(item);
+    expect((await repo.get({ profileId: item.profileId, watchedAt: item.watchedAt })).item).toEqual(item);
+  });
+
+  it("keeps the denormalized query table in step, pages it, and serves clustering ranges both ways", async () => {
+    const repo = repos.entity(View);
+    const profileId = randomUUID();
+    const titleId = `title-${randomUUID()}`;
+    const items = Array.from({ length: 5 }, (_, i) => view({ profileId, titleId, watchedAt: new Date(Date.UTC(2026, 2, 1, i)) }));
+    for (const item of items) await repo.put(item);
+    const newest = await repo.query("viewersOfTitle", { titleId }, { limit: 2 });
+    expect(newest.items.map((i) => (i.watchedAt as Date).getUTCHours())).toEqual([4, 3]);
+    const next = await repo.query("viewersOfTitle", { titleId }, { limit: 2, cursor: newest.cursor! });
+    expect(next.items.map((i) => (i.watchedAt as Date).getUTCHours())).toEqual([2, 1]);
+    const oldestFirst = await repo.query("historyForProfile", { profileId }, { reverse: true, range: { gte: items[1]!.watchedAt, lt: items[4]!.watchedAt } });
+    expect(oldestFirst.items.map((i) => (i.watchedAt as Date).getUTCHours())).toEqual([1, 2, 3]);
+
+    await repo.put({ ...items[0]!, titleId: "other" });
+    expect((await repo.query("viewersOfTitle", { titleId }, { limit: 10 })).items).toHaveLength(4);
+    await repo.delete({ profileId, watchedAt: items[1]!.watchedAt });
+    expect((await repo.query("viewersOfTitle", { titleId }, { limit: 10 })).items).toHaveLength(3);
+  });
+
+  it("reports a failed LWT as E_CONDITION_FAILED carrying the current row", async () => {
+    const repo = repos.entity(View);
+    const item = view();
+    await repo.put(item, { ifNotExists: true });
+    const error = await expectPolyxenaError(repo.put({ ...item, positionSec: 1 }, { ifNotExists: true }), "E_CONDITION_FAILED");
+    expect(error.current).toEqual(item);
+    expect(error.statement).toContain("IF NOT EXISTS");
+  });
+
+  it("writes USING TTL and the row expires on the server clock", async () => {
+    const repo = repos.entity(View);
+    const item = view();
+    await repo.put(item, { ttl: "1h" });
+    const key = { profileId: item.profileId, watchedAt: item.watchedAt };
+    expect((await repo.get(key)).item).toEqual(item);
+    clock.advanceSeconds(3600);
+    expect((await repo.get(key)).item).toBeUndefined();
+    expect((await repo.query("viewersOfTitle", { titleId: item.titleId })).items).toEqual([]);
+  });
+
+  it("maps Unavailable to E_UNAVAILABLE without retrying elsewhere", async () => {
+    const client = new cassandra.Client({ contactPoints: [server.contactPoint], localDataCenter: server.localDataCenter });
+    try {
+      await client.execute("CREATE KEYSPACE rf3 WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 3}");
+      const rf3 = createCassandraAdapter({ client }, { keyspace: "rf3" });
+      await rf3.applySchema([View.model]);
+      const repo = new PolyxenaRuntime({ stores: { cassandra: rf3 } }, [View]).entity(View);
+      const error = await expectPolyxenaError(repo.put(view(), { consistency: "QUORUM" }), "E_UNAVAILABLE");
+      // The put first reads the current row (to find stale query-table rows) at the same level.
+      expect(error.statement).toContain('"rf3"."view"');
+      expect(error.outcome).toBe("not-applied");
+      const ok = new PolyxenaRuntime({ stores: { cassandra: rf3 } }, [View]).entity(View);
+      await ok.put(view(), { consistency: "ONE" });
+      await rf3.close();
+    } finally {
+      await client.shutdown();
+    }
+  });
+});
