@@ -38,18 +38,38 @@ export interface ReadThroughTiming {
 
 /** One in-flight read of a key in this process. */
 class Flight {
+  /** Set once the flight has issued its first read: from then on, new readers wait for the follow-up. */
+  started = false;
   invalidated = false;
+  /** Readers that arrived after this flight started share one read that starts when this one ends. */
+  next: Flight | undefined;
   promise!: Promise<CachedRead<unknown>>;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const settled = () => undefined;
+
+/**
+ * Marks a flight and its follow-up as overtaken. Once its flight leaves the
+ * map, a follow-up may run unregistered, where no later invalidation could
+ * reach it; so it is cancelled now (it still answers its readers).
+ */
+function cancel(flight: Flight): void {
+  flight.invalidated = true;
+  if (flight.next) flight.next.invalidated = true;
+}
 
 /**
  * The read path: L1, then one in-flight read per key per process
  * (single-flight) that reads L2, and on a miss takes the key's lease, loads,
- * and fills with `add`. An invalidation marks the in-flight read so its
- * result is installed neither in L1 nor in L2, and later readers start a new
- * read instead of joining it.
+ * and fills with `add`.
+ *
+ * A reader only ever joins a read that has not started yet, so every reader
+ * gets a value read after it arrived: readers arriving while a read is under
+ * way share one follow-up read that starts when it ends (at most two reads
+ * per key at a time, however many readers). An invalidation marks the
+ * in-flight read so its result is installed neither in L1 nor in L2, and
+ * later readers start a new read instead of waiting for it.
  */
 export class ReadThrough {
   private readonly flights = new Map<string, Flight>();
@@ -67,16 +87,16 @@ export class ReadThrough {
       this.stats.l1Hits++;
       return Promise.resolve({ value: hit.value as T, source: "l1" });
     }
-    const existing = this.flights.get(plan.key);
-    if (existing) {
+    const current = this.flights.get(plan.key);
+    if (current) {
       this.stats.singleFlightJoins++;
-      return existing.promise as Promise<CachedRead<T>>;
+      if (!current.started) return current.promise as Promise<CachedRead<T>>;
+      return (current.next ??= this.followUp(plan, current)).promise as Promise<CachedRead<T>>;
     }
     const flight = new Flight();
     this.flights.set(plan.key, flight);
-    flight.promise = this.fetch(plan, flight).finally(() => {
-      if (this.flights.get(plan.key) === flight) this.flights.delete(plan.key);
-    });
+    // Started on the next microtask, so every reader of this synchronous burst joins it.
+    flight.promise = Promise.resolve().then(() => this.run(plan, flight));
     return flight.promise as Promise<CachedRead<T>>;
   }
 
@@ -84,7 +104,7 @@ export class ReadThrough {
   invalidateLocal(key: string, l1: L1Cache | undefined): void {
     const flight = this.flights.get(key);
     if (flight) {
-      flight.invalidated = true;
+      cancel(flight);
       this.flights.delete(key);
     }
     l1?.delete(key);
@@ -94,8 +114,29 @@ export class ReadThrough {
   invalidatePrefix(prefix: string): void {
     for (const [key, flight] of this.flights) {
       if (key.startsWith(prefix)) {
-        flight.invalidated = true;
+        cancel(flight);
         this.flights.delete(key);
+      }
+    }
+  }
+
+  private followUp<T>(plan: ReadPlan<T>, previous: Flight): Flight {
+    const flight = new Flight();
+    flight.promise = previous.promise.then(settled, settled).then(() => {
+      if (this.flights.get(plan.key) === previous || !this.flights.has(plan.key)) this.flights.set(plan.key, flight);
+      return this.run(plan, flight);
+    });
+    return flight;
+  }
+
+  private async run<T>(plan: ReadPlan<T>, flight: Flight): Promise<CachedRead<T>> {
+    flight.started = true;
+    try {
+      return await this.fetch(plan, flight);
+    } finally {
+      if (this.flights.get(plan.key) === flight) {
+        if (flight.next) this.flights.set(plan.key, flight.next);
+        else this.flights.delete(plan.key);
       }
     }
   }
