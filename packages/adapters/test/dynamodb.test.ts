@@ -1,7 +1,15 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { DescribeTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import {
+  ConditionalCheckFailedException,
+  DescribeTableCommand,
+  DynamoDBClient,
+  InternalServerError,
+  ProvisionedThroughputExceededException,
+  ResourceNotFoundException,
+  TransactionCanceledException,
+} from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
 import { defineEntity, isPolyxenaError, PolyxenaRuntime, type EntityDefinition, type EntityRuntime } from "@polyxena/core";
 import { createDynamoDbAdapter, type DynamoDbAdapter } from "../src/dynamodb/index.js";
@@ -228,5 +236,29 @@ describe("dynamodb adapter on dynalite", () => {
     }
     expect(isPolyxenaError(caught, "E_UNAVAILABLE")).toBe(true);
     await down.close();
+  });
+
+  it("classifies the SDK's own exceptions: throttling and 5xx are unavailable, cancelled conditions are condition failures", () => {
+    const meta = { $metadata: {} };
+    expect(adapter.classifyError(new ProvisionedThroughputExceededException({ message: "slow down", ...meta }))).toBe("unavailable");
+    expect(adapter.classifyError(new InternalServerError({ message: "oops", ...meta }))).toBe("unavailable");
+    expect(adapter.classifyError(new ConditionalCheckFailedException({ message: "no", ...meta }))).toBe("condition");
+    expect(adapter.classifyError(new TransactionCanceledException({ message: "cancelled", ...meta, CancellationReasons: [{ Code: "None" }, { Code: "ConditionalCheckFailed" }] }))).toBe("condition");
+    expect(adapter.classifyError(new TransactionCanceledException({ message: "cancelled", ...meta, CancellationReasons: [{ Code: "TransactionConflict" }] }))).toBe("unavailable");
+    expect(adapter.classifyError(new ResourceNotFoundException({ message: "missing", ...meta }))).toBe("store");
+  });
+
+  it("applies a schema once: CreateTable, then TTL where the endpoint has the TTL API", async () => {
+    const { endpoint, embedded } = await server();
+    const fresh = createDynamoDbAdapter({ client: { endpoint, region: "local", credentials }, tablePrefix: `${FILE_PREFIX}fresh_` });
+    const first = await fresh.applySchema([Item.model]);
+    expect(first.applied[0]).toBe(`CreateTable ${FILE_PREFIX}fresh_item`);
+    const ttl = `UpdateTimeToLive ${FILE_PREFIX}fresh_item _ttl`;
+    if (embedded) expect(first.unchanged).toEqual([`${ttl} (not supported by this endpoint; expired items are hidden on read)`]);
+    else expect(first.applied).toEqual([`CreateTable ${FILE_PREFIX}fresh_item`, ttl]);
+    const second = await fresh.applySchema([Item.model]);
+    expect(second.applied).toEqual([]);
+    expect(second.unchanged[0]).toBe(`CreateTable ${FILE_PREFIX}fresh_item`);
+    await fresh.close();
   });
 });
