@@ -104,7 +104,25 @@ describe("cassandra adapter on the stock driver", () => {
     await repo.put(view(), { ifNotExists: true, consistency: "QUORUM" });
     const lwt = server.requests.find((r) => r.opcode === "EXECUTE" && r.query?.includes("IF NOT EXISTS"))!;
     expect(lwt).toMatchObject({ consistency: "QUORUM", serialConsistency: "SERIAL" });
-    await repo.get({ profileId: item.profileId, watchedAt: item.watchedAt }, { consistency: "EACH_QUORUM" as never }).catch(() => undefined);
+  });
+
+  it("sends the per-call consistency level (and the matching serial level for LWTs)", async () => {
+    const repo = repos.entity(View);
+    for (const level of ["ONE", "LOCAL_ONE", "QUORUM", "LOCAL_QUORUM", "EACH_QUORUM", "ALL"] as const) {
+      const item = view();
+      server.clearRequests();
+      await repo.put(item, { consistency: level });
+      expect(server.requests.find((r) => r.opcode === "BATCH")?.consistency).toBe(level);
+      if (level !== "EACH_QUORUM") {
+        server.clearRequests();
+        await repo.get({ profileId: item.profileId, watchedAt: item.watchedAt }, { consistency: level });
+        expect(server.requests.find((r) => r.opcode === "EXECUTE")?.consistency).toBe(level);
+      }
+    }
+    server.clearRequests();
+    await repo.put(view(), { ifNotExists: true, consistency: "LOCAL_QUORUM" });
+    const lwt = server.requests.find((r) => r.opcode === "EXECUTE" && r.query?.includes("IF NOT EXISTS"))!;
+    expect(lwt).toMatchObject({ consistency: "LOCAL_QUORUM", serialConsistency: "LOCAL_SERIAL" });
   });
 
   it("round-trips bigint, maps, objects as JSON and dates", async () => {

@@ -2,7 +2,10 @@ import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { defineEntity, PolyxenaRuntime, type EntityDefinition } from "@polyxena/core";
-import { createMemoryCassandraAdapter } from "../src/memory/memory-cassandra-adapter.js";
+import { CassandraAdapter } from "../src/cassandra/cassandra-adapter.js";
+import type { CqlRequestOptions, CqlSession, CqlStatement } from "../src/cassandra/cassandra-session.js";
+import { createMemoryCassandraAdapter, EngineCqlSession } from "../src/memory/memory-cassandra-adapter.js";
+import { CassandraEngine } from "../src/memory/cassandra-engine/index.js";
 import { ManualClock } from "../src/memory/cassandra-engine/index.js";
 import { storeConformance, expectPolyxenaError } from "../../testkit/src/conformance/store-conformance.js";
 
@@ -53,5 +56,42 @@ describe("in-memory cassandra adapter", () => {
     await repo.update({ streamId, seq: 1 }, { kind: "new" }, { expectedVersion: 1 });
     expect((await repo.query("byKind", { kind: "old" })).items).toEqual([]);
     expect((await repo.query("byKind", { kind: "new" })).items).toEqual([{ streamId, seq: 1, kind: "new", version: 2 }]);
+  });
+
+  it("compiles each statement once and marks only unconditional statements idempotent", async () => {
+    const engine = new CassandraEngine();
+    engine.executeCql("CREATE KEYSPACE rec WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}");
+    const inner = new EngineCqlSession(engine);
+    const calls: Array<{ statement: CqlStatement; options: CqlRequestOptions; batch: boolean }> = [];
+    const recording: CqlSession = {
+      execute: (statement, params, options) => {
+        calls.push({ statement, options, batch: false });
+        return inner.execute(statement, params, options);
+      },
+      batch: (items, options) => {
+        for (const item of items) calls.push({ statement: item.statement, options, batch: true });
+        return inner.batch(items, options);
+      },
+      close: () => inner.close(),
+    };
+    const adapter = new CassandraAdapter(recording, { keyspace: "rec" });
+    await adapter.applySchema([Event.model]);
+    const repo = new PolyxenaRuntime({ stores: { cassandra: adapter } }, [Event]).entity(Event);
+    const streamId = randomUUID();
+    calls.length = 0;
+    for (let seq = 0; seq < 3; seq++) await repo.put({ streamId, seq, kind: "k", version: 0 });
+    await repo.put({ streamId, seq: 9, kind: "k", version: 0 }, { ifNotExists: true });
+    await repo.update({ streamId, seq: 9 }, { kind: "j" }, { expectedVersion: 1 });
+    await repo.get({ streamId, seq: 0 });
+    await repo.query("byKind", { kind: "k" });
+    await repo.delete({ streamId, seq: 0 });
+    const distinct = new Set(calls.map((c) => c.statement));
+    expect(new Set(calls.map((c) => c.statement.cql)).size).toBe(distinct.size);
+    for (const c of calls) {
+      const conditional = / IF (NOT )?EXISTS| IF "version" = \?/.test(c.statement.cql);
+      expect([c.statement.cql, c.options.idempotent]).toEqual([c.statement.cql, !conditional]);
+      if (conditional) expect(c.options.serialConsistency).toBeDefined();
+    }
+    expect(calls.some((c) => c.batch)).toBe(true);
   });
 });

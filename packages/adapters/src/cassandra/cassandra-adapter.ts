@@ -95,7 +95,7 @@ export class CassandraAdapter implements StoreAdapter {
     const item = request.item;
     const ttl = request.ttlSeconds;
     const condition = request.condition;
-    const old = s.queryTables.length > 0 ? await this.read(request, s, item, condition ? "serial" : "read") : undefined;
+    const old = s.queryTables.length > 0 ? await this.read(request, s, item, condition ? "serial" : "beforeWrite") : undefined;
     if (condition) {
       const lwt = this.conditionalPut(s, item, condition, ttl);
       const result = await this.run(request, lwt.statement, lwt.params, { mode: "write", idempotent: false, serial: true });
@@ -167,7 +167,7 @@ export class CassandraAdapter implements StoreAdapter {
       throw new PolyxenaError("E_UNSUPPORTED", "a notExists condition makes no sense on delete", { store: this.name, operation: request.op.id });
     }
     const key = s.keyValues(request.op.entity.key.fields, request.key);
-    const old = s.queryTables.length > 0 ? await this.read(request, s, request.key, condition ? "serial" : "read") : undefined;
+    const old = s.queryTables.length > 0 ? await this.read(request, s, request.key, condition ? "serial" : "beforeWrite") : undefined;
     const queryDeletes: BatchItem[] = old ? s.queryTables.map((t) => ({ statement: t.delete, params: s.keyValues(t.keyFields, old) })) : [];
     if (condition) {
       const statement = condition.kind === "version" ? s.deleteIfVersion : s.deleteIfExists;
@@ -266,9 +266,15 @@ export class CassandraAdapter implements StoreAdapter {
     return s;
   }
 
-  private async read(request: StoreRequestBase, s: EntityStatements, key: StoredItem, mode: "read" | "serial"): Promise<StoredItem | undefined> {
+  /**
+   * Reads one item. `serial` reads at the serial level (before and after lightweight transactions);
+   * `beforeWrite` reads at the write's level, with the write-only levels EACH_QUORUM and ANY
+   * replaced by QUORUM and ONE, which Cassandra accepts for reads.
+   */
+  private async read(request: StoreRequestBase, s: EntityStatements, key: StoredItem, mode: "read" | "serial" | "beforeWrite"): Promise<StoredItem | undefined> {
     const params = s.keyValues(s.model.key.fields, key);
-    const result = await this.run(request, s.get, params, { mode: mode === "serial" ? "serialRead" : "read", idempotent: true });
+    const how = { mode: mode === "serial" ? ("serialRead" as const) : mode, idempotent: true };
+    const result = await this.run(request, s.get, params, how);
     const row = result.rows[0];
     return row === undefined ? undefined : s.decodeRow(row);
   }
@@ -323,13 +329,15 @@ export class CassandraAdapter implements StoreAdapter {
     request: StoreRequestBase,
     statement: CqlStatement,
     params: NeutralValue[],
-    how: { mode: "read" | "serialRead" | "write"; idempotent: boolean; serial?: boolean; fetchSize?: number; pageState?: string | undefined },
+    how: { mode: "read" | "serialRead" | "beforeWrite" | "write"; idempotent: boolean; serial?: boolean; fetchSize?: number; pageState?: string | undefined },
   ): Promise<CqlResult> {
     this.checkOpen(request, statement.cql);
     this.checkAborted(request, statement.cql);
-    const levels = cassandraLevels(request.consistency, how.mode === "write" ? "write" : "read");
+    const levels = cassandraLevels(request.consistency, how.mode === "write" || how.mode === "beforeWrite" ? "write" : "read");
+    let consistency = how.mode === "serialRead" ? levels.serial : levels.consistency;
+    if (how.mode === "beforeWrite") consistency = consistency === "EACH_QUORUM" ? "QUORUM" : consistency === "ANY" ? "ONE" : consistency;
     const options: CqlRequestOptions = {
-      consistency: how.mode === "serialRead" ? levels.serial : levels.consistency,
+      consistency,
       idempotent: how.idempotent,
       ...(how.serial ? { serialConsistency: levels.serial } : {}),
       ...(how.fetchSize !== undefined ? { fetchSize: how.fetchSize } : {}),
