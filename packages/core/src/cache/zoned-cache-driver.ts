@@ -1,4 +1,4 @@
-import type { CacheDriver } from "./cache-driver.js";
+import { CacheValueTooLargeError, type CacheDriver } from "./cache-driver.js";
 
 /**
  * A cache tier made of replica groups (zones), EVCache style: writes go to
@@ -39,6 +39,7 @@ export class ZonedCacheDriver implements CacheDriver {
 
   /** Adds in every zone; the answer is the first zone that answered. */
   async add(key: string, value: Uint8Array, ttlSeconds: number): Promise<boolean> {
+    this.checkSize(value);
     const results = await Promise.allSettled(this.zones.map((z) => z.add(key, value, ttlSeconds)));
     for (const r of results) if (r.status === "fulfilled") return r.value;
     throw (results[0] as PromiseRejectedResult).reason;
@@ -46,6 +47,7 @@ export class ZonedCacheDriver implements CacheDriver {
 
   /** Sets in every zone; rejects when any zone failed (the others are still written). */
   async set(key: string, value: Uint8Array, ttlSeconds: number): Promise<void> {
+    this.checkSize(value);
     await everyZone(this.zones.map((z) => z.set(key, value, ttlSeconds)));
   }
 
@@ -61,6 +63,10 @@ export class ZonedCacheDriver implements CacheDriver {
 
   async close(): Promise<void> {
     await Promise.allSettled(this.zones.map((z) => z.close?.()));
+  }
+
+  private checkSize(value: Uint8Array): void {
+    if (value.byteLength > this.maxValueBytes) throw new CacheValueTooLargeError(value.byteLength, this.maxValueBytes);
   }
 }
 

@@ -1,0 +1,174 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { createCacheAside, defineEntity, isCacheValueTooLargeError, PolyxenaRuntime, type CacheDriver } from "@polyxena/core";
+import { createMemcachedDriver, KetamaRing, MemcachedZone } from "../src/memcached/index.js";
+import { CacheTestStore } from "../../testkit/src/cache-test-store.js";
+import { startMemcached, type MemcachedCluster } from "../../testkit/src/memcached-server.js";
+
+let cluster: MemcachedCluster;
+let driver: ReturnType<typeof createMemcachedDriver>;
+let n = 0;
+const unique = (name: string) => `t${process.pid}:${n++}:${name}`;
+
+beforeAll(async () => {
+  cluster = await startMemcached({ count: 4 });
+  driver = createMemcachedDriver({
+    zones: [
+      { name: "a", servers: cluster.addresses.slice(0, 2) },
+      { name: "b", servers: cluster.addresses.slice(2, 4) },
+    ],
+    localZone: "a",
+    timeoutMs: 1_000,
+  });
+});
+
+afterAll(async () => {
+  await driver?.close();
+  await cluster?.stop();
+});
+
+const bytes = (s: string) => Buffer.from(s);
+const text = (b: Uint8Array | undefined) => (b === undefined ? undefined : Buffer.from(b).toString());
+
+describe("memcached driver", () => {
+  it("has memcached add/set/delete/touch semantics in every zone", async () => {
+    const key = unique("k");
+    expect(await driver.get(key)).toBeUndefined();
+    expect(await driver.add(key, bytes("one"), 60)).toBe(true);
+    expect(await driver.add(key, bytes("two"), 60)).toBe(false);
+    expect(text(await driver.get(key))).toBe("one");
+    await driver.set(key, bytes("three"), 60);
+    for (const zone of driver.zones) expect(text(await zone.get(key))).toBe("three");
+    expect(await driver.touch(key, 120)).toBe(true);
+    expect(await driver.delete(key)).toBe(true);
+    expect(await driver.get(key)).toBeUndefined();
+    expect(await driver.delete(key)).toBe(false);
+  });
+
+  it("expires entries after their TTL", async () => {
+    const key = unique("ttl");
+    await driver.set(key, bytes("x"), 1);
+    expect(text(await driver.get(key))).toBe("x");
+    await new Promise((r) => setTimeout(r, 2_100));
+    expect(await driver.get(key)).toBeUndefined();
+  });
+
+  it("reads the local zone first and falls back to another zone on a miss", async () => {
+    const key = unique("fallback");
+    const [local, remote] = driver.zones as MemcachedZone[];
+    await remote!.set(key, bytes("remote"), 60);
+    expect(text(await driver.get(key))).toBe("remote");
+    await local!.set(key, bytes("local"), 60);
+    expect(text(await driver.get(key))).toBe("local");
+  });
+
+  it("falls back to another zone when the local server is down, and fails fast afterwards", async () => {
+    const spare = await startMemcached({ count: 2 });
+    const zoned = createMemcachedDriver({
+      zones: [
+        { name: "a", servers: [spare.addresses[0]!] },
+        { name: "b", servers: [spare.addresses[1]!] },
+      ],
+      timeoutMs: 200,
+    });
+    try {
+      await zoned.set("k", bytes("v"), 60);
+      await spare.servers[0]!.kill();
+      expect(text(await zoned.get("k"))).toBe("v");
+      expect(text(await zoned.get("k"))).toBe("v");
+      await expect(zoned.zones[0]!.get("k")).rejects.toThrow(/cooling down|ECONNREFUSED|memcached/);
+      await expect(zoned.set("k", bytes("w"), 60)).rejects.toThrow(/zones failed/);
+      expect(text(await zoned.zones[1]!.get("k"))).toBe("w");
+    } finally {
+      await zoned.close();
+      await spare.stop();
+    }
+  });
+
+  it("never sends bad keys or oversized values: zero collateral failures among 100 concurrent good operations", async () => {
+    const good = Array.from({ length: 100 }, (_, i) => unique(`good${i}`));
+    const longKey = `${unique("long")}:${"x".repeat(300)}`;
+    const spaced = [`${unique("sp")} with spaces`, `${unique("nl")}\nset injected 0 0 1\r\nx`, `${unique("ctl")}\u0000\u0007`, `${unique("utf")}:ключ`];
+    const big = Buffer.alloc(2 * 1024 * 1024, 120);
+    const ops: Promise<unknown>[] = [];
+    for (const [i, key] of good.entries()) {
+      ops.push(driver.set(key, bytes(`v${i}`), 60).then(() => driver.get(key)));
+      if (i % 10 === 0) {
+        ops.push(driver.set(`${longKey}${i}`, bytes("long"), 60).then(() => driver.get(`${longKey}${i}`)));
+        for (const k of spaced) ops.push(driver.set(`${k}${i}`, bytes("odd"), 60).then(() => driver.get(`${k}${i}`)));
+        ops.push(driver.set(`${key}:big`, big, 60).then(() => "sent", (e: unknown) => e));
+      }
+    }
+    const results = await Promise.allSettled(ops);
+    const failures = results.filter((r) => r.status === "rejected");
+    expect(failures).toEqual([]);
+    const values = results.map((r) => (r as PromiseFulfilledResult<unknown>).value);
+    const tooLarge = values.filter((v) => isCacheValueTooLargeError(v));
+    expect(tooLarge).toHaveLength(10);
+    expect(values.filter((v) => v === "sent")).toHaveLength(0);
+    for (const [i, key] of good.entries()) expect(text(await driver.get(key))).toBe(`v${i}`);
+    expect(text(await driver.get(`${longKey}0`))).toBe("long");
+    for (const k of spaced) expect(text(await driver.get(`${k}0`))).toBe("odd");
+    // Distinct bad keys stay distinct after hashing.
+    expect(text(await driver.get(`${spaced[0]}1`))).toBeUndefined();
+  });
+
+  it("keeps oversized entity values out of the cache through cache-aside", async () => {
+    const Doc = defineEntity("Doc", {
+      store: "dynamodb",
+      schema: z.object({ id: z.string(), body: z.string() }),
+      key: { partition: "id" },
+      cache: { ttl: "60s" },
+    });
+    const store = new CacheTestStore();
+    store.seed({ id: "huge", body: "y".repeat(2 * 1024 * 1024) }, ["id"]);
+    store.seed({ id: "small", body: "ok" }, ["id"]);
+    const cache = createCacheAside({ driver, prefix: unique("doc").replace(/:/g, "-"), closeDriver: false });
+    const docs = new PolyxenaRuntime({ stores: { dynamodb: store }, cache }, [Doc]).entity(Doc);
+    const reads = await Promise.all([...Array.from({ length: 20 }, () => docs.get({ id: "small" })), docs.get({ id: "huge" }), docs.get({ id: "huge id with spaces" })]);
+    expect(reads.slice(0, 20).every((r) => r.item?.body === "ok")).toBe(true);
+    expect(reads[20]!.item!.body).toHaveLength(2 * 1024 * 1024);
+    expect(cache.stats().oversize).toBeGreaterThan(0);
+    expect((await docs.get({ id: "small" })).source).toBe("l2");
+    expect((await docs.get({ id: "huge" })).source).toBe("store");
+  });
+});
+
+describe("ketama ring", () => {
+  const servers = Array.from({ length: 10 }, (_, i) => `10.0.0.${i + 1}:11211`);
+  const keys = Array.from({ length: 20_000 }, (_, i) => `px:Profile:abc:${i}`);
+
+  it("spreads keys over every server", () => {
+    const ring = new KetamaRing(servers.map((id) => ({ id, node: id })));
+    const counts = new Map<string, number>();
+    for (const k of keys) counts.set(ring.nodeFor(k), (counts.get(ring.nodeFor(k)) ?? 0) + 1);
+    expect(counts.size).toBe(10);
+    for (const c of counts.values()) expect(c).toBeGreaterThan(keys.length / 10 / 2);
+  });
+
+  it("remaps about a tenth of the keys when one of ten servers is removed, and only those", () => {
+    const ring10 = new KetamaRing(servers.map((id) => ({ id, node: id })));
+    const ring9 = new KetamaRing(servers.slice(0, 9).map((id) => ({ id, node: id })));
+    let moved = 0;
+    for (const k of keys) {
+      const before = ring10.nodeFor(k);
+      const after = ring9.nodeFor(k);
+      if (before !== after) {
+        moved++;
+        expect(before).toBe(servers[9]);
+      }
+    }
+    const fraction = moved / keys.length;
+    expect(fraction).toBeGreaterThan(0.05);
+    expect(fraction).toBeLessThan(0.16);
+  });
+
+  it("routes a zone's keys by the ring, not by memjs's modulo", async () => {
+    const zone = (driver.zones as MemcachedZone[])[0]!;
+    const ring = new KetamaRing(cluster.addresses.slice(0, 2).map((id) => ({ id, node: id })));
+    for (let i = 0; i < 50; i++) expect(zone.serverFor(`key${i}`)).toBe(ring.nodeFor(`key${i}`));
+  });
+});
+
+// Keep the type import used for the zone list.
+export type { CacheDriver };
