@@ -4,6 +4,7 @@ import {
   buildElasticsearchIndices,
   buildPostgresSchema,
   listStatements,
+  type ConsistencyLevelModel,
   type EntityModel,
   type StoreKind,
 } from "@polyxena/core";
@@ -37,6 +38,10 @@ export function emitSchemaFiles(models: readonly EntityModel[], options: Generat
   return files;
 }
 
+function describeLevel(level: ConsistencyLevelModel): string {
+  return level.native ? `${level.native} (${level.level})` : level.level;
+}
+
 /** `statements.md`: per entity, the native statement of every repository method. */
 export function emitStatementsFile(models: readonly EntityModel[], options: GenerateOptions): string {
   const listingOptions = {
@@ -47,7 +52,8 @@ export function emitStatementsFile(models: readonly EntityModel[], options: Gene
   const language: Record<StoreKind, string> = { cassandra: "sql", postgres: "sql", dynamodb: "text", elasticsearch: "text" };
   let out = `${MD_HEADER}\n# Native statements\n\nWhat each repository method sends to its store. \`?\` and \`$n\` are bound parameters; \`[...]\` is sent only when the call uses the matching option.\n`;
   for (const model of models) {
-    out += `\n## ${model.name} (${model.store.kind}, \`${model.table}\`)\n`;
+    out += `\n## ${model.name} (${model.store.kind}, \`${model.table}\`)\n\n`;
+    out += `Reads: ${describeLevel(model.consistency.read)}; writes: ${describeLevel(model.consistency.write)}${model.ttlSeconds !== undefined ? `; row TTL ${model.ttlSeconds} s` : ""}${model.cache ? `; cached ${model.cache.ttlMs / 1000} s` : ""}.\n`;
     for (const entry of listStatements(model, listingOptions)) {
       out += `\n### ${entry.operation}\n\n\`\`\`${language[model.store.kind]}\n${entry.statement}\n\`\`\`\n`;
     }

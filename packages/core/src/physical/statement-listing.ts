@@ -96,7 +96,7 @@ function cassandraListing(model: EntityModel, keyspace: string | undefined): Sta
   const condition = model.version ? `IF EXISTS | IF ${col(model, model.version)} = ?` : "IF EXISTS";
   entries.push({
     operation: "update",
-    statement: `UPDATE ${baseName}${ttl} SET ${settable.join(", ") || "(no non-key columns)"} WHERE ${keyWhere} ${condition}  -- only the changed columns are set`,
+    statement: `UPDATE ${baseName}${ttl} SET ${settable.join(", ") || "(no non-key columns)"} WHERE ${keyWhere} ${condition}  -- only the changed columns are set${others.length > 0 ? "; then the updated row is re-inserted into each query table" : ""}`,
   });
   for (const q of model.queries) entries.push({ operation: q.name, statement: cassandraQueryStatement(model, q, keyspace) });
   return entries;
