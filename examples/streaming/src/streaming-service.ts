@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { isPolyxenaError } from "@polyxena/core";
+import { isPolyxenaError, type RepositoriesControl } from "@polyxena/core";
 import type { Repositories, Subscription, Title, ViewingHistory } from "./generated/index.js";
 
 /** What the homepage shows a profile. */
@@ -60,7 +60,7 @@ export async function startPlayback(repos: Repositories, input: { accountId: str
  * caller read. Returns the renewed subscription, or `undefined` when someone
  * else changed it first.
  */
-export async function renewSubscription(repos: Repositories, current: Subscription, now: Date): Promise<Subscription | undefined> {
+export async function renewSubscription(repos: Repositories & RepositoriesControl<Repositories>, current: Subscription, now: Date): Promise<Subscription | undefined> {
   try {
     return await repos.transaction(async (tx) => {
       await tx.invoice.put(
