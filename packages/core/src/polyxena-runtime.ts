@@ -6,7 +6,7 @@ import type { EntityModel, StoreRefModel } from "./entity-model.js";
 import { EntityRuntime, type RuntimeServices, type TransactionScope } from "./entity-runtime.js";
 import { PolyxenaError } from "./errors.js";
 import type { OperationListener } from "./operation-events.js";
-import type { StoreAdapter, StoreMap } from "./store-adapter.js";
+import type { SchemaApplyResult, StoreAdapter, StoreMap } from "./store-adapter.js";
 
 /** Resolves a store reference to an adapter. */
 export type StoreResolver = (store: StoreRefModel) => StoreAdapter | undefined;
@@ -135,6 +135,29 @@ export class PolyxenaRuntime implements RepositoryScope {
     }, { isolation });
     await Promise.all(pending.map((invalidate) => invalidate()));
     return result;
+  }
+
+  /**
+   * Applies the physical schema of every entity to its store, idempotently
+   * (tables, indexes, GSIs, keyspaces, index aliases). Returns what each
+   * store instance applied and what it found already in place.
+   *
+   * @example
+   * const repos = createRepositories({ stores });
+   * await repos.runtime.applySchema();
+   */
+  async applySchema(): Promise<Record<string, SchemaApplyResult>> {
+    const byAdapter = new Map<StoreAdapter, EntityModel[]>();
+    for (const d of this.definitions) {
+      const adapter = this.adapterFor(d.model);
+      byAdapter.set(adapter, [...(byAdapter.get(adapter) ?? []), d.model]);
+    }
+    const results: Record<string, SchemaApplyResult> = {};
+    for (const [adapter, models] of byAdapter) {
+      if (!adapter.applySchema) continue;
+      results[adapter.name] = await adapter.applySchema(models);
+    }
+    return results;
   }
 
   /** Closes every adapter and the cache. */

@@ -210,3 +210,18 @@ describe("EntityRuntime", () => {
     expect((error as PolyxenaError).fix).toContain("postgres");
   });
 });
+
+describe("PolyxenaRuntime.applySchema", () => {
+  it("hands each adapter the models of its own entities", async () => {
+    const seen: string[][] = [];
+    const adapter = Object.assign(recordingAdapter(), {
+      applySchema: async (models: readonly { name: string }[]) => {
+        seen.push(models.map((m) => m.name));
+        return { applied: ["CREATE TABLE account"], unchanged: [] };
+      },
+    });
+    const runtime = new PolyxenaRuntime({ stores: { postgres: adapter } }, [Account]);
+    expect(await runtime.applySchema()).toEqual({ postgres: { applied: ["CREATE TABLE account"], unchanged: [] } });
+    expect(seen).toEqual([["Account"]]);
+  });
+});
