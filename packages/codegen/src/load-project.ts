@@ -77,7 +77,10 @@ export async function loadProject(configPath: string): Promise<LoadedProject> {
   for (const specifier of config.entities) {
     if (isPathSpecifier(specifier)) {
       const base = isAbsolute(specifier) ? "/" : configDir;
-      const files = hasGlob(specifier) ? findFiles(base, specifier) : [resolve(configDir, specifier)];
+      // Generated output and the config itself are never entity modules, even when a glob covers them.
+      const files = (hasGlob(specifier) ? findFiles(base, specifier) : [resolve(configDir, specifier)]).filter(
+        (file) => file !== absoluteConfig && !file.startsWith(outDir + sep),
+      );
       if (files.length === 0) throw new CodegenError(`${configPath}: entity pattern ${JSON.stringify(specifier)} matched no files`);
       for (const file of files) {
         if (seen.has(file)) continue;

@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { main, MARKER_FILE } from "../src/index.js";
@@ -36,6 +36,18 @@ describe("polyxena generate (in process)", () => {
     }
   });
 
+  it("never takes generated output or the config for entity modules", async () => {
+    const dir = project("wide-glob", ["entities"]);
+    writeFileSync(join(dir, "polyxena.config.ts"), `export default { entities: ["./**/*.ts"], out: "./generated" };\n`);
+    const config = join(dir, "polyxena.config.ts");
+    expect((await run(["generate", "--config", config])).status).toBe(0);
+    const first = snapshotFolder(join(dir, "generated"));
+    const again = await run(["generate", "--config", config]);
+    expect(again.stdout).toContain("5 entities -> ");
+    expect(again.stdout).toContain("(0 written, 12 unchanged, 0 removed)");
+    expect(first["profile.ts"]?.text).toContain(`from "../entities/profile.js"`);
+  });
+
   it("rejects two different entities with the same name across modules", async () => {
     const dir = project("duplicate", ["duplicate"]);
     const result = await run(["generate", "--config", join(dir, "polyxena.config.ts")]);
@@ -47,12 +59,14 @@ describe("polyxena generate (in process)", () => {
 
   it("refuses a non-generated output folder", async () => {
     const dir = project("foreign", ["entities"]);
-    writeFileSync(join(dir, "foreign.config.ts"), `export default { entities: ["./entities/*.ts"], out: "./entities" };\n`);
-    const before = snapshotFolder(join(dir, "entities"));
+    mkdirSync(join(dir, "docs"));
+    writeFileSync(join(dir, "docs", "notes.md"), "hand-written");
+    writeFileSync(join(dir, "foreign.config.ts"), `export default { entities: ["./entities/*.ts"], out: "./docs" };\n`);
+    const before = snapshotFolder(join(dir, "docs"));
     const result = await run(["generate", "--config", join(dir, "foreign.config.ts")]);
     expect(result.status).toBe(1);
     expect(result.stderr).toContain("refusing to write into");
-    expect(snapshotFolder(join(dir, "entities"))).toEqual(before);
+    expect(snapshotFolder(join(dir, "docs"))).toEqual(before);
   });
 
   it("explains a bad config, a pattern matching nothing, a missing config and bad arguments", async () => {
