@@ -241,3 +241,22 @@ describe("schema", () => {
     expect(failure(() => run("CREATE TABLE ks.x (a int, b int)")).message).toMatch(/^No PRIMARY KEY specifed/);
   });
 });
+
+describe("direct table operations", () => {
+  it("inserts, reads and deletes rows without writing CQL, with the same validation", () => {
+    run("CREATE TABLE ks.direct (p text, c int, v text, PRIMARY KEY (p, c))");
+    engine.insertRow("ks", "direct", { p: "a", c: 2, v: "two" }, { ttl: 10 });
+    engine.insertRow("ks", "direct", { p: "a", c: 1, v: "one" }, { timestamp: 5n });
+    expect(engine.selectRows("ks", "direct", { p: "a" })).toEqual([
+      { p: "a", c: 1, v: "one" },
+      { p: "a", c: 2, v: "two" },
+    ]);
+    engine.deleteRows("ks", "direct", { p: "a", c: 1 }, { timestamp: 4n });
+    expect(engine.selectRows("ks", "direct", { p: "a", c: 1 })).toHaveLength(1);
+    engine.deleteRows("ks", "direct", { p: "a", c: 1 });
+    clock.advanceSeconds(10);
+    expect(engine.selectRows("ks", "direct", { p: "a" })).toEqual([]);
+    expect(failure(() => engine.insertRow("ks", "direct", { p: "a", v: "x" })).message).toBe("Some clustering keys are missing: c");
+    expect(failure(() => engine.insertRow("ks", "direct", { p: "a", c: "x" as never })).code).toBe(CqlErrorCode.invalid);
+  });
+});

@@ -103,7 +103,7 @@ export class CqlConnection {
         body: this.buffer.subarray(HEADER_LENGTH, HEADER_LENGTH + length),
       };
       this.buffer = this.buffer.subarray(HEADER_LENGTH + length);
-      void this.handle(frame);
+      this.handle(frame).catch(() => this.destroy());
     }
   }
 

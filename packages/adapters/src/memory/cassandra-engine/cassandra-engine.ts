@@ -241,6 +241,68 @@ export class CassandraEngine {
     };
   }
 
+  // ---- direct table operations -------------------------------------------
+
+  private directStatements = new Map<string, PreparedCql>();
+
+  private preparedFor(cql: string): PreparedCql {
+    let p = this.directStatements.get(cql);
+    if (!p) {
+      p = this.prepare(cql);
+      this.directStatements.set(cql, p);
+    }
+    return p;
+  }
+
+  /**
+   * Upserts one row, like `INSERT INTO ks.t (...) VALUES (...) USING TTL ? AND TIMESTAMP ?`
+   * (same validation, same write path).
+   *
+   * @example
+   * engine.insertRow("ks", "t", { id: 1, v: "a" }, { ttl: 60 });
+   */
+  insertRow(keyspace: string, table: string, row: Record<string, CqlValue>, options: { ttl?: number; timestamp?: bigint } = {}): void {
+    const columns = Object.keys(row);
+    const using: string[] = [];
+    const values: BoundValue[] = columns.map((c) => row[c] ?? null);
+    if (options.ttl !== undefined) {
+      using.push("TTL ?");
+      values.push(options.ttl);
+    }
+    if (options.timestamp !== undefined) {
+      using.push("TIMESTAMP ?");
+      values.push(options.timestamp);
+    }
+    const cql = `INSERT INTO ${quote(keyspace)}.${quote(table)} (${columns.map(quote).join(", ")}) VALUES (${columns.map(() => "?").join(", ")})${using.length ? ` USING ${using.join(" AND ")}` : ""}`;
+    this.execute(this.preparedFor(cql), values);
+  }
+
+  /**
+   * Reads the live rows matching equality restrictions on key columns (a partition,
+   * optionally narrowed by a clustering prefix), in clustering order, as records.
+   */
+  selectRows(keyspace: string, table: string, key: Record<string, CqlValue>): Array<Record<string, CqlValue>> {
+    const columns = Object.keys(key);
+    const where = columns.length ? ` WHERE ${columns.map((c) => `${quote(c)} = ?`).join(" AND ")}` : "";
+    const result = this.execute(this.preparedFor(`SELECT * FROM ${quote(keyspace)}.${quote(table)}${where}`), columns.map((c) => key[c] ?? null));
+    if (result.kind !== "rows") return [];
+    return result.rows.map((r) => Object.fromEntries(result.columns.map((c, i) => [c.name, r[i] ?? null])));
+  }
+
+  /** Deletes the rows matching equality restrictions on key columns (a row, a clustering prefix or a partition). */
+  deleteRows(keyspace: string, table: string, key: Record<string, CqlValue>, options: { timestamp?: bigint } = {}): void {
+    const columns = Object.keys(key);
+    const values: BoundValue[] = [];
+    let using = "";
+    if (options.timestamp !== undefined) {
+      using = " USING TIMESTAMP ?";
+      values.push(options.timestamp);
+    }
+    values.push(...columns.map((c) => key[c] ?? null));
+    const cql = `DELETE FROM ${quote(keyspace)}.${quote(table)}${using} WHERE ${columns.map((c) => `${quote(c)} = ?`).join(" AND ")}`;
+    this.execute(this.preparedFor(cql), values);
+  }
+
   // ---- execute -----------------------------------------------------------
 
   /** Parses, prepares and executes one statement. */
@@ -498,6 +560,7 @@ export class CassandraEngine {
 
   private schemaChanged(): void {
     this.version = randomUuid();
+    this.directStatements.clear();
     this.refreshSchemaTables();
   }
 
@@ -526,6 +589,10 @@ export class CassandraEngine {
     store.writeMarker(stored, { timestamp });
     for (const c of table.regular) store.writeCell(stored, c, { value: value(c.name), timestamp });
   }
+}
+
+function quote(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
 }
 
 function markerCount(values: BoundValue[]): number {

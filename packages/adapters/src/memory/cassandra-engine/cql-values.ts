@@ -36,6 +36,7 @@ const encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder("utf-8", { fatal: true });
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DATE_EPOCH_OFFSET = 2 ** 31;
+const SURROGATE = /[\ud800-\udfff]/;
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length);
@@ -459,8 +460,13 @@ export function compareValues(type: CqlType, a: CqlValue, b: CqlValue): number {
 function compareNative(name: NativeTypeName, a: CqlValue, b: CqlValue): number {
   switch (name) {
     case "ascii":
-    case "text":
-      return compareBytes(encoder.encode(a as string), encoder.encode(b as string));
+    case "text": {
+      const x = a as string;
+      const y = b as string;
+      // UTF-16 order equals UTF-8 byte order unless surrogate pairs are involved.
+      if (!SURROGATE.test(x) && !SURROGATE.test(y)) return x < y ? -1 : x > y ? 1 : 0;
+      return compareBytes(encoder.encode(x), encoder.encode(y));
+    }
     case "bigint":
     case "counter":
     case "varint":
