@@ -261,4 +261,25 @@ describe("dynamodb adapter on dynalite", () => {
     expect(second.unchanged[0]).toBe(`CreateTable ${FILE_PREFIX}fresh_item`);
     await fresh.close();
   });
+
+  it("checks an existing table against the entity: a changed key is E_DEFINITION, a new GSI is added or the refusal names the request", async () => {
+    const { endpoint, embedded } = await server();
+    const evolving = createDynamoDbAdapter({ client: { endpoint, region: "local", credentials }, tablePrefix: `${FILE_PREFIX}evolve_` });
+    const schema = z.object({ id: z.string(), owner: z.string(), at: z.date() });
+    const v1 = defineEntity("Evolving", { store: "dynamodb", schema, table: "evolving", key: { partition: "id" } });
+    const v2 = defineEntity("Evolving", { store: "dynamodb", schema, table: "evolving", key: { partition: "id" }, queries: { byOwner: { by: ["owner"] } } });
+    const rekeyed = defineEntity("Evolving", { store: "dynamodb", schema, table: "evolving", key: { partition: "owner" } });
+    await evolving.applySchema([v1.model]);
+    const definitionError = await expectPolyxenaError(evolving.applySchema([rekeyed.model]), "E_DEFINITION");
+    expect(definitionError.message).toContain("exists with key (id HASH) but the entity declares (owner HASH)");
+    const statement = `UpdateTable ${FILE_PREFIX}evolve_evolving CREATE INDEX byOwnerIndex`;
+    if (embedded) {
+      // dynalite implements only the old UpdateTable (provisioned throughput required) and refuses the request.
+      const error = await expectPolyxenaError(evolving.applySchema([v2.model]), "E_STORE");
+      expect(error.statement).toBe(statement);
+    } else {
+      expect((await evolving.applySchema([v2.model])).applied).toEqual([statement]);
+    }
+    await evolving.close();
+  });
 });

@@ -4,16 +4,23 @@
  * table and its GSIs are ACTIVE, and UpdateTimeToLive for entities with a
  * row TTL. Endpoints without the TTL API (dynalite) are reported as
  * unchanged; the adapter hides expired items on read either way.
+ *
+ * An existing table must have the declared key schema (`E_DEFINITION`
+ * otherwise: DynamoDB cannot re-key a table). A GSI declared since the table
+ * was created is added with UpdateTable; an endpoint that does not create it
+ * (dynalite) fails with `E_UNSUPPORTED`.
  */
 import {
   CreateTableCommand,
   DescribeTableCommand,
   DescribeTimeToLiveCommand,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
   type CreateTableCommandInput,
+  type TableDescription,
 } from "@aws-sdk/client-dynamodb";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { buildDynamoDbTables, type EntityModel, type SchemaApplyResult } from "@polyxena/core";
+import { buildDynamoDbTables, PolyxenaError, type DynamoTableDefinition, type EntityModel, type SchemaApplyResult } from "@polyxena/core";
 import { wrapDynamoDbError } from "./dynamodb-errors.js";
 
 /** Options of {@link applyDynamoDbSchema}. */
@@ -40,9 +47,38 @@ export async function applyDynamoDbSchema(client: DynamoDBDocumentClient, entiti
       if ((error as { name?: string }).name !== "ResourceInUseException") throw fail(error, create);
       unchanged.push(create);
     }
-    await waitUntilActive(client, name, options.timeoutMs).catch((error) => {
+    const active = await waitUntilActive(client, name, options.timeoutMs).catch((error) => {
       throw fail(error, `DescribeTable ${name}`);
     });
+    checkKeySchema(table, active, options.store);
+    for (const index of table.createTable.GlobalSecondaryIndexes ?? []) {
+      if (active.GlobalSecondaryIndexes?.some((i) => i.IndexName === index.IndexName)) continue;
+      const statement = `UpdateTable ${name} CREATE INDEX ${index.IndexName}`;
+      const used = new Set(index.KeySchema.map((k) => k.AttributeName));
+      try {
+        await client.send(
+          new UpdateTableCommand({
+            TableName: name,
+            AttributeDefinitions: table.createTable.AttributeDefinitions.filter((d) => used.has(d.AttributeName)),
+            GlobalSecondaryIndexUpdates: [{ Create: index }],
+          }),
+        );
+      } catch (error) {
+        throw fail(error, statement);
+      }
+      const after = await waitUntilActive(client, name, options.timeoutMs).catch((error) => {
+        throw fail(error, `DescribeTable ${name}`);
+      });
+      if (!after.GlobalSecondaryIndexes?.some((i) => i.IndexName === index.IndexName)) {
+        throw new PolyxenaError("E_UNSUPPORTED", `the endpoint accepted ${statement} but did not create the index`, {
+          entity: table.entity,
+          store: options.store,
+          statement,
+          fix: "create the table afresh (drop it, or change the entity's table name) on endpoints that cannot add indexes",
+        });
+      }
+      applied.push(statement);
+    }
     if (!table.timeToLive) continue;
     const ttl = `UpdateTimeToLive ${name} ${table.timeToLive.TimeToLiveSpecification.AttributeName}`;
     try {
@@ -62,12 +98,26 @@ export async function applyDynamoDbSchema(client: DynamoDBDocumentClient, entiti
   return { applied, unchanged };
 }
 
-async function waitUntilActive(client: DynamoDBDocumentClient, tableName: string, timeoutMs: number): Promise<void> {
+function checkKeySchema(table: DynamoTableDefinition, actual: TableDescription, store: string): void {
+  const shape = (keys: readonly { AttributeName?: string | undefined; KeyType?: string | undefined }[] | undefined) => (keys ?? []).map((k) => `${k.AttributeName} ${k.KeyType}`).join(", ");
+  const want = shape(table.createTable.KeySchema);
+  const have = shape(actual.KeySchema);
+  if (want !== have) {
+    throw new PolyxenaError("E_DEFINITION", `table ${table.createTable.TableName} exists with key (${have}) but the entity declares (${want})`, {
+      entity: table.entity,
+      store,
+      path: "key",
+      fix: "DynamoDB cannot re-key a table: give the entity a new table name and copy the data over",
+    });
+  }
+}
+
+async function waitUntilActive(client: DynamoDBDocumentClient, tableName: string, timeoutMs: number): Promise<TableDescription> {
   const deadline = Date.now() + timeoutMs;
   for (let delay = 50; ; delay = Math.min(delay * 2, 2000)) {
     const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
     const indexesActive = (Table?.GlobalSecondaryIndexes ?? []).every((i) => i.IndexStatus === undefined || i.IndexStatus === "ACTIVE");
-    if (Table?.TableStatus === "ACTIVE" && indexesActive) return;
+    if (Table && Table.TableStatus === "ACTIVE" && indexesActive) return Table;
     if (Date.now() + delay > deadline) throw new Error(`table ${tableName} is not ACTIVE after ${timeoutMs} ms (status ${Table?.TableStatus ?? "unknown"})`);
     await new Promise((resolve) => setTimeout(resolve, delay));
   }
