@@ -26,6 +26,8 @@ export class CacheTier {
   readonly zones: readonly CacheDriver[];
   readonly maxValueBytes: number;
   readonly retrier: InvalidationRetrier;
+  /** Leases live in the same zone for every process (zone name order), so processes in different zones share them. */
+  private readonly leaseZones: readonly CacheDriver[];
 
   constructor(
     driver: CacheDriver,
@@ -35,6 +37,7 @@ export class CacheTier {
     this.zones = zonesOf(driver);
     this.maxValueBytes = Math.min(driver.maxValueBytes, ...this.zones.map((z) => z.maxValueBytes));
     this.retrier = new InvalidationRetrier(this.zones, stats, retry);
+    this.leaseZones = [...this.zones].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   /** Reads a key: local zone first, the others on a miss or an error. */
@@ -96,12 +99,12 @@ export class CacheTier {
   }
 
   /**
-   * Takes the load lease of a key in the first zone that answers: the zone
+   * Takes the load lease of a key in the first zone (by name) that answers: the zone
    * holding it when taken, `false` when another process holds it, `undefined`
    * when no zone answered.
    */
   async lease(leaseKey: string, ttlSeconds: number): Promise<CacheDriver | false | undefined> {
-    for (const zone of this.zones) {
+    for (const zone of this.leaseZones) {
       try {
         return (await zone.add(leaseKey, LEASE_VALUE, ttlSeconds)) ? zone : false;
       } catch {
