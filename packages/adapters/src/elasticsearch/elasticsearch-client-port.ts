@@ -49,12 +49,15 @@ export interface EsGetResponse {
   _primary_term?: number | undefined;
 }
 
+/** A sort value (`sort` of a hit, `search_after`). */
+export type EsFieldValue = number | string | boolean | null;
+
 /** One search hit. */
 export interface EsSearchHit {
   _id?: string | null | undefined;
   _score?: number | null | undefined;
   _source?: unknown;
-  sort?: unknown[] | undefined;
+  sort?: EsFieldValue[] | undefined;
   highlight?: Record<string, string[]> | undefined;
 }
 
@@ -66,15 +69,18 @@ export interface EsSearchResponse {
   };
 }
 
+/** One sort key: `{ field: { order } }`. */
+export type EsSortKey = Record<string, { order: "asc" | "desc" }>;
+
 /** Parameters of `search` (body keys beside `index`, as the 9.x client takes them). */
 export interface EsSearchParams {
   index: string;
   query: Record<string, unknown>;
-  sort: Array<string | Record<string, unknown>>;
+  sort: EsSortKey[];
   size: number;
   track_total_hits?: boolean;
-  search_after?: unknown[];
-  highlight?: Record<string, unknown>;
+  search_after?: EsFieldValue[];
+  highlight?: { fields: Record<string, Record<string, unknown>> };
 }
 
 /** The `Client` subset the adapter needs. */

@@ -10,7 +10,7 @@
  */
 import type { EntityModel, FieldModel, QueryModel, QueryRequest, SearchFilterValue, SearchRequest } from "@polyxena/core";
 import { encodeScalar } from "./elasticsearch-codec.js";
-import type { EsSearchParams } from "./elasticsearch-client-port.js";
+import type { EsFieldValue, EsSearchParams, EsSortKey } from "./elasticsearch-client-port.js";
 
 type Clause = Record<string, unknown>;
 
@@ -59,7 +59,14 @@ export function compileText(model: EntityModel, text: string | undefined, fields
   return { multi_match: { query: text, fields: [...targets], type: "best_fields" } };
 }
 
-function keyTiebreaker(model: EntityModel, order: "asc" | "desc"): Array<Record<string, unknown>> {
+/** A page position (the last hit's sort values) as `search_after`, or undefined when it is not one. */
+export function searchAfter(position: unknown): EsFieldValue[] | undefined {
+  if (!Array.isArray(position)) return undefined;
+  const scalar = (v: unknown) => v === null || typeof v === "string" || typeof v === "number" || typeof v === "boolean";
+  return position.every(scalar) ? (position as EsFieldValue[]) : undefined;
+}
+
+function keyTiebreaker(model: EntityModel, order: "asc" | "desc"): EsSortKey[] {
   return model.key.partition.map((f) => ({ [f]: { order } }));
 }
 
@@ -71,7 +78,7 @@ export function compileSearchRequest(model: EntityModel, index: string, request:
   if (text) bool.must = [text];
   if (filter.length > 0) bool.filter = filter;
   if (mustNot.length > 0) bool.must_not = mustNot;
-  const sort: Array<string | Record<string, unknown>> =
+  const sort: EsSortKey[] =
     request.sort.length > 0
       ? [...request.sort.map((s) => ({ [s.field]: { order: s.order } })), ...keyTiebreaker(model, "asc")]
       : [{ _score: { order: "desc" } }, ...keyTiebreaker(model, "asc")];
@@ -82,7 +89,8 @@ export function compileSearchRequest(model: EntityModel, index: string, request:
     size: request.limit + 1,
     track_total_hits: true,
   };
-  if (Array.isArray(request.position)) params.search_after = request.position;
+  const after = searchAfter(request.position);
+  if (after) params.search_after = after;
   if (request.highlight && text) {
     const fields = request.fields && request.fields.length > 0 ? request.fields : model.textFields;
     params.highlight = { fields: Object.fromEntries(fields.map((f) => [f, {}])) };
@@ -93,8 +101,8 @@ export function compileSearchRequest(model: EntityModel, index: string, request:
 /** The static part of a declared query: its sort (declared order + key tiebreaker) in both directions. */
 export interface CompiledQueryShape {
   query: QueryModel;
-  sort: Array<Record<string, unknown>>;
-  reverseSort: Array<Record<string, unknown>>;
+  sort: EsSortKey[];
+  reverseSort: EsSortKey[];
 }
 
 /** Compiles a declared query's order once; {@link compileQueryRequest} fills in the values. */
@@ -102,7 +110,7 @@ export function compileQueryShape(model: EntityModel, query: QueryModel): Compil
   const orderFields = new Set(query.order.map((o) => o.field));
   const tiebreak = model.key.partition.filter((f) => !orderFields.has(f)).map((f) => ({ field: f, order: "asc" as const }));
   const all = [...query.order, ...tiebreak];
-  const flip = (o: "asc" | "desc") => (o === "asc" ? "desc" : "asc");
+  const flip = (o: "asc" | "desc"): "asc" | "desc" => (o === "asc" ? "desc" : "asc");
   return {
     query,
     sort: all.map((o) => ({ [o.field]: { order: o.order } })),
@@ -124,6 +132,7 @@ export function compileQueryRequest(model: EntityModel, index: string, shape: Co
     size: request.limit + 1,
     track_total_hits: false,
   };
-  if (Array.isArray(request.position)) params.search_after = request.position;
+  const after = searchAfter(request.position);
+  if (after) params.search_after = after;
   return params;
 }

@@ -40,6 +40,8 @@ export class SearchIndex {
   private readonly pending = new Map<string, StoredDocument | null>();
   private readonly stats = new Map<string, FieldStats>();
   private nextSeqNo = 0;
+  /** The searchable documents in index order, rebuilt lazily after a refresh changed them. */
+  private ordered: StoredDocument[] | undefined;
 
   constructor(
     readonly name: string,
@@ -113,6 +115,7 @@ export class SearchIndex {
       }
     }
     this.pending.clear();
+    this.ordered = undefined;
     return true;
   }
 
@@ -127,8 +130,9 @@ export class SearchIndex {
   }
 
   /** The documents search sees, in index order (oldest write first). */
-  searchableDocuments(): StoredDocument[] {
-    return [...this.searchable.values()].sort((a, b) => a.seqNo - b.seqNo);
+  searchableDocuments(): readonly StoredDocument[] {
+    this.ordered ??= [...this.searchable.values()].sort((a, b) => a.seqNo - b.seqNo);
+    return this.ordered;
   }
 
   /** Number of searchable documents (BM25's N counts per field, see {@link fieldStats}). */
