@@ -147,7 +147,8 @@ export class DynamoDbAdapter implements StoreAdapter {
     this.now = options.now ?? Date.now;
     this.retry = { attempts: 8, baseDelayMs: 20, maxDelayMs: 1000, ...options.batchGetRetry };
     this.tableActiveTimeoutMs = options.tableActiveTimeoutMs ?? 120_000;
-    if (options.client instanceof DynamoDBDocumentClient) {
+    // Duck-typed rather than instanceof, so a client from another copy of the SDK is accepted.
+    if (isDocumentClient(options.client)) {
       this.client = options.client;
       this.ownsClient = false;
     } else {
@@ -235,7 +236,7 @@ export class DynamoDbAdapter implements StoreAdapter {
       this.collect(request.transaction, model, s, { Put: input }, encodeKey(model, request.item), dynamoItemSize(item));
       return;
     }
-    await this.send(() => this.client.send(new PutCommand(input), { abortSignal: request.signal }), () => describe("PutItem", input), true, model);
+    await this.send(() => this.client.send(new PutCommand(input), { abortSignal: request.signal }), () => describeRequest("PutItem", input), true, model);
   }
 
   async update(request: UpdateRequest): Promise<StoredItem | undefined> {
@@ -277,7 +278,7 @@ export class DynamoDbAdapter implements StoreAdapter {
       return current ? applyChanges(current, request.changes, request.incrementVersion) : undefined;
     }
     input.ReturnValues = "ALL_NEW";
-    const out = await this.send(() => this.client.send(new UpdateCommand(input), { abortSignal: request.signal }), () => describe("UpdateItem", input), true, model);
+    const out = await this.send(() => this.client.send(new UpdateCommand(input), { abortSignal: request.signal }), () => describeRequest("UpdateItem", input), true, model);
     return out.Attributes ? decodeItem(model, out.Attributes) : undefined;
   }
 
@@ -291,7 +292,7 @@ export class DynamoDbAdapter implements StoreAdapter {
       this.collect(request.transaction, model, s, { Delete: input }, key, dynamoItemSize(key));
       return;
     }
-    await this.send(() => this.client.send(new DeleteCommand(input), { abortSignal: request.signal }), () => describe("DeleteItem", input), true, model);
+    await this.send(() => this.client.send(new DeleteCommand(input), { abortSignal: request.signal }), () => describeRequest("DeleteItem", input), true, model);
   }
 
   async query(request: QueryRequest): Promise<StorePage> {
@@ -339,7 +340,7 @@ export class DynamoDbAdapter implements StoreAdapter {
         ExclusiveStartKey: start,
         ConsistentRead: strong,
       };
-      const out = await this.send(() => this.client.send(new QueryCommand(input), { abortSignal: request.signal }), () => describe("Query", input), false, model);
+      const out = await this.send(() => this.client.send(new QueryCommand(input), { abortSignal: request.signal }), () => describeRequest("Query", input), false, model);
       const nowSeconds = this.nowSeconds();
       for (const raw of out.Items ?? []) {
         if (isExpired(raw, nowSeconds)) continue;
@@ -473,6 +474,10 @@ export class DynamoDbAdapter implements StoreAdapter {
   }
 }
 
+function isDocumentClient(client: DynamoDbAdapterOptions["client"]): client is DynamoDBDocumentClient {
+  return typeof (client as { send?: unknown } | undefined)?.send === "function";
+}
+
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
@@ -489,7 +494,7 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
 }
 
 /** Readable request text for errors: operation, table, index and expressions, never values. */
-function describe(operation: string, input: { TableName?: string | undefined; IndexName?: string | undefined; KeyConditionExpression?: string | undefined; UpdateExpression?: string | undefined; ConditionExpression?: string | undefined; ExpressionAttributeNames?: Record<string, string> | undefined }): string {
+function describeRequest(operation: string, input: { TableName?: string | undefined; IndexName?: string | undefined; KeyConditionExpression?: string | undefined; UpdateExpression?: string | undefined; ConditionExpression?: string | undefined; ExpressionAttributeNames?: Record<string, string> | undefined }): string {
   const parts = [`${operation} ${input.TableName ?? ""}${input.IndexName ? ` INDEX ${input.IndexName}` : ""}`];
   if (input.KeyConditionExpression) parts.push(`KeyConditionExpression: ${input.KeyConditionExpression}`);
   if (input.UpdateExpression) parts.push(`UpdateExpression: ${input.UpdateExpression}`);
@@ -499,8 +504,8 @@ function describe(operation: string, input: { TableName?: string | undefined; In
 }
 
 function describeWrite(write: TransactWrite): string {
-  if (write.Put) return describe("Put", write.Put);
-  if (write.Update) return describe("Update", write.Update);
-  if (write.Delete) return describe("Delete", write.Delete);
+  if (write.Put) return describeRequest("Put", write.Put);
+  if (write.Update) return describeRequest("Update", write.Update);
+  if (write.Delete) return describeRequest("Delete", write.Delete);
   return "ConditionCheck";
 }

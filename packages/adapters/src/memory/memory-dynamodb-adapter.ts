@@ -12,6 +12,7 @@
  * Tables are created on first use; `applySchema` creates them up front.
  */
 import {
+  isPolyxenaError,
   PolyxenaError,
   type DeleteRequest,
   type EntityModel,
@@ -224,7 +225,7 @@ export class MemoryDynamoDbAdapter implements StoreAdapter {
       try {
         entry.write.check(nowSeconds);
       } catch (error) {
-        if (error instanceof PolyxenaError && error.code === "E_CONDITION_FAILED") {
+        if (isPolyxenaError(error, "E_CONDITION_FAILED")) {
           throw new PolyxenaError("E_CONDITION_FAILED", `transaction cancelled: the condition of write ${i + 1} failed`, {
             entity: entry.model.name,
             operation: "transaction",
@@ -282,7 +283,7 @@ export class MemoryDynamoDbAdapter implements StoreAdapter {
     try {
       write.check(nowSeconds);
     } catch (error) {
-      throw error instanceof PolyxenaError ? error.withContext({ store: this.name }) : error;
+      throw isPolyxenaError(error) ? error.withContext({ store: this.name }) : error;
     }
     write.apply(nowSeconds);
   }
