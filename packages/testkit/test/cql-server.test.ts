@@ -153,6 +153,41 @@ describe("round trips", () => {
   });
 });
 
+describe("named values, unlogged batches and schema events", () => {
+  it("binds named values by marker name, prepared and not", async () => {
+    await client.execute("CREATE TABLE app.named (k int PRIMARY KEY, v text)");
+    await client.execute("INSERT INTO app.named (k, v) VALUES (:k, :v)", { k: 1, v: "one" }, { prepare: true });
+    await client.execute("INSERT INTO app.named (k, v) VALUES (:k, :v)", { k: 2, v: "two" }, { hints: { k: "int" } });
+    const rs = await client.execute("SELECT v FROM app.named WHERE k IN (:a, :b)", { a: 1, b: 2 }, { prepare: true });
+    expect(rs.rows.map((r) => r["v"])).toEqual(["one", "two"]);
+  });
+
+  it("applies unlogged batches", async () => {
+    await client.execute("CREATE TABLE app.ubatch (k int PRIMARY KEY)");
+    await client.batch(
+      [
+        { query: "INSERT INTO app.ubatch (k) VALUES (?)", params: [1] },
+        { query: "INSERT INTO app.ubatch (k) VALUES (?)", params: [2] },
+      ],
+      { prepare: true, logged: false },
+    );
+    expect(server.requests.filter((r) => r.opcode === "BATCH").at(-1)!.batchType).toBe("unlogged");
+    expect((await client.execute("SELECT k FROM app.ubatch")).rowLength).toBe(2);
+  });
+
+  it("pushes SCHEMA_CHANGE events to registered connections, so other clients see new keyspaces", async () => {
+    const watcher = new cassandra.Client({ contactPoints: [server.contactPoint], localDataCenter: server.localDataCenter, refreshSchemaDelay: 10 });
+    try {
+      await watcher.connect();
+      expect(watcher.metadata.keyspaces["evt"]).toBeUndefined();
+      await client.execute("CREATE KEYSPACE evt WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}");
+      await expect.poll(() => watcher.metadata.keyspaces["evt"]?.name, { timeout: 10_000 }).toBe("evt");
+    } finally {
+      await watcher.shutdown();
+    }
+  });
+});
+
 describe("clustering and ranges", () => {
   beforeAll(async () => {
     await client.execute("CREATE TABLE app.events (user text, at int, kind text, PRIMARY KEY (user, at)) WITH CLUSTERING ORDER BY (at DESC)");

@@ -56,6 +56,8 @@ export class CqlConnection {
   private started = false;
   private keyspace: string | undefined;
   private closed = false;
+  /** Event types this connection registered for. */
+  private readonly events = new Set<string>();
 
   constructor(
     readonly id: number,
@@ -68,6 +70,14 @@ export class CqlConnection {
     socket.on("close", () => {
       this.closed = true;
     });
+  }
+
+  /** Pushes a SCHEMA_CHANGE event (stream id -1) when the connection registered for it. */
+  pushSchemaChange(result: Extract<EngineResult, { kind: "schemaChange" }>): void {
+    if (!this.events.has("SCHEMA_CHANGE")) return;
+    const body = new ByteWriter().string("SCHEMA_CHANGE").string(result.change).string(result.target).string(result.keyspace);
+    if (result.target === "TABLE") body.string(result.table ?? "");
+    this.write(encodeResponse(-1, Opcode.EVENT, body.toBuffer()));
   }
 
   /** Closes the socket immediately. */
@@ -158,6 +168,7 @@ export class CqlConnection {
         this.server.record(record);
         for (const type of r.stringList()) {
           if (!["TOPOLOGY_CHANGE", "STATUS_CHANGE", "SCHEMA_CHANGE"].includes(type)) throw protocolError(`Invalid event type ${type}`);
+          this.events.add(type);
         }
         return { opcode: Opcode.READY, body: Buffer.alloc(0) };
       case Opcode.QUERY: {

@@ -72,6 +72,7 @@ export async function startCqlTestServer(options: CqlTestServerOptions = {}): Pr
     },
     lookupPrepared: (id) => prepared.get(id.toString("hex")),
     onSchemaChange(result) {
+      for (const c of connections) c.pushSchemaChange(result);
       if (result.change !== "DROPPED") return;
       // Like Cassandra, forget statements on a dropped table or keyspace.
       for (const [key, p] of prepared) {
