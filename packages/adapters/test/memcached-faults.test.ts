@@ -29,7 +29,7 @@ const Item = defineEntity("Item", {
 });
 
 const KEYS = Array.from({ length: 24 }, (_, i) => `item${i}`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 let cluster: MemcachedCluster;
 

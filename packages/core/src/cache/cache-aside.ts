@@ -231,6 +231,12 @@ class CacheAsideProvider implements CacheAside {
   private receive(message: InvalidationMessage): void {
     if (message.origin === this.id) return;
     this.counters.busReceived++;
+    if (message.all) {
+      this.reads.invalidatePrefix("");
+      for (const l1 of this.derivedL1.values()) l1.clear();
+      for (const cache of this.entities.values()) cache.dropAll();
+      return;
+    }
     if (message.entity === undefined) {
       this.dropDerived(message.keys);
       return;

@@ -125,6 +125,13 @@ export class EntityCacheAside implements EntityCache {
     }
   }
 
+  /** Drops all of this entity's L1 entries and the cached query generation. */
+  dropAll(): void {
+    this.l1?.clear();
+    this.generationEpoch++;
+    this.generation = undefined;
+  }
+
   private itemPlan(key: string, load: () => Promise<StoredItem | undefined>): ReadPlan<StoredItem | undefined> {
     return {
       key,

@@ -8,6 +8,11 @@ export interface InvalidationMessage {
   keys: readonly string[];
   /** True when the entity's query generation was bumped. */
   queries?: boolean | undefined;
+  /**
+   * Drop every L1 entry and cancel every in-flight load: sent by a bus that
+   * may have lost messages (e.g. after reconnecting).
+   */
+  all?: boolean | undefined;
 }
 
 /**
