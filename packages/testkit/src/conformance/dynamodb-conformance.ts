@@ -11,7 +11,7 @@ import { defineEntity, PolyxenaRuntime, type EntityDefinition, type EntityRuntim
 import { expectPolyxenaError } from "./store-conformance.js";
 
 /** Every attribute name here is a DynamoDB reserved word. */
-export const reservedWordsSchema = z.object({
+export const dynamoReservedWordsSchema = z.object({
   key: z.string().min(1),
   date: z.date(),
   name: z.string(),
@@ -22,12 +22,12 @@ export const reservedWordsSchema = z.object({
   comment: z.string().optional(),
   version: z.number().int().nonnegative(),
 });
-type ReservedItem = z.output<typeof reservedWordsSchema>;
+type ReservedItem = z.output<typeof dynamoReservedWordsSchema>;
 
 /** An entity whose key, GSI keys, sort keys and version all carry reserved-word names. */
-export const ReservedWords = defineEntity("ReservedWords", {
+export const DynamoReservedWords = defineEntity("ReservedWords", {
   store: "dynamodb",
-  schema: reservedWordsSchema,
+  schema: dynamoReservedWordsSchema,
   table: "reserved_words",
   key: { partition: "key", sort: "date" },
   queries: {
@@ -41,7 +41,7 @@ export const ReservedWords = defineEntity("ReservedWords", {
 const blobSchema = z.object({ id: z.string().min(1), body: z.string(), extra: z.string().optional(), count: z.number().int().optional() });
 
 /** A plain entity for item-size and transaction cases. */
-export const Blob = defineEntity("Blob", {
+export const DynamoBlob = defineEntity("BlobItem", {
   store: "dynamodb",
   schema: blobSchema,
   table: "blob",
@@ -71,10 +71,10 @@ export function dynamoDbConformance(describeName: string, target: DynamoDbConfor
     let blobs: EntityRuntime;
 
     beforeAll(async () => {
-      ({ adapter, cleanup } = await target.setup([ReservedWords, Blob]));
-      runtime = new PolyxenaRuntime({ stores: { dynamodb: adapter } }, [ReservedWords, Blob]);
-      words = runtime.entity(ReservedWords);
-      blobs = runtime.entity(Blob);
+      ({ adapter, cleanup } = await target.setup([DynamoReservedWords, DynamoBlob]));
+      runtime = new PolyxenaRuntime({ stores: { dynamodb: adapter } }, [DynamoReservedWords, DynamoBlob]);
+      words = runtime.entity(DynamoReservedWords);
+      blobs = runtime.entity(DynamoBlob);
     });
     afterAll(async () => {
       await cleanup?.();
@@ -252,7 +252,7 @@ export function dynamoDbConformance(describeName: string, target: DynamoDbConfor
 
     describe("transactions", () => {
       const tx = <T>(work: (scope: { blobs: EntityRuntime; words: EntityRuntime }) => Promise<T>) =>
-        runtime.transaction((scope) => work({ blobs: scope.entity(Blob), words: scope.entity(ReservedWords) }), { store: "dynamodb" });
+        runtime.transaction((scope) => work({ blobs: scope.entity(DynamoBlob), words: scope.entity(DynamoReservedWords) }), { store: "dynamodb" });
 
       it("refuses more than 100 writes and two writes to one item with E_VALIDATION, writing nothing", async () => {
         const ids = Array.from({ length: 101 }, () => `t-${randomUUID()}`);
