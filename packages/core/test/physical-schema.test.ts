@@ -12,6 +12,7 @@ import {
   postgresColumnType,
 } from "../src/physical/index.js";
 import { describeField } from "../src/zod-introspection.js";
+import { isPolyxenaError } from "../src/errors.js";
 import { allModels, Title } from "./physical-fixtures.js";
 
 describe("column type mappings", () => {
@@ -196,5 +197,32 @@ describe("buildElasticsearchIndices", () => {
     const [b] = buildElasticsearchIndices([B.model]);
     expect(a!.alias).toBe(b!.alias);
     expect(a!.index).not.toBe(b!.index);
+  });
+});
+
+describe("names the stores would reject", () => {
+  const codeOf = (run: () => unknown) => {
+    try {
+      run();
+    } catch (error) {
+      return isPolyxenaError(error) ? `${error.code} ${error.path}` : String(error);
+    }
+    return "no error";
+  };
+
+  it("rejects invalid keyspace names and replication without a class", () => {
+    expect(codeOf(() => buildCassandraSchema(allModels, { keyspace: "my-keyspace" }))).toBe("E_DEFINITION cassandra.keyspace");
+    expect(codeOf(() => buildCassandraSchema(allModels, { keyspace: "ks", replication: { replication_factor: 1 } }))).toBe("E_DEFINITION cassandra.replication");
+  });
+
+  it("rejects Postgres schema names that are not plain identifiers", () => {
+    expect(codeOf(() => buildPostgresSchema(allModels, { schema: 'x"; DROP TABLE y; --' }))).toBe("E_DEFINITION postgres.schema");
+  });
+
+  it("rejects DynamoDB table names shorter than three characters unless a prefix lengthens them", () => {
+    const Ab = defineEntity("Ab", { store: "dynamodb", schema: z.object({ id: z.string() }), key: { partition: "id" } });
+    expect(codeOf(() => buildDynamoDbTables([Ab.model]))).toBe("E_DEFINITION table");
+    expect(buildDynamoDbTables([Ab.model], { tablePrefix: "dev_" })[0]!.createTable.TableName).toBe("dev_ab");
+    expect(codeOf(() => buildDynamoDbTables([Ab.model], { tablePrefix: "dev/" }))).toBe("E_DEFINITION table");
   });
 });

@@ -3,7 +3,7 @@
  * table per `table`-kind query (same columns, other primary key).
  */
 import type { EntityModel, FieldModel, OrderedField } from "../entity-model.js";
-import { definitionError } from "../errors.js";
+import { definitionError, PolyxenaError } from "../errors.js";
 import { cassandraColumnType } from "./column-types.js";
 import { qualifiedName, quoteIdent, quoteLiteral } from "./identifiers.js";
 
@@ -48,8 +48,22 @@ export function cassandraTables(model: EntityModel): CassandraTable[] {
   return tables;
 }
 
-/** `CREATE KEYSPACE IF NOT EXISTS "ks" WITH replication = {...}`. */
+const KEYSPACE_NAME = /^[A-Za-z0-9_]{1,48}$/;
+
+/** `CREATE KEYSPACE IF NOT EXISTS "ks" WITH replication = {...}`; `E_DEFINITION` for a name Cassandra rejects. */
 export function cassandraKeyspaceStatement(keyspace: string, replication: CassandraReplication = DEFAULT_CASSANDRA_REPLICATION): string {
+  if (typeof keyspace !== "string" || !KEYSPACE_NAME.test(keyspace)) {
+    throw new PolyxenaError("E_DEFINITION", `keyspace name ${JSON.stringify(keyspace)} is not valid in Cassandra`, {
+      path: "cassandra.keyspace",
+      fix: "use 1 to 48 letters, digits or underscores",
+    });
+  }
+  if (typeof replication !== "object" || replication === null || typeof replication["class"] !== "string") {
+    throw new PolyxenaError("E_DEFINITION", "keyspace replication has no class", {
+      path: "cassandra.replication",
+      fix: 'pass { class: "SimpleStrategy", replication_factor: 1 } or { class: "NetworkTopologyStrategy", <dc>: <n> }',
+    });
+  }
   const entries = Object.entries(replication).map(([k, v]) => `${quoteLiteral(k)}: ${typeof v === "number" ? String(v) : quoteLiteral(v)}`);
   return `CREATE KEYSPACE IF NOT EXISTS ${quoteIdent(keyspace)} WITH replication = {${entries.join(", ")}}`;
 }

@@ -59,9 +59,15 @@ export interface DynamoDbTablesOptions {
   tablePrefix?: string | undefined;
 }
 
-/** The DynamoDB table name of an entity. */
+const DYNAMO_TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
+
+/** The DynamoDB table name of an entity; `E_DEFINITION` when DynamoDB would reject it. */
 export function dynamoTableName(model: EntityModel, tablePrefix = ""): string {
-  return `${tablePrefix}${model.table}`;
+  const name = `${tablePrefix}${model.table}`;
+  if (!DYNAMO_TABLE_NAME.test(name)) {
+    throw definitionError(model.name, "table", `DynamoDB table name ${JSON.stringify(name)} is invalid (3-255 letters, digits, _ . -)`, "use a longer table name or a tablePrefix of letters, digits, _ . -");
+  }
+  return name;
 }
 
 function keyAttributeType(model: EntityModel, field: FieldModel): "S" | "N" {

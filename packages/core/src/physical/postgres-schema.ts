@@ -3,7 +3,7 @@
  * index per `index`-kind query.
  */
 import type { EntityModel, FieldModel } from "../entity-model.js";
-import { definitionError } from "../errors.js";
+import { definitionError, PolyxenaError } from "../errors.js";
 import { postgresColumnType } from "./column-types.js";
 import { qualifiedName, quoteIdent, quoteLiteral } from "./identifiers.js";
 
@@ -29,8 +29,20 @@ function columnOf(model: EntityModel, name: string): string {
   return quoteIdent(field.column);
 }
 
+const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_$]{0,62}$/;
+
+function checkSchemaName(schema: string): void {
+  if (typeof schema !== "string" || !SCHEMA_NAME.test(schema)) {
+    throw new PolyxenaError("E_DEFINITION", `Postgres schema name ${JSON.stringify(schema)} is not a plain identifier`, {
+      path: "postgres.schema",
+      fix: "use letters, digits and underscores (at most 63), starting with a letter or underscore",
+    });
+  }
+}
+
 /** `CREATE TABLE IF NOT EXISTS` for one entity. */
 export function postgresTableStatement(model: EntityModel, schema = "public"): string {
+  checkSchemaName(schema);
   const lines = model.fields.map((f) => `  ${postgresColumnDefinition(f)},`);
   lines.push(`  CONSTRAINT ${quoteIdent(`${model.table}_pkey`)} PRIMARY KEY (${model.key.partition.map((f) => columnOf(model, f)).join(", ")})`);
   return `CREATE TABLE IF NOT EXISTS ${qualifiedName(schema, model.table)} (\n${lines.join("\n")}\n)`;
@@ -38,6 +50,7 @@ export function postgresTableStatement(model: EntityModel, schema = "public"): s
 
 /** `CREATE INDEX IF NOT EXISTS` statements for the entity's `index`-kind queries, in declaration order. */
 export function postgresIndexStatements(model: EntityModel, schema = "public"): string[] {
+  checkSchemaName(schema);
   const statements: string[] = [];
   for (const q of model.queries) {
     if (q.index.kind !== "index") continue;
