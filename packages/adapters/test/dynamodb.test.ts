@@ -225,6 +225,13 @@ describe("dynamodb adapter on dynalite", () => {
     await other.close();
   });
 
+  it("passes the caller's abort signal to the SDK; an aborted call fails with E_TIMEOUT", async () => {
+    const item = newItem();
+    await docs.put(item);
+    await expectPolyxenaError(docs.get(keyOf(item), { signal: AbortSignal.abort() }), "E_TIMEOUT");
+    expect((await docs.get(keyOf(item))).item).toEqual(item);
+  });
+
   it("reports an unreachable endpoint as E_UNAVAILABLE", async () => {
     const down = createDynamoDbAdapter({ client: { endpoint: "http://127.0.0.1:9", region: "local", credentials, maxAttempts: 1 } });
     const repo = new PolyxenaRuntime({ stores: { dynamodb: down } }, [Item]).entity(Item);

@@ -144,6 +144,17 @@ export function dynamoDbConformance(describeName: string, target: DynamoDbConfor
         expect((await words.get(wordKey(item), { consistency: "strong" })).item).toBeUndefined();
       });
 
+      it("refuses an empty string in a table or GSI key attribute with E_VALIDATION, writing nothing", async () => {
+        const item = newWord({ name: "" });
+        const error = await expectPolyxenaError(words.put(item), "E_VALIDATION");
+        expect(error.message).toContain("name is a key attribute");
+        expect((await words.get(wordKey(item), { consistency: "strong" })).item).toBeUndefined();
+        const stored = newWord();
+        await words.put(stored);
+        await expectPolyxenaError(words.update(wordKey(stored), { name: "" }), "E_VALIDATION");
+        expect(((await words.get(wordKey(stored), { consistency: "strong" })).item as ReservedItem).name).toBe(stored.name);
+      });
+
       it("reports the stored item on a failed condition where the store returns it", async () => {
         const item = newWord();
         await words.put(item, { ifNotExists: true });
