@@ -157,7 +157,7 @@ describe("named values, unlogged batches and schema events", () => {
   it("binds named values by marker name, prepared and not", async () => {
     await client.execute("CREATE TABLE app.named (k int PRIMARY KEY, v text)");
     await client.execute("INSERT INTO app.named (k, v) VALUES (:k, :v)", { k: 1, v: "one" }, { prepare: true });
-    await client.execute("INSERT INTO app.named (k, v) VALUES (:k, :v)", { k: 2, v: "two" }, { hints: { k: "int" } });
+    await client.execute("INSERT INTO app.named (k, v) VALUES (:k, :v)", { k: 2, v: "two" }, { hints: { k: "int" } } as unknown as cassandra.QueryOptions);
     const rs = await client.execute("SELECT v FROM app.named WHERE k IN (:a, :b)", { a: 1, b: 2 }, { prepare: true });
     expect(rs.rows.map((r) => r["v"])).toEqual(["one", "two"]);
   });
