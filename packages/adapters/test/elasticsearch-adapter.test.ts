@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo, type Socket } from "node:net";
 import { Client } from "@elastic/elasticsearch";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -239,5 +240,42 @@ describe("applySchema", () => {
       await client.close();
       await server.close();
     }
+  });
+});
+
+describe("transport failures", () => {
+  async function expectCode(promise: Promise<unknown>, code: "E_UNAVAILABLE" | "E_TIMEOUT"): Promise<void> {
+    let caught: unknown;
+    try {
+      await promise;
+    } catch (e) {
+      caught = e;
+    }
+    expect(isPolyxenaError(caught, code), String(caught)).toBe(true);
+    expect((caught as { statement?: string }).statement).toBe("GET /title/_doc/{id}");
+  }
+
+  it("maps a refused connection to E_UNAVAILABLE", async () => {
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+    const { port } = probe.address() as AddressInfo;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const client = new Client({ node: `http://127.0.0.1:${port}`, maxRetries: 0 });
+    const repo = new PolyxenaRuntime({ stores: { elasticsearch: createElasticsearchAdapter({ client }) } }, [Title]).entity(Title);
+    await expectCode(repo.get({ titleId: "dark" }), "E_UNAVAILABLE");
+    await client.close();
+  });
+
+  it("maps a node that never answers to E_TIMEOUT", async () => {
+    const sockets = new Set<Socket>();
+    const stalled = createServer((socket) => void sockets.add(socket));
+    await new Promise<void>((resolve) => stalled.listen(0, "127.0.0.1", resolve));
+    const { port } = stalled.address() as AddressInfo;
+    const client = new Client({ node: `http://127.0.0.1:${port}`, maxRetries: 0, requestTimeout: 200 });
+    const repo = new PolyxenaRuntime({ stores: { elasticsearch: createElasticsearchAdapter({ client }) } }, [Title]).entity(Title);
+    await expectCode(repo.get({ titleId: "dark" }), "E_TIMEOUT");
+    await client.close();
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((resolve) => stalled.close(() => resolve()));
   });
 });
