@@ -1,6 +1,5 @@
-import { TimeoutStrategy, timeout, type TimeoutPolicy } from "cockatiel";
-import { isTaskCancelledError } from "./cockatiel-errors.js";
 import { PolyxenaError } from "../errors.js";
+import { DeadlineTimer } from "./deadline-timer.js";
 
 /** What a cache policy knows about the cache call it wraps. */
 export interface CacheCallContext {
@@ -43,22 +42,17 @@ export function createCachePolicy(options: CachePolicyOptions = {}): CachePolicy
   if (typeof timeoutMs !== "number" || !Number.isFinite(timeoutMs) || timeoutMs < 1) {
     throw new PolyxenaError("E_DEFINITION", "invalid cache timeout: must be a finite number >= 1", { path: "cache.timeoutMs", fix: "pass timeoutMs in milliseconds" });
   }
-  const policy: TimeoutPolicy = timeout(timeoutMs, TimeoutStrategy.Aggressive);
+  const timer = new DeadlineTimer(timeoutMs);
   return {
-    run: async (context, call) => {
+    run: (context, call) => {
       const target = context.target ?? "cache";
-      if (context.signal?.aborted) throw cacheError(`the caller's signal aborted cache ${context.operation}`, context, target);
-      try {
-        return await policy.execute((_ctx, signal) => call(signal), context.signal);
-      } catch (error) {
-        if (!isTaskCancelledError(error)) throw error;
-        const message = context.signal?.aborted ? `the caller's signal aborted cache ${context.operation}` : `no response from ${target} within ${timeoutMs} ms`;
-        throw cacheError(message, context, target, error);
-      }
+      const aborted = () => cacheError(`the caller's signal aborted cache ${context.operation}`, context, target);
+      if (context.signal?.aborted) return Promise.reject(aborted());
+      return timer.run(call, () => cacheError(`no response from ${target} within ${timeoutMs} ms`, context, target), undefined, context.signal, aborted);
     },
   };
 }
 
-function cacheError(message: string, context: CacheCallContext, target: string, cause?: unknown): PolyxenaError {
-  return new PolyxenaError("E_TIMEOUT", message, { store: target, entity: context.entity, operation: `cache.${context.operation}`, cause });
+function cacheError(message: string, context: CacheCallContext, target: string): PolyxenaError {
+  return new PolyxenaError("E_TIMEOUT", message, { store: target, entity: context.entity, operation: `cache.${context.operation}` });
 }
