@@ -27,7 +27,7 @@ import {
   type ModificationPlan,
 } from "./modification-executor.js";
 import { MarkerCollector } from "./restrictions.js";
-import { executeSelect, planSelect, type SelectPlan } from "./select-executor.js";
+import { executeSelect, planSelect } from "./select-executor.js";
 import { TableStore } from "./storage.js";
 import { SYSTEM_TABLE_DDL, columnRows, keyspaceRow, localRow, tableRow, type NodeInfo, type SystemRow } from "./system-tables.js";
 import { bindTerm, type BindContext } from "./term-binder.js";
@@ -241,6 +241,17 @@ export class CassandraEngine {
     };
   }
 
+  /** Analysed statements, reused while their table is the same (a recreated table has a new id). */
+  private readonly plans = new WeakMap<object, { tableId: string; plan: unknown }>();
+
+  private cachedPlan<P>(statement: object, table: TableSchema, build: () => P): P {
+    const cached = this.plans.get(statement);
+    if (cached && cached.tableId === table.id) return cached.plan as P;
+    const plan = build();
+    this.plans.set(statement, { tableId: table.id, plan });
+    return plan;
+  }
+
   // ---- direct table operations -------------------------------------------
 
   private directStatements = new Map<string, PreparedCql>();
@@ -326,7 +337,7 @@ export class CassandraEngine {
         const table = this.resolveTable(statement.table, prepared.keyspace);
         const ks = this.keyspaceMap.get(table.keyspace)!;
         checkConsistency(ks, options.consistency ?? "ONE", "read", this.node);
-        const plan: SelectPlan = planSelect(statement, table, new MarkerCollector(prepared.parsed.markerCount, table));
+        const plan = this.cachedPlan(statement, table, () => planSelect(statement, table, new MarkerCollector(prepared.parsed.markerCount, table)));
         return executeSelect(plan, this.storeOf(table), ctx, {
           nowSec: this.nowSec(),
           ...(options.pageSize !== undefined ? { pageSize: options.pageSize } : {}),
@@ -385,7 +396,7 @@ export class CassandraEngine {
       if (table.readOnly) {
         throw new CqlError(CqlErrorCode.unauthorized, `${table.keyspace} keyspace is not user-modifiable.`);
       }
-      const plan = planModification(item.statement, table, new MarkerCollector(markerCount(item.values), table));
+      const plan = this.cachedPlan(item.statement, table, () => planModification(item.statement, table, new MarkerCollector(markerCount(item.values), table)));
       return { statement: item.statement, plan, values: item.values };
     });
     const conditional = planned.some((p) => p.plan.conditional);

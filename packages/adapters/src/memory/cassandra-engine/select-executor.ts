@@ -12,7 +12,7 @@ import {
   isEqOrIn,
   type ColumnRestriction,
 } from "./restrictions.js";
-import { keyString, inSlice, type LiveRow, type Partition, type SliceBound, type TableStore } from "./storage.js";
+import { compareClustering, keyString, inSlice, type LiveRow, type Partition, type SliceBound, type TableStore } from "./storage.js";
 import { bindRequired, bindTerm, type BindContext } from "./term-binder.js";
 
 type ResolvedSelector =
@@ -277,19 +277,25 @@ export function executeSelect(plan: SelectPlan, store: TableStore, ctx: BindCont
   const sliceUpper = slice ? boundOf(slice, "upper", ctx) : undefined;
   const predicates = plan.filters.map((f) => filterPredicate(f, ctx));
 
-  const matches = (row: LiveRow): boolean => {
-    const clustering = row.row.clustering;
+  // Key restrictions are checked on the stored clustering first: cheaper than computing liveness.
+  const keyMatches = (clustering: CqlValue[]): boolean => {
     if (prefixes && !prefixes.some((p) => p.every((v, i) => valuesEqual(table.clustering[i]!.type, v, clustering[i]!)))) return false;
-    if (slice && !inSlice(slice.column, clustering[slice.column.position]!, sliceLower, sliceUpper)) return false;
-    return predicates.every((p) => p(row));
+    return !slice || inSlice(slice.column, clustering[slice.column.position]!, sliceLower, sliceUpper);
   };
+  const fullKeys = prefixes && prefixes[0]!.length === table.clustering.length && !slice ? prefixes : undefined;
 
   let rows: LiveRow[] = [];
   for (const p of partitions) {
     const live: LiveRow[] = [];
-    for (const stored of p.rows) {
+    const candidates = fullKeys
+      ? fullKeys
+          .map((k) => store.row(p, k, false))
+          .filter((r): r is NonNullable<typeof r> => r !== undefined)
+          .sort((a, b) => compareClustering(table, a.clustering, b.clustering))
+      : p.rows.filter((stored) => keyMatches(stored.clustering));
+    for (const stored of candidates) {
       const row = store.liveRow(p, stored, options.nowSec);
-      if (row && matches(row)) live.push(row);
+      if (row && predicates.every((check) => check(row))) live.push(row);
     }
     if (plan.reversed) live.reverse();
     rows.push(...live);
