@@ -49,7 +49,7 @@ export interface PolyxenaErrorContext {
 export interface ValidationIssue {
   path: readonly PropertyKey[];
   message: string;
-  code?: string;
+  code?: string | undefined;
 }
 
 const BRAND = Symbol.for("polyxena.error");
@@ -108,7 +108,7 @@ export class PolyxenaError extends Error {
       cause: this.cause,
     };
     const copy = new PolyxenaError(this.code, this.rawMessage(), merged);
-    copy.stack = this.stack;
+    if (this.stack !== undefined) copy.stack = this.stack;
     return copy;
   }
 

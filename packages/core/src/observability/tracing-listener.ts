@@ -39,7 +39,7 @@ export function createTracingListener(tracer: Tracer, options: TracingOptions = 
       { kind: SpanKind.CLIENT, startTime: end - event.durationMs, attributes: spanAttributes(event, includeKeys) },
       context.active(),
     );
-    if (event.outcome === "error") span.setStatus({ code: SpanStatusCode.ERROR, message: event.errorCode });
+    if (event.outcome === "error") span.setStatus({ code: SpanStatusCode.ERROR, message: event.errorCode ?? "E_STORE" });
     span.end(end);
   };
 }
