@@ -9,6 +9,8 @@ import { createHash } from "node:crypto";
 export class KetamaRing<T> {
   private readonly points: Uint32Array;
   private readonly owners: T[];
+  /** Recent key -> server answers: hot keys skip the MD5 (cleared when it grows past its bound). */
+  private readonly recent = new Map<string, T>();
 
   /**
    * @param nodes servers with their ids (`host:port`, as libketama hashes them).
@@ -30,6 +32,15 @@ export class KetamaRing<T> {
 
   /** The server owning a key. */
   nodeFor(key: string): T {
+    const known = this.recent.get(key);
+    if (known !== undefined) return known;
+    const node = this.lookup(key);
+    if (this.recent.size >= 10_000) this.recent.clear();
+    this.recent.set(key, node);
+    return node;
+  }
+
+  private lookup(key: string): T {
     const hash = createHash("md5").update(key).digest().readUInt32LE(0);
     const points = this.points;
     let lo = 0;

@@ -45,6 +45,13 @@ export class EntityCacheAside implements EntityCache {
   private readonly pageCodec: CacheValueCodec<PageBody>;
   private readonly cachesQueries: boolean;
   private generation: { token: string; until: number } | undefined;
+  // Created once: read plans reference them instead of allocating closures per read.
+  private readonly encodeItem = (value: StoredItem | undefined): Uint8Array =>
+    value === undefined ? encodeEnvelope(this.schemaHash, "n", Date.now()) : encodeEnvelope(this.schemaHash, "v", Date.now(), this.itemCodec.encode(value));
+  private readonly decodeItemEnvelope = (envelope: Envelope) => this.decodeItem(envelope);
+  private readonly encodePage = (page: StorePage): Uint8Array =>
+    encodeEnvelope(this.schemaHash, "v", Date.now(), this.pageCodec.encode(page.position === undefined ? { i: page.items } : { i: page.items, p: page.position }));
+  private readonly decodePageEnvelope = (envelope: Envelope) => this.decodePage(envelope);
   private generationEpoch = 0;
 
   constructor(
@@ -58,7 +65,8 @@ export class EntityCacheAside implements EntityCache {
     this.ttlSeconds = Math.max(1, Math.ceil(this.policy.ttlMs / 1000));
     this.keys = new CacheKeyBuilder(ctx.prefix, model.name, model.schemaHash, model.key.fields, model.fields);
     this.itemCodec = new CacheValueCodec(definition.schema as never, model.fields);
-    this.pageCodec = new CacheValueCodec<PageBody>(undefined, model.fields);
+    // Encodes pages only; they are decoded item by item through the item codec.
+    this.pageCodec = new CacheValueCodec<PageBody>();
     this.cachesQueries = model.queries.some((q) => q.cached);
     const l1 = this.policy.l1;
     this.l1 = l1 ? new LRUCache<string, L1Entry>({ max: l1.max, ttl: Math.max(1, l1.ttlMs), ttlAutopurge: false, updateAgeOnGet: false }) : undefined;
@@ -139,8 +147,8 @@ export class EntityCacheAside implements EntityCache {
       l1: this.l1,
       ttlSeconds: this.ttlSeconds,
       staleIfErrorMs: this.policy.staleIfErrorMs,
-      encode: (value) => (value === undefined ? encodeEnvelope(this.schemaHash, "n", Date.now()) : encodeEnvelope(this.schemaHash, "v", Date.now(), this.itemCodec.encode(value))),
-      decode: (envelope) => this.decodeItem(envelope),
+      encode: this.encodeItem,
+      decode: this.decodeItemEnvelope,
       load,
     };
   }
@@ -158,23 +166,28 @@ export class EntityCacheAside implements EntityCache {
       l1: this.l1,
       ttlSeconds: this.ttlSeconds,
       staleIfErrorMs: this.policy.staleIfErrorMs,
-      encode: (page) => encodeEnvelope(this.schemaHash, "v", Date.now(), this.pageCodec.encode(page.position === undefined ? { i: page.items } : { i: page.items, p: page.position })),
-      decode: (envelope) => this.decodePage(envelope),
+      encode: this.encodePage,
+      decode: this.decodePageEnvelope,
       load,
     };
   }
 
   private decodePage(envelope: Envelope): { value: StorePage } | undefined {
     if (envelope.kind !== "v") return undefined;
-    const body = this.pageCodec.decode(envelope.body);
-    if (!body || !Array.isArray(body.value.i)) return undefined;
-    const items: StoredItem[] = [];
-    for (const raw of body.value.i) {
-      const parsed = this.definition.schema.safeParse(raw);
-      if (!parsed.success) return undefined;
-      items.push(parsed.data as StoredItem);
+    let body: PageBody;
+    try {
+      body = JSON.parse(envelope.body) as PageBody;
+    } catch {
+      return undefined;
     }
-    return { value: body.value.p === undefined ? { items } : { items, position: body.value.p } };
+    if (!body || !Array.isArray(body.i)) return undefined;
+    const items: StoredItem[] = [];
+    for (const raw of body.i) {
+      const item = this.itemCodec.accept(raw);
+      if (!item) return undefined;
+      items.push(item.value);
+    }
+    return { value: body.p === undefined ? { items } : { items, position: body.p } };
   }
 
   /** The query generation token (kept in process for the L1 TTL when L1 is on). */
