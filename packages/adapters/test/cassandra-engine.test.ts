@@ -260,3 +260,13 @@ describe("direct table operations", () => {
     expect(failure(() => engine.insertRow("ks", "direct", { p: "a", c: "x" as never })).code).toBe(CqlErrorCode.invalid);
   });
 });
+
+describe("timestamps from client clocks", () => {
+  it("keeps LWT timestamps above client default timestamps already applied, whatever the engine clock says", () => {
+    run("CREATE TABLE ks.clk (k int PRIMARY KEY, v text)");
+    const wallClockMicros = BigInt(Date.UTC(2030, 0, 1)) * 1000n;
+    run("INSERT INTO ks.clk (k, v) VALUES (1, 'plain')", [], { defaultTimestamp: wallClockMicros });
+    expect(rows("UPDATE ks.clk SET v = 'lwt' WHERE k = 1 IF v = 'plain'")).toEqual([[true]]);
+    expect(rows("SELECT v, writetime(v) FROM ks.clk WHERE k = 1")).toEqual([["lwt", wallClockMicros + 1n]]);
+  });
+});

@@ -422,6 +422,11 @@ export class CassandraEngine {
       }
     }
     // Paxos uses the server's clock; plain writes use USING TIMESTAMP, then the client's default, then the server clock.
+    // Client clocks and the (possibly manual) engine clock may disagree; the engine's own timestamps never go
+    // below a client default timestamp it has applied, so a later LWT still supersedes an earlier plain write.
+    if (!conditional && options.defaultTimestamp !== undefined && options.defaultTimestamp > this.lastTimestamp) {
+      this.lastTimestamp = options.defaultTimestamp;
+    }
     const defaultTimestamp = conditional ? this.nextTimestamp() : batchTimestamp ?? options.defaultTimestamp ?? this.nextTimestamp();
     const nowSec = this.nowSec();
     const bound: BoundModification[] = planned.map((p) =>
