@@ -270,3 +270,47 @@ describe("timestamps from client clocks", () => {
     expect(rows("SELECT v, writetime(v) FROM ks.clk WHERE k = 1")).toEqual([["lwt", wallClockMicros + 1n]]);
   });
 });
+
+describe("robustness", () => {
+  /** Deterministic PRNG (mulberry32), so failures reproduce. */
+  function prng(seed: number): () => number {
+    let a = seed;
+    return () => {
+      a = (a + 0x6d2b79f5) | 0;
+      let t = Math.imul(a ^ (a >>> 15), 1 | a);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+
+  it("answers mangled statements with CqlErrors only, never another exception", () => {
+    run("CREATE TABLE ks.fz (p text, c int, v list<int>, m map<text, int>, PRIMARY KEY (p, c))");
+    const seeds = [
+      "SELECT p, c, writetime(m) FROM ks.fz WHERE p = 'a' AND c IN (1, 2) ORDER BY c DESC LIMIT 3 ALLOW FILTERING",
+      "INSERT INTO ks.fz (p, c, v, m) VALUES ('a', 1, [1, 2], {'x': 1}) IF NOT EXISTS USING TTL 5",
+      "UPDATE ks.fz USING TIMESTAMP 3 SET v = v + [3], m['y'] = 2 WHERE p = 'a' AND c = 1 IF v = [1, 2]",
+      "DELETE v FROM ks.fz WHERE p = 'a' AND c >= 1",
+      "BEGIN UNLOGGED BATCH INSERT INTO ks.fz (p, c) VALUES ('b', 2); DELETE FROM ks.fz WHERE p = 'b'; APPLY BATCH",
+      "CREATE TABLE IF NOT EXISTS ks.fz2 (a int, b frozen<set<text>>, PRIMARY KEY ((a), b)) WITH CLUSTERING ORDER BY (b DESC)",
+    ];
+    const pieces = ["(", ")", "'", '"', "?", ",", ";", "=", "<", ">=", "[", "]", "{", "}", ":", "-", "0x", "1e9", "null", "IF", "AND", "WHERE", "token", " ", "\u0000", "€"];
+    const random = prng(42);
+    for (let i = 0; i < 3000; i++) {
+      const base = seeds[i % seeds.length]!;
+      let text = base;
+      const edits = 1 + Math.floor(random() * 4);
+      for (let e = 0; e < edits; e++) {
+        const at = Math.floor(random() * (text.length + 1));
+        const cut = Math.floor(random() * 6);
+        const insert = random() < 0.5 ? pieces[Math.floor(random() * pieces.length)]! : "";
+        text = text.slice(0, at) + insert + text.slice(at + cut);
+      }
+      try {
+        const prepared = engine.prepare(text, "ks");
+        engine.execute(prepared, prepared.markers.map(() => null));
+      } catch (err) {
+        if (!isCqlError(err)) throw new Error(`${String(err)} for: ${text}`);
+      }
+    }
+  });
+});

@@ -180,4 +180,26 @@ describe("native protocol framing", () => {
       await client.shutdown();
     }
   });
+
+  it("answers every frame with a random body with a response, and keeps serving", async () => {
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed / 0x7fffffff;
+    };
+    const c = await started();
+    const opcodes = [0x05, 0x07, 0x09, 0x0a, 0x0b, 0x0d];
+    for (let i = 0; i < 300; i++) {
+      const length = Math.floor(random() * 40);
+      const body = Buffer.from(Array.from({ length }, () => Math.floor(random() * 256)));
+      const opcode = opcodes[i % opcodes.length]!;
+      c.send(0x04, i % 1000, opcode, body);
+      const response = await c.read();
+      expect(response.streamId).toBe(i % 1000);
+      expect([0x00, 0x02, 0x06, 0x08]).toContain(response.opcode);
+    }
+    c.send(0x04, 5, 0x05, Buffer.alloc(0));
+    expect((await c.read()).opcode).toBe(0x06);
+    c.socket.destroy();
+  });
 });
