@@ -145,7 +145,7 @@ describe("dynamodb adapter on dynalite", () => {
     await docs.getMany([keyOf(item)], { consistency: "strong" });
     await docs.query("byOwner", { owner: item.owner }, { range: { gt: new Date(0) }, limit: 5, reverse: true });
     await docs.update(keyOf(item), { ratio: 2, note: "n", body: undefined });
-    await docs.put(item, { expectedVersion: undefined, ifNotExists: false });
+    await docs.put(item);
     expect(sent.map((s) => s.command)).toEqual(["GetItemCommand", "GetItemCommand", "BatchGetItemCommand", "QueryCommand", "UpdateItemCommand", "PutItemCommand"]);
     expect(sent[0]!.input.ConsistentRead).toBe(true);
     expect(sent[1]!.input.ConsistentRead).toBe(false);

@@ -153,12 +153,12 @@ export class DynamoDbAdapter implements StoreAdapter {
       this.ownsClient = false;
     } else {
       const config = options.client ?? {};
-      const base = new DynamoDBClient({
-        endpoint: config.endpoint,
-        region: config.region,
-        credentials: config.credentials,
-        maxAttempts: config.maxAttempts,
-      });
+      const clientConfig: DynamoDBClientConfig = {};
+      if (config.endpoint !== undefined) clientConfig.endpoint = config.endpoint;
+      if (config.region !== undefined) clientConfig.region = config.region;
+      if (config.credentials !== undefined) clientConfig.credentials = config.credentials;
+      if (config.maxAttempts !== undefined) clientConfig.maxAttempts = config.maxAttempts;
+      const base = new DynamoDBClient(clientConfig);
       // Numbers come back as their decimal text and are converted by field type (exact for bigint).
       this.client = DynamoDBDocumentClient.from(base, {
         marshallOptions: { removeUndefinedValues: true, allowImpreciseNumbers: true },
@@ -177,7 +177,7 @@ export class DynamoDbAdapter implements StoreAdapter {
     const model = request.op.entity;
     const s = this.statementsFor(model);
     const input = { TableName: s.tableName, Key: encodeKey(model, request.key), ConsistentRead: request.consistency.level === "strong" };
-    const out = await this.send(() => this.client.send(new GetCommand(input), { abortSignal: request.signal }), () => `GetItem ${s.tableName}`, false, model);
+    const out = await this.send(() => this.client.send(new GetCommand(input), abortOptions(request.signal)), () => `GetItem ${s.tableName}`, false, model);
     const raw = out.Item;
     if (!raw || isExpired(raw, this.nowSeconds())) return undefined;
     return decodeItem(model, raw);
@@ -201,7 +201,7 @@ export class DynamoDbAdapter implements StoreAdapter {
     let pending = chunk;
     for (let attempt = 1; ; attempt++) {
       const input = { RequestItems: { [s.tableName]: { Keys: pending, ConsistentRead: consistent } } };
-      const out = await this.send(() => this.client.send(new BatchGetCommand(input), { abortSignal: request.signal }), () => `BatchGetItem ${s.tableName}`, false, model);
+      const out = await this.send(() => this.client.send(new BatchGetCommand(input), abortOptions(request.signal)), () => `BatchGetItem ${s.tableName}`, false, model);
       const nowSeconds = this.nowSeconds();
       for (const raw of out.Responses?.[s.tableName] ?? []) {
         if (isExpired(raw, nowSeconds)) continue;
@@ -236,7 +236,7 @@ export class DynamoDbAdapter implements StoreAdapter {
       this.collect(request.transaction, model, s, { Put: input }, encodeKey(model, request.item), dynamoItemSize(item));
       return;
     }
-    await this.send(() => this.client.send(new PutCommand(input), { abortSignal: request.signal }), () => describeRequest("PutItem", input), true, model);
+    await this.send(() => this.client.send(new PutCommand(input), abortOptions(request.signal)), () => describeRequest("PutItem", input), true, model);
   }
 
   async update(request: UpdateRequest): Promise<StoredItem | undefined> {
@@ -278,7 +278,7 @@ export class DynamoDbAdapter implements StoreAdapter {
       return current ? applyChanges(current, request.changes, request.incrementVersion) : undefined;
     }
     input.ReturnValues = "ALL_NEW";
-    const out = await this.send(() => this.client.send(new UpdateCommand(input), { abortSignal: request.signal }), () => describeRequest("UpdateItem", input), true, model);
+    const out = await this.send(() => this.client.send(new UpdateCommand(input), abortOptions(request.signal)), () => describeRequest("UpdateItem", input), true, model);
     return out.Attributes ? decodeItem(model, out.Attributes) : undefined;
   }
 
@@ -292,7 +292,7 @@ export class DynamoDbAdapter implements StoreAdapter {
       this.collect(request.transaction, model, s, { Delete: input }, key, dynamoItemSize(key));
       return;
     }
-    await this.send(() => this.client.send(new DeleteCommand(input), { abortSignal: request.signal }), () => describeRequest("DeleteItem", input), true, model);
+    await this.send(() => this.client.send(new DeleteCommand(input), abortOptions(request.signal)), () => describeRequest("DeleteItem", input), true, model);
   }
 
   async query(request: QueryRequest): Promise<StorePage> {
@@ -340,7 +340,7 @@ export class DynamoDbAdapter implements StoreAdapter {
         ExclusiveStartKey: start,
         ConsistentRead: strong,
       };
-      const out = await this.send(() => this.client.send(new QueryCommand(input), { abortSignal: request.signal }), () => describeRequest("Query", input), false, model);
+      const out = await this.send(() => this.client.send(new QueryCommand(input), abortOptions(request.signal)), () => describeRequest("Query", input), false, model);
       const nowSeconds = this.nowSeconds();
       for (const raw of out.Items ?? []) {
         if (isExpired(raw, nowSeconds)) continue;
@@ -472,6 +472,11 @@ export class DynamoDbAdapter implements StoreAdapter {
     const ceiling = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1));
     return Math.random() * ceiling;
   }
+}
+
+/** SDK send options carrying the caller's signal, when there is one. */
+function abortOptions(signal: AbortSignal | undefined): { abortSignal: AbortSignal } | undefined {
+  return signal ? { abortSignal: signal } : undefined;
 }
 
 function isDocumentClient(client: DynamoDbAdapterOptions["client"]): client is DynamoDBDocumentClient {
