@@ -142,7 +142,7 @@ describe("memory and real adapters search identically", () => {
       let cursor: string | undefined;
       let pages = 0;
       do {
-        const page = await t.repo.search({ filter: { year: { gte: 2016 } }, sort: [{ field: "year", order: "desc" }], limit: 2, cursor });
+        const page = await t.repo.search({ filter: { year: { gte: 2016 } }, sort: [{ field: "year", order: "desc" }], limit: 2, ...(cursor ? { cursor } : {}) });
         expect(page.total).toBe(4);
         expect(page.hits.every((h) => h.score === null)).toBe(true);
         seen.push(...page.items.map((i) => i.titleId as string));

@@ -85,8 +85,8 @@ describe("Elasticsearch test server through @elastic/elasticsearch", () => {
 
   it("rejects stale writes with 409 version_conflict_engine_exception", async () => {
     const first = await client.index({ index: "occ", id: "1", document: { v: 1 } });
-    await client.index({ index: "occ", id: "1", document: { v: 2 }, if_seq_no: first._seq_no, if_primary_term: first._primary_term });
-    const stale = await responseError(client.index({ index: "occ", id: "1", document: { v: 3 }, if_seq_no: first._seq_no, if_primary_term: first._primary_term }));
+    await client.index({ index: "occ", id: "1", document: { v: 2 }, if_seq_no: first._seq_no!, if_primary_term: first._primary_term! });
+    const stale = await responseError(client.index({ index: "occ", id: "1", document: { v: 3 }, if_seq_no: first._seq_no!, if_primary_term: first._primary_term! }));
     expect(stale.statusCode).toBe(409);
     expect(stale.body).toMatchObject({
       error: {
@@ -218,5 +218,53 @@ describe("search through the test server", () => {
     }
     const res = await client.search({ index: "titles", query: { match: { name: 'dark:( OR "' } } });
     expect(ids(res).sort()).toEqual(["1", "2"]);
+  });
+});
+
+describe("more endpoints through the client", () => {
+  it("op_type=create, mget across indices with per-item errors, and GET search with query parameters", async () => {
+    await client.index({ index: "misc-a", id: "1", document: { n: 1, label: "one" }, refresh: true });
+    await client.index({ index: "misc-b", id: "1", document: { n: 2, label: "two" }, refresh: true });
+    const dup = await responseError(client.index({ index: "misc-a", id: "1", document: { n: 9 }, op_type: "create" }));
+    expect(dup.statusCode).toBe(409);
+    const mget = await client.mget({ docs: [{ _index: "misc-a", _id: "1" }, { _index: "misc-b", _id: "1", _source: false }, { _index: "misc-zzz", _id: "1" }] });
+    expect(mget.docs[0]).toMatchObject({ _index: "misc-a", found: true, _source: { n: 1, label: "one" } });
+    expect(mget.docs[1]).toMatchObject({ _index: "misc-b", found: true });
+    expect(mget.docs[1]).not.toHaveProperty("_source");
+    expect(mget.docs[2]).toMatchObject({ _index: "misc-zzz", error: { type: "index_not_found_exception" } });
+    const res = await fetch(`${server.url}/misc-*/_search?size=1&sort=n:desc&seq_no_primary_term=true`, { headers: { accept: "application/json" } });
+    const body = (await res.json()) as { hits: { total: { value: number }; hits: Array<{ _index: string; _seq_no: number; sort: number[] }> } };
+    expect(body.hits.total.value).toBe(2);
+    expect(body.hits.hits).toHaveLength(1);
+    expect(body.hits.hits[0]).toMatchObject({ _index: "misc-b", _seq_no: 0, sort: [2] });
+  });
+
+  it("manages aliases one by one, settings, and refuses writes to an alias without a write index", async () => {
+    await client.indices.create({ index: "alias-1" });
+    await client.indices.create({ index: "alias-2" });
+    await client.indices.putAlias({ index: "alias-1", name: "both" });
+    await client.indices.putAlias({ index: "alias-2", name: "both" });
+    expect(Object.keys(await client.indices.getAlias({ name: "both" })).sort()).toEqual(["alias-1", "alias-2"]);
+    const noWriter = await responseError(client.index({ index: "both", id: "1", document: { x: 1 } }));
+    expect(noWriter.statusCode).toBe(400);
+    expect(noWriter.body).toMatchObject({ error: { type: "illegal_argument_exception", reason: expect.stringContaining("no write index is defined for alias [both]") } });
+    await client.indices.deleteAlias({ index: "alias-2", name: "both" });
+    await client.index({ index: "both", id: "1", document: { x: 1 }, refresh: true });
+    expect((await client.get({ index: "alias-1", id: "1" })).found).toBe(true);
+    const missing = await responseError(client.indices.getAlias({ name: "nobody" }));
+    expect(missing.statusCode).toBe(404);
+    expect(missing.body).toEqual({ error: "alias [nobody] missing", status: 404 });
+    const deleteViaAlias = await responseError(client.indices.delete({ index: "both" }));
+    expect(deleteViaAlias.statusCode).toBe(400);
+
+    await client.indices.putSettings({ index: "alias-1", settings: { refresh_interval: "-1" } });
+    const settings = await client.indices.getSettings({ index: "alias-1" });
+    expect(settings["alias-1"]!.settings!.index!.refresh_interval).toBe("-1");
+    await client.index({ index: "alias-1", id: "2", document: { x: 2 } });
+    now += 60_000;
+    expect((await client.count({ index: "alias-1" })).count).toBe(1);
+    const index = await client.indices.get({ index: "both" });
+    expect(Object.keys(index)).toEqual(["alias-1"]);
+    expect(index["alias-1"]!.aliases).toEqual({ both: {} });
   });
 });

@@ -25,7 +25,7 @@ import {
   type WriteCondition,
 } from "@polyxena/core";
 import { ELASTICSEARCH_CAPABILITIES } from "./elasticsearch-capabilities.js";
-import type { ElasticsearchClientPort, EsGetResponse, EsRefresh, EsSearchResponse } from "./elasticsearch-client-port.js";
+import type { ElasticsearchClientPort, EsDeleteParams, EsGetResponse, EsRefresh, EsRequestOptions, EsSearchResponse } from "./elasticsearch-client-port.js";
 import { decodeSource, documentId, encodeSource } from "./elasticsearch-codec.js";
 import { classifyElasticsearchError, elasticsearchError, esBody, esStatus } from "./elasticsearch-errors.js";
 import { applyElasticsearchSchema, type ElasticsearchSchemaOptions } from "./elasticsearch-schema.js";
@@ -45,6 +45,11 @@ export function refreshFor(consistency: ConsistencyLevelModel): EsRefresh {
   if (consistency.native === "false") return false;
   if (consistency.native === "wait_for") return "wait_for";
   return consistency.level === "strong" ? "wait_for" : false;
+}
+
+/** Transport options of a request: its abort signal, when it has one. */
+function transport(request: StoreRequestBase): EsRequestOptions {
+  return request.signal ? transport(request) : {};
 }
 
 interface CurrentDocument {
@@ -115,7 +120,7 @@ export class ElasticsearchAdapter implements StoreAdapter {
   private async getDocument(request: StoreRequestBase, index: string, id: string): Promise<EsGetResponse | undefined> {
     return this.run(request, `GET /${index}/_doc/{id}`, async () => {
       try {
-        const doc = await this.client.get({ index, id }, { signal: request.signal });
+        const doc = await this.client.get({ index, id }, transport(request));
         return doc.found ? doc : undefined;
       } catch (error) {
         if (esStatus(error) === 404 && esBody(error)?.found === false) return undefined;
@@ -150,7 +155,7 @@ export class ElasticsearchAdapter implements StoreAdapter {
     const model = request.op.entity;
     const index = this.alias(model);
     const ids = request.keys.map((k) => documentId(model, k));
-    const res = await this.run(request, `POST /${index}/_mget`, () => this.client.mget({ index, ids }, { signal: request.signal }));
+    const res = await this.run(request, `POST /${index}/_mget`, () => this.client.mget({ index, ids }, transport(request)));
     return res.docs.map((raw) => {
       const doc = raw as Partial<EsGetResponse> & { error?: unknown };
       if (doc.error !== undefined) {
@@ -178,17 +183,17 @@ export class ElasticsearchAdapter implements StoreAdapter {
     const condition = request.condition;
     if (condition?.kind === "notExists") {
       const statement = `PUT /${index}/_create/{id}`;
-      await this.run(request, statement, () => this.client.index({ index, id, document, refresh, op_type: "create" }, { signal: request.signal }));
+      await this.run(request, statement, () => this.client.index({ index, id, document, refresh, op_type: "create" }, transport(request)));
       return;
     }
     const statement = `PUT /${index}/_doc/{id}`;
     if (!condition) {
-      await this.run(request, statement, () => this.client.index({ index, id, document, refresh }, { signal: request.signal }));
+      await this.run(request, statement, () => this.client.index({ index, id, document, refresh }, transport(request)));
       return;
     }
     const current = await this.checkCondition(request, index, id, condition, statement);
     await this.run(request, `${statement}?if_seq_no&if_primary_term`, () =>
-      this.client.index({ index, id, document, refresh, if_seq_no: current.seqNo, if_primary_term: current.primaryTerm }, { signal: request.signal }),
+      this.client.index({ index, id, document, refresh, if_seq_no: current.seqNo, if_primary_term: current.primaryTerm }, transport(request)),
     );
   }
 
@@ -213,7 +218,7 @@ export class ElasticsearchAdapter implements StoreAdapter {
     await this.run(request, statement, () =>
       this.client.index(
         { index, id, document: encodeSource(model, next), refresh: refreshFor(request.consistency), if_seq_no: current.seqNo, if_primary_term: current.primaryTerm },
-        { signal: request.signal },
+        transport(request),
       ),
     );
     return next;
@@ -225,7 +230,7 @@ export class ElasticsearchAdapter implements StoreAdapter {
     const id = documentId(model, request.key);
     const refresh = refreshFor(request.consistency);
     const statement = `DELETE /${index}/_doc/{id}`;
-    const params: { index: string; id: string; refresh: EsRefresh; if_seq_no?: number; if_primary_term?: number } = { index, id, refresh };
+    const params: EsDeleteParams = { index, id, refresh };
     if (request.condition) {
       const current = await this.checkCondition(request, index, id, request.condition, statement);
       params.if_seq_no = current.seqNo;
@@ -233,7 +238,7 @@ export class ElasticsearchAdapter implements StoreAdapter {
     }
     await this.run(request, statement, async () => {
       try {
-        await this.client.delete(params, { signal: request.signal });
+        await this.client.delete(params, transport(request));
       } catch (error) {
         if (esStatus(error) === 404 && esBody(error)?.result === "not_found" && !request.condition) return;
         if (esStatus(error) === 404 && esBody(error)?.result === "not_found") {
@@ -247,7 +252,7 @@ export class ElasticsearchAdapter implements StoreAdapter {
   /** Strong reads of search results make every acknowledged write searchable first. */
   private async refreshForRead(request: StoreRequestBase, index: string): Promise<void> {
     if (request.consistency.level !== "strong") return;
-    await this.run(request, `POST /${index}/_refresh`, () => this.client.indices.refresh({ index }, { signal: request.signal }));
+    await this.run(request, `POST /${index}/_refresh`, () => this.client.indices.refresh({ index }, transport(request)));
   }
 
   async query(request: QueryRequest): Promise<StorePage> {
@@ -262,7 +267,7 @@ export class ElasticsearchAdapter implements StoreAdapter {
     const index = this.alias(model);
     await this.refreshForRead(request, index);
     const params = compileQueryRequest(model, index, shape, request);
-    const res = await this.run(request, `POST /${index}/_search (${query.name})`, () => this.client.search(params, { signal: request.signal }));
+    const res = await this.run(request, `POST /${index}/_search (${query.name})`, () => this.client.search(params, transport(request)));
     return this.page(model, res, request.limit);
   }
 
@@ -271,7 +276,7 @@ export class ElasticsearchAdapter implements StoreAdapter {
     const index = this.alias(model);
     await this.refreshForRead(request, index);
     const params = compileSearchRequest(model, index, request);
-    const res = await this.run(request, `POST /${index}/_search`, () => this.client.search(params, { signal: request.signal }));
+    const res = await this.run(request, `POST /${index}/_search`, () => this.client.search(params, transport(request)));
     const page = this.page(model, res, request.limit);
     const total = res.hits.total;
     const hits = res.hits.hits.slice(0, request.limit).map((h) => ({

@@ -6,11 +6,11 @@
 
 /** Per-request options (the client's transport options subset). */
 export interface EsRequestOptions {
-  signal?: AbortSignal | undefined;
+  signal?: AbortSignal;
 }
 
 /** `refresh` of a write. */
-export type EsRefresh = boolean | "wait_for" | undefined;
+export type EsRefresh = boolean | "wait_for";
 
 /** Parameters of `index` / `create`. */
 export interface EsIndexParams {

@@ -51,37 +51,37 @@ export interface GetResponseBody {
 
 /** Conditions shared by index, update and delete. */
 export interface ConcurrencyParams {
-  if_seq_no?: number;
-  if_primary_term?: number;
+  if_seq_no?: number | undefined;
+  if_primary_term?: number | undefined;
 }
 
 /** Parameters of {@link SearchEngine.index}, named like the official client's. */
 export interface IndexParams extends ConcurrencyParams {
   index: string;
-  id?: string;
+  id?: string | undefined;
   document: unknown;
-  refresh?: RefreshParam;
-  op_type?: "index" | "create";
+  refresh?: RefreshParam | undefined;
+  op_type?: "index" | "create" | undefined;
 }
 
 /** Parameters of {@link SearchEngine.update}. */
 export interface UpdateParams extends ConcurrencyParams {
   index: string;
   id: string;
-  doc?: unknown;
-  upsert?: unknown;
-  doc_as_upsert?: boolean;
-  detect_noop?: boolean;
-  script?: unknown;
-  refresh?: RefreshParam;
-  _source?: unknown;
+  doc?: unknown | undefined;
+  upsert?: unknown | undefined;
+  doc_as_upsert?: boolean | undefined;
+  detect_noop?: boolean | undefined;
+  script?: unknown | undefined;
+  refresh?: RefreshParam | undefined;
+  _source?: unknown | undefined;
 }
 
 /** Parameters of {@link SearchEngine.delete}. */
 export interface DeleteParams extends ConcurrencyParams {
   index: string;
   id: string;
-  refresh?: RefreshParam;
+  refresh?: RefreshParam | undefined;
 }
 
 /** One item of a bulk response. */
