@@ -10,9 +10,9 @@ import {
   ResourceNotFoundException,
   TransactionCanceledException,
 } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { defineEntity, isPolyxenaError, PolyxenaRuntime, type EntityDefinition, type EntityRuntime } from "@polyxena/core";
-import { createDynamoDbAdapter, type DynamoDbAdapter } from "../src/dynamodb/index.js";
+import { createDynamoDbAdapter, dynamoItemSize, type DynamoDbAdapter, type NativeItem } from "../src/dynamodb/index.js";
 import { startDynamoDbTestServer, type DynamoDbTestServer } from "../../testkit/src/dynalite-server.js";
 import { expectPolyxenaError, storeConformance } from "../../testkit/src/conformance/index.js";
 import { dynamoDbConformance } from "../../testkit/src/conformance/dynamodb-conformance.js";
@@ -171,6 +171,25 @@ describe("dynamodb adapter on dynalite", () => {
     sent.length = 0;
     await expectPolyxenaError(docs.put(newItem({ body: "z".repeat(400 * 1024) })), "E_VALIDATION");
     expect(sent).toEqual([]);
+  });
+
+  it("computes item sizes as dynalite does for numbers, lists and maps, to the byte at the 400 KB limit", async () => {
+    const numbers: (number | bigint)[] = [0, 1, -1, 12, 123, -12.5, 0.001, 1234567890123, 99.99, 10n ** 21n, 5e-7, -120];
+    const sized = (pad: number): NativeItem => ({
+      id: "size-probe",
+      at: "2026-01-01T00:00:00.000Z",
+      nums: Array.from({ length: 2000 }, (_, i) => numbers[i % numbers.length]!),
+      nested: { a: { b: [true, null, "x", { c: 7 }] }, big: 123456789012345678901234567890n },
+      pad: "p".repeat(pad),
+    });
+    const withoutPad = dynamoItemSize(sized(0));
+    const exact = sized(400 * 1024 - withoutPad);
+    expect(dynamoItemSize(exact)).toBe(400 * 1024);
+    const table = `${prefix}item`;
+    // dynalite refuses items over 400 KB by its own computation: the exact item passes, one more byte does not.
+    await raw.send(new PutCommand({ TableName: table, Item: exact }));
+    const over = sized(400 * 1024 - withoutPad + 1);
+    await expect(raw.send(new PutCommand({ TableName: table, Item: over }))).rejects.toThrow(/size has exceeded/);
   });
 
   it("maps a failed condition to E_CONDITION_FAILED with the statement", async () => {
