@@ -111,7 +111,7 @@ export class EngineCqlSession implements CqlSession {
 export interface MemoryCassandraAdapterOptions extends Partial<CassandraAdapterOptions> {
   /** An engine to share (e.g. with a CQL test server); default: a new one. */
   engine?: CassandraEngine | undefined;
-  /** Clock of a new engine (default: a {@link ManualClock} at the current time, so tests can expire TTLs). */
+  /** Clock of a new engine (default: the wall clock; pass a {@link ManualClock} to expire TTLs in tests without waiting). */
   clock?: EngineClock | undefined;
 }
 
@@ -156,12 +156,13 @@ export class MemoryCassandraAdapter extends CassandraAdapter {
  * Creates an in-memory Cassandra adapter.
  *
  * @example
- * const cassandra = createMemoryCassandraAdapter({ keyspace: "streaming" });
+ * const clock = new ManualClock();
+ * const cassandra = createMemoryCassandraAdapter({ keyspace: "streaming", clock });
  * const repos = createRepositories({ stores: { cassandra } });
- * cassandra.clock?.advanceSeconds(3600); // expire TTLs
+ * clock.advanceSeconds(3600); // expire TTLs
  */
 export function createMemoryCassandraAdapter(options: MemoryCassandraAdapterOptions = {}): MemoryCassandraAdapter {
-  const engine = options.engine ?? new CassandraEngine({ clock: options.clock ?? new ManualClock() });
+  const engine = options.engine ?? new CassandraEngine(options.clock ? { clock: options.clock } : {});
   return new MemoryCassandraAdapter(engine, {
     keyspace: options.keyspace ?? "polyxena",
     ...(options.replication ? { replication: options.replication } : {}),
