@@ -73,9 +73,8 @@ export class CacheKeyBuilder {
 export function encodeKeyValue(value: unknown, uuid = false): string {
   switch (typeof value) {
     case "string": {
-      const s = uuid ? value.toLowerCase() : value;
-      if (PLAIN.test(s)) return s;
-      return percentEncode(s);
+      if (uuid) return hasUpperCase(value) ? encodeKeyValue(value.toLowerCase()) : PLAIN.test(value) ? value : percentEncode(value);
+      return PLAIN.test(value) ? value : percentEncode(value);
     }
     case "number":
       return Object.is(value, -0) ? "0" : String(value);
@@ -90,6 +89,14 @@ export function encodeKeyValue(value: unknown, uuid = false): string {
       if (value instanceof Date) return `d${value.getTime()}`;
       return percentEncode(`j${stableJson(value)}`);
   }
+}
+
+function hasUpperCase(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 65 && c <= 90) return true;
+  }
+  return false;
 }
 
 function percentEncode(s: string): string {

@@ -10,7 +10,7 @@ import type { CacheStats } from "./cache-stats.js";
 import type { CacheTier } from "./cache-tier.js";
 import { CacheValueCodec } from "./cache-value-codec.js";
 import type { InvalidationMessage } from "./invalidation-bus.js";
-import type { L1Cache, L1Entry, ReadPlan, ReadThrough } from "./read-through.js";
+import { l1Answer, type L1Cache, type L1Entry, type ReadPlan, type ReadThrough } from "./read-through.js";
 
 /** What every entity cache of one provider shares. */
 export interface CacheContext {
@@ -82,7 +82,7 @@ export class EntityCacheAside implements EntityCache {
     const hit = this.l1?.get(cacheKey);
     if (hit !== undefined) {
       this.ctx.stats.l1Hits++;
-      return Promise.resolve({ value: hit.value as StoredItem | undefined, source: "l1" });
+      return l1Answer(hit);
     }
     return this.ctx.reads.read(this.itemPlan(cacheKey, load));
   }

@@ -8,6 +8,13 @@ import type { CacheTier } from "./cache-tier.js";
 /** An L1 entry (the decoded value, shared by every reader of this process). */
 export interface L1Entry {
   value: unknown;
+  /** The settled answer for hits, made on the first hit and shared by the next ones. */
+  hit?: Promise<CachedRead<unknown>> | undefined;
+}
+
+/** The answer of an L1 hit: one settled promise per entry, so a hit allocates nothing. */
+export function l1Answer<T>(entry: L1Entry): Promise<CachedRead<T>> {
+  return (entry.hit ??= Promise.resolve({ value: entry.value, source: "l1" })) as Promise<CachedRead<T>>;
 }
 
 /** A process-local L1 cache. */
@@ -85,7 +92,7 @@ export class ReadThrough {
     const hit = plan.l1?.get(plan.key);
     if (hit !== undefined) {
       this.stats.l1Hits++;
-      return Promise.resolve({ value: hit.value as T, source: "l1" });
+      return l1Answer<T>(hit);
     }
     const current = this.flights.get(plan.key);
     if (current) {

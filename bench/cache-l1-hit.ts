@@ -1,0 +1,62 @@
+/**
+ * L1 hits on one core: gets of keys held in process memory, one at a time
+ * (each awaited), through the repository runtime and through the entity
+ * cache alone. No I/O: the L2 tier is an in-memory driver that is never
+ * reached after the warm-up.
+ *
+ *   npx tsx bench/cache-l1-hit.ts
+ *
+ * Ends with one JSON line; `opsPerSec` is runtime gets per second (goal
+ * >= 1,000,000), `entityCacheOpsPerSec` the cache layer alone.
+ */
+import { z } from "zod";
+import { createCacheAside, defineEntity, PolyxenaRuntime } from "@polyxena/core";
+import { MemoryCacheDriver } from "../packages/adapters/src/memory/memory-cache-driver.js";
+import { CacheTestStore } from "../packages/testkit/src/cache-test-store.js";
+import { median, printResult } from "./harness.js";
+
+const Profile = defineEntity("Profile", {
+  store: "dynamodb",
+  schema: z.object({ profileId: z.uuid(), name: z.string(), country: z.string(), createdAt: z.date() }),
+  key: { partition: "profileId" },
+  cache: { ttl: "10m", l1: { ttl: "10m", max: 10_000 } },
+});
+
+const KEYS = 1000;
+const OPS = 500_000;
+const ROUNDS = 7;
+
+async function main(): Promise<void> {
+  const store = new CacheTestStore();
+  const cache = createCacheAside({ driver: new MemoryCacheDriver(), prefix: "bench" });
+  const repo = new PolyxenaRuntime({ stores: { dynamodb: store }, cache }, [Profile]).entity(Profile);
+  const entityCache = cache.forEntity(Profile)!;
+  const keys = Array.from({ length: KEYS }, (_, i) => ({ profileId: `00000000-0000-4000-8000-${String(i).padStart(12, "0")}` }));
+  for (const [i, key] of keys.entries()) {
+    store.seed({ ...key, name: `P${i}`, country: "FR", createdAt: new Date() }, ["profileId"]);
+    await repo.get(key);
+  }
+  const noLoad = async () => undefined;
+  const runtimeRate: number[] = [];
+  const cacheRate: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    let t = performance.now();
+    for (let i = 0; i < OPS; i++) await repo.get(keys[i % KEYS]!);
+    runtimeRate.push(OPS / ((performance.now() - t) / 1000));
+    t = performance.now();
+    for (let i = 0; i < OPS; i++) await entityCache.get(keys[i % KEYS]!, noLoad);
+    cacheRate.push(OPS / ((performance.now() - t) / 1000));
+  }
+  const stats = cache.stats();
+  if (stats.loads !== KEYS || stats.l1Hits !== ROUNDS * OPS * 2) throw new Error(`expected only L1 hits: ${JSON.stringify(stats)}`);
+  printResult({
+    bench: "cache-l1-hit",
+    opsPerSec: Math.round(median(runtimeRate)),
+    entityCacheOpsPerSec: Math.round(median(cacheRate)),
+    goal: 1_000_000,
+    ratio: Math.round((median(runtimeRate) / 1_000_000) * 100) / 100,
+    baseline: "1,000,000 gets/s",
+  });
+}
+
+await main();
