@@ -17,6 +17,8 @@ import {
   type PreparedCql,
 } from "./cassandra-engine/index.js";
 
+export { CassandraEngine, ManualClock } from "./cassandra-engine/index.js";
+
 function toEngine(type: CqlType, value: NeutralValue): BoundValue {
   if (value === null) return null;
   switch (type.kind) {
