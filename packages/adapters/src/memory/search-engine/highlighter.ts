@@ -1,3 +1,4 @@
+import { wildcardPattern } from "./wildcard-pattern.js";
 import { standardAnalyze } from "./analyzer.js";
 import type { IndexMapping } from "./index-mapping.js";
 import { parsingError } from "./search-engine-error.js";
@@ -100,7 +101,7 @@ export function highlightHit(
 ): Record<string, string[]> | undefined {
   const out: Record<string, string[]> = {};
   for (const field of spec.fields) {
-    const re = new RegExp("^" + field.pattern.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*") + "$");
+    const re = wildcardPattern(field.pattern);
     for (const path of mapping.leafPaths()) {
       if (!re.test(path) || out[path]) continue;
       const leaf = mapping.field(path);

@@ -72,7 +72,7 @@ function validateProperties(properties: unknown, prefix: string): Record<string,
 }
 
 function validateField(raw: FieldMapping, path: string): FieldMapping {
-  const type = raw.type ?? (raw.properties !== undefined ? "object" : "object");
+  const type = raw.type ?? "object";
   if (type === "object" || type === "nested") {
     if (raw.fields !== undefined) throw mapperParsing(`unknown parameter [fields] on mapper [${path}] of type [${type}]`);
     normalizeDynamic(raw.dynamic, path);

@@ -1,3 +1,4 @@
+import { wildcardPattern } from "./wildcard-pattern.js";
 import { keywordAnalyze, standardAnalyze } from "./analyzer.js";
 import { bm25Idf, bm25Score } from "./bm25.js";
 import { parseDateValue, resolveDateBound } from "./date-parser.js";
@@ -288,9 +289,8 @@ function disMax(matchers: Matcher[], tieBreaker: number, boost: number): Matcher
 
 function fieldPattern(pattern: string, ctx: QueryContext): string[] {
   if (!pattern.includes("*")) return [pattern];
-  const re = new RegExp("^" + pattern.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*") + "$");
-  const objects = ctx.index.mapping.leafPaths().filter((p) => re.test(p));
-  return objects;
+  const re = wildcardPattern(pattern);
+  return ctx.index.mapping.leafPaths().filter((p) => re.test(p));
 }
 
 function notIndexed(leaf: LeafField): SearchEngineError {

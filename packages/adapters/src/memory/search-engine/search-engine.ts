@@ -8,6 +8,7 @@ import { executeCount, executeSearch } from "./search-executor.js";
 import type { SearchResponseBody } from "./search-executor.js";
 import { PRIMARY_TERM, SearchIndex, parseTimeValue } from "./search-index.js";
 import type { StoredDocument } from "./search-index.js";
+import { wildcardPattern } from "./wildcard-pattern.js";
 
 type Json = Record<string, unknown>;
 
@@ -159,9 +160,6 @@ function deepEqual(a: unknown, b: unknown): boolean {
   return ka.length === kb.length && ka.every((k) => deepEqual((a as Json)[k], (b as Json)[k]));
 }
 
-function wildcardToRegExp(pattern: string): RegExp {
-  return new RegExp("^" + pattern.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*") + "$");
-}
 
 function refreshRequested(refresh: RefreshParam): "now" | "wait_for" | undefined {
   if (refresh === true || refresh === "true" || refresh === "") return "now";
@@ -277,7 +275,7 @@ export class SearchEngine {
     const names = new Set<string>();
     for (const part of params.index.split(",")) {
       if (part.includes("*") || part === "_all") {
-        const re = wildcardToRegExp(part === "_all" ? "*" : part);
+        const re = wildcardPattern(part === "_all" ? "*" : part);
         for (const n of this.indices.keys()) if (re.test(n)) names.add(n);
         continue;
       }
@@ -457,15 +455,14 @@ export class SearchEngine {
   /** `GET /_alias/name`, `GET /index/_alias/name`, `GET /_alias`. */
   getAlias(params: { index?: string; name?: string }): Json {
     const indices = params.index === undefined ? [...this.indices.values()] : this.resolveRead(params.index, false);
-    const patterns = params.name === undefined ? undefined : params.name.split(",").map(wildcardToRegExp);
+    const patterns = params.name === undefined ? undefined : params.name.split(",").map((p) => wildcardPattern(p));
     const out: Json = {};
     let found = false;
     for (const index of indices) {
       const aliases = Object.fromEntries(Object.entries(this.aliasesOf(index.name)).filter(([a]) => !patterns || patterns.some((p) => p.test(a))));
       if (Object.keys(aliases).length > 0) found = true;
-      if (Object.keys(aliases).length > 0 || (patterns === undefined && params.index !== undefined) || patterns === undefined) {
-        out[index.name] = { aliases };
-      }
+      // Without a name filter every index is listed (with `{}` when it has no alias).
+      if (Object.keys(aliases).length > 0 || patterns === undefined) out[index.name] = { aliases };
     }
     if (params.name !== undefined && !found) {
       throw new SearchEngineError(404, "aliases_not_found_exception", `alias [${params.name}] missing`, {
@@ -493,7 +490,7 @@ export class SearchEngine {
     const out = new Map<string, SearchIndex>();
     for (const part of expression.split(",").map((p) => p.trim()).filter((p) => p.length > 0)) {
       if (part === "_all" || part.includes("*")) {
-        const re = wildcardToRegExp(part === "_all" ? "*" : part);
+        const re = wildcardPattern(part === "_all" ? "*" : part);
         for (const [n, ix] of this.indices) if (re.test(n)) out.set(n, ix);
         for (const [alias, members] of this.aliases) {
           if (re.test(alias)) for (const n of members.keys()) out.set(n, this.indices.get(n)!);

@@ -1,3 +1,4 @@
+import { wildcardPattern } from "./wildcard-pattern.js";
 import { highlightHit, parseHighlight } from "./highlighter.js";
 import type { HighlightSpec } from "./highlighter.js";
 import { compileQuery } from "./query-compiler.js";
@@ -93,7 +94,8 @@ function filterSource(source: Record<string, unknown>, spec: unknown): Record<st
     includes = s.includes === undefined ? [] : ([] as unknown[]).concat(s.includes).map(String);
     excludes = s.excludes === undefined ? [] : ([] as unknown[]).concat(s.excludes).map(String);
   }
-  const toRe = (p: string) => new RegExp("^" + p.split("*").map((x) => x.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*") + "(\\..*)?$");
+  // A pattern also selects everything under a matching object.
+  const toRe = (p: string) => wildcardPattern(p, "(\\..*)?");
   const inc = includes.map(toRe);
   const exc = excludes.map(toRe);
   const walk = (obj: Json, prefix: string): Json => {
