@@ -28,14 +28,17 @@ export function encodeEnvelope(schemaHash: string, kind: EnvelopeKind, writtenAt
 
 /** Decodes an envelope; `undefined` when the bytes are not an envelope of this format and schema. */
 export function decodeEnvelope(bytes: Uint8Array, schemaHash: string): Envelope | undefined {
-  const text = (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)).toString("utf8");
-  if (!text.startsWith(MAGIC)) return undefined;
+  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // The header is ASCII: read it without decoding the body twice.
+  const headerEnd = Math.min(buf.length, MAGIC.length + schemaHash.length + 24);
+  const header = buf.toString("latin1", 0, headerEnd);
+  if (!header.startsWith(MAGIC)) return undefined;
   const hashEnd = MAGIC.length + schemaHash.length;
-  if (text.charCodeAt(hashEnd) !== 124 /* | */ || text.slice(MAGIC.length, hashEnd) !== schemaHash) return undefined;
-  const timeEnd = text.indexOf("|", hashEnd + 1);
-  if (timeEnd < 0 || text.charCodeAt(timeEnd + 2) !== 124) return undefined;
-  const writtenAt = Number(text.slice(hashEnd + 1, timeEnd));
-  const kind = text[timeEnd + 1] as EnvelopeKind;
+  if (header.charCodeAt(hashEnd) !== 124 /* | */ || header.slice(MAGIC.length, hashEnd) !== schemaHash) return undefined;
+  const timeEnd = header.indexOf("|", hashEnd + 1);
+  if (timeEnd < 0 || header.charCodeAt(timeEnd + 2) !== 124) return undefined;
+  const writtenAt = Number(header.slice(hashEnd + 1, timeEnd));
+  const kind = header[timeEnd + 1] as EnvelopeKind;
   if (!Number.isFinite(writtenAt) || (kind !== "v" && kind !== "n" && kind !== "t" && kind !== "g")) return undefined;
-  return { kind, writtenAt, body: text.slice(timeEnd + 3) };
+  return { kind, writtenAt, body: buf.toString("utf8", timeEnd + 3) };
 }

@@ -15,6 +15,9 @@ const MISS: TierRead = { kind: "miss" };
 const ERROR: TierRead = { kind: "error" };
 const TOMBSTONE: TierRead = { kind: "tombstone" };
 const LEASE_VALUE = Buffer.from("lease");
+/** Memcached reads a TTL above 30 days as an absolute Unix time; longer TTLs are capped. */
+const MAX_RELATIVE_TTL_SECONDS = 30 * 24 * 3600;
+const ttl = (seconds: number) => Math.min(Math.max(1, Math.ceil(seconds)), MAX_RELATIVE_TTL_SECONDS);
 
 /**
  * The L2 side of the protocol over a driver's zones: zone-aware reads
@@ -73,7 +76,7 @@ export class CacheTier {
     await Promise.all(
       this.zones.map(async (zone) => {
         try {
-          if (await zone.add(key, value, ttlSeconds)) this.stats.fills++;
+          if (await zone.add(key, value, ttl(ttlSeconds))) this.stats.fills++;
           else this.stats.fillsRejected++;
         } catch (error) {
           if (isCacheValueTooLargeError(error)) this.stats.oversize++;
@@ -85,6 +88,7 @@ export class CacheTier {
 
   /** Writes an invalidation (tombstone or generation) to every zone; failures are retried in the background. */
   async setEverywhere(key: string, value: Uint8Array, ttlSeconds: number): Promise<void> {
+    ttlSeconds = ttl(ttlSeconds);
     await Promise.all(
       this.zones.map(async (zone) => {
         try {
@@ -106,7 +110,7 @@ export class CacheTier {
   async lease(leaseKey: string, ttlSeconds: number): Promise<CacheDriver | false | undefined> {
     for (const zone of this.leaseZones) {
       try {
-        return (await zone.add(leaseKey, LEASE_VALUE, ttlSeconds)) ? zone : false;
+        return (await zone.add(leaseKey, LEASE_VALUE, ttl(ttlSeconds))) ? zone : false;
       } catch {
         this.stats.l2Errors++;
       }
