@@ -1,6 +1,6 @@
 import cassandra from "cassandra-driver";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startCqlTestServer, type CqlTestServer } from "../src/cql-server/index.js";
+import { CqlError, CqlErrorCode, startCqlTestServer, type CqlTestServer } from "../src/cql-server/index.js";
 
 const { types, errors } = cassandra;
 const codes = types.responseErrorCodes;
@@ -217,6 +217,35 @@ describe("server shutdown", () => {
       await expect(pending).rejects.toBeInstanceOf(Error);
     } finally {
       await c.shutdown();
+    }
+  });
+});
+
+describe("fault injection", () => {
+  it("answers with an injected Read_timeout or Write_timeout carrying its details", async () => {
+    server.setRequestHook((r) => {
+      if (r.query === "SELECT * FROM strict.single WHERE id = 99") {
+        throw new CqlError(CqlErrorCode.readTimeout, "Operation timed out - received only 0 responses.", {
+          readTimeout: { consistency: 0x0006, received: 0, blockFor: 1, dataPresent: false },
+        });
+      }
+      if (r.query === "INSERT INTO strict.single (id) VALUES (99)") {
+        throw new CqlError(CqlErrorCode.writeTimeout, "Operation timed out - received only 0 responses.", {
+          writeTimeout: { consistency: 0x0006, received: 0, blockFor: 1, writeType: "SIMPLE" },
+        });
+      }
+    });
+    try {
+      const retry = new cassandra.policies.retry.FallthroughRetryPolicy();
+      const read = await responseError("SELECT * FROM strict.single WHERE id = 99", [], { retry, consistency: types.consistencies.localQuorum });
+      expect(read).toMatchObject({ code: codes.readTimeout, received: 0, blockFor: 1, isDataPresent: 0 });
+      const write = await responseError("INSERT INTO strict.single (id) VALUES (99)", [], { retry });
+      expect(write).toMatchObject({ code: codes.writeTimeout, received: 0, blockFor: 1, writeType: "SIMPLE" });
+      // Only the matching requests fail.
+      await client.execute("INSERT INTO strict.single (id) VALUES (98)");
+      expect((await client.execute("SELECT id FROM strict.single WHERE id = 98")).rowLength).toBe(1);
+    } finally {
+      server.setRequestHook(null);
     }
   });
 });

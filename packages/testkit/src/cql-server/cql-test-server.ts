@@ -31,7 +31,15 @@ export interface CqlTestServer {
   preparedCount(): number;
   /**
    * Installs a hook awaited before each QUERY/PREPARE/EXECUTE/BATCH runs (null removes it).
-   * A hook that returns a pending promise holds the request in flight.
+   * A hook that returns a pending promise holds the request in flight; one that throws a
+   * `CqlError` (e.g. Read_timeout with its details) makes the server answer with that error.
+   *
+   * @example
+   * server.setRequestHook((r) => {
+   *   if (r.query?.startsWith("SELECT")) throw new CqlError(CqlErrorCode.readTimeout, "Operation timed out", {
+   *     readTimeout: { consistency: 0x0006, received: 0, blockFor: 1, dataPresent: false },
+   *   });
+   * });
    */
   setRequestHook(hook: ((request: RecordedRequest) => void | Promise<void>) | null): void;
   engine: CassandraEngine;

@@ -101,7 +101,7 @@ export function encodePrepared(id: Uint8Array, prepared: PreparedCql): Buffer {
   return w.toBuffer();
 }
 
-/** Encodes an ERROR body, with the extra fields of Unavailable, Already_exists and Unprepared. */
+/** Encodes an ERROR body, with the extra fields of Unavailable, Read/Write_timeout, Already_exists and Unprepared. */
 export function encodeError(error: Pick<CqlError, "code" | "message" | "details">): Buffer {
   const w = new ByteWriter();
   w.int(error.code).string(error.message);
@@ -111,6 +111,12 @@ export function encodeError(error: Pick<CqlError, "code" | "message" | "details"
     w.short(u.consistency).int(u.required).int(u.alive);
   } else if (error.code === CqlErrorCode.alreadyExists) {
     w.string(d.alreadyExists?.keyspace ?? "").string(d.alreadyExists?.table ?? "");
+  } else if (error.code === CqlErrorCode.readTimeout) {
+    const t = d.readTimeout ?? { consistency: 0x0001, received: 0, blockFor: 1, dataPresent: false };
+    w.short(t.consistency).int(t.received).int(t.blockFor).byte(t.dataPresent ? 1 : 0);
+  } else if (error.code === CqlErrorCode.writeTimeout) {
+    const t = d.writeTimeout ?? { consistency: 0x0001, received: 0, blockFor: 1, writeType: "SIMPLE" };
+    w.short(t.consistency).int(t.received).int(t.blockFor).string(t.writeType);
   } else if (error.code === CqlErrorCode.unprepared) {
     w.shortBytes(d.unpreparedId ?? new Uint8Array());
   }

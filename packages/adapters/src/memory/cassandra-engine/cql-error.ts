@@ -31,6 +31,10 @@ export interface CqlErrorDetails {
   alreadyExists?: { keyspace: string; table: string };
   /** Unprepared: the unknown statement id. */
   unpreparedId?: Uint8Array;
+  /** Read_timeout: consistency code, replicas that answered, replicas needed, whether the data replica answered. */
+  readTimeout?: { consistency: number; received: number; blockFor: number; dataPresent: boolean };
+  /** Write_timeout: consistency code, acknowledgements received and needed, and the write type (SIMPLE, BATCH, CAS, ...). */
+  writeTimeout?: { consistency: number; received: number; blockFor: number; writeType: string };
 }
 
 /**
