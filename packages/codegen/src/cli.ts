@@ -1,5 +1,6 @@
 import { relative } from "node:path";
 import { isPolyxenaError } from "@polyxena/core";
+import { applyProjectSchema, formatSchemaReport } from "./apply-project-schema.js";
 import { CodegenError } from "./codegen-error.js";
 import { generateFiles } from "./generate-files.js";
 import { loadProject } from "./load-project.js";
@@ -12,19 +13,28 @@ export interface CliIo {
 }
 
 const USAGE = `usage: polyxena generate [--config polyxena.config.ts] [--check]
+       polyxena schema apply [--config polyxena.config.ts]
+
+  generate        write the repositories and physical schema files
+  schema apply    create the tables, indexes, keyspaces and index aliases in the
+                  stores returned by the config's stores() factory (idempotent)
 
   --config PATH   the config file (default: polyxena.config.ts in the current folder)
-  --check         write nothing; exit 1 listing the generated files that are stale`;
+  --check         (generate) write nothing; exit 1 listing the generated files that are stale`;
 
 interface Arguments {
+  /** The command words, e.g. `generate` or `schema apply`. */
   command: string | undefined;
   config: string;
   check: boolean;
   help: boolean;
 }
 
+const COMMANDS = new Set(["generate", "schema apply"]);
+
 function parseArguments(argv: readonly string[]): Arguments {
   const args: Arguments = { command: undefined, config: "polyxena.config.ts", check: false, help: false };
+  const words: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === "--check") args.check = true;
@@ -35,9 +45,16 @@ function parseArguments(argv: readonly string[]): Arguments {
       args.config = value;
     } else if (arg.startsWith("--config=")) args.config = arg.slice("--config=".length);
     else if (arg.startsWith("-")) throw new CodegenError(`unknown option ${arg}`);
-    else if (args.command === undefined) args.command = arg;
-    else throw new CodegenError(`unexpected argument ${arg}`);
+    else words.push(arg);
   }
+  if (words.length > 0) {
+    // "schema" takes a subcommand; every other command is one word.
+    const length = words[0] === "schema" ? 2 : 1;
+    args.command = words.slice(0, length).join(" ");
+    const extra = words[length];
+    if (extra !== undefined) throw new CodegenError(`unexpected argument ${extra}`);
+  }
+  if (args.check && args.command !== "generate") throw new CodegenError("--check belongs to polyxena generate");
   return args;
 }
 
@@ -45,8 +62,9 @@ const consoleIo: CliIo = { out: (line) => console.log(line), err: (line) => cons
 
 /**
  * Runs the `polyxena` command line and returns the exit code: 0 on success,
- * 1 on a definition error, a bad config, an unsafe output folder, or (with
- * `--check`) stale generated files. Never writes anything on error.
+ * 1 on a definition error, a bad config, an unsafe output folder, (with
+ * `--check`) stale generated files, or (`schema apply`) a missing `stores`
+ * factory or a store error. `generate` never writes anything on error.
  */
 export async function main(argv: readonly string[], io: CliIo = consoleIo): Promise<number> {
   let args: Arguments;
@@ -60,12 +78,16 @@ export async function main(argv: readonly string[], io: CliIo = consoleIo): Prom
     io.out(USAGE);
     return 0;
   }
-  if (args.command !== "generate") {
+  if (args.command === undefined || !COMMANDS.has(args.command)) {
     io.err(args.command === undefined ? USAGE : `polyxena: unknown command ${args.command}\n\n${USAGE}`);
     return 1;
   }
   try {
     const project = await loadProject(args.config);
+    if (args.command === "schema apply") {
+      for (const line of formatSchemaReport(await applyProjectSchema(project))) io.out(line);
+      return 0;
+    }
     const files = generateFiles(project.sources, project.config);
     const shown = relative(process.cwd(), project.outDir) || ".";
     if (args.check) {
@@ -83,7 +105,10 @@ export async function main(argv: readonly string[], io: CliIo = consoleIo): Prom
     io.out(`polyxena: ${entityCount} entities -> ${shown} (${result.written.length} written, ${result.unchanged.length} unchanged, ${result.removed.length} removed)`);
     return 0;
   } catch (error) {
-    if (isPolyxenaError(error) || error instanceof CodegenError) {
+    if (isPolyxenaError(error)) {
+      io.err(`polyxena: ${error.message}`);
+      if (error.statement !== undefined) io.err(`  statement: ${error.statement.replace(/\s+/g, " ").trim()}`);
+    } else if (error instanceof CodegenError) {
       io.err(`polyxena: ${error.message}`);
     } else {
       io.err(`polyxena: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);

@@ -1,4 +1,4 @@
-import type { CassandraReplication } from "@polyxena/core";
+import type { CassandraReplication, StoreMap } from "@polyxena/core";
 
 /**
  * The contents of `polyxena.config.ts`.
@@ -23,6 +23,21 @@ export interface PolyxenaConfig {
   postgres?: { schema?: string | undefined } | undefined;
   dynamodb?: { tablePrefix?: string | undefined } | undefined;
   elasticsearch?: { shards?: number | undefined; replicas?: number | undefined } | undefined;
+  /**
+   * Builds the adapters `polyxena schema apply` applies the physical schema
+   * through, keyed like `createRepositories({ stores })` (`postgres`,
+   * `dynamodb`, `cassandra:viewing`, ...). Called once per run; the adapters
+   * are closed when the command ends. Give the adapters the same Postgres
+   * schema, DynamoDB table prefix and Cassandra keyspace as the options above,
+   * so the applied schema is the one generated. Not used by `generate`.
+   *
+   * @example
+   * stores: () => ({
+   *   postgres: createPostgresAdapter({ connectionString: process.env.DATABASE_URL! }, { schema: "billing" }),
+   *   dynamodb: createDynamoDbAdapter({ tablePrefix: "prod_" }),
+   * }),
+   */
+  stores?: (() => StoreMap | Promise<StoreMap>) | undefined;
 }
 
 /** Types a `polyxena.config.ts` default export (returns it unchanged). */

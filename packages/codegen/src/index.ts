@@ -1,6 +1,7 @@
 /**
- * @polyxena/codegen: the `polyxena generate` command and its pieces —
- * loading a config, generating files in memory, writing and checking them.
+ * @polyxena/codegen: the `polyxena generate` and `polyxena schema apply`
+ * commands and their pieces — loading a config, generating files in memory,
+ * writing and checking them, applying the physical schema.
  */
 export { defineConfig } from "./define-config.js";
 export type { PolyxenaConfig } from "./define-config.js";
@@ -13,5 +14,7 @@ export type { LoadedProject } from "./load-project.js";
 export { writeGeneratedFiles, checkGeneratedFiles } from "./write-generated-files.js";
 export type { WriteResult } from "./write-generated-files.js";
 export { MARKER_FILE } from "./file-header.js";
+export { applyProjectSchema, formatSchemaReport } from "./apply-project-schema.js";
+export type { ProjectSchemaReport } from "./apply-project-schema.js";
 export { main } from "./cli.js";
 export type { CliIo } from "./cli.js";

@@ -39,6 +39,9 @@ function validateConfig(value: unknown, configPath: string): PolyxenaConfig {
   if (config.cassandra !== undefined && (typeof config.cassandra !== "object" || typeof config.cassandra?.keyspace !== "string")) {
     throw bad('"cassandra" must be { keyspace, replication? }');
   }
+  if (config.stores !== undefined && typeof config.stores !== "function") {
+    throw bad('"stores" must be a function returning the adapters, e.g. stores: () => ({ postgres: createPostgresAdapter(...) })');
+  }
   return config as PolyxenaConfig;
 }
 
