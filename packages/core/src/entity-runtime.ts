@@ -137,8 +137,11 @@ export class EntityRuntime {
     readonly get: OperationDescriptor;
     readonly getMany: OperationDescriptor;
     readonly put: OperationDescriptor;
+    /** A put with a condition: not idempotent (a retry after success would fail its own condition). */
+    readonly conditionalPut: OperationDescriptor;
     readonly update: OperationDescriptor;
     readonly delete: OperationDescriptor;
+    readonly conditionalDelete: OperationDescriptor;
     readonly search: OperationDescriptor;
     readonly queries: ReadonlyMap<string, OperationDescriptor>;
   };
@@ -163,8 +166,10 @@ export class EntityRuntime {
       getMany: op("getMany", true),
       // A put replaces the whole item: repeating it yields the same state. Conditional puts are not idempotent.
       put: op("put", true),
+      conditionalPut: op("put", false),
       update: op("update", false),
       delete: op("delete", true),
+      conditionalDelete: op("delete", false),
       search: op("search", true),
       queries: new Map(entity.queries.map((q) => [q.name, op("query", true, q)])),
     };
@@ -236,8 +241,9 @@ export class EntityRuntime {
     if (condition) this.requireCapability(op, "conditionalWrites", "conditional writes");
     const ttlSeconds = this.ttl(op, options.ttl);
     const key = pick(item, this.model.key.fields);
-    await this.write(op, consistency, [key], (signal) =>
-      this.adapter.put({ op: condition ? { ...op, idempotent: false } : op, consistency, item, condition, ttlSeconds, signal, transaction: this.tx?.handle }),
+    const writeOp = condition ? this.ops.conditionalPut : op;
+    await this.write(writeOp, consistency, [key], (signal) =>
+      this.adapter.put({ op: writeOp, consistency, item, condition, ttlSeconds, signal, transaction: this.tx?.handle }),
       options.signal,
     );
     return item;
@@ -287,8 +293,9 @@ export class EntityRuntime {
       condition = { kind: "exists" };
     }
     if (condition) this.requireCapability(op, "conditionalWrites", "conditional deletes");
-    await this.write(op, consistency, [cleanKey], (signal) =>
-      this.adapter.delete({ op: condition ? { ...op, idempotent: false } : op, consistency, key: cleanKey, condition, signal, transaction: this.tx?.handle }),
+    const writeOp = condition ? this.ops.conditionalDelete : op;
+    await this.write(writeOp, consistency, [cleanKey], (signal) =>
+      this.adapter.delete({ op: writeOp, consistency, key: cleanKey, condition, signal, transaction: this.tx?.handle }),
       options.signal,
     );
   }

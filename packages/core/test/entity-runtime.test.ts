@@ -225,3 +225,18 @@ describe("PolyxenaRuntime.applySchema", () => {
     expect(seen).toEqual([["Account"]]);
   });
 });
+
+describe("operation descriptors", () => {
+  it("are stable objects per operation, and conditional writes use non-idempotent ones", async () => {
+    const { adapter, repo } = setup();
+    await repo.put(account);
+    await repo.put(account);
+    await repo.put(account, { expectedVersion: 0 }).catch(() => undefined);
+    await repo.put(account, { expectedVersion: 1 }).catch(() => undefined);
+    const ops = adapter.requests.filter((r) => r.method === "put").map((r) => r.request.op as { idempotent: boolean });
+    expect(ops[0]).toBe(ops[1]);
+    expect(ops[2]).toBe(ops[3]);
+    expect(ops[0]!.idempotent).toBe(true);
+    expect(ops[2]!.idempotent).toBe(false);
+  });
+});
