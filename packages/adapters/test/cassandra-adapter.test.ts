@@ -5,7 +5,7 @@ import { z } from "zod";
 import { defineEntity, PolyxenaRuntime, type EntityDefinition } from "@polyxena/core";
 import { createCassandraAdapter, type CassandraAdapter } from "../src/cassandra/index.js";
 import { storeConformance, expectPolyxenaError } from "../../testkit/src/conformance/store-conformance.js";
-import { ManualClock, startCqlTestServer, type CqlTestServer } from "../../testkit/src/cql-server/index.js";
+import { CqlError, CqlErrorCode, ManualClock, startCqlTestServer, type CqlTestServer } from "../../testkit/src/cql-server/index.js";
 
 let server: CqlTestServer;
 const clock = new ManualClock();
@@ -187,6 +187,31 @@ describe("cassandra adapter on the stock driver", () => {
       await rf3.close();
     } finally {
       await client.shutdown();
+    }
+  });
+
+  it("maps read and write timeouts to E_TIMEOUT, with an unknown outcome for a timed-out LWT", async () => {
+    const repo = repos.entity(View);
+    const item = view();
+    server.setRequestHook((r) => {
+      if (r.opcode !== "EXECUTE") return;
+      if (r.query?.includes("IF NOT EXISTS")) {
+        throw new CqlError(CqlErrorCode.writeTimeout, "Operation timed out - received only 0 responses.", {
+          writeTimeout: { consistency: 0x0006, received: 0, blockFor: 1, writeType: "CAS" },
+        });
+      }
+      if (r.query?.startsWith("SELECT") && r.consistency === "LOCAL_ONE") {
+        throw new CqlError(CqlErrorCode.readTimeout, "Operation timed out - received only 0 responses.", {
+          readTimeout: { consistency: 0x000a, received: 0, blockFor: 1, dataPresent: false },
+        });
+      }
+    });
+    try {
+      const write = await expectPolyxenaError(repo.put(item, { ifNotExists: true }), "E_TIMEOUT");
+      expect(write.outcome).toBe("unknown");
+      await expectPolyxenaError(repo.get({ profileId: item.profileId, watchedAt: item.watchedAt }), "E_TIMEOUT");
+    } finally {
+      server.setRequestHook(null);
     }
   });
 });
