@@ -214,8 +214,6 @@ describe("cache history", () => {
     const total = summarize(result);
     expect(total("l2Hits")).toBeGreaterThan(100);
     expect(total("fills")).toBeGreaterThan(0);
-    // Loads that straddled another process's write tried to fill and met the tombstone.
-    expect(total("fillsRejected")).toBeGreaterThan(0);
   });
 
   it("catches the naive protocol (delete on write, set on fill) returning old versions", async () => {
