@@ -113,7 +113,7 @@ describe("a Postgres table that hangs", () => {
     const { adapter, pool } = await taggedAdapter(8);
     const counted = new ChaosAdapter(adapter); // no faults: it only counts calls that reach the adapter
     const policy = createResiliencePolicy({
-      timeouts: { read: 300, write: 300 },
+      timeouts: { read: 1_000, write: 1_000 },
       retry: false,
       // One success and five timeouts below: the fifth timeout (the write) opens it.
       breaker: { minimumCalls: 6, halfOpenAfterMs: 400 },

@@ -49,14 +49,17 @@ describe("stale-if-error", () => {
     // Seeded behind the SDK's back, so no write tombstone delays the first fill.
     await db.pool.query(`INSERT INTO "${db.schema}"."quote" (quote_id, cents) VALUES ('q1', 1299), ('q2', 4500)`);
 
-    const cache = createCacheAside({ driver: createMemcachedDriver({ zones: [{ name: "a", servers: cluster.addresses }], timeoutMs: 500 }), prefix: `stale${randomBytes(3).toString("hex")}` });
+    const cache = createCacheAside({ driver: createMemcachedDriver({ zones: [{ name: "a", servers: cluster.addresses }], timeoutMs: 2_000 }), prefix: `stale${randomBytes(3).toString("hex")}` });
     const events: OperationEvent[] = [];
     const metrics = new MetricsRecorder();
-    const policy = createResiliencePolicy({ timeouts: { read: 300 }, retry: false, breaker: false });
+    const policy = createResiliencePolicy({ timeouts: { read: 1_000 }, retry: false, breaker: false });
     const quotes = new PolyxenaRuntime({ stores: { postgres: adapter }, cache, policy, onOperation: [metrics.listener, (e) => events.push(e)] }, [Quote]).entity(Quote);
 
     expect((await quotes.get({ quoteId: "q1" })).source).toBe("store");
-    expect((await quotes.get({ quoteId: "q1" })).source).toBe("l2");
+    // The fill is an `add` to memcached; on a loaded machine it may need another read to land.
+    let warm = await quotes.get({ quoteId: "q1" });
+    for (let i = 0; i < 10 && warm.source !== "l2"; i++) warm = await quotes.get({ quoteId: "q1" });
+    expect(warm.source).toBe("l2");
 
     const locker = new pg.Client({ connectionString: db.connectionString });
     await locker.connect();
