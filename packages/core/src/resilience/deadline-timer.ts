@@ -1,3 +1,5 @@
+import { setMaxListeners } from "node:events";
+
 /** A group of calls that started close together and share one abort signal. */
 interface Slice {
   readonly controller: AbortController;
@@ -143,7 +145,10 @@ export class DeadlineTimer {
   private sliceAt(now: number): Slice {
     const current = this.slice;
     if (current && now < current.openUntil) return current;
-    const slice: Slice = { controller: new AbortController(), openUntil: now + this.sliceMs, lastDeadline: now + this.ms, abortScheduled: false };
+    const controller = new AbortController();
+    // Many calls (and their drivers' abort listeners) share this signal: no leak warning for that.
+    setMaxListeners(0, controller.signal);
+    const slice: Slice = { controller, openUntil: now + this.sliceMs, lastDeadline: now + this.ms, abortScheduled: false };
     this.slice = slice;
     return slice;
   }
@@ -177,7 +182,10 @@ export class DeadlineTimer {
   }
 
   private arm(deadline: number, now: number): void {
+    // Unreferenced: a pending store call keeps the process alive through its socket, and an
+    // idle service should not wait for the deadline of a call that already answered.
     this.timer = setTimeout(() => this.fire(), Math.max(0, deadline - now));
+    this.timer.unref?.();
   }
 
   private fire(): void {
@@ -201,6 +209,6 @@ export class DeadlineTimer {
     if (slice === this.slice) this.slice = undefined; // no more joiners
     const delay = slice.lastDeadline - now;
     if (delay <= 0) slice.controller.abort();
-    else setTimeout(() => slice.controller.abort(), delay);
+    else setTimeout(() => slice.controller.abort(), delay).unref?.();
   }
 }
