@@ -130,7 +130,8 @@ export class ReadThrough {
   private followUp<T>(plan: ReadPlan<T>, previous: Flight): Flight {
     const flight = new Flight();
     flight.promise = previous.promise.then(settled, settled).then(() => {
-      if (this.flights.get(plan.key) === previous || !this.flights.has(plan.key)) this.flights.set(plan.key, flight);
+      // An overtaken follow-up still answers its readers but takes no new ones.
+      if (!flight.invalidated && (this.flights.get(plan.key) === previous || !this.flights.has(plan.key))) this.flights.set(plan.key, flight);
       return this.run(plan, flight);
     });
     return flight;
