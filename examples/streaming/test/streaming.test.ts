@@ -32,7 +32,8 @@ describe("streaming example on the in-memory adapters", () => {
       ["The Crown", 600],
     ]);
     expect(home.newInDrama.map((t) => t.name)).toEqual(["The Crown", "Peaky Blinders", "Vikings"]);
-    expect(home.searchResults.map((r) => r.name)).toContain("Game of Thrones");
+    // "Seven Kingdoms" does not match "kingdom": the standard analyzer does not stem.
+    expect(home.searchResults.map((r) => r.name)).toEqual(["Money Heist", "The Crown", "Coco"]);
     expect(new Set(events.map((e) => e.store.split(":")[0]))).toEqual(new Set(["dynamodb", "cassandra", "elasticsearch"]));
     const profileRead = events.find((e) => e.operationId === "Profile.get")!;
     expect(profileRead.cache).toBe("store");

@@ -118,6 +118,8 @@ export interface RuntimeServices {
 
 /** Per-transaction state: the adapter's handle and the invalidations to run after commit. */
 export interface TransactionScope {
+  /** The adapter running the transaction; entities of other stores refuse to run inside it. */
+  readonly adapter: StoreAdapter;
   readonly handle: StoreTransaction;
   readonly pendingInvalidations: Array<() => Promise<void>>;
 }
@@ -154,7 +156,7 @@ export class EntityRuntime {
     readonly adapter: StoreAdapter,
     private readonly services: RuntimeServices,
     private readonly cache: EntityCache | undefined,
-    private readonly tx?: TransactionScope,
+    private readonly tx?: TransactionScope | undefined,
   ) {
     this.model = definition.model;
     this.schema = definition.schema;
@@ -178,9 +180,11 @@ export class EntityRuntime {
     this.fieldModels = new Map(entity.fields.map((f) => [f.name, f]));
   }
 
-  /** A copy of this runtime bound to a transaction. */
+  /** A view of this runtime bound to a transaction (shares every compiled schema and descriptor). */
   withTransaction(tx: TransactionScope): EntityRuntime {
-    return new EntityRuntime({ name: this.model.name, schema: this.schema, model: this.model }, this.adapter, this.services, this.cache, tx);
+    const view = Object.create(this) as { tx: TransactionScope | undefined };
+    view.tx = tx;
+    return view as unknown as EntityRuntime;
   }
 
   async get(key: KeyValues, options: ReadOptions = {}): Promise<ReadResult<StoredItem>> {
@@ -214,7 +218,7 @@ export class EntityRuntime {
         cleanKeys.map((k) => this.cache!.get(k, () => this.call(op, options.signal, (signal) => this.adapter.get({ op: this.ops.get, consistency, key: k, signal }))),
         ),
       );
-      mark(reads.every((r) => r.source === "l1" || r.source === "l2") ? "l2" : "store");
+      mark(reads.every((r) => r.source === "l1") ? "l1" : reads.every((r) => r.source === "l1" || r.source === "l2") ? "l2" : "store");
       return reads.map((r) => r.value);
     });
   }
@@ -406,6 +410,12 @@ export class EntityRuntime {
   }
 
   private async call<T>(op: OperationDescriptor, signal: AbortSignal | undefined, run: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
+    if (this.tx && this.tx.adapter !== this.adapter) {
+      throw new PolyxenaError("E_UNSUPPORTED", `${this.model.name} lives in ${this.adapter.name}, outside this ${this.tx.adapter.name} transaction`, {
+        ...this.context(op),
+        fix: "use the non-transactional repository for entities of other stores",
+      });
+    }
     try {
       return await this.services.policy.run({ op, adapter: this.adapter, signal, trace: activeCallTrace() }, run);
     } catch (error) {

@@ -111,22 +111,13 @@ export class PolyxenaRuntime implements RepositoryScope {
     const isolation = options.isolation ?? this.defaultIsolation(adapter);
     const pending: Array<() => Promise<void>> = [];
     const result = await adapter.transaction!(async (handle) => {
-      const scope: TransactionScope = { handle, pendingInvalidations: pending };
+      const scope: TransactionScope = { adapter, handle, pendingInvalidations: pending };
       const bound = new Map<string, EntityRuntime>();
       return work({
         entity: (definition) => {
           let runtime = bound.get(definition.name);
           if (!runtime) {
-            const base = this.entity(definition);
-            if (base.adapter !== adapter) {
-              throw new PolyxenaError("E_UNSUPPORTED", `${definition.name} lives in ${base.adapter.name}, outside this ${adapter.name} transaction`, {
-                entity: definition.name,
-                operation: "transaction",
-                store: adapter.name,
-                fix: "use the non-transactional repository for entities of other stores",
-              });
-            }
-            runtime = base.withTransaction(scope);
+            runtime = this.entity(definition).withTransaction(scope);
             bound.set(definition.name, runtime);
           }
           return runtime;

@@ -240,3 +240,29 @@ describe("operation descriptors", () => {
     expect(ops[2]!.idempotent).toBe(false);
   });
 });
+
+describe("transactions across stores", () => {
+  const Note = defineEntity("Note", {
+    store: "dynamodb",
+    schema: z.object({ noteId: z.string(), text: z.string() }),
+    key: { partition: "noteId" },
+  });
+
+  it("hand out repositories of other stores that refuse to run inside the transaction", async () => {
+    const postgres = recordingAdapter();
+    const dynamodb = Object.assign(recordingAdapter(), { kind: "dynamodb" as const, name: "dynamodb" });
+    const repos = bindRepositories({ stores: { postgres, dynamodb } }, [Account, Note], (scope) => ({ account: scope.entity(Account), note: scope.entity(Note) }));
+    const error = await rejection(
+      repos.transaction(async (tx) => {
+        await tx.account.put(account);
+        await tx.note.put({ noteId: "n1", text: "outside" });
+      }),
+      "E_UNSUPPORTED",
+    );
+    expect(error.message).toContain("outside this postgres transaction");
+    expect(postgres.rows.size).toBe(0);
+    expect(dynamodb.rows.size).toBe(0);
+    await repos.note.put({ noteId: "n1", text: "fine outside" });
+    expect(dynamodb.rows.size).toBe(1);
+  });
+});

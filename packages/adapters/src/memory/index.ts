@@ -6,10 +6,12 @@
  * const repos = createRepositories({ stores: memoryStores() });
  */
 import type { StoreAdapter } from "@polyxena/core";
+import { createMemoryCassandraAdapter } from "./memory-cassandra-adapter.js";
 import { createMemoryDynamoDbAdapter } from "./memory-dynamodb-adapter.js";
 import { createMemoryElasticsearchAdapter } from "./memory-elasticsearch-adapter.js";
 import { createMemoryPostgresAdapter } from "./memory-postgres-adapter.js";
 
+export * from "./memory-cassandra-adapter.js";
 export * from "./memory-dynamodb-adapter.js";
 export * from "./memory-elasticsearch-adapter.js";
 export * from "./memory-postgres-adapter.js";
@@ -17,6 +19,7 @@ export { MemoryCacheDriver, type MemoryCacheDriverOptions } from "./memory-cache
 
 /** One fresh in-memory adapter per store kind, keyed as `createRepositories({ stores })` expects. */
 export interface MemoryStores {
+  cassandra: StoreAdapter;
   postgres: StoreAdapter;
   dynamodb: StoreAdapter;
   elasticsearch: StoreAdapter;
@@ -29,13 +32,14 @@ export interface MemoryStores {
  */
 export function memoryStores(options: { instances?: readonly string[] } = {}): MemoryStores {
   const stores: MemoryStores = {
+    cassandra: createMemoryCassandraAdapter(),
     postgres: createMemoryPostgresAdapter(),
     dynamodb: createMemoryDynamoDbAdapter(),
     elasticsearch: createMemoryElasticsearchAdapter(),
   };
   for (const instance of options.instances ?? []) {
     const [kind, name] = instance.split(":");
-    const create = { postgres: createMemoryPostgresAdapter, dynamodb: createMemoryDynamoDbAdapter, elasticsearch: createMemoryElasticsearchAdapter }[kind as "postgres"];
+    const create = { cassandra: createMemoryCassandraAdapter, postgres: createMemoryPostgresAdapter, dynamodb: createMemoryDynamoDbAdapter, elasticsearch: createMemoryElasticsearchAdapter }[kind as "postgres"];
     if (!create || !name) throw new Error(`unknown store instance ${instance}; use "kind:name"`);
     stores[instance] = create({ name: instance });
   }
