@@ -90,6 +90,19 @@ describe("filtering and restrictions", () => {
   });
 });
 
+describe("token restrictions", () => {
+  it("requires token() over the whole partition key, in order, and not mixed with key relations", async () => {
+    const partial = await responseError("SELECT * FROM strict.t WHERE token(p1) > 0");
+    expect([partial.code, partial.message]).toEqual([codes.invalid, "The token() function must be applied to all partition key components or none of them"]);
+    const order = await responseError("SELECT * FROM strict.t WHERE token(p2, p1) > 0");
+    expect(order.message).toBe("The token function arguments must be in the partition key order: p1, p2");
+    const mixed = await responseError("SELECT * FROM strict.single WHERE token(id) > 0 AND id = 1");
+    expect(mixed.message).toBe('Columns "id" cannot be restricted by both a normal relation and a token relation');
+    const update = await responseError("UPDATE strict.single SET v = 'x' WHERE token(id) > 0");
+    expect(update.message).toBe("The token function cannot be used in WHERE clauses for UPDATE statements");
+  });
+});
+
 describe("unknown names", () => {
   it("reports unknown columns, tables and keyspaces as Invalid", async () => {
     const column = await responseError("SELECT nope FROM strict.single");

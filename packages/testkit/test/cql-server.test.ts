@@ -229,6 +229,34 @@ describe("clustering and ranges", () => {
   });
 });
 
+describe("token order", () => {
+  beforeAll(async () => {
+    await client.execute("CREATE TABLE app.tokens (k text PRIMARY KEY, n int)");
+    for (let i = 0; i < 20; i++) await client.execute("INSERT INTO app.tokens (k, n) VALUES (?, ?)", [`key-${i}`, i], { prepare: true });
+  });
+
+  it("computes Murmur3 tokens exactly like the driver and scans partitions in token order", async () => {
+    const rs = await client.execute("SELECT token(k), k FROM app.tokens");
+    expect(rs.columns.map((c) => c.name)).toEqual(["system.token(k)", "k"]);
+    const tokens = rs.rows.map((r) => BigInt(r["system.token(k)"].toString()));
+    for (const row of rs.rows) {
+      const expected = client.metadata.newToken(Buffer.from(row["k"] as string, "utf8")).getValue().toString();
+      expect(row["system.token(k)"].toString()).toBe(expected);
+    }
+    expect(tokens).toEqual([...tokens].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+    expect(rs.rowLength).toBe(20);
+  });
+
+  it("restricts a scan by token range, as token-range paging does", async () => {
+    const all = (await client.execute("SELECT token(k) AS t, n FROM app.tokens")).rows;
+    const middle = all[9]!["t"];
+    const rest = await client.execute("SELECT n FROM app.tokens WHERE token(k) > ?", [middle], { prepare: true });
+    expect(rest.rows.map((r) => r["n"])).toEqual(all.slice(10).map((r) => r["n"]));
+    const head = await client.execute("SELECT n FROM app.tokens WHERE token(k) <= ? AND token(k) > ?", [middle, all[6]!["t"]], { prepare: true });
+    expect(head.rows.map((r) => r["n"])).toEqual(all.slice(7, 10).map((r) => r["n"]));
+  });
+});
+
 describe("paging", () => {
   beforeAll(async () => {
     await client.execute("CREATE TABLE app.paged (p int, c int, PRIMARY KEY (p, c))");

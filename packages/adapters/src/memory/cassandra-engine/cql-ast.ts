@@ -25,7 +25,8 @@ export type Operator = "=" | "!=" | "<" | "<=" | ">" | ">=";
 export type Relation =
   | { kind: "compare"; column: string; op: Operator; value: Term }
   | { kind: "in"; column: string; values: Term[] | Term }
-  | { kind: "contains"; column: string; key: boolean; value: Term };
+  | { kind: "contains"; column: string; key: boolean; value: Term }
+  | { kind: "token"; columns: string[]; op: Operator; value: Term };
 
 /** One condition of an IF clause. */
 export type Condition =
@@ -131,6 +132,7 @@ export interface DeleteStatement {
 export type Selector =
   | { kind: "column"; column: string; alias?: string }
   | { kind: "writetime" | "ttl"; column: string; alias?: string }
+  | { kind: "token"; columns: string[]; alias?: string }
   | { kind: "count"; alias?: string };
 
 /** `SELECT`. */

@@ -613,7 +613,11 @@ class Parser {
     const out: Relation[] = [];
     do {
       if (this.isPunct("(")) throw invalid("Multi-column relations are not supported by this server");
-      if (this.isKeyword("token") && this.isPunct("(", 1)) throw invalid("token() restrictions are not supported by this server");
+      if (this.isKeyword("token") && this.isPunct("(", 1)) {
+        const columns = this.tokenArguments();
+        out.push({ kind: "token", columns, op: this.operator(), value: this.term() });
+        continue;
+      }
       const column = this.identifier();
       if (this.acceptKeyword("in")) {
         out.push({ kind: "in", column, values: this.inValues() });
@@ -625,6 +629,15 @@ class Parser {
       }
     } while (this.acceptKeyword("and"));
     return out;
+  }
+
+  /** `token(a, b)`: the column list of a token() call. */
+  private tokenArguments(): string[] {
+    this.pos += 2;
+    const columns = [this.identifier()];
+    while (this.acceptPunct(",")) columns.push(this.identifier());
+    this.expectPunct(")");
+    return columns;
   }
 
   private select(): SelectStatement {
@@ -679,6 +692,8 @@ class Parser {
       const column = this.identifier();
       this.expectPunct(")");
       selector = { kind: lower, column };
+    } else if (lower === "token" && this.isPunct("(", 1)) {
+      selector = { kind: "token", columns: this.tokenArguments() };
     } else if (lower === "count" && this.isPunct("(", 1)) {
       this.pos += 2;
       if (!this.acceptPunct("*")) {

@@ -73,6 +73,9 @@ export function planModification(statement: ModificationStatement, table: TableS
     partition = table.partitionKey.map(restriction);
     clustering = table.clustering.map(restriction);
   } else {
+    if (statement.where.some((r) => r.kind === "token")) {
+      throw invalid(`The token function cannot be used in WHERE clauses for ${statement.type.toUpperCase()} statements`);
+    }
     const groups = groupRelations(table, statement.where, markers);
     const nonKey = [...groups.values()].filter((r) => r.column.kind === "regular");
     if (nonKey.length) throw invalid(`Non PRIMARY KEY columns found in where clause: ${nonKey.map((r) => r.column.name).join(", ")}`);

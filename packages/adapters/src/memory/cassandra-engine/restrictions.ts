@@ -64,6 +64,7 @@ export interface ColumnRestriction {
 export function groupRelations(table: TableSchema, relations: Relation[], markers: MarkerCollector): Map<string, ColumnRestriction> {
   const out = new Map<string, ColumnRestriction>();
   for (const r of relations) {
+    if (r.kind === "token") continue;
     const column = columnOf(table, r.column);
     let entry = out.get(column.name);
     if (!entry) {
@@ -118,6 +119,18 @@ function termText(term: Term): string {
 /** True when a restriction is a single-value or multi-value equality. */
 export function isEqOrIn(r: ColumnRestriction): boolean {
   return (r.eq !== undefined || r.in !== undefined) && !r.lower && !r.upper && r.contains.length === 0 && r.containsKey.length === 0;
+}
+
+/** Checks that token() is applied to the whole partition key, in order. */
+export function checkTokenColumns(table: TableSchema, columns: readonly string[]): void {
+  for (const c of columns) columnOf(table, c);
+  const pk = table.partitionKey.map((c) => c.name);
+  if (columns.length !== pk.length || !pk.every((name) => columns.includes(name))) {
+    throw invalid("The token() function must be applied to all partition key components or none of them");
+  }
+  if (!pk.every((name, i) => columns[i] === name)) {
+    throw invalid(`The token function arguments must be in the partition key order: ${pk.join(", ")}`);
+  }
 }
 
 /** The message Cassandra gives when a query would need ALLOW FILTERING. */

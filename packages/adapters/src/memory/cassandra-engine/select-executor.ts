@@ -7,6 +7,7 @@ import type { EngineResult, ResultColumn } from "./engine-result.js";
 import {
   FILTERING_MESSAGE,
   MarkerCollector,
+  checkTokenColumns,
   columnOf,
   groupRelations,
   isEqOrIn,
@@ -18,7 +19,15 @@ import { bindRequired, bindTerm, type BindContext } from "./term-binder.js";
 type ResolvedSelector =
   | { kind: "column"; column: ColumnSchema }
   | { kind: "writetime" | "ttl"; column: ColumnSchema }
+  | { kind: "token" }
   | { kind: "count" };
+
+/** Bounds of `token(pk) op ?` restrictions. */
+interface TokenBounds {
+  eq?: Term;
+  lower?: { term: Term; inclusive: boolean };
+  upper?: { term: Term; inclusive: boolean };
+}
 
 /** A SELECT checked against its table, ready to run with bound values. */
 export interface SelectPlan {
@@ -26,6 +35,7 @@ export interface SelectPlan {
   selectors: ResolvedSelector[];
   resultColumns: ResultColumn[];
   partition: ColumnRestriction[] | undefined;
+  token?: TokenBounds;
   /** Equality / IN restrictions on a clustering prefix. */
   clusteringPrefix: ColumnRestriction[];
   clusteringSlice?: ColumnRestriction;
@@ -53,6 +63,12 @@ export function planSelect(statement: SelectStatement, table: TableSchema, marke
         resultColumns.push(col(s.alias ?? "count", nativeType("bigint")));
         continue;
       }
+      if (s.kind === "token") {
+        checkTokenColumns(table, s.columns);
+        selectors.push({ kind: "token" });
+        resultColumns.push(col(s.alias ?? `system.token(${s.columns.join(", ")})`, nativeType("bigint")));
+        continue;
+      }
       const c = columnOf(table, s.column);
       if (s.kind === "column") {
         selectors.push({ kind: "column", column: c });
@@ -72,6 +88,33 @@ export function planSelect(statement: SelectStatement, table: TableSchema, marke
   const groups = groupRelations(table, statement.where, markers);
   const filters: ColumnRestriction[] = [];
   const allowFiltering = statement.allowFiltering;
+
+  // token(pk) restrictions: a scan in token order, exclusive with restrictions on the key columns themselves.
+  let token: TokenBounds | undefined;
+  for (const r of statement.where) {
+    if (r.kind !== "token") continue;
+    checkTokenColumns(table, r.columns);
+    const mixed = table.partitionKey.filter((c) => groups.has(c.name));
+    if (mixed.length > 0) {
+      throw invalid(`Columns "${mixed.map((c) => c.name).join(", ")}" cannot be restricted by both a normal relation and a token relation`);
+    }
+    markers.visit(r.value, nativeType("bigint"), "partition key token");
+    token ??= {};
+    const name = r.columns.join(", ");
+    if (r.op === "!=") throw invalid(`Unsupported "!=" relation: token(${name}) != ?`);
+    if (r.op === "=") {
+      if (token.eq || token.lower || token.upper) throw invalid(`token(${name}) cannot be restricted by more than one relation if it includes an Equal`);
+      token.eq = r.value;
+    } else if (token.eq) {
+      throw invalid(`token(${name}) cannot be restricted by more than one relation if it includes an Equal`);
+    } else if (r.op === ">" || r.op === ">=") {
+      if (token.lower) throw invalid(`More than one restriction was found for the start bound on ${name}`);
+      token.lower = { term: r.value, inclusive: r.op === ">=" };
+    } else {
+      if (token.upper) throw invalid(`More than one restriction was found for the end bound on ${name}`);
+      token.upper = { term: r.value, inclusive: r.op === "<=" };
+    }
+  }
 
   // Partition key: EQ or IN on every component, or filtering.
   const pkRestrictions = table.partitionKey.map((c) => groups.get(c.name));
@@ -147,6 +190,7 @@ export function planSelect(statement: SelectStatement, table: TableSchema, marke
   return {
     table, selectors, resultColumns,
     partition: partitionFull ? (pkRestrictions as ColumnRestriction[]) : undefined,
+    ...(token ? { token } : {}),
     clusteringPrefix, ...(clusteringSlice ? { clusteringSlice } : {}), filters, reversed,
     hasOrderBy: statement.orderBy.length > 0, ...(statement.limit ? { limit: statement.limit } : {}), isCount,
   };
@@ -269,6 +313,18 @@ export function executeSelect(plan: SelectPlan, store: TableStore, ctx: BindCont
     partitions = keys.map((k) => store.partition(k, false)).filter((p): p is Partition => p !== undefined);
   } else {
     partitions = store.allPartitions();
+    if (plan.token) {
+      const bound = (t: Term) => bindRequired(t, nativeType("bigint"), "partition key token", ctx) as bigint;
+      const eq = plan.token.eq ? bound(plan.token.eq) : undefined;
+      const lower = plan.token.lower ? { value: bound(plan.token.lower.term), inclusive: plan.token.lower.inclusive } : undefined;
+      const upper = plan.token.upper ? { value: bound(plan.token.upper.term), inclusive: plan.token.upper.inclusive } : undefined;
+      partitions = partitions.filter(
+        (p) =>
+          (eq === undefined || p.token === eq) &&
+          (!lower || p.token > lower.value || (lower.inclusive && p.token === lower.value)) &&
+          (!upper || p.token < upper.value || (upper.inclusive && p.token === upper.value)),
+      );
+    }
   }
 
   const prefixes = plan.clusteringPrefix.length > 0 ? cartesian(plan.clusteringPrefix.map((r) => restrictionValues(r, ctx))) : undefined;
@@ -334,6 +390,7 @@ export function executeSelect(plan: SelectPlan, store: TableStore, ctx: BindCont
   const out = rows.map((row) =>
     plan.selectors.map((s): CqlValue => {
       if (s.kind === "count") return null;
+      if (s.kind === "token") return row.partition.token;
       if (s.kind === "column") return columnValue(row, s.column);
       const cell = row.cells.get(s.column.name);
       if (!cell) return null;

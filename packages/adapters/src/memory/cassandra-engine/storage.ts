@@ -1,5 +1,6 @@
 import type { ColumnSchema, TableSchema } from "./catalog.js";
 import { compareBytes, compareValues, serializeValue, type CqlValue } from "./cql-values.js";
+import { murmur3Token } from "./murmur3-partitioner.js";
 
 /** A cell: a value (null = tombstone), its write timestamp in microseconds and its expiry. */
 export interface Cell {
@@ -45,6 +46,8 @@ export interface RangeTombstone {
 export interface Partition {
   key: CqlValue[];
   keyString: string;
+  /** Murmur3 token of the key: the order of full scans and token() restrictions. */
+  token: bigint;
   deletedAt?: bigint;
   rangeTombstones: RangeTombstone[];
   rows: StoredRow[];
@@ -119,15 +122,18 @@ export class TableStore {
     const ks = keyString(this.schema.partitionKey, key);
     let p = this.partitions.get(ks);
     if (!p && create) {
-      p = { key, keyString: ks, rangeTombstones: [], rows: [] };
+      const token = murmur3Token(key.map((v, i) => serializeValue(this.schema.partitionKey[i]!.type, v)));
+      p = { key, keyString: ks, token, rangeTombstones: [], rows: [] };
       this.partitions.set(ks, p);
     }
     return p;
   }
 
-  /** Partitions in a stable order (by serialized key; Cassandra orders by token). */
+  /** Partitions in token order (ties, which need a hash collision, by serialized key), as Cassandra scans them. */
   allPartitions(): Partition[] {
-    return [...this.partitions.values()].sort((a, b) => (a.keyString < b.keyString ? -1 : a.keyString > b.keyString ? 1 : 0));
+    return [...this.partitions.values()].sort((a, b) =>
+      a.token !== b.token ? (a.token < b.token ? -1 : 1) : a.keyString < b.keyString ? -1 : a.keyString > b.keyString ? 1 : 0,
+    );
   }
 
   /** Finds or inserts the row with this full clustering key. */
