@@ -113,6 +113,26 @@ describe("cache-aside read path", () => {
   });
 });
 
+describe("cache-aside leases", () => {
+  it("a process that waited past leaseWaitMs loads by itself", async () => {
+    const { store, driver, profiles } = setup({ leaseWaitMs: 5_000 });
+    seed(store, alice);
+    const other = createCacheAside({ driver, closeDriver: false, leaseWaitMs: 30 });
+    const otherProfiles = new PolyxenaRuntime({ stores: { dynamodb: store }, cache: other }, [Profile]).entity(Profile);
+    const release = store.holdReads();
+    const first = profiles.get({ id: "alice" });
+    await new Promise((r) => setTimeout(r, 20));
+    const second = otherProfiles.get({ id: "alice" });
+    // Hold the first load until the waiter gave up and started its own.
+    while (store.readsOf({ id: "alice" }) < 2) await new Promise((r) => setTimeout(r, 5));
+    release();
+    expect((await first).source).toBe("store");
+    expect((await second).source).toBe("store");
+    expect(other.stats()).toMatchObject({ leaseWaits: 1, leaseWaitTimeouts: 1, leasesAcquired: 0 });
+    expect(store.readsOf({ id: "alice" })).toBe(2);
+  });
+});
+
 describe("cache-aside write path", () => {
   it("does not install a load that an invalidation overtook", async () => {
     const { store, cache, profiles, driver } = setup();
@@ -212,6 +232,23 @@ describe("cache-aside write path", () => {
 });
 
 describe("cache-aside limits and failures", () => {
+  it("abandons an invalidation after the last retry and counts it", async () => {
+    const memory = new MemoryCacheDriver();
+    const broken: CacheDriver = {
+      name: "broken-writes",
+      maxValueBytes: memory.maxValueBytes,
+      get: (k) => memory.get(k),
+      add: (k, v, t) => memory.add(k, v, t),
+      set: () => Promise.reject(new Error("write refused")),
+      delete: (k) => memory.delete(k),
+    };
+    const { cache, plain, store } = setup({ driver: broken, retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 1 } });
+    seed(store, { id: "x", rev: 1, blob: "x" });
+    await plain.put({ id: "x", rev: 2, blob: "x" });
+    for (let i = 0; i < 100 && cache.stats().pendingInvalidations > 0; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(cache.stats()).toMatchObject({ invalidationFailures: 1, invalidationRetries: 2, invalidationsAbandoned: 1, pendingInvalidations: 0 });
+  });
+
   it("does not cache values over the item limit and counts them", async () => {
     const { cache, plain, store } = setup({ driver: new MemoryCacheDriver({ maxValueBytes: 1_000 }) });
     seed(store, { id: "big", rev: 1, blob: "x".repeat(5_000) });
