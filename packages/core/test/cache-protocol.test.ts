@@ -102,9 +102,9 @@ describe("cache-aside read path", () => {
     const otherProfiles = new PolyxenaRuntime({ stores: { dynamodb: store }, cache: other }, [Profile]).entity(Profile);
     const release = store.holdReads();
     const first = profiles.get({ id: "alice" });
-    await new Promise((r) => setTimeout(r, 20));
+    while (store.readsOf({ id: "alice" }) < 1) await new Promise((r) => setTimeout(r, 5));
     const second = otherProfiles.get({ id: "alice" });
-    await new Promise((r) => setTimeout(r, 50));
+    while (other.stats().leaseWaits < 1) await new Promise((r) => setTimeout(r, 5));
     release();
     expect((await first).source).toBe("store");
     expect((await second).source).toBe("l2");
@@ -121,7 +121,7 @@ describe("cache-aside leases", () => {
     const otherProfiles = new PolyxenaRuntime({ stores: { dynamodb: store }, cache: other }, [Profile]).entity(Profile);
     const release = store.holdReads();
     const first = profiles.get({ id: "alice" });
-    await new Promise((r) => setTimeout(r, 20));
+    while (store.readsOf({ id: "alice" }) < 1) await new Promise((r) => setTimeout(r, 5));
     const second = otherProfiles.get({ id: "alice" });
     // Hold the first load until the waiter gave up and started its own.
     while (store.readsOf({ id: "alice" }) < 2) await new Promise((r) => setTimeout(r, 5));
@@ -139,7 +139,7 @@ describe("cache-aside write path", () => {
     seed(store, alice);
     const release = store.holdReads();
     const pending = profiles.get({ id: "alice" });
-    await new Promise((r) => setTimeout(r, 10));
+    while (store.readsOf({ id: "alice" }) < 1) await new Promise((r) => setTimeout(r, 5));
     await profiles.update({ id: "alice" }, { name: "Alice 2" });
     release();
     expect((await pending).item!.name).toBe("Alice");
