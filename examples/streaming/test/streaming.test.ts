@@ -97,5 +97,5 @@ describe("streaming example's generated code", () => {
     expect(roots.length).toBeGreaterThan(6);
     const diagnostics = compileStrict([...roots, join(exampleDir, "src", "demo.ts")], (file) => file.startsWith(exampleDir));
     expect(diagnostics).toEqual([]);
-  });
+  }, 180_000);
 });
