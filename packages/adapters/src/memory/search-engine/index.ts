@@ -2,7 +2,7 @@
  * A pure-TypeScript, in-memory Elasticsearch: the engine behind the memory Elasticsearch
  * adapter and the testkit's Elasticsearch-compatible HTTP server.
  */
-export { SearchEngine, validateIndexName } from "./search-engine.js";
+export { SearchEngine } from "./search-engine.js";
 export type {
   BulkItem,
   BulkResponseBody,
@@ -15,7 +15,8 @@ export type {
   SearchEngineOptions,
   UpdateParams,
   WriteResponseBody,
-} from "./search-engine.js";
+} from "./engine-api.js";
+export { validateIndexName } from "./index-catalog.js";
 export { SearchEngineError, isSearchEngineError, indexNotFound, illegalArgument, parsingError } from "./search-engine-error.js";
 export type { ElasticsearchErrorCause } from "./search-engine-error.js";
 export type { SearchHit, SearchResponseBody } from "./search-executor.js";

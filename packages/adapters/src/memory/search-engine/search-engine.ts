@@ -2,134 +2,34 @@ import { randomBytes } from "node:crypto";
 import { parseDocument } from "./document-parser.js";
 import { IndexMapping } from "./index-mapping.js";
 import type { MappingsBody } from "./index-mapping.js";
-import { SearchEngineError, illegalArgument, indexNotFound, isSearchEngineError } from "./search-engine-error.js";
+import { isObject, refreshRequested, validationFailed } from "./engine-api.js";
+import type {
+  BulkItem,
+  BulkResponseBody,
+  ConcurrencyParams,
+  DeleteParams,
+  GetResponseBody,
+  IndexParams,
+  MgetResponseBody,
+  RefreshParam,
+  SearchEngineOptions,
+  UpdateParams,
+  WriteResponseBody,
+} from "./engine-api.js";
+import { parseBulkOperations } from "./bulk-request.js";
+import { IndexCatalog, invalidIndexName, validateIndexName } from "./index-catalog.js";
+import type { AliasEntry } from "./index-catalog.js";
+import { SearchEngineError, illegalArgument, isSearchEngineError } from "./search-engine-error.js";
 import type { ElasticsearchErrorCause } from "./search-engine-error.js";
 import { executeCount, executeSearch } from "./search-executor.js";
 import type { SearchResponseBody } from "./search-executor.js";
 import { PRIMARY_TERM, SearchIndex, parseTimeValue } from "./search-index.js";
 import type { StoredDocument } from "./search-index.js";
-import { wildcardPattern } from "./wildcard-pattern.js";
 
 type Json = Record<string, unknown>;
 
-/** The `refresh` parameter of a write: `true`/`""` refreshes now, `wait_for` returns once visible. */
-export type RefreshParam = boolean | "true" | "false" | "wait_for" | "" | undefined;
-
-/** Options of a {@link SearchEngine}. */
-export interface SearchEngineOptions {
-  /** Clock for periodic refreshes and `now` in date math; inject one to make time deterministic. */
-  clock?: () => number;
-  /** Reported by `info()`. */
-  clusterName?: string;
-}
-
 /** Shard header of write responses: one primary, one (unassigned) replica, like a one-node cluster. */
 const WRITE_SHARDS = { total: 2, successful: 1, failed: 0 };
-
-/** The response of an index, create, update or delete. */
-export interface WriteResponseBody {
-  _index: string;
-  _id: string;
-  _version: number;
-  result: "created" | "updated" | "deleted" | "not_found" | "noop";
-  _shards: { total: number; successful: number; failed: number };
-  _seq_no: number;
-  _primary_term: number;
-  forced_refresh?: boolean;
-  get?: Json;
-}
-
-/** The response of a get (also each entry of `_mget`). */
-export interface GetResponseBody {
-  _index: string;
-  _id: string;
-  found: boolean;
-  _version?: number;
-  _seq_no?: number;
-  _primary_term?: number;
-  _source?: Record<string, unknown>;
-}
-
-/** Conditions shared by index, update and delete. */
-export interface ConcurrencyParams {
-  if_seq_no?: number | undefined;
-  if_primary_term?: number | undefined;
-}
-
-/** Parameters of {@link SearchEngine.index}, named like the official client's. */
-export interface IndexParams extends ConcurrencyParams {
-  index: string;
-  id?: string | undefined;
-  document: unknown;
-  refresh?: RefreshParam | undefined;
-  op_type?: "index" | "create" | undefined;
-}
-
-/** Parameters of {@link SearchEngine.update}. */
-export interface UpdateParams extends ConcurrencyParams {
-  index: string;
-  id: string;
-  doc?: unknown | undefined;
-  upsert?: unknown | undefined;
-  doc_as_upsert?: boolean | undefined;
-  detect_noop?: boolean | undefined;
-  script?: unknown | undefined;
-  refresh?: RefreshParam | undefined;
-  _source?: unknown | undefined;
-}
-
-/** Parameters of {@link SearchEngine.delete}. */
-export interface DeleteParams extends ConcurrencyParams {
-  index: string;
-  id: string;
-  refresh?: RefreshParam | undefined;
-}
-
-/** One item of a bulk response. */
-export type BulkItem = Record<string, Json>;
-
-/** Response of `_bulk`. */
-export interface BulkResponseBody {
-  took: number;
-  errors: boolean;
-  items: BulkItem[];
-}
-
-/** Response of `_mget`. */
-export interface MgetResponseBody {
-  docs: Array<GetResponseBody | { _index: string; _id: string; error: ElasticsearchErrorCause }>;
-}
-
-interface AliasEntry {
-  isWriteIndex?: boolean;
-}
-
-const INVALID_INDEX_CHARS = ["\\", "/", "*", "?", '"', "<", ">", "|", " ", ",", "#", ":"];
-
-function isObject(value: unknown): value is Json {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function validationFailed(...messages: string[]): SearchEngineError {
-  return new SearchEngineError(400, "action_request_validation_exception", `Validation Failed: ${messages.map((m, i) => `${i + 1}: ${m};`).join("")}`);
-}
-
-function invalidIndexName(name: string, why: string): SearchEngineError {
-  return new SearchEngineError(400, "invalid_index_name_exception", `Invalid index name [${name}], ${why}`, {
-    details: { index_uuid: "_na_", index: name },
-  });
-}
-
-/** Checks an index name against Elasticsearch's rules. */
-export function validateIndexName(name: string): void {
-  if (name.length === 0) throw invalidIndexName(name, "must not be empty");
-  if (name !== name.toLowerCase()) throw invalidIndexName(name, "must be lowercase");
-  if (name === "." || name === "..") throw invalidIndexName(name, "must not be '.' or '..'");
-  if (/^[-_+]/.test(name)) throw invalidIndexName(name, "must not start with '_', '-', or '+'");
-  const bad = INVALID_INDEX_CHARS.find((c) => name.includes(c));
-  if (bad !== undefined) throw invalidIndexName(name, `must not contain the following characters [${INVALID_INDEX_CHARS.join(", ")}]`);
-  if (Buffer.byteLength(name) > 255) throw invalidIndexName(name, "index name is too long, (" + Buffer.byteLength(name) + " > 255)");
-}
 
 function flattenSettings(settings: unknown, prefix = ""): Record<string, string> {
   const out: Record<string, string> = {};
@@ -161,13 +61,6 @@ function deepEqual(a: unknown, b: unknown): boolean {
 }
 
 
-function refreshRequested(refresh: RefreshParam): "now" | "wait_for" | undefined {
-  if (refresh === true || refresh === "true" || refresh === "") return "now";
-  if (refresh === "wait_for") return "wait_for";
-  if (refresh === undefined || refresh === false || refresh === "false") return undefined;
-  throw illegalArgument(`Unknown value for refresh: [${String(refresh)}].`);
-}
-
 /**
  * An in-memory, single-node Elasticsearch: indices with mappings, documents with
  * sequence numbers and versions, near-real-time search and the query DSL subset that
@@ -182,8 +75,7 @@ function refreshRequested(refresh: RefreshParam): "now" | "wait_for" | undefined
  * engine.search({ index: "titles", query: { match: { name: "dark" } } }).hits.total; // { value: 1, relation: "eq" }
  */
 export class SearchEngine {
-  private readonly indices = new Map<string, SearchIndex>();
-  private readonly aliases = new Map<string, Map<string, AliasEntry>>();
+  private readonly catalog = new IndexCatalog();
   private readonly clock: () => number;
   private readonly clusterName: string;
   private readonly clusterUuid = randomBytes(16).toString("base64url").slice(0, 22);
@@ -220,23 +112,23 @@ export class SearchEngine {
   createIndex(params: { index: string; mappings?: MappingsBody; settings?: unknown; aliases?: Record<string, unknown> }): Json {
     const name = params.index;
     validateIndexName(name);
-    const existing = this.indices.get(name);
+    const existing = this.catalog.indices.get(name);
     if (existing) {
       throw new SearchEngineError(400, "resource_already_exists_exception", `index [${name}/${existing.uuid}] already exists`, {
         details: { index_uuid: existing.uuid, index: name },
       });
     }
-    if (this.aliases.has(name)) throw invalidIndexName(name, "already exists as alias");
+    if (this.catalog.aliases.has(name)) throw invalidIndexName(name, "already exists as alias");
     const index = this.buildIndex(name, params.mappings, params.settings);
     const aliasUpdates: Array<[string, AliasEntry]> = [];
     for (const [alias, spec] of Object.entries(params.aliases ?? {})) {
-      if (this.indices.has(alias) || alias === name) {
+      if (this.catalog.indices.has(alias) || alias === name) {
         throw new SearchEngineError(400, "invalid_alias_name_exception", `Invalid alias name [${alias}]: an index or data stream exists with the same name as the alias`);
       }
-      aliasUpdates.push([alias, this.aliasEntry(spec)]);
+      aliasUpdates.push([alias, this.catalog.aliasEntry(spec)]);
     }
-    this.indices.set(name, index);
-    for (const [alias, entry] of aliasUpdates) this.aliasMembers(alias).set(name, entry);
+    this.catalog.indices.set(name, index);
+    for (const [alias, entry] of aliasUpdates) this.catalog.aliasMembers(alias).set(name, entry);
     return { acknowledged: true, shards_acknowledged: true, index: name };
   }
 
@@ -252,53 +144,10 @@ export class SearchEngine {
     return new SearchIndex(name, new IndexMapping(mappings), flat, this.clock());
   }
 
-  private aliasEntry(spec: unknown): AliasEntry {
-    const entry: AliasEntry = {};
-    if (isObject(spec)) {
-      if (spec.filter !== undefined) throw illegalArgument("alias filters are not supported by this engine");
-      if (typeof spec.is_write_index === "boolean") entry.isWriteIndex = spec.is_write_index;
-    }
-    return entry;
-  }
-
-  private aliasMembers(alias: string): Map<string, AliasEntry> {
-    let members = this.aliases.get(alias);
-    if (!members) {
-      members = new Map();
-      this.aliases.set(alias, members);
-    }
-    return members;
-  }
-
-  /** `DELETE /index` (comma lists and wildcards; aliases are refused as in Elasticsearch 8+). */
-  deleteIndex(params: { index: string }): Json {
-    const names = new Set<string>();
-    for (const part of params.index.split(",")) {
-      if (part.includes("*") || part === "_all") {
-        const re = wildcardPattern(part === "_all" ? "*" : part);
-        for (const n of this.indices.keys()) if (re.test(n)) names.add(n);
-        continue;
-      }
-      if (this.aliases.has(part) && !this.indices.has(part)) {
-        throw illegalArgument(`The provided expression [${part}] matches an alias, specify the corresponding concrete indices instead.`);
-      }
-      if (!this.indices.has(part)) throw indexNotFound(part);
-      names.add(part);
-    }
-    for (const n of names) {
-      this.indices.delete(n);
-      for (const [alias, members] of this.aliases) {
-        members.delete(n);
-        if (members.size === 0) this.aliases.delete(alias);
-      }
-    }
-    return { acknowledged: true };
-  }
-
   /** `HEAD /index`: true for an index or an alias. */
   indexExists(params: { index: string }): boolean {
     try {
-      return this.resolveRead(params.index, false).length > 0;
+      return this.catalog.resolveRead(params.index, false).length > 0;
     } catch (e) {
       if (isSearchEngineError(e) && e.statusCode === 404) return false;
       throw e;
@@ -308,8 +157,8 @@ export class SearchEngine {
   /** `GET /index`. */
   getIndex(params: { index: string }): Json {
     const out: Json = {};
-    for (const index of this.resolveRead(params.index, false)) {
-      out[index.name] = { aliases: this.aliasesOf(index.name), mappings: index.mapping.toJSON(), settings: this.settingsOf(index) };
+    for (const index of this.catalog.resolveRead(params.index, false)) {
+      out[index.name] = { aliases: this.catalog.aliasesOf(index.name), mappings: index.mapping.toJSON(), settings: this.settingsOf(index) };
     }
     return out;
   }
@@ -327,19 +176,10 @@ export class SearchEngine {
     return { index: settings };
   }
 
-  private aliasesOf(indexName: string): Json {
-    const out: Json = {};
-    for (const [alias, members] of [...this.aliases].sort(([a], [b]) => a.localeCompare(b))) {
-      const entry = members.get(indexName);
-      if (entry) out[alias] = entry.isWriteIndex === undefined ? {} : { is_write_index: entry.isWriteIndex };
-    }
-    return out;
-  }
-
   /** `GET /index/_settings`. */
   getSettings(params: { index?: string }): Json {
     const out: Json = {};
-    for (const index of this.resolveRead(params.index ?? "_all", true)) out[index.name] = { settings: this.settingsOf(index) };
+    for (const index of this.catalog.resolveRead(params.index ?? "_all", true)) out[index.name] = { settings: this.settingsOf(index) };
     return out;
   }
 
@@ -347,7 +187,7 @@ export class SearchEngine {
   putSettings(params: { index?: string; settings?: unknown; [k: string]: unknown }): Json {
     const { index, settings, ...rest } = params;
     const flat = flattenSettings(settings ?? rest);
-    const targets = this.resolveRead(index ?? "_all", true);
+    const targets = this.catalog.resolveRead(index ?? "_all", true);
     if (flat["index.refresh_interval"] !== undefined) {
       let ms: number;
       try {
@@ -364,14 +204,14 @@ export class SearchEngine {
   /** `GET /index/_mapping`. */
   getMapping(params: { index?: string }): Json {
     const out: Json = {};
-    for (const index of this.resolveRead(params.index ?? "_all", true)) out[index.name] = { mappings: index.mapping.toJSON() };
+    for (const index of this.catalog.resolveRead(params.index ?? "_all", true)) out[index.name] = { mappings: index.mapping.toJSON() };
     return out;
   }
 
   /** `PUT /index/_mapping`: adds fields; changing a field's type is an error. */
   putMapping(params: { index: string; [k: string]: unknown }): Json {
     const { index, ...body } = params;
-    const targets = this.resolveRead(index, false);
+    const targets = this.catalog.resolveRead(index, false);
     for (const t of targets) {
       const probe = new IndexMapping(t.mapping.toJSON());
       probe.merge(body as MappingsBody);
@@ -380,164 +220,47 @@ export class SearchEngine {
     return { acknowledged: true };
   }
 
-  // ---------------------------------------------------------------- aliases
+  /** `DELETE /index` (comma lists and wildcards; aliases are refused as in Elasticsearch 8+). */
+  deleteIndex(params: { index: string }): Json {
+    return this.catalog.deleteIndex(params);
+  }
 
   /** `POST /_aliases`: applies `add`, `remove` and `remove_index` actions atomically. */
   updateAliases(params: { actions?: unknown }): Json {
-    if (!Array.isArray(params.actions) || params.actions.length === 0) throw validationFailed("no actions specified");
-    const plan: Array<() => void> = [];
-    const list = (spec: Json, one: string, many: string): string[] => {
-      const v = spec[one] ?? spec[many];
-      const values = Array.isArray(v) ? v.map(String) : v === undefined ? [] : [String(v)];
-      if (values.length === 0) throw validationFailed(`[${one}] is required`);
-      return values;
-    };
-    for (const action of params.actions) {
-      if (!isObject(action) || Object.keys(action).length !== 1) throw illegalArgument("[aliases] each action must hold exactly one of [add, remove, remove_index]");
-      const [type, raw] = Object.entries(action)[0]!;
-      if (!isObject(raw)) throw illegalArgument(`[${type}] action must be an object`);
-      if (type === "add") {
-        const entry = this.aliasEntry(raw);
-        for (const indexName of list(raw, "index", "indices")) {
-          const targets = this.resolveRead(indexName, false);
-          for (const alias of list(raw, "alias", "aliases")) {
-            if (this.indices.has(alias)) {
-              throw new SearchEngineError(400, "invalid_alias_name_exception", `Invalid alias name [${alias}]: an index or data stream exists with the same name as the alias`);
-            }
-            for (const t of targets) plan.push(() => this.aliasMembers(alias).set(t.name, entry));
-          }
-        }
-      } else if (type === "remove") {
-        for (const indexName of list(raw, "index", "indices")) {
-          const targets = this.resolveRead(indexName, false);
-          for (const alias of list(raw, "alias", "aliases")) {
-            for (const t of targets) {
-              if (!this.aliases.get(alias)?.has(t.name)) {
-                if (raw.must_exist === false) continue;
-                throw new SearchEngineError(404, "aliases_not_found_exception", `aliases [${alias}] missing`, {
-                  details: { "resource.type": "aliases", "resource.id": alias },
-                });
-              }
-              plan.push(() => {
-                const members = this.aliases.get(alias);
-                members?.delete(t.name);
-                if (members?.size === 0) this.aliases.delete(alias);
-              });
-            }
-          }
-        }
-      } else if (type === "remove_index") {
-        for (const indexName of list(raw, "index", "indices")) {
-          if (!this.indices.has(indexName)) throw indexNotFound(indexName);
-          plan.push(() => this.deleteIndex({ index: indexName }));
-        }
-      } else {
-        throw illegalArgument(`[aliases] unknown action [${type}]`);
-      }
-    }
-    for (const step of plan) step();
-    return { acknowledged: true, errors: false };
+    return this.catalog.updateAliases(params);
   }
 
   /** `PUT /index/_alias/name`. */
   putAlias(params: { index: string; name: string; is_write_index?: boolean }): Json {
-    const add: Json = { index: params.index, alias: params.name };
-    if (params.is_write_index !== undefined) add.is_write_index = params.is_write_index;
-    return this.updateAliases({ actions: [{ add }] });
+    return this.catalog.putAlias(params);
   }
 
   /** `DELETE /index/_alias/name`. */
   deleteAlias(params: { index: string; name: string }): Json {
-    this.updateAliases({ actions: [{ remove: { index: params.index, alias: params.name } }] });
-    return { acknowledged: true };
+    return this.catalog.deleteAlias(params);
   }
 
   /** `GET /_alias/name`, `GET /index/_alias/name`, `GET /_alias`. */
   getAlias(params: { index?: string; name?: string }): Json {
-    const indices = params.index === undefined ? [...this.indices.values()] : this.resolveRead(params.index, false);
-    const patterns = params.name === undefined ? undefined : params.name.split(",").map((p) => wildcardPattern(p));
-    const out: Json = {};
-    let found = false;
-    for (const index of indices) {
-      const aliases = Object.fromEntries(Object.entries(this.aliasesOf(index.name)).filter(([a]) => !patterns || patterns.some((p) => p.test(a))));
-      if (Object.keys(aliases).length > 0) found = true;
-      // Without a name filter every index is listed (with `{}` when it has no alias).
-      if (Object.keys(aliases).length > 0 || patterns === undefined) out[index.name] = { aliases };
-    }
-    if (params.name !== undefined && !found) {
-      throw new SearchEngineError(404, "aliases_not_found_exception", `alias [${params.name}] missing`, {
-        body: { error: `alias [${params.name}] missing`, status: 404 },
-      });
-    }
-    return out;
+    return this.catalog.getAlias(params);
   }
 
   /** `HEAD /_alias/name`. */
   existsAlias(params: { name: string; index?: string }): boolean {
-    try {
-      this.getAlias(params);
-      return true;
-    } catch (e) {
-      if (isSearchEngineError(e) && e.statusCode === 404) return false;
-      throw e;
-    }
-  }
-
-  // ---------------------------------------------------------------- resolution
-
-  /** Resolves an index expression (names, aliases, wildcards, comma lists, `_all`) for reading. */
-  private resolveRead(expression: string, allowNoIndices: boolean): SearchIndex[] {
-    const out = new Map<string, SearchIndex>();
-    for (const part of expression.split(",").map((p) => p.trim()).filter((p) => p.length > 0)) {
-      if (part === "_all" || part.includes("*")) {
-        const re = wildcardPattern(part === "_all" ? "*" : part);
-        for (const [n, ix] of this.indices) if (re.test(n)) out.set(n, ix);
-        for (const [alias, members] of this.aliases) {
-          if (re.test(alias)) for (const n of members.keys()) out.set(n, this.indices.get(n)!);
-        }
-        continue;
-      }
-      const index = this.indices.get(part);
-      if (index) {
-        out.set(part, index);
-        continue;
-      }
-      const members = this.aliases.get(part);
-      if (!members) throw indexNotFound(part);
-      for (const n of members.keys()) out.set(n, this.indices.get(n)!);
-    }
-    if (out.size === 0 && !allowNoIndices && !expression.includes("*")) throw indexNotFound(expression);
-    return [...out.values()];
-  }
-
-  /** Resolves the one index a single-document read addresses. */
-  private resolveSingle(name: string): SearchIndex {
-    const index = this.indices.get(name);
-    if (index) return index;
-    const members = this.aliases.get(name);
-    if (!members) throw indexNotFound(name);
-    if (members.size > 1) {
-      throw illegalArgument(`alias [${name}] has more than one index associated with it [${[...members.keys()].sort().join(", ")}], can't execute a single index op`);
-    }
-    return this.indices.get([...members.keys()][0]!)!;
+    return this.catalog.existsAlias(params);
   }
 
   /** Resolves the index a write goes to, creating a missing index like `action.auto_create_index`. */
   private resolveWrite(name: string, autoCreate: boolean): SearchIndex {
-    const index = this.indices.get(name);
-    if (index) return index;
-    const members = this.aliases.get(name);
-    if (members) {
-      const writers = [...members].filter(([, e]) => e.isWriteIndex === true);
-      if (writers.length === 1) return this.indices.get(writers[0]![0])!;
-      if (members.size === 1 && [...members.values()][0]!.isWriteIndex !== false) return this.indices.get([...members.keys()][0]!)!;
-      throw illegalArgument(
-        `no write index is defined for alias [${name}]. The write index may be explicitly disabled using is_write_index=false or the alias points to multiple indices without one being designated as a write index`,
-      );
-    }
-    if (!autoCreate) throw indexNotFound(name);
-    this.createIndex({ index: name });
-    return this.indices.get(name)!;
+    return this.catalog.resolveWrite(
+      name,
+      autoCreate
+        ? (missing: string) => {
+            this.createIndex({ index: missing });
+            return this.catalog.indices.get(missing)!;
+          }
+        : undefined,
+    );
   }
 
   // ---------------------------------------------------------------- documents
@@ -661,7 +384,7 @@ export class SearchEngine {
 
   /** `GET /index/_doc/id` (realtime: sees writes not yet refreshed). */
   get(params: { index: string; id: string; _source?: unknown }): GetResponseBody {
-    const index = this.resolveSingle(params.index);
+    const index = this.catalog.resolveSingle(params.index);
     const doc = index.get(params.id);
     if (!doc) return { _index: index.name, _id: params.id, found: false };
     const body: GetResponseBody = {
@@ -717,40 +440,7 @@ export class SearchEngine {
    */
   bulk(params: { index?: string; operations: unknown[]; refresh?: RefreshParam }): BulkResponseBody {
     refreshRequested(params.refresh);
-    type Op = { action: string; meta: Json; source: unknown; line: number };
-    const ops: Op[] = [];
-    const lines = params.operations;
-    for (let i = 0; i < lines.length; i++) {
-      const line = lines[i];
-      if (!isObject(line)) {
-        throw illegalArgument(`Malformed action/metadata line [${i + 1}], expected START_OBJECT or END_OBJECT but found [${Array.isArray(line) ? "START_ARRAY" : "VALUE_STRING"}]`);
-      }
-      const keys = Object.keys(line);
-      if (keys.length !== 1) {
-        throw illegalArgument(`Malformed action/metadata line [${i + 1}], expected a simple value for field [${keys[1] ?? ""}] but found [START_OBJECT]`);
-      }
-      const action = keys[0]!;
-      if (!["index", "create", "update", "delete"].includes(action)) {
-        throw illegalArgument(`Malformed action/metadata line [${i + 1}], expected field [create], [delete], [index] or [update] but found [${action}]`);
-      }
-      const meta = line[action];
-      if (!isObject(meta)) throw illegalArgument(`Malformed action/metadata line [${i + 1}], expected START_OBJECT but found [${typeof meta}]`);
-      for (const key of Object.keys(meta)) {
-        if (!["_index", "_id", "if_seq_no", "if_primary_term", "routing", "require_alias", "retry_on_conflict", "_source", "pipeline", "dynamic_templates"].includes(key)) {
-          throw illegalArgument(`Action/metadata line [${i + 1}] contains an unknown parameter [${key}]`);
-        }
-      }
-      if (meta._index === undefined && params.index === undefined) throw validationFailed("index is missing");
-      if ((action === "update" || action === "delete") && meta._id === undefined) throw validationFailed("id is missing");
-      let source: unknown;
-      if (action !== "delete") {
-        i++;
-        if (i >= lines.length) throw illegalArgument(`The bulk request must be terminated by a newline [\\n]`);
-        source = lines[i];
-        if (!isObject(source)) throw illegalArgument(`Malformed request body at line [${i + 1}]: expected a JSON object`);
-      }
-      ops.push({ action, meta, source, line: i + 1 });
-    }
+    const ops = parseBulkOperations(params.operations, params.index);
     const touched = new Set<SearchIndex>();
     let errors = false;
     const items: BulkItem[] = ops.map((op) => {
@@ -778,13 +468,13 @@ export class SearchEngine {
           body = this.delete({ index: indexName, id: id!, ...cond });
           status = body.result === "not_found" ? 404 : 200;
         }
-        const resolved = this.indices.get(body._index);
+        const resolved = this.catalog.indices.get(body._index);
         if (resolved) touched.add(resolved);
         return { [op.action]: { ...body, status } };
       } catch (e) {
         if (!isSearchEngineError(e)) throw e;
         errors = true;
-        const concrete = this.indices.get(indexName)?.name ?? indexName;
+        const concrete = this.catalog.indices.get(indexName)?.name ?? indexName;
         const item: Json = { _index: concrete };
         if (id !== undefined) item._id = id;
         item.status = e.statusCode;
@@ -800,7 +490,7 @@ export class SearchEngine {
 
   /** `POST /index/_refresh` (all indices when `index` is omitted). */
   refresh(params: { index?: string } = {}): Json {
-    const targets = this.resolveRead(params.index ?? "_all", true);
+    const targets = this.catalog.resolveRead(params.index ?? "_all", true);
     for (const t of targets) t.refresh(this.clock());
     return { _shards: { total: targets.length * 2, successful: targets.length, failed: 0 } };
   }
@@ -809,7 +499,7 @@ export class SearchEngine {
 
   private searchTargets(index: string | string[] | undefined): SearchIndex[] {
     const expression = index === undefined ? "_all" : Array.isArray(index) ? index.join(",") : index;
-    const targets = this.resolveRead(expression, true);
+    const targets = this.catalog.resolveRead(expression, true);
     const now = this.clock();
     for (const t of targets) t.maybeRefresh(now);
     return targets;
