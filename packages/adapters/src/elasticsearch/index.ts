@@ -3,11 +3,11 @@
  * `@elastic/elasticsearch` client (9.x).
  *
  * @example
- * import { Client } from "@elastic/elasticsearch";
- * const elasticsearch = createElasticsearchAdapter({ client: new Client({ node: "http://localhost:9200" }) });
+ * const elasticsearch = createElasticsearchAdapter({ node: "http://localhost:9200" });
  * await elasticsearch.applySchema([TitleSearch.model]);
  * const repos = createRepositories({ stores: { elasticsearch } });
  */
+import { Client } from "@elastic/elasticsearch";
 import { ElasticsearchAdapter, type ElasticsearchAdapterOptions } from "./elasticsearch-adapter.js";
 import type { ElasticsearchClientPort } from "./elasticsearch-client-port.js";
 
@@ -19,9 +19,30 @@ export { compileFilters, compileQueryRequest, compileQueryShape, compileSearchRe
 export type * from "./elasticsearch-client-port.js";
 
 /**
- * Creates the Elasticsearch adapter on a client you own (`new Client({ node })` from
- * `@elastic/elasticsearch`); pass `ownsClient: true` to have `close()` close it.
+ * How the adapter reaches Elasticsearch: node URLs (it creates the official client and
+ * closes it in `close()`) or a client you own.
  */
-export function createElasticsearchAdapter(connection: { client: ElasticsearchClientPort }, options: ElasticsearchAdapterOptions = {}): ElasticsearchAdapter {
-  return new ElasticsearchAdapter(connection.client, options);
+export type ElasticsearchConnection =
+  | { client: ElasticsearchClientPort }
+  | {
+      node: string | readonly string[];
+      /** Per-request timeout in ms (client default 30 s). */
+      requestTimeout?: number | undefined;
+      /** Client retries on connection errors (client default 3). */
+      maxRetries?: number | undefined;
+    };
+
+/**
+ * Creates the Elasticsearch adapter. Given `{ node }` it creates an official
+ * `@elastic/elasticsearch` client and owns it; given `{ client }` (your
+ * `new Client({ node })`) it leaves the client open unless `ownsClient: true`.
+ */
+export function createElasticsearchAdapter(connection: ElasticsearchConnection, options: ElasticsearchAdapterOptions = {}): ElasticsearchAdapter {
+  if ("client" in connection) return new ElasticsearchAdapter(connection.client, options);
+  const client = new Client({
+    node: typeof connection.node === "string" ? connection.node : [...connection.node],
+    ...(connection.requestTimeout === undefined ? {} : { requestTimeout: connection.requestTimeout }),
+    ...(connection.maxRetries === undefined ? {} : { maxRetries: connection.maxRetries }),
+  });
+  return new ElasticsearchAdapter(client, { ...options, ownsClient: options.ownsClient ?? true });
 }

@@ -1,0 +1,190 @@
+/**
+ * The streaming example on real engines: Postgres, DynamoDB (dynalite), the
+ * testkit's CQL and Elasticsearch servers driven by the stock drivers, and
+ * two memcached zones under the cache-aside tier. Each `POLYXENA_TEST_*`
+ * variable points the same test at a real server instead (see real-stores.ts).
+ * The outcomes asserted are those of streaming.test.ts on the in-memory adapters.
+ */
+import { randomBytes } from "node:crypto";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type OperationEvent } from "@polyxena/core";
+import {
+  createPostgresTestDatabase,
+  startCqlTestServer,
+  startDynamoDbTestServer,
+  startElasticsearchTestServer,
+  startMemcached,
+  type CqlTestServer,
+  type DynamoDbTestServer,
+  type ElasticsearchTestServer,
+  type MemcachedCluster,
+} from "@polyxena/testkit";
+import { createRepositories } from "../src/generated/index.js";
+import { createRealCache, createRealStores, parseMemcachedZones, realStoresConfig, type RealStoresConfig } from "../src/real-stores.js";
+import { ids, seed } from "../src/seed-data.js";
+import { loadHomepage, renewSubscription, startPlayback } from "../src/streaming-service.js";
+
+const now = new Date("2026-11-26T20:00:00Z");
+
+/** Servers this file started (each absent when a `POLYXENA_TEST_*` variable names a real one). */
+let dynamo: DynamoDbTestServer;
+let cql: CqlTestServer | undefined;
+let search: ElasticsearchTestServer | undefined;
+let memcached: MemcachedCluster | undefined;
+const cleanups: Array<() => Promise<void>> = [];
+
+beforeAll(async () => {
+  [dynamo, cql, search, memcached] = await Promise.all([
+    startDynamoDbTestServer(),
+    process.env.POLYXENA_TEST_CASSANDRA ? undefined : startCqlTestServer(),
+    process.env.POLYXENA_TEST_ELASTICSEARCH ? undefined : startElasticsearchTestServer(),
+    process.env.POLYXENA_TEST_MEMCACHED ? undefined : startMemcached({ count: 2 }),
+  ]);
+});
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+afterAll(async () => {
+  await Promise.all([dynamo?.close(), cql?.close(), search?.close(), memcached?.stop()]);
+});
+
+/** Fresh names in every store, so tests never see each other's data (nor earlier runs' on real servers). */
+async function isolatedConfig(label: string): Promise<RealStoresConfig> {
+  const db = await createPostgresTestDatabase(`streaming_${label}`);
+  cleanups.push(() => db.drop());
+  const suffix = `${label}_${randomBytes(3).toString("hex")}`;
+  return realStoresConfig({
+    postgres: { url: db.connectionString, schema: db.schema },
+    dynamodb: { endpoint: dynamo.endpoint, tablePrefix: `px_${suffix}_` },
+    cassandra: cql ? { contactPoints: [cql.contactPoint], localDataCenter: cql.localDataCenter, keyspace: `px_${suffix}` } : { keyspace: `px_${suffix}` },
+    ...(search ? { elasticsearch: { url: search.url } } : {}),
+    memcached: {
+      // One server per zone: writes reach both zones, reads try zone a first.
+      zones: memcached ? parseMemcachedZones(memcached.addresses.join(";")) : undefined,
+      prefix: `px-${suffix}`,
+      // Generous, so a busy machine never turns a cache hit into a timeout and a store read.
+      timeoutMs: 2000,
+    },
+  });
+}
+
+/**
+ * The service over real stores, with the catalogue, account and history
+ * written beforehand by a loader without cache (as a batch ingest would), so
+ * memcached starts empty and without tombstones. Events are recorded from here on.
+ */
+async function streamingService(config: RealStoresConfig) {
+  const loader = createRepositories({ stores: createRealStores(config) });
+  const applied = await loader.runtime.applySchema();
+  try {
+    await seed(loader, now);
+  } finally {
+    await loader.close();
+  }
+  const events: OperationEvent[] = [];
+  const cache = createRealCache(config);
+  const repos = createRepositories({ stores: createRealStores(config), cache, onOperation: (e) => events.push(e) });
+  cleanups.push(() => repos.close());
+  return { repos, events, cache, applied };
+}
+
+/** Another process of the same service: its own adapters and L1, the same stores and memcached. */
+function otherProcess(config: RealStoresConfig) {
+  const events: OperationEvent[] = [];
+  const repos = createRepositories({ stores: createRealStores(config), cache: createRealCache(config), onOperation: (e) => events.push(e) });
+  cleanups.push(() => repos.close());
+  return { repos, events };
+}
+
+const sourceOf = (events: readonly OperationEvent[], operationId: string) => events.find((e) => e.operationId === operationId)?.cache;
+
+describe("streaming example on real engines", () => {
+  it("applies the schema in every store, then finds it all in place", async () => {
+    const { repos, applied } = await streamingService(await isolatedConfig("schema"));
+    expect(Object.keys(applied).sort()).toEqual(["cassandra", "dynamodb", "elasticsearch", "postgres"]);
+    for (const [store, result] of Object.entries(applied)) expect(result.applied.length, store).toBeGreaterThan(0);
+    const again = await repos.runtime.applySchema();
+    for (const [store, result] of Object.entries(again)) {
+      expect(result.applied, store).toEqual([]);
+      expect(result.unchanged.length, store).toBeGreaterThanOrEqual(applied[store]!.applied.length);
+    }
+  });
+
+  it("loads the homepage from four stores, then serves the cacheable reads from the cache", async () => {
+    const config = await isolatedConfig("homepage");
+    const { repos, events } = await streamingService(config);
+    const home = await loadHomepage(repos, ids.profileAda, "kingdom");
+    expect(home.greeting).toBe("Welcome back, Ada");
+    expect(home.continueWatching.map((c) => [c.title.name, c.positionSec])).toEqual([
+      ["Game of Thrones", 2400],
+      ["The Crown", 600],
+    ]);
+    expect(home.newInDrama.map((t) => t.name)).toEqual(["The Crown", "Peaky Blinders", "Vikings"]);
+    // The standard analyzer does not stem: "kingdom" matches these three synopses, not
+    // Game of Thrones' "Seven Kingdoms" (streaming.test.ts still expects it; see the report).
+    // BM25 ranks the shorter synopsis first.
+    expect(home.searchResults.map((r) => r.name)).toEqual(["Money Heist", "The Crown", "Coco"]);
+    const scores = home.searchResults.map((r) => r.score!);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    expect(scores.every((score) => score > 0)).toBe(true);
+    expect(new Set(events.map((e) => e.store.split(":")[0]))).toEqual(new Set(["dynamodb", "cassandra", "elasticsearch"]));
+    expect(sourceOf(events, "Profile.get")).toBe("store");
+
+    events.length = 0;
+    await loadHomepage(repos, ids.profileAda, "kingdom");
+    expect(sourceOf(events, "Profile.get")).toBe("l1");
+    expect(sourceOf(events, "Title.query.titlesInGenre")).not.toBe("store");
+    expect(sourceOf(events, "ViewingHistory.query.historyForProfile")).toBe("bypass");
+
+    // A second process has a cold L1: memcached serves what the first one filled.
+    const other = otherProcess(config);
+    const again = await loadHomepage(other.repos, ids.profileAda, "kingdom");
+    expect(again).toEqual(home);
+    expect(sourceOf(other.events, "Profile.get")).toBe("l2");
+    expect(sourceOf(other.events, "Title.query.titlesInGenre")).toBe("l2");
+  });
+
+  it("filters search results by the profile's maturity rating", async () => {
+    const { repos } = await streamingService(await isolatedConfig("kids"));
+    const kid = await loadHomepage(repos, ids.profileKid, "kingdom");
+    expect(kid.searchResults.map((r) => r.name)).toEqual(["Coco"]);
+  });
+
+  it("starts playback after a strong subscription read and records it in the history", async () => {
+    const { repos, events } = await streamingService(await isolatedConfig("playback"));
+    const result = await startPlayback(repos, { accountId: ids.account, profileId: ids.profileAda, titleId: "tt4574334", device: "tv", at: now });
+    expect(result.started).toBe(true);
+    expect(events.find((e) => e.operationId === "Subscription.get")).toMatchObject({ consistency: "strong", cache: "bypass" });
+    expect(events.find((e) => e.operationId === "ViewingHistory.put")).toMatchObject({ nativeConsistency: "LOCAL_QUORUM", outcome: "ok" });
+    const latest = await repos.viewingHistory.historyForProfile({ profileId: ids.profileAda }, { limit: 1 });
+    expect(latest.items[0]).toMatchObject({ titleId: "tt4574334", positionSec: 0, watchedAt: now });
+    const viewers = await repos.viewingHistory.viewersOfTitle({ titleId: "tt4574334" });
+    expect(viewers.items.map((v) => v.profileId)).toEqual([ids.profileAda]);
+    expect((await startPlayback(repos, { accountId: ids.profileKid, profileId: ids.profileKid, titleId: "tt4574334", device: "tv", at: now })).started).toBe(false);
+  });
+
+  it("a profile write invalidates the cached profile, in this process and in memcached", async () => {
+    const config = await isolatedConfig("invalidate");
+    const { repos } = await streamingService(config);
+    expect((await repos.profile.get({ profileId: ids.profileAda }))?.name).toBe("Ada");
+    await repos.profile.update({ profileId: ids.profileAda }, { name: "Ada L." });
+    expect((await repos.profile.get({ profileId: ids.profileAda }))?.name).toBe("Ada L.");
+    // A process that never read the profile must not get the old value from memcached.
+    // Memcached held "Ada" (filled by the first read); the write replaced it with a tombstone.
+    const other = otherProcess(config);
+    expect((await other.repos.profile.get({ profileId: ids.profileAda }))?.name).toBe("Ada L.");
+    expect(sourceOf(other.events, "Profile.get")).toBe("store");
+  });
+
+  it("renews in one transaction and refuses a renewal based on a stale version", async () => {
+    const { repos } = await streamingService(await isolatedConfig("renewal"));
+    const current = await repos.subscription.getOrThrow({ accountId: ids.account });
+    const renewed = await renewSubscription(repos, current, now);
+    expect(renewed?.version).toBe(current.version + 1);
+    expect(renewed?.renewsAt.toISOString()).toBe("2027-01-01T00:00:00.000Z");
+    expect(await renewSubscription(repos, current, now)).toBeUndefined();
+    // The refused renewal's invoice was rolled back with it.
+    expect((await repos.invoice.invoicesOfAccount({ accountId: ids.account })).items).toHaveLength(1);
+    expect((await repos.subscription.getOrThrow({ accountId: ids.account })).version).toBe(current.version + 1);
+  });
+});
