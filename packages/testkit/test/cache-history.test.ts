@@ -48,7 +48,7 @@ const HotL2 = defineEntity("HotL2", {
 
 const KEYS = [...HOT, ...WARM];
 const CLIENTS = 32;
-const OPS_PER_CLIENT = 1_500;
+const OPS_PER_CLIENT = 1_000;
 const PROCESSES = 4;
 
 let cluster: MemcachedCluster;
@@ -195,7 +195,7 @@ describe("cache history", () => {
     const prefix = `hist${Date.now().toString(36)}`;
     const result = await runHistory(Hot, (driver, bus) => createCacheAside({ driver, bus, prefix, tombstoneTtlSeconds: 2, fillMarginMs: 300, closeDriver: false }));
     expect(result.reads + result.writes).toBe(CLIENTS * OPS_PER_CLIENT);
-    expect(result.writes).toBeGreaterThan(1_000);
+    expect(result.writes).toBeGreaterThan(500);
     expect(result.violations).toEqual([]);
     // The races were actually exercised: cache hits, overtaken loads, tombstones, fills.
     const total = summarize(result);
@@ -204,7 +204,7 @@ describe("cache history", () => {
     expect(total("tombstones")).toBe(result.writes);
     expect(total("l2Hits")).toBeGreaterThan(0);
     expect(total("fills")).toBeGreaterThan(0);
-  });
+  }, 60_000);
 
   it("never returns a version older than the last acknowledged write (L2 only, no bus)", async () => {
     const prefix = `histl2${Date.now().toString(36)}`;
@@ -214,12 +214,12 @@ describe("cache history", () => {
     const total = summarize(result);
     expect(total("l2Hits")).toBeGreaterThan(100);
     expect(total("fills")).toBeGreaterThan(0);
-  });
+  }, 60_000);
 
   it("catches the naive protocol (delete on write, set on fill) returning old versions", async () => {
     const result = await runHistory(HotL2, (driver) => naiveProvider(driver));
     expect(result.reads + result.writes).toBe(CLIENTS * OPS_PER_CLIENT);
     console.log(`naive: ${result.violations.length} stale reads of ${result.reads}`);
     expect(result.violations.length).toBeGreaterThan(0);
-  });
+  }, 60_000);
 });
