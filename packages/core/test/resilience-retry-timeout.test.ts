@@ -191,6 +191,7 @@ describe("timeouts (per operation class, aggressive)", () => {
 describe("configuration", () => {
   it.each([
     [{ timeouts: { read: 0 } }, "resilience.timeouts.read"],
+    [{ timeouts: { write: 3e9 } }, "resilience.timeouts.write"],
     [{ timeouts: { slow: 5 } }, "resilience.timeouts.slow"],
     [{ breaker: { failureRatio: 1.5 } }, "resilience.breaker.failureRatio"],
     [{ stores: { postgres: { bulkhead: { maxConcurrent: -1 } } } }, "resilience.stores.postgres.bulkhead.maxConcurrent"],

@@ -126,6 +126,20 @@ describe("ChaosAdapter", () => {
     expect(failures).toBeLessThan(160);
   });
 
+  it("lets the policy's retries absorb a seeded 30 % failure rate on reads", async () => {
+    const chaos = new ChaosAdapter(createMemoryPostgresAdapter(), { seed: 11 });
+    const policy = createResiliencePolicy({ retry: { retries: 3, initialDelayMs: 0, maxDelayMs: 0 }, breaker: false });
+    const notes = new PolyxenaRuntime({ stores: { postgres: chaos }, policy }, [Note]).entity(Note);
+    await notes.put({ noteId: "n", text: "kept" });
+    chaos.inject({ fault: { type: "fail", rate: 0.3 }, kinds: ["get"] });
+    const results = [];
+    for (let i = 0; i < 200; i++) results.push(await codeOf(notes.get({ noteId: "n" })));
+    const failed = results.filter((r) => r !== "ok").length;
+    // Without retries about 60 reads would fail; with three retries about 0.8 % do.
+    expect(failed).toBeLessThan(10);
+    expect(chaos.calls("get")).toBeGreaterThan(240);
+  });
+
   it("rejects nonsense rules", () => {
     const { chaos } = setup();
     expect(() => chaos.inject({ fault: { type: "fail", rate: 2 } })).toThrow(RangeError);

@@ -173,9 +173,14 @@ function checkCall(c: CallPolicyConfig, path: string): void {
   }
 }
 
+/** Longest delay a Node timer supports (about 24.8 days); longer ones would fire at once. */
+const MAX_TIMER_MS = 2_147_483_647;
+
 function positive(value: number | undefined, path: string, min: number): void {
   if (value === undefined) return;
-  if (typeof value !== "number" || !Number.isFinite(value) || value < min) fail(path, `must be a finite number >= ${min}`);
+  if (typeof value !== "number" || !Number.isFinite(value) || value < min || value > MAX_TIMER_MS) {
+    fail(path, `must be a number from ${min} to ${MAX_TIMER_MS}`);
+  }
 }
 
 function fail(path: string, message: string): never {
