@@ -214,4 +214,38 @@ describe("cassandra adapter on the stock driver", () => {
       server.setRequestHook(null);
     }
   });
+
+  it("adds columns for new fields to existing tables, and refuses a changed column type", async () => {
+    const V1 = defineEntity("Evolving", {
+      store: "cassandra",
+      schema: z.object({ id: z.uuid(), name: z.string() }),
+      key: { partition: ["id"] },
+    });
+    const V2 = defineEntity("Evolving", {
+      store: "cassandra",
+      schema: z.object({ id: z.uuid(), name: z.string(), plays: z.number().int().min(0).max(1000), tags: z.array(z.string()) }),
+      key: { partition: ["id"] },
+    });
+    const V3 = defineEntity("Evolving", {
+      store: "cassandra",
+      schema: z.object({ id: z.uuid(), name: z.number(), plays: z.number().int().min(0).max(1000), tags: z.array(z.string()) }),
+      key: { partition: ["id"] },
+    });
+    const first = await adapter.applySchema([V1.model]);
+    expect(first.applied).toHaveLength(1);
+    const id = randomUUID();
+    await new PolyxenaRuntime({ stores: { cassandra: adapter } }, [V1]).entity(V1).put({ id, name: "old row" });
+    const second = await adapter.applySchema([V2.model]);
+    expect(second.applied).toEqual([
+      `ALTER TABLE "${adapter.keyspace}"."evolving" ADD "plays" int`,
+      `ALTER TABLE "${adapter.keyspace}"."evolving" ADD "tags" list<text>`,
+    ]);
+    const repo = new PolyxenaRuntime({ stores: { cassandra: adapter } }, [V2]).entity(V2);
+    expect((await repo.get({ id })).item).toEqual({ id, name: "old row", tags: [] });
+    await repo.put({ id, name: "new row", plays: 3, tags: ["a"] });
+    expect((await repo.get({ id })).item).toEqual({ id, name: "new row", plays: 3, tags: ["a"] });
+    const error = await expectPolyxenaError(adapter.applySchema([V3.model]), "E_DEFINITION");
+    expect(error.message).toContain(`column name of ${adapter.keyspace}.evolving is text, but Evolving.name needs double`);
+    expect(error.path).toBe("fields.name");
+  });
 });

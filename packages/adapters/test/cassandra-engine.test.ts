@@ -314,3 +314,27 @@ describe("robustness", () => {
     }
   });
 });
+
+describe("ALTER TABLE", () => {
+  it("adds and drops regular columns, changes options, and rejects key changes", () => {
+    run("CREATE TABLE ks.alt (k int PRIMARY KEY, a text)");
+    run("INSERT INTO ks.alt (k, a) VALUES (1, 'x')");
+    const before = run("SELECT * FROM ks.alt WHERE k = 1");
+    expect(before.kind === "rows" && before.columns.map((c) => c.name)).toEqual(["k", "a"]);
+    expect(run("ALTER TABLE ks.alt ADD (b int, c list<text>)")).toEqual({ kind: "schemaChange", change: "UPDATED", target: "TABLE", keyspace: "ks", table: "alt" });
+    run("UPDATE ks.alt SET b = 2 WHERE k = 1");
+    const after = run("SELECT * FROM ks.alt WHERE k = 1");
+    expect(after.kind === "rows" && [after.columns.map((c) => c.name), after.rows]).toEqual([["k", "a", "b", "c"], [[1, "x", 2, null]]]);
+    run("ALTER TABLE ks.alt DROP a");
+    expect(rows("SELECT * FROM ks.alt WHERE k = 1")).toEqual([[1, 2, null]]);
+    run("ALTER TABLE ks.alt ADD a text");
+    expect(rows("SELECT a FROM ks.alt WHERE k = 1")).toEqual([[null]]);
+    run("ALTER TABLE ks.alt WITH default_time_to_live = 7");
+    run("INSERT INTO ks.alt (k, b) VALUES (2, 1)");
+    expect(rows("SELECT ttl(b) FROM ks.alt WHERE k = 2")).toEqual([[7]]);
+    expect(failure(() => run("ALTER TABLE ks.alt ADD b int")).message).toBe("Column with name 'b' already exists");
+    expect(failure(() => run("ALTER TABLE ks.alt DROP k")).message).toBe("Cannot drop PRIMARY KEY column k");
+    expect(failure(() => run("ALTER TABLE ks.alt DROP nope")).message).toBe("Column nope was not found in table alt");
+    expect(rows("SELECT column_name FROM system_schema.columns WHERE keyspace_name = 'ks' AND table_name = 'alt'").flat()).toEqual(["a", "b", "c", "k"]);
+  });
+});

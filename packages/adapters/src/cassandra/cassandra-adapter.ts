@@ -6,11 +6,14 @@
  */
 import {
   buildCassandraSchema,
+  cassandraColumnType,
   cassandraKeyspaceStatement,
   cassandraTables,
   cassandraTableStatement,
   DEFAULT_CASSANDRA_REPLICATION,
   PolyxenaError,
+  qualifiedName,
+  quoteIdent,
   type CassandraReplication,
   type DeleteRequest,
   type EntityModel,
@@ -233,12 +236,43 @@ export class CassandraAdapter implements StoreAdapter {
         for (const table of cassandraTables(model)) {
           const present = await exists("SELECT table_name FROM system_schema.tables WHERE keyspace_name = ? AND table_name = ?", [this.keyspace, table.name]);
           await apply(cassandraTableStatement(model, table, this.keyspace), present);
+          if (present) for (const cql of await this.missingColumns(model, table.name)) await apply(cql, false);
         }
       }
     } catch (error) {
       throw cassandraError(error, "applySchema", true).withContext({ store: this.name, operation: "applySchema" });
     }
     return { applied, unchanged };
+  }
+
+  /**
+   * `ALTER TABLE ... ADD` for fields the existing table lacks. A column whose
+   * type differs from the model's is a definition error: Cassandra cannot
+   * change a column's type.
+   */
+  private async missingColumns(model: EntityModel, table: string): Promise<string[]> {
+    const result = await this.session.execute(
+      { cql: "SELECT column_name, type FROM system_schema.columns WHERE keyspace_name = ? AND table_name = ?", types: ["text", "text"] },
+      [this.keyspace, table],
+      { consistency: "LOCAL_ONE", idempotent: true },
+    );
+    const existing = new Map(result.rows.map((r) => [r["column_name"] as string, r["type"] as string]));
+    const statements: string[] = [];
+    for (const field of model.fields) {
+      const wanted = cassandraColumnType(field);
+      const found = existing.get(field.column);
+      if (found === undefined) {
+        statements.push(`ALTER TABLE ${qualifiedName(this.keyspace, table)} ADD ${quoteIdent(field.column)} ${wanted}`);
+      } else if (found !== wanted) {
+        throw new PolyxenaError("E_DEFINITION", `column ${field.column} of ${this.keyspace}.${table} is ${found}, but ${model.name}.${field.name} needs ${wanted}`, {
+          entity: model.name,
+          path: `fields.${field.name}`,
+          store: this.name,
+          fix: "Cassandra cannot change a column's type: add a new field (new column) and migrate the data",
+        });
+      }
+    }
+    return statements;
   }
 
   classifyError(error: unknown): ErrorClass {

@@ -81,8 +81,8 @@ export async function startCqlTestServer(options: CqlTestServerOptions = {}): Pr
     lookupPrepared: (id) => prepared.get(id.toString("hex")),
     onSchemaChange(result) {
       for (const c of connections) c.pushSchemaChange(result);
-      if (result.change !== "DROPPED") return;
-      // Like Cassandra, forget statements on a dropped table or keyspace.
+      if (result.change === "CREATED") return;
+      // Like Cassandra, forget statements on an altered or dropped table or keyspace (drivers re-prepare).
       for (const [key, p] of prepared) {
         if (p.table && p.table.keyspace === result.keyspace && (result.target === "KEYSPACE" || p.table.name === result.table)) {
           prepared.delete(key);

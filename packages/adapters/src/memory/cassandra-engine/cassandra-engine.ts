@@ -1,5 +1,6 @@
 import {
   alreadyExists,
+  alterTable,
   keyspaceFromStatement,
   tableFromStatement,
   validateName,
@@ -241,14 +242,14 @@ export class CassandraEngine {
     };
   }
 
-  /** Analysed statements, reused while their table is the same (a recreated table has a new id). */
-  private readonly plans = new WeakMap<object, { tableId: string; plan: unknown }>();
+  /** Analysed statements, reused while their table definition is the same object (DDL replaces it). */
+  private readonly plans = new WeakMap<object, { table: TableSchema; plan: unknown }>();
 
   private cachedPlan<P>(statement: object, table: TableSchema, build: () => P): P {
     const cached = this.plans.get(statement);
-    if (cached && cached.tableId === table.id) return cached.plan as P;
+    if (cached && cached.table === table) return cached.plan as P;
     const plan = build();
-    this.plans.set(statement, { tableId: table.id, plan });
+    this.plans.set(statement, { table, plan });
     return plan;
   }
 
@@ -525,6 +526,22 @@ export class CassandraEngine {
         this.stores.delete(table.id);
         this.schemaChanged();
         return { kind: "schemaChange", change: "DROPPED", target: "TABLE", keyspace: ks.name, table: table.name };
+      }
+      case "alterTable": {
+        const ksName = statement.table.keyspace ?? sessionKeyspace;
+        if (ksName === undefined) throw invalid("No keyspace has been specified. USE a keyspace, or explicitly specify keyspace.tablename");
+        const ks = this.keyspaceMap.get(ksName);
+        if (!ks) throw invalid(`Keyspace '${ksName}' doesn't exist`);
+        if (ks.system) throw new CqlError(CqlErrorCode.unauthorized, `${ks.name} keyspace is not user-modifiable.`);
+        const table = ks.tables.get(statement.table.name);
+        if (!table) throw invalid(`Table '${ksName}.${statement.table.name}' doesn't exist`);
+        const altered = alterTable(table, statement.action);
+        ks.tables.set(table.name, altered);
+        const store = this.storeOf(table);
+        store.schema = altered;
+        if (statement.action.kind === "drop") for (const name of statement.action.columns) store.dropColumn(name);
+        this.schemaChanged();
+        return { kind: "schemaChange", change: "UPDATED", target: "TABLE", keyspace: ks.name, table: table.name };
       }
       case "dropKeyspace": {
         const name = statement.table.name;

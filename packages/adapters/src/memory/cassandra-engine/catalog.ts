@@ -1,4 +1,4 @@
-import type { CreateKeyspaceStatement, CreateTableStatement, OptionValue } from "./cql-ast.js";
+import type { AlterTableStatement, CreateKeyspaceStatement, CreateTableStatement, OptionValue } from "./cql-ast.js";
 import { CqlError, CqlErrorCode, configError, invalid, syntaxError } from "./cql-error.js";
 import { isCollection, validateColumnType, type CqlType } from "./cql-types.js";
 
@@ -171,6 +171,46 @@ export function tableFromStatement(statement: CreateTableStatement, keyspace: st
     keyspace, name: statement.table.name, id, columns, partitionKey, clustering, regular,
     allColumns: [...partitionKey, ...clustering, ...regular], defaultTtl, comment, readOnly: false,
   };
+}
+
+/**
+ * Applies `ALTER TABLE` to a table definition and returns the new definition
+ * (same id, as in Cassandra). Validation follows Cassandra 4.0's messages.
+ */
+export function alterTable(table: TableSchema, action: AlterTableStatement["action"]): TableSchema {
+  let regular = [...table.regular];
+  let defaultTtl = table.defaultTtl;
+  let comment = table.comment;
+  switch (action.kind) {
+    case "add":
+      for (const c of action.columns) {
+        if (table.columns.has(c.name) || regular.some((r) => r.name === c.name)) throw invalid(`Column with name '${c.name}' already exists`);
+        if (c.isStatic) throw invalid(`Static columns are not supported by this server (column ${c.name})`);
+        if (c.type.kind === "native" && c.type.name === "counter") throw invalid("Counter columns are not supported by this server");
+        validateColumnType(c.type, c.name);
+        regular.push({ name: c.name, type: c.type, kind: "regular", position: 0, descending: false });
+      }
+      break;
+    case "drop":
+      for (const name of action.columns) {
+        const c = table.columns.get(name);
+        if (!c) throw invalid(`Column ${name} was not found in table ${table.name}`);
+        if (c.kind !== "regular") throw invalid(`Cannot drop PRIMARY KEY column ${name}`);
+        regular = regular.filter((r) => r.name !== name);
+      }
+      break;
+    case "with":
+      for (const [key, value] of Object.entries(action.options)) {
+        if (!TABLE_OPTIONS.has(key)) throw syntaxError(`Unknown property '${key}'`);
+        if (key === "default_time_to_live") defaultTtl = ttlOption(value);
+        if (key === "comment") comment = String(value);
+      }
+      break;
+  }
+  regular.sort((a, b) => compareNames(a.name, b.name));
+  const columns = new Map<string, ColumnSchema>();
+  for (const c of [...table.partitionKey, ...table.clustering, ...regular]) columns.set(c.name, c);
+  return { ...table, columns, regular, allColumns: [...table.partitionKey, ...table.clustering, ...regular], defaultTtl, comment };
 }
 
 function ttlOption(value: OptionValue): number {

@@ -76,6 +76,16 @@ export interface DropStatement {
   table: QualifiedName;
 }
 
+/** `ALTER TABLE t ADD ... | DROP ... | WITH ...`. */
+export interface AlterTableStatement {
+  type: "alterTable";
+  table: QualifiedName;
+  action:
+    | { kind: "add"; columns: ColumnDefinition[] }
+    | { kind: "drop"; columns: string[] }
+    | { kind: "with"; options: Record<string, OptionValue> };
+}
+
 /** `TRUNCATE [TABLE] t`. */
 export interface TruncateStatement {
   type: "truncate";
@@ -163,6 +173,7 @@ export type Statement =
   | UseStatement
   | CreateTableStatement
   | DropStatement
+  | AlterTableStatement
   | TruncateStatement
   | InsertStatement
   | UpdateStatement

@@ -169,6 +169,8 @@ class Parser {
         return this.create();
       case "drop":
         return this.drop();
+      case "alter":
+        return this.alter();
       case "truncate":
         this.next();
         this.acceptKeyword("table") || this.acceptKeyword("columnfamily");
@@ -353,6 +355,44 @@ class Parser {
     const native = nativeTypeByName(name);
     if (!native) throw invalid(`Unknown type ${name}`);
     return native;
+  }
+
+  private alter(): Statement {
+    this.expectKeyword("alter");
+    if (!this.acceptKeyword("table") && !this.acceptKeyword("columnfamily")) {
+      throw invalid(`ALTER ${this.peek().text.toUpperCase()} is not supported by this server`);
+    }
+    const table = this.qualifiedName();
+    if (this.acceptKeyword("add")) {
+      const columns: ColumnDefinition[] = [];
+      const one = () => {
+        const name = this.identifier();
+        const type = this.type();
+        columns.push({ name, type, isStatic: this.acceptKeyword("static") });
+      };
+      if (this.acceptPunct("(")) {
+        do one();
+        while (this.acceptPunct(","));
+        this.expectPunct(")");
+      } else {
+        one();
+      }
+      return { type: "alterTable", table, action: { kind: "add", columns } };
+    }
+    if (this.acceptKeyword("drop")) {
+      const columns: string[] = [];
+      if (this.acceptPunct("(")) {
+        do columns.push(this.identifier());
+        while (this.acceptPunct(","));
+        this.expectPunct(")");
+      } else {
+        columns.push(this.identifier());
+      }
+      return { type: "alterTable", table, action: { kind: "drop", columns } };
+    }
+    if (this.acceptKeyword("with")) return { type: "alterTable", table, action: { kind: "with", options: this.properties() } };
+    if (this.isKeyword("rename") || this.isKeyword("alter")) throw invalid(`ALTER TABLE ${this.peek().text.toUpperCase()} is not supported by this server`);
+    return this.fail("K_ADD, K_DROP or K_WITH");
   }
 
   private drop(): Statement {

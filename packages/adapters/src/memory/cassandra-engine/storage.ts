@@ -110,7 +110,12 @@ export function supersedes(type: ColumnSchema["type"], incoming: Cell, existing:
 export class TableStore {
   readonly partitions = new Map<string, Partition>();
 
-  constructor(readonly schema: TableSchema) {}
+  constructor(public schema: TableSchema) {}
+
+  /** Removes a dropped column's cells from every row. */
+  dropColumn(name: string): void {
+    for (const p of this.partitions.values()) for (const row of p.rows) row.cells.delete(name);
+  }
 
   /** Removes all data. */
   truncate(): void {
