@@ -54,6 +54,22 @@ describe("retries (idempotent operations only, decorrelated jitter)", () => {
     expect(store.calls).toEqual(["update"]);
   });
 
+  it("retries an unconditional put but never a conditional one", async () => {
+    const { store, profiles } = runtimeWith(createResiliencePolicy({ retry: { retries: 2, initialDelayMs: 1 } }));
+    store.next("transient");
+    const plain = profiles.put({ profileId: "p1", name: "Ann", version: 1 });
+    await vi.runAllTimersAsync();
+    await plain;
+    expect(store.calls).toEqual(["put", "put"]);
+
+    store.calls.length = 0;
+    store.next("transient");
+    const conditional = rejection(profiles.put({ profileId: "p2", name: "Bo", version: 1 }, { ifNotExists: true }), "E_UNAVAILABLE");
+    await vi.runAllTimersAsync();
+    expect((await conditional).outcome).toBe("unknown");
+    expect(store.calls).toEqual(["put"]);
+  });
+
   it.each([
     ["E_CONDITION_FAILED", new PolyxenaError("E_CONDITION_FAILED", "stale version")],
     ["E_VALIDATION", new PolyxenaError("E_VALIDATION", "item too large")],
