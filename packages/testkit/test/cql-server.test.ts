@@ -337,7 +337,7 @@ describe("time: TTL and write timestamps", () => {
     await client.execute("CREATE TABLE app.client_ts (k int PRIMARY KEY, v text)");
     server.clearRequests();
     await client.execute("INSERT INTO app.client_ts (k, v) VALUES (1, 'a')");
-    const sent = server.requests.find((r) => r.opcode === "QUERY")!;
+    const sent = server.requests.find((r) => r.opcode === "QUERY" && r.query === "INSERT INTO app.client_ts (k, v) VALUES (1, 'a')")!;
     expect(typeof sent.defaultTimestamp).toBe("bigint");
     const rs = await client.execute("SELECT writetime(v) FROM app.client_ts WHERE k = 1");
     expect(rs.first()["writetime(v)"].toString()).toBe(sent.defaultTimestamp!.toString());
@@ -462,12 +462,31 @@ describe("prepared statement cache", () => {
     server.clearPreparedStatements();
     server.clearRequests();
     await client.execute(q, [2, "b"], { prepare: true });
-    expect(server.requests.map((r) => [r.opcode, r.error?.code])).toEqual([
+    expect(server.requests.filter((r) => r.query === q).map((r) => [r.opcode, r.error?.code])).toEqual([
       ["EXECUTE", 0x2500],
       ["PREPARE", undefined],
       ["EXECUTE", undefined],
     ]);
     expect((await client.execute("SELECT v FROM app.reprep WHERE k = 2")).first()["v"]).toBe("b");
+  });
+});
+
+describe("schema changes and prepared statements", () => {
+  it("forgets a table's prepared statements on ALTER, so the driver re-prepares and sees new columns", async () => {
+    await client.execute("CREATE TABLE app.altered (k int PRIMARY KEY, a text)");
+    await client.execute("INSERT INTO app.altered (k, a) VALUES (1, 'x')");
+    const q = "SELECT * FROM app.altered WHERE k = ?";
+    expect((await client.execute(q, [1], { prepare: true })).columns.map((c) => c.name)).toEqual(["k", "a"]);
+    await client.execute("ALTER TABLE app.altered ADD b int");
+    server.clearRequests();
+    const rs = await client.execute(q, [1], { prepare: true });
+    expect(rs.columns.map((c) => c.name)).toEqual(["k", "a", "b"]);
+    // Only this statement's frames: the driver's own metadata refresh may interleave.
+    expect(server.requests.filter((r) => r.query === q).map((r) => [r.opcode, r.error?.code])).toEqual([
+      ["EXECUTE", 0x2500],
+      ["PREPARE", undefined],
+      ["EXECUTE", undefined],
+    ]);
   });
 });
 
