@@ -7,7 +7,8 @@
  */
 import { randomBytes } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type OperationEvent } from "@polyxena/core";
+import { MemoryCacheDriver, memoryStores } from "@polyxena/adapters/memory";
+import { createCacheAside, isPolyxenaError, type OperationEvent, type RepositoriesControl } from "@polyxena/core";
 import {
   createPostgresTestDatabase,
   startCqlTestServer,
@@ -19,7 +20,7 @@ import {
   type ElasticsearchTestServer,
   type MemcachedCluster,
 } from "@polyxena/testkit";
-import { createRepositories } from "../src/generated/index.js";
+import { createRepositories, type Repositories } from "../src/generated/index.js";
 import { createRealCache, createRealStores, parseMemcachedZones, realStoresConfig, type RealStoresConfig } from "../src/real-stores.js";
 import { ids, seed } from "../src/seed-data.js";
 import { loadHomepage, renewSubscription, startPlayback } from "../src/streaming-service.js";
@@ -97,6 +98,65 @@ function otherProcess(config: RealStoresConfig) {
 }
 
 const sourceOf = (events: readonly OperationEvent[], operationId: string) => events.find((e) => e.operationId === operationId)?.cache;
+
+/** Every page of a paged read, following cursors. */
+async function allPages<T>(read: (cursor: string | undefined) => Promise<{ items: T[]; cursor?: string | undefined }>): Promise<T[][]> {
+  const pages: T[][] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await read(cursor);
+    pages.push(page.items);
+    cursor = page.cursor;
+  } while (cursor !== undefined && pages.length < 20);
+  return pages;
+}
+
+/** The error code of a call expected to fail, or "ok". */
+async function outcome(call: () => Promise<unknown>): Promise<string> {
+  try {
+    await call();
+    return "ok";
+  } catch (error) {
+    if (isPolyxenaError(error)) return error.code;
+    throw error;
+  }
+}
+
+/**
+ * Paged queries, ranges, reversed orders, searches with filters and sorts,
+ * condition failures and a renewal, as one comparable transcript (scores and
+ * cursors left out: they are engine-specific and opaque).
+ */
+async function transcript(repos: Repositories & RepositoriesControl<Repositories>) {
+  const dayAgo = (days: number) => new Date(now.getTime() - days * 86_400_000);
+  const subscription = await repos.subscription.getOrThrow({ accountId: ids.account });
+  return {
+    history: await allPages((cursor) => repos.viewingHistory.historyForProfile({ profileId: ids.profileAda }, { limit: 1, ...(cursor ? { cursor } : {}) })),
+    historyRange: (await repos.viewingHistory.historyForProfile({ profileId: ids.profileAda }, { range: { gte: dayAgo(2.5) }, reverse: true })).items,
+    historyBetween: (await repos.viewingHistory.historyForProfile({ profileId: ids.profileAda }, { range: { gt: dayAgo(3), lt: dayAgo(1) } })).items,
+    viewers: (await repos.viewingHistory.viewersOfTitle({ titleId: "tt0944947" })).items,
+    drama: await allPages((cursor) => repos.title.titlesInGenre({ primaryGenre: "drama" }, { limit: 2, ...(cursor ? { cursor } : {}) })),
+    dramaSince2013: (await repos.title.titlesInGenre({ primaryGenre: "drama" }, { range: { gte: 2013 }, reverse: true })).items.map((t) => t.name),
+    titles: await repos.title.getMany([{ titleId: "tt2380307" }, { titleId: "tt0000001" }, { titleId: "tt0944947" }]),
+    profiles: (await repos.profile.profilesOfAccount({ accountId: ids.account })).items.map((p) => p.name),
+    popularDrama: await allPages((cursor) => repos.titleSearch.popularInGenre({ primaryGenre: "drama" }, { limit: 2, ...(cursor ? { cursor } : {}) })),
+    byPopularity: await allPages(async (cursor) => {
+      const page = await repos.titleSearch.search({ filter: { releaseYear: { gte: 2015 } }, sort: [{ field: "popularity", order: "desc" }], limit: 3, ...(cursor ? { cursor } : {}) });
+      return { items: page.items.map((t) => `${t.name} (${page.total})`), cursor: page.cursor };
+    }),
+    crime: (await repos.titleSearch.search({ text: "family", filter: { genres: ["crime", "mystery"] } })).items.map((t) => t.name),
+    active: (await repos.subscription.subscriptionsByStatus({ status: "active" })).items.map((s) => s.accountId),
+    conditions: {
+      createExisting: await outcome(() => repos.profile.put({ profileId: ids.profileAda, accountId: ids.account, name: "Ada", maturityRating: "adult", language: "en", createdAt: new Date(0) }, { ifNotExists: true })),
+      updateMissing: await outcome(() => repos.title.update({ titleId: "tt0000001" }, { runtimeMin: 1 })),
+      deleteMissing: await outcome(() => repos.invoice.delete({ invoiceId: "0b6e4f9e-3c43-4a8e-9a55-5d0d8d1e7a99" }, { ifExists: true })),
+      staleVersion: await outcome(() => repos.subscription.update({ accountId: ids.account }, { maxStreams: 2 }, { expectedVersion: subscription.version + 5 })),
+      renewedFrom: [subscription.version, (await renewSubscription(repos, subscription, now))?.version],
+      renewedTwice: (await renewSubscription(repos, subscription, now))?.version ?? "refused",
+    },
+    invoices: (await repos.invoice.invoicesOfAccount({ accountId: ids.account })).items.map((i) => [i.amountCents, i.currency, i.status]),
+  };
+}
 
 describe("streaming example on real engines", () => {
   it("applies the schema in every store, then finds it all in place", async () => {
@@ -186,5 +246,19 @@ describe("streaming example on real engines", () => {
     // The refused renewal's invoice was rolled back with it.
     expect((await repos.invoice.invoicesOfAccount({ accountId: ids.account })).items).toHaveLength(1);
     expect((await repos.subscription.getOrThrow({ accountId: ids.account })).version).toBe(current.version + 1);
+  });
+
+  it("gives the same answers as the in-memory adapters for paging, ranges, searches and conditions", async () => {
+    const { repos } = await streamingService(await isolatedConfig("parity"));
+    const memory = createRepositories({ stores: memoryStores(), cache: createCacheAside({ driver: new MemoryCacheDriver() }) });
+    cleanups.push(() => memory.close());
+    await seed(memory, now);
+    const expected = await transcript(memory);
+    expect(expected.history).toHaveLength(3);
+    expect(expected.conditions).toEqual({ createExisting: "E_CONDITION_FAILED", updateMissing: "E_CONDITION_FAILED", deleteMissing: "E_CONDITION_FAILED", staleVersion: "E_CONDITION_FAILED", renewedFrom: [1, 2], renewedTwice: "refused" });
+    expect(expected.drama.map((page) => page.map((t) => t.name))).toEqual([["The Crown", "Peaky Blinders"], ["Vikings", "Game of Thrones"]]);
+    expect(expected.byPopularity).toEqual([["Stranger Things (5)", "The Crown (5)", "Money Heist (5)"], ["Coco (5)", "Knives Out (5)"]]);
+    expect(expected.crime).toEqual(["Peaky Blinders", "Knives Out"]);
+    expect(await transcript(repos)).toEqual(expected);
   });
 });
