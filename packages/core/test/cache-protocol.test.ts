@@ -151,6 +151,25 @@ describe("cache-aside write path", () => {
     expect(after).toMatchObject({ source: "store", item: { name: "Alice 2" } });
   });
 
+  it("a load that straddles another process's write cannot fill over its tombstone", async () => {
+    const { store, driver, cache, plain } = setup();
+    seed(store, { id: "s", rev: 1, blob: "x" });
+    // Another process, no bus between them: only the tombstone protects L2.
+    const other = createCacheAside({ driver, closeDriver: false });
+    const otherPlain = new PolyxenaRuntime({ stores: { dynamodb: store }, cache: other }, [Plain]).entity(Plain);
+    const release = store.holdReads();
+    const straddling = otherPlain.get({ id: "s" });
+    while (store.readsOf({ id: "s" }) < 1) await new Promise((r) => setTimeout(r, 5));
+    // The store answered rev 1; before the fill, the other process writes rev 2.
+    await plain.put({ id: "s", rev: 2, blob: "x" });
+    release();
+    expect((await straddling).item!.rev).toBe(1);
+    expect(other.stats()).toMatchObject({ fills: 0, fillsRejected: 1 });
+    expect((await plain.get({ id: "s" })).item!.rev).toBe(2);
+    expect((await otherPlain.get({ id: "s" })).item!.rev).toBe(2);
+    expect(cache.stats().loadsInvalidated).toBe(0);
+  });
+
   it("a fill never overwrites a tombstone, and fills resume once it expires", async () => {
     const { clock, store, cache, plain } = setup();
     seed(store, { id: "k", rev: 1, blob: "x" });
