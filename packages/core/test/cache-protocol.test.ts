@@ -82,6 +82,23 @@ describe("cache-aside read path", () => {
     expect(cache.stats().singleFlightJoins).toBe(9_999);
   });
 
+  it("a reader arriving while a read is under way gets a read that starts after it arrived", async () => {
+    const { store, driver, plain } = setup();
+    seed(store, { id: "f", rev: 1, blob: "x" });
+    const writer = createCacheAside({ driver, closeDriver: false });
+    const writerPlain = new PolyxenaRuntime({ stores: { dynamodb: store }, cache: writer }, [Plain]).entity(Plain);
+    const release = store.holdReads();
+    const early = plain.get({ id: "f" });
+    while (store.readsOf({ id: "f" }) < 1) await new Promise((r) => setTimeout(r, 5));
+    // Another process (no bus) writes; a reader arriving now must not share the read of rev 1.
+    await writerPlain.put({ id: "f", rev: 2, blob: "x" });
+    const late = plain.get({ id: "f" });
+    release();
+    expect((await early).item!.rev).toBe(1);
+    expect((await late).item!.rev).toBe(2);
+    expect(store.readsOf({ id: "f" })).toBe(2);
+  });
+
   it("gives every waiter the loader's error and releases the lease", async () => {
     const { store, cache, profiles } = setup();
     seed(store, alice);
