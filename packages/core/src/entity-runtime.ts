@@ -114,6 +114,8 @@ export interface RuntimeServices {
   readonly listeners: readonly OperationListener[];
   readonly defaultLimit: number;
   readonly maxLimit: number;
+  /** Put primary keys on operation events (off by default: keys may be personal data). */
+  readonly includeKeys: boolean;
 }
 
 /** Per-transaction state: the adapter's handle and the invalidations to run after commit. */
@@ -199,7 +201,7 @@ export class EntityRuntime {
         return { item: read.value, source: read.source, stale: read.source === "stale" };
       }
       return { item: await load(), source: "store", stale: false };
-    });
+    }, cleanKey);
   }
 
   async getMany(keys: readonly KeyValues[], options: ReadOptions = {}): Promise<(StoredItem | undefined)[]> {
@@ -406,7 +408,7 @@ export class EntityRuntime {
         else await invalidate();
       }
       return result;
-    });
+    }, keys[0]);
   }
 
   private async call<T>(op: OperationDescriptor, signal: AbortSignal | undefined, run: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
@@ -423,7 +425,7 @@ export class EntityRuntime {
     }
   }
 
-  private async observe<T>(op: OperationDescriptor, consistency: ConsistencyLevelModel, run: (mark: (source: ReadSource) => void) => Promise<T>): Promise<T> {
+  private async observe<T>(op: OperationDescriptor, consistency: ConsistencyLevelModel, run: (mark: (source: ReadSource) => void) => Promise<T>, key?: KeyValues): Promise<T> {
     const listeners = this.services.listeners;
     if (listeners.length === 0) return run(noop);
     const started = performance.now();
@@ -457,6 +459,7 @@ export class EntityRuntime {
         attempts: trace.attempts > 0 ? trace.attempts : undefined,
         retries: trace.attempts > 0 ? trace.retries : undefined,
         statement: known?.statement,
+        key: this.services.includeKeys ? key : undefined,
       });
     }
   }

@@ -266,3 +266,17 @@ describe("transactions across stores", () => {
     expect(dynamodb.rows.size).toBe(1);
   });
 });
+
+describe("operation events and keys", () => {
+  it("carry the key only when the service opts in", async () => {
+    for (const includeKeys of [false, true]) {
+      const events: OperationEvent[] = [];
+      const runtime = new PolyxenaRuntime({ stores: { postgres: recordingAdapter() }, onOperation: (e) => events.push(e), includeKeys }, [Account]);
+      const repo = runtime.entity(Account);
+      await repo.put(account);
+      await repo.get({ accountId: ID }, { consistency: "strong" });
+      expect(events.map((e) => e.key)).toEqual(includeKeys ? [{ accountId: ID }, { accountId: ID }] : [undefined, undefined]);
+      expect(JSON.stringify(events)).not.toContain("a@example.com");
+    }
+  });
+});
