@@ -5,7 +5,12 @@
  * variable points the same test at a real server instead (see real-stores.ts).
  * The outcomes asserted are those of streaming.test.ts on the in-memory adapters.
  */
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { MemoryCacheDriver, memoryStores } from "@polyxena/adapters/memory";
 import { createCacheAside, isPolyxenaError, type OperationEvent, type RepositoriesControl } from "@polyxena/core";
@@ -26,6 +31,8 @@ import { ids, seed } from "../src/seed-data.js";
 import { loadHomepage, renewSubscription, startPlayback } from "../src/streaming-service.js";
 
 const now = new Date("2026-11-26T20:00:00Z");
+const exampleDir = join(dirname(fileURLToPath(import.meta.url)), "..");
+const polyxenaBin = join(exampleDir, "..", "..", "packages", "codegen", "bin", "polyxena.mjs");
 
 /** Servers this file started (each absent when a `POLYXENA_TEST_*` variable names a real one). */
 let dynamo: DynamoDbTestServer;
@@ -95,6 +102,39 @@ function otherProcess(config: RealStoresConfig) {
   const repos = createRepositories({ stores: createRealStores(config), cache: createRealCache(config), onOperation: (e) => events.push(e) });
   cleanups.push(() => repos.close());
   return { repos, events };
+}
+
+/**
+ * Runs `polyxena schema apply` in a child process on a config whose stores()
+ * builds the example's real stores from `config`. Asynchronous, so the servers
+ * in this process keep answering.
+ */
+async function schemaApplyCli(config: RealStoresConfig): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const dir = mkdtempSync(join(tmpdir(), "polyxena-schema-apply-"));
+  cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+  const realStores = pathToFileURL(join(exampleDir, "src", "real-stores.ts")).href;
+  writeFileSync(
+    // .mts: the temp folder has no package.json saying "type": "module".
+    join(dir, "polyxena.config.mts"),
+    [
+      `import { createRealStores } from ${JSON.stringify(realStores)};`,
+      `export default {`,
+      `  entities: [${JSON.stringify(join(exampleDir, "src", "entities", "*.ts"))}],`,
+      `  out: "./generated",`,
+      `  stores: () => createRealStores(${JSON.stringify(config)}),`,
+      `};`,
+      ``,
+    ].join("\n"),
+  );
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [polyxenaBin, "schema", "apply", "--config", "polyxena.config.mts"], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    child.once("error", reject);
+    child.once("close", (status) => resolve({ status, stdout, stderr }));
+  });
 }
 
 const sourceOf = (events: readonly OperationEvent[], operationId: string) => events.find((e) => e.operationId === operationId)?.cache;
@@ -261,4 +301,27 @@ describe("streaming example on real engines", () => {
     expect(expected.crime).toEqual(["Peaky Blinders", "Knives Out"]);
     expect(await transcript(repos)).toEqual(expected);
   });
+
+  it("polyxena schema apply creates the example's schema in all four stores, then finds it in place", async () => {
+    const config = await isolatedConfig("cli");
+    const first = await schemaApplyCli(config);
+    expect(first.stderr).not.toContain("polyxena:");
+    expect(first.status).toBe(0);
+    expect(first.stdout).toMatch(/^polyxena: schema of 6 entities on 4 store\(s\): [1-9]\d* applied, \d+ already in place$/m);
+    for (const store of ["postgres", "dynamodb", "cassandra"]) expect(first.stdout).toMatch(new RegExp(`^${store}: [1-9]\\d* applied, 0 already in place$`, "m"));
+    // Index names have no per-test prefix, so the alias may exist already from another test.
+    expect(first.stdout).toMatch(/^elasticsearch: (2 applied, 0|1 applied, 1|0 applied, 2) already in place$/m);
+    expect(first.stdout).toContain(`  applied   CREATE TABLE IF NOT EXISTS "${config.cassandra.keyspace}"."viewing_history_by_title_id"`);
+
+    const second = await schemaApplyCli(config);
+    expect(second.status).toBe(0);
+    expect(second.stdout).toMatch(/^polyxena: schema of 6 entities on 4 store\(s\): 0 applied, [1-9]\d* already in place$/m);
+    expect(second.stdout).not.toMatch(/^ {2}applied /m);
+
+    // The schema the CLI created is the one the repositories use.
+    const repos = createRepositories({ stores: createRealStores(config) });
+    cleanups.push(() => repos.close());
+    await seed(repos, now);
+    expect((await loadHomepage(repos, ids.profileAda, "kingdom")).continueWatching.map((c) => c.title.name)).toEqual(["Game of Thrones", "The Crown"]);
+  }, 60_000);
 });
