@@ -64,4 +64,15 @@ describe("polyxena generate (child process)", () => {
     expect(snapshotFolder(join(dir, "generated"))).toEqual(before);
   }, 90_000);
 
+  it("loads a TypeScript config in a package that is not an ES module package", () => {
+    const dir = project("commonjs", ["entities"]);
+    writeFileSync(join(dir, "package.json"), `{ "name": "commonjs-project", "private": true }\n`);
+    // Outside @polyxena/codegen's package scope the config cannot import defineConfig by name; a plain object is enough.
+    writeFileSync(join(dir, "polyxena.config.ts"), `import { Profile } from "./entities/profile.js";\nvoid Profile;\nexport default { entities: ["./entities/*.ts"], out: "./generated", cassandra: { keyspace: "cjs_ks" } };\n`);
+    const run = runCli(dir, ["generate"]);
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain("5 entities -> generated (12 written");
+    expect(readFileSync(join(dir, "generated", "schema.cql"), "utf8")).toContain(`CREATE KEYSPACE IF NOT EXISTS "cjs_ks"`);
+  }, 90_000);
 });
