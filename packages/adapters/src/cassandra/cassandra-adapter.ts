@@ -50,6 +50,9 @@ export interface CassandraAdapterOptions {
 
 type BatchItem = { statement: CqlStatement; params: NeutralValue[] };
 
+/** Reads in flight at once for one `getMany`. */
+const GET_MANY_CONCURRENCY = 32;
+
 /** The expected version encoded for the version column's CQL type. */
 function versionValue(s: EntityStatements, expected: number): NeutralValue {
   return encodeField(s.field(s.model.version!), expected);
@@ -89,8 +92,17 @@ export class CassandraAdapter implements StoreAdapter {
 
   async getMany(request: GetManyRequest): Promise<(StoredItem | undefined)[]> {
     const s = this.statements(request.op);
-    // One single-partition read per key, concurrently (an IN across partitions would load one coordinator).
-    return Promise.all(request.keys.map((key) => this.read(request, s, key, "read")));
+    // One single-partition read per key, a bounded number at a time (an IN across partitions would load one coordinator).
+    const results = new Array<StoredItem | undefined>(request.keys.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < request.keys.length) {
+        const i = next++;
+        results[i] = await this.read(request, s, request.keys[i]!, "read");
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(GET_MANY_CONCURRENCY, request.keys.length) }, worker));
+    return results;
   }
 
   async put(request: PutRequest): Promise<void> {
