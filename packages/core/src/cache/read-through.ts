@@ -102,8 +102,7 @@ export class ReadThrough {
     }
     const flight = new Flight();
     this.flights.set(plan.key, flight);
-    // Started on the next microtask, so every reader of this synchronous burst joins it.
-    flight.promise = Promise.resolve().then(() => this.run(plan, flight));
+    flight.promise = this.run(plan, flight);
     return flight.promise as Promise<CachedRead<T>>;
   }
 
@@ -138,28 +137,26 @@ export class ReadThrough {
   }
 
   private async run<T>(plan: ReadPlan<T>, flight: Flight): Promise<CachedRead<T>> {
+    // Start on the next microtask, so every reader of this synchronous burst joins this read.
+    await undefined;
     flight.started = true;
     try {
-      return await this.fetch(plan, flight);
+      const read = await this.tier.read(plan.key, plan.schemaHash);
+      if (read.kind === "hit") {
+        const decoded = plan.decode(read.envelope);
+        if (decoded) return this.l2Hit(plan, flight, decoded.value);
+        this.stats.decodeFailures++;
+        return await this.load(plan, flight, false);
+      }
+      // A tombstone blocks fills until it expires; an unreachable tier is not worth filling.
+      if (read.kind !== "miss") return await this.load(plan, flight, false);
+      return await this.leased(plan, flight);
     } finally {
       if (this.flights.get(plan.key) === flight) {
         if (flight.next) this.flights.set(plan.key, flight.next);
         else this.flights.delete(plan.key);
       }
     }
-  }
-
-  private async fetch<T>(plan: ReadPlan<T>, flight: Flight): Promise<CachedRead<T>> {
-    const read = await this.tier.read(plan.key, plan.schemaHash);
-    if (read.kind === "hit") {
-      const decoded = plan.decode(read.envelope);
-      if (decoded) return this.l2Hit(plan, flight, decoded.value);
-      this.stats.decodeFailures++;
-      return this.load(plan, flight, false);
-    }
-    // A tombstone blocks fills until it expires; an unreachable tier is not worth filling.
-    if (read.kind !== "miss") return this.load(plan, flight, false);
-    return this.leased(plan, flight);
   }
 
   private l2Hit<T>(plan: ReadPlan<T>, flight: Flight, value: T): CachedRead<T> {
