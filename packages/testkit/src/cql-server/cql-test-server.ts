@@ -12,6 +12,8 @@ export interface CqlTestServerOptions {
   clock?: EngineClock;
   /** An existing engine to serve (default: a new one). */
   engine?: CassandraEngine;
+  /** Keep every request in `requests` (default true; turn off for long benchmark runs). */
+  recordRequests?: boolean;
 }
 
 /** A running CQL test server. */
@@ -70,7 +72,9 @@ export async function startCqlTestServer(options: CqlTestServerOptions = {}): Pr
 
   const context: ServerContext = {
     engine,
-    record: (request) => requests.push(request),
+    record: (request) => {
+      if (options.recordRequests !== false) requests.push(request);
+    },
     prepare(query, keyspace) {
       const statement = engine.prepare(query, keyspace);
       // Cassandra's statement id: MD5 of the keyspace (when set) followed by the query string.
