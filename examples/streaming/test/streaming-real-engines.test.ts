@@ -202,7 +202,11 @@ describe("streaming example on real engines", () => {
   it("applies the schema in every store, then finds it all in place", async () => {
     const { repos, applied } = await streamingService(await isolatedConfig("schema"));
     expect(Object.keys(applied).sort()).toEqual(["cassandra", "dynamodb", "elasticsearch", "postgres"]);
-    for (const [store, result] of Object.entries(applied)) expect(result.applied.length, store).toBeGreaterThan(0);
+    for (const [store, result] of Object.entries(applied)) {
+      // Elasticsearch index names have no per-test prefix: the index and alias may be in place from an earlier test or run.
+      if (store === "elasticsearch") expect(result.applied.length + result.unchanged.length).toBe(2);
+      else expect(result.applied.length, store).toBeGreaterThan(0);
+    }
     const again = await repos.runtime.applySchema();
     for (const [store, result] of Object.entries(again)) {
       expect(result.applied, store).toEqual([]);
