@@ -5,7 +5,7 @@
  */
 import { keywordAnalyze, standardAnalyze } from "./analyzer.js";
 import { bm25Idf, bm25Score } from "./bm25.js";
-import { NO_MATCH, addHighlight, checkParams, disMax, fieldPattern, isObject, notIndexed, numberParam, resolveMinimumShouldMatch, singleField, termScorer } from "./query-context.js";
+import { NO_MATCH, addHighlight, smallestCandidates, unionCandidates, withCandidates, checkParams, disMax, fieldPattern, isObject, notIndexed, numberParam, resolveMinimumShouldMatch, singleField, termScorer } from "./query-context.js";
 import type { Matcher, QueryCompiler, QueryContext } from "./query-context.js";
 import { parsingError } from "./search-engine-error.js";
 import { termMatcher } from "./term-level-queries.js";
@@ -49,7 +49,8 @@ function matchField(field: string, query: unknown, options: MatchOptions, ctx: Q
   if (scorers.length === 1) return scorers[0]!;
   const required =
     options.operator === "and" ? scorers.length : Math.max(1, resolveMinimumShouldMatch(options.minimumShouldMatch ?? 1, scorers.length));
-  return (doc) => {
+  const candidates = required === scorers.length ? smallestCandidates(scorers) : unionCandidates(scorers);
+  return withCandidates((doc) => {
     let score = 0;
     let matched = 0;
     for (const scorer of scorers) {
@@ -60,7 +61,7 @@ function matchField(field: string, query: unknown, options: MatchOptions, ctx: Q
       }
     }
     return matched >= required ? score : null;
-  };
+  }, candidates);
 }
 
 function phraseField(field: string, query: string, slop: number, boost: number, lenient: boolean, ctx: QueryContext): Matcher {
@@ -84,14 +85,16 @@ function phraseField(field: string, query: string, slop: number, boost: number, 
     idfSum += bm25Idf(stats.docCount, n);
   }
   const avgdl = stats.sumTotalTermFreq / stats.docCount;
-  return (doc) => {
+  // A phrase match holds every term: the rarest term's postings bound the candidates.
+  const candidates = smallestCandidates(tokens.map((t) => withCandidates(() => null, ctx.index.postingsOf(field, t.term))));
+  return withCandidates((doc) => {
     const values = doc.fields.get(field);
     if (values?.kind !== "text") return null;
     const lists = tokens.map((t) => values.terms.get(t.term));
     if (lists.some((l) => l === undefined)) return null;
     const freq = phraseFrequency(lists as number[][], tokens.map((t) => t.position), slop);
     return freq > 0 ? bm25Score(idfSum, freq, values.length, avgdl, boost) : null;
-  };
+  }, candidates);
 }
 
 /**
@@ -148,14 +151,14 @@ function compileMultiMatch(body: unknown, ctx: QueryContext): Matcher {
       : matchField(f.path, body.query, { operator, minimumShouldMatch: body.minimum_should_match, boost: f.boost, lenient: f.lenient, zeroTermsAll: false }, ctx),
   );
   if (type === "most_fields") {
-    return (doc) => {
+    return withCandidates((doc) => {
       let score: number | null = null;
       for (const m of matchers) {
         const s = m(doc);
         if (s !== null) score = (score ?? 0) + s;
       }
       return score;
-    };
+    }, unionCandidates(matchers));
   }
   return disMax(matchers, numberParam("multi_match", "tie_breaker", body.tie_breaker, 0), 1);
 }

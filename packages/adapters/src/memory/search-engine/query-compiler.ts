@@ -3,7 +3,7 @@
  * compound queries (`bool`, `constant_score`, `dis_max`, `match_all`, `match_none`).
  */
 import { FULL_TEXT_QUERIES } from "./full-text-queries.js";
-import { NO_MATCH, checkParams, disMax, isObject, numberParam, resolveMinimumShouldMatch } from "./query-context.js";
+import { NO_MATCH, checkParams, disMax, isObject, numberParam, resolveMinimumShouldMatch, smallestCandidates, unionCandidates, withCandidates } from "./query-context.js";
 import type { Matcher, QueryCompiler, QueryContext } from "./query-context.js";
 import { parsingError } from "./search-engine-error.js";
 import { TERM_LEVEL_QUERIES } from "./term-level-queries.js";
@@ -57,7 +57,7 @@ const QUERIES: Record<string, QueryCompiler> = {
     if (body.filter === undefined) throw parsingError("[constant_score] requires a 'filter' element");
     const filter = compileQuery(body.filter, ctx);
     const boost = numberParam("constant_score", "boost", body.boost, 1);
-    return (doc) => (filter(doc) === null ? null : boost);
+    return withCandidates((doc) => (filter(doc) === null ? null : boost), filter.candidates);
   },
   dis_max(body, ctx) {
     if (!isObject(body)) throw parsingError("[dis_max] query malformed");
@@ -94,7 +94,11 @@ function compileBool(body: unknown, ctx: QueryContext): Matcher {
     // A bool with only must_not clauses matches everything else, with a constant score.
     return (doc) => (mustNot.some((m) => m(doc) !== null) ? null : 0);
   }
-  return (doc) => {
+  // Every match satisfies each must/filter clause, and at least one should clause when msm >= 1.
+  let candidates = smallestCandidates([...must, ...filter]);
+  const shouldUnion = msm >= 1 ? unionCandidates(should) : undefined;
+  if (shouldUnion && (!candidates || shouldUnion.size < candidates.size)) candidates = shouldUnion;
+  return withCandidates((doc) => {
     let score = 0;
     for (const m of must) {
       const s = m(doc);
@@ -113,5 +117,5 @@ function compileBool(body: unknown, ctx: QueryContext): Matcher {
     }
     if (matched < msm) return null;
     return score * boost;
-  };
+  }, candidates);
 }

@@ -8,8 +8,32 @@ import { SearchEngineError, parsingError } from "./search-engine-error.js";
 import type { SearchIndex, StoredDocument } from "./search-index.js";
 import { wildcardPattern } from "./wildcard-pattern.js";
 
-/** A compiled query: the document's score, or null when it does not match. */
-export type Matcher = (doc: StoredDocument) => number | null;
+/**
+ * A compiled query: the document's score, or null when it does not match. `candidates`,
+ * when present, holds the ids of every document that can match (from the postings), so
+ * the executor checks those instead of scanning the index.
+ */
+export type Matcher = ((doc: StoredDocument) => number | null) & { candidates?: ReadonlySet<string> | undefined };
+
+/** Attaches the candidate ids to a matcher. */
+export function withCandidates(matcher: (doc: StoredDocument) => number | null, candidates: ReadonlySet<string> | undefined): Matcher {
+  return candidates === undefined ? matcher : Object.assign(matcher, { candidates });
+}
+
+/** Candidates of a disjunction: the union, known only when every clause knows its own. */
+export function unionCandidates(matchers: readonly Matcher[]): ReadonlySet<string> | undefined {
+  if (matchers.some((m) => m.candidates === undefined)) return undefined;
+  const out = new Set<string>();
+  for (const m of matchers) for (const id of m.candidates!) out.add(id);
+  return out;
+}
+
+/** Candidates of a conjunction: the smallest clause's candidates (a superset of the matches). */
+export function smallestCandidates(matchers: readonly Matcher[]): ReadonlySet<string> | undefined {
+  let best: ReadonlySet<string> | undefined;
+  for (const m of matchers) if (m.candidates && (!best || m.candidates.size < best.size)) best = m.candidates;
+  return best;
+}
 
 /** What a compiled query needs from the index it runs on. */
 export interface QueryContext {
@@ -24,7 +48,7 @@ export interface QueryContext {
 export type Json = Record<string, unknown>;
 
 /** Matches nothing. */
-export const NO_MATCH: Matcher = () => null;
+export const NO_MATCH: Matcher = withCandidates(() => null, new Set<string>());
 
 /** `query_shard_exception`, Elasticsearch's error for a query that cannot run against a field. */
 export function queryShardError(reason: string, causedBy?: { type: string; reason: string }): SearchEngineError {
@@ -105,7 +129,7 @@ export function termScorer(leaf: LeafField, term: string, boost: number, ctx: Qu
   if (docFreq === 0) return NO_MATCH;
   const idf = bm25Idf(stats.docCount, docFreq);
   const avgdl = stats.sumTotalTermFreq / stats.docCount;
-  return (doc) => {
+  return withCandidates((doc) => {
     const values = doc.fields.get(leaf.path);
     if (!values) return null;
     if (values.kind === "text") {
@@ -117,12 +141,12 @@ export function termScorer(leaf: LeafField, term: string, boost: number, ctx: Qu
       return values.values.includes(term) ? bm25Score(idf, 1, 1, avgdl, boost) : null;
     }
     return null;
-  };
+  }, ctx.index.postingsOf(leaf.path, term));
 }
 
 /** `dis_max` scoring: the best clause plus `tieBreaker` times the others. */
 export function disMax(matchers: Matcher[], tieBreaker: number, boost: number): Matcher {
-  return (doc) => {
+  return withCandidates((doc) => {
     let max: number | null = null;
     let sum = 0;
     for (const m of matchers) {
@@ -132,5 +156,5 @@ export function disMax(matchers: Matcher[], tieBreaker: number, boost: number): 
       if (max === null || s > max) max = s;
     }
     return max === null ? null : (max + tieBreaker * (sum - max)) * boost;
-  };
+  }, unionCandidates(matchers));
 }

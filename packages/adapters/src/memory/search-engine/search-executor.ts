@@ -72,7 +72,10 @@ function matchAll(indices: SearchIndex[], query: unknown, postFilter: unknown, n
       if (isSearchEngineError(e) && e.type !== "parsing_exception") throw searchPhaseFailure(e, index.name);
       throw e;
     }
-    for (const doc of index.searchableDocuments()) {
+    const docs = matcher.candidates
+      ? [...matcher.candidates].flatMap((id) => index.searchableDocument(id) ?? [])
+      : index.searchableDocuments();
+    for (const doc of docs) {
       const score = matcher(doc);
       if (score === null) continue;
       if (filter && filter(doc) === null) continue;

@@ -22,6 +22,8 @@ export interface FieldStats {
   docFreq: Map<string, number>;
 }
 
+const NO_IDS: ReadonlySet<string> = new Set();
+
 /** The primary term of every document: the engine has a single, never-failing primary. */
 export const PRIMARY_TERM = 1;
 
@@ -39,6 +41,8 @@ export class SearchIndex {
   private readonly searchable = new Map<string, StoredDocument>();
   private readonly pending = new Map<string, StoredDocument | null>();
   private readonly stats = new Map<string, FieldStats>();
+  /** Searchable document ids per field and term (text terms, keyword values). */
+  private readonly postings = new Map<string, Map<string, Set<string>>>();
   private nextSeqNo = 0;
   /** The searchable documents in index order, rebuilt lazily after a refresh changed them. */
   private ordered: StoredDocument[] | undefined;
@@ -140,6 +144,16 @@ export class SearchIndex {
     return this.searchable.size;
   }
 
+  /** A searchable document by id. */
+  searchableDocument(id: string): StoredDocument | undefined {
+    return this.searchable.get(id);
+  }
+
+  /** Ids of the searchable documents holding a term in a field (do not modify). */
+  postingsOf(path: string, term: string): ReadonlySet<string> {
+    return this.postings.get(path)?.get(term) ?? NO_IDS;
+  }
+
   /** Term statistics of a field in the searchable view. */
   fieldStats(path: string): FieldStats {
     return this.stats.get(path) ?? { docCount: 0, sumTotalTermFreq: 0, docFreq: new Map() };
@@ -157,10 +171,26 @@ export class SearchIndex {
       }
       stats.docCount += sign;
       stats.sumTotalTermFreq += sign * (values.kind === "text" ? values.length : terms.length);
+      let fieldPostings = this.postings.get(path);
+      if (!fieldPostings) {
+        fieldPostings = new Map();
+        this.postings.set(path, fieldPostings);
+      }
       for (const term of terms) {
         const n = (stats.docFreq.get(term) ?? 0) + sign;
         if (n === 0) stats.docFreq.delete(term);
         else stats.docFreq.set(term, n);
+        let ids = fieldPostings.get(term);
+        if (sign === 1) {
+          if (!ids) {
+            ids = new Set();
+            fieldPostings.set(term, ids);
+          }
+          ids.add(doc.id);
+        } else if (ids) {
+          ids.delete(doc.id);
+          if (ids.size === 0) fieldPostings.delete(term);
+        }
       }
     }
   }

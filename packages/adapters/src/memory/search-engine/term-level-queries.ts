@@ -5,7 +5,7 @@
  */
 import { parseDateValue, resolveDateBound } from "./date-parser.js";
 import type { LeafField } from "./index-mapping.js";
-import { NO_MATCH, addHighlight, checkParams, fieldPattern, isObject, notIndexed, numberParam, queryShardError, singleField, termScorer } from "./query-context.js";
+import { NO_MATCH, addHighlight, unionCandidates, withCandidates, checkParams, fieldPattern, isObject, notIndexed, numberParam, queryShardError, singleField, termScorer } from "./query-context.js";
 import type { Matcher, QueryCompiler, QueryContext } from "./query-context.js";
 import { SearchEngineError, parsingError } from "./search-engine-error.js";
 
@@ -42,7 +42,7 @@ export function parseNumberForField(leaf: LeafField, value: unknown): number {
 export function termMatcher(field: string, value: unknown, boost: number, caseInsensitive: boolean, ctx: QueryContext): Matcher {
   if (field === "_id") {
     const id = String(value);
-    return (doc) => (doc.id === id ? boost : null);
+    return withCandidates((doc) => (doc.id === id ? boost : null), new Set([id]));
   }
   const leaf = ctx.index.mapping.field(field);
   if (!leaf) return NO_MATCH;
@@ -120,7 +120,7 @@ export const TERM_LEVEL_QUERIES: Record<string, QueryCompiler> = {
     if (!Array.isArray(values)) throw parsingError("[ids] query malformed, [values] must be an array");
     const ids = new Set(values.map(String));
     const boost = numberParam("ids", "boost", body.boost, 1);
-    return (doc) => (ids.has(doc.id) ? boost : null);
+    return withCandidates((doc) => (ids.has(doc.id) ? boost : null), ids);
   },
   exists(body, ctx) {
     if (!isObject(body)) throw parsingError("[exists] query malformed");
@@ -149,7 +149,7 @@ export const TERM_LEVEL_QUERIES: Record<string, QueryCompiler> = {
     if (!Array.isArray(values)) throw parsingError(`[terms] query does not support [${field}]`);
     const boost = numberParam("terms", "boost", body.boost, 1);
     const matchers = values.map((v) => termMatcher(field, v, 1, false, ctx));
-    return (doc) => (matchers.some((m) => m(doc) !== null) ? boost : null);
+    return withCandidates((doc) => (matchers.some((m) => m(doc) !== null) ? boost : null), unionCandidates(matchers));
   },
   prefix(body, ctx) {
     const [field, spec] = singleField("prefix", body);
