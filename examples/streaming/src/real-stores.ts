@@ -9,7 +9,8 @@
  * | `POLYXENA_TEST_CASSANDRA` (`host:port`, comma-separated) | `127.0.0.1:9042` |
  * | `POLYXENA_TEST_CASSANDRA_DC` | `datacenter1` |
  * | `POLYXENA_TEST_ELASTICSEARCH` | `http://127.0.0.1:9200` |
- * | `POLYXENA_TEST_MEMCACHED` (zones separated by `;`, servers by `,`) | `127.0.0.1:11211;127.0.0.1:11212` |
+ * | `POLYXENA_TEST_MEMCACHED` (zones separated by `;`, servers by `,`) | `127.0.0.1:11211;127.0.0.1:11212` (zones `zone-a`, `zone-b`) |
+ * | `POLYXENA_TEST_MEMCACHED_ZONE` (this process's zone) | the first |
  *
  * These are the ports of the repository's `docker-compose.yml`.
  *
@@ -38,7 +39,13 @@ export interface RealStoresConfig {
   };
   cassandra: { contactPoints: string[]; localDataCenter: string; keyspace: string; replication: CassandraReplication };
   elasticsearch: { url: string };
-  memcached: { zones: MemcachedZoneConfig[]; prefix: string; timeoutMs: number };
+  memcached: {
+    zones: MemcachedZoneConfig[];
+    /** This process's zone, read first (default: the first zone). */
+    localZone?: string | undefined;
+    prefix: string;
+    timeoutMs: number;
+  };
 }
 
 /** What {@link realStoresConfig} lets a caller override (names and addresses); the rest comes from the environment. */
@@ -98,6 +105,7 @@ export function realStoresConfig(overrides: RealStoresOverrides = {}, env: NodeJ
     elasticsearch: { url: overrides.elasticsearch?.url ?? env.POLYXENA_TEST_ELASTICSEARCH ?? "http://127.0.0.1:9200" },
     memcached: {
       zones: overrides.memcached?.zones ?? parseMemcachedZones(env.POLYXENA_TEST_MEMCACHED ?? "127.0.0.1:11211;127.0.0.1:11212"),
+      localZone: overrides.memcached?.localZone ?? env.POLYXENA_TEST_MEMCACHED_ZONE,
       prefix: overrides.memcached?.prefix ?? "streaming",
       timeoutMs: overrides.memcached?.timeoutMs ?? 100,
     },
@@ -125,9 +133,13 @@ export function createRealStores(config: RealStoresConfig): StoreMap {
 
 /**
  * The cache-aside tier on memcached: every zone gets every write, reads go
- * to the first zone and fall back to the others.
+ * to the local zone and fall back to the others.
  */
 export function createRealCache(config: RealStoresConfig): CacheAside {
-  const driver = createMemcachedDriver({ zones: config.memcached.zones, timeoutMs: config.memcached.timeoutMs });
+  const driver = createMemcachedDriver({
+    zones: config.memcached.zones,
+    timeoutMs: config.memcached.timeoutMs,
+    ...(config.memcached.localZone === undefined ? {} : { localZone: config.memcached.localZone }),
+  });
   return createCacheAside({ driver, prefix: config.memcached.prefix });
 }

@@ -255,6 +255,13 @@ describe("streaming example on real engines", () => {
     expect(again).toEqual(home);
     expect(sourceOf(other.events, "Profile.get")).toBe("l2");
     expect(sourceOf(other.events, "Title.query.titlesInGenre")).toBe("l2");
+
+    // The fills reached every zone: a process that knows only the last zone hits there too.
+    expect(config.memcached.zones).toHaveLength(2);
+    const zoneB = otherProcess({ ...config, memcached: { ...config.memcached, zones: config.memcached.zones.slice(-1) } });
+    await loadHomepage(zoneB.repos, ids.profileAda, "kingdom");
+    expect(sourceOf(zoneB.events, "Profile.get")).toBe("l2");
+    expect(sourceOf(zoneB.events, "Title.query.titlesInGenre")).toBe("l2");
   });
 
   it("filters search results by the profile's maturity rating", async () => {
