@@ -10,6 +10,8 @@ export interface ProjectSchemaReport {
   stores: Record<string, SchemaApplyResult>;
   /** Store instances whose adapter has no schema to apply (no `applySchema`). */
   skipped: string[];
+  /** Adapters that apply to another Postgres schema or Cassandra keyspace than the config generates for. */
+  warnings: string[];
 }
 
 const STORE_KINDS = new Set(["cassandra", "dynamodb", "postgres", "elasticsearch"]);
@@ -49,6 +51,24 @@ async function buildStores(project: LoadedProject): Promise<StoreMap> {
   return stores as StoreMap;
 }
 
+/**
+ * Adapters whose Postgres schema or Cassandra keyspace differs from the one
+ * the config generates `postgres.sql` / `schema.cql` for (when the config names one).
+ */
+function nameMismatches(project: LoadedProject, adapters: ReadonlySet<StoreAdapter>): string[] {
+  const warnings: string[] = [];
+  const wanted = { postgres: ["schema", project.config.postgres?.schema], cassandra: ["keyspace", project.config.cassandra?.keyspace] } as const;
+  for (const adapter of adapters) {
+    if (adapter.kind !== "postgres" && adapter.kind !== "cassandra") continue;
+    const [property, expected] = wanted[adapter.kind];
+    const actual = (adapter as unknown as Record<string, unknown>)[property];
+    if (expected !== undefined && typeof actual === "string" && actual !== expected) {
+      warnings.push(`${adapter.name}: the adapter uses ${property} "${actual}", but the config generates for ${property} "${expected}"`);
+    }
+  }
+  return warnings;
+}
+
 /** Closes each adapter once; returns the first failure. */
 async function closeAdapters(adapters: readonly StoreAdapter[]): Promise<unknown> {
   const settled = await Promise.allSettled([...new Set(adapters)].map((adapter) => adapter.close()));
@@ -84,6 +104,7 @@ export async function applyProjectSchema(project: LoadedProject): Promise<Projec
       entityCount: definitions.length,
       stores: await runtime.applySchema(),
       skipped: [...used].filter((a) => typeof a.applySchema !== "function").map((a) => a.name),
+      warnings: nameMismatches(project, used),
     };
   } catch (error) {
     await closeAdapters(adapters);
@@ -116,5 +137,6 @@ export function formatSchemaReport(report: ProjectSchemaReport): string[] {
     for (const statement of result.unchanged) lines.push(`  in place  ${oneLine(statement)}`);
   }
   for (const store of report.skipped) lines.push(`${store}: its adapter has no schema to apply`);
+  for (const warning of report.warnings) lines.push(`warning: ${warning}`);
   return lines;
 }

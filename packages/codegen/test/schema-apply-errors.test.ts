@@ -79,6 +79,14 @@ describe("polyxena schema apply failures (in process)", () => {
     expect(lines.filter((l) => l.startsWith("  applied   ")).length).toBeGreaterThanOrEqual(3);
   });
 
+  it("warns when the Postgres adapter applies to another schema than the config generates for", async () => {
+    // A memory adapter standing in for createPostgresAdapter(..., { schema: "public" }).
+    const config = project("schema-mismatch", `  postgres: { schema: "billing" },\n  stores: () => ({ postgres: Object.assign(new MemoryPostgresAdapter(), { schema: "public" }), dynamodb: new MemoryDynamoDbAdapter() }),`);
+    const result = await run(["schema", "apply", "--config", config]);
+    expect(result.status).toBe(0);
+    expect(result.stdout.split("\n").at(-1)).toBe(`warning: postgres: the adapter uses schema "public", but the config generates for schema "billing"`);
+  });
+
   it("exits 1 with the E_* message and the statement when a store is unreachable", async () => {
     const config = project("unreachable", `  stores: () => ({ postgres: createPostgresAdapter({ connectionString: "postgres://postgres@127.0.0.1:9/none" }), dynamodb: new MemoryDynamoDbAdapter() }),`);
     const result = await run(["schema", "apply", "--config", config]);
