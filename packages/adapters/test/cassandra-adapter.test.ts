@@ -5,26 +5,33 @@ import { z } from "zod";
 import { defineEntity, PolyxenaRuntime, type EntityDefinition } from "@polyxena/core";
 import { createCassandraAdapter, type CassandraAdapter } from "../src/cassandra/index.js";
 import { storeConformance, expectPolyxenaError } from "../../testkit/src/conformance/store-conformance.js";
-import { CqlError, CqlErrorCode, ManualClock, startCqlTestServer, type CqlTestServer } from "../../testkit/src/cql-server/index.js";
+import { createCassandraTestCluster, type CassandraTestCluster } from "../../testkit/src/cassandra-test-cluster.js";
+import { CqlError, CqlErrorCode } from "../../testkit/src/cql-server/index.js";
 
-let server: CqlTestServer;
-const clock = new ManualClock();
+// The in-process CQL test server, or a real Cassandra when POLYXENA_TEST_CASSANDRA=host:port is set.
+// Tests named "(server-only: ...)" inspect the in-process server and fail loudly on a real cluster.
+let cluster: CassandraTestCluster;
+/** A plain driver client on the same cluster, for assertions through system_schema. */
+let client: cassandra.Client;
 
 beforeAll(async () => {
-  server = await startCqlTestServer({ clock });
+  cluster = await createCassandraTestCluster("cassandra-adapter");
+  client = new cassandra.Client({ contactPoints: [cluster.contactPoint], localDataCenter: cluster.localDataCenter });
+  await client.connect();
 });
 
 afterAll(async () => {
-  await server?.close();
+  await client?.shutdown();
+  await cluster?.close();
 });
 
 let keyspaceSerial = 0;
 
-/** A real adapter (stock driver -> CQL test server) with the definitions' schema applied in a fresh keyspace. */
+/** A real adapter (stock driver -> test server or real Cassandra) with the definitions' schema applied in a fresh keyspace. */
 async function setup(definitions: readonly EntityDefinition[]) {
   const adapter = createCassandraAdapter(
-    { contactPoints: [server.contactPoint], localDataCenter: server.localDataCenter },
-    { keyspace: `adapter_${++keyspaceSerial}` },
+    { contactPoints: [cluster.contactPoint], localDataCenter: cluster.localDataCenter },
+    { keyspace: `${cluster.keyspace}_${++keyspaceSerial}` },
   );
   await adapter.applySchema(definitions.map((d) => d.model));
   return { adapter, cleanup: () => adapter.close() };
@@ -33,7 +40,7 @@ async function setup(definitions: readonly EntityDefinition[]) {
 storeConformance("cassandra (driver)", {
   kind: "cassandra",
   setup,
-  advanceClock: async (ms) => clock.advanceMillis(ms),
+  advanceClock: (ms) => cluster.advanceClock(ms),
 });
 
 const View = defineEntity("View", {
@@ -84,10 +91,12 @@ describe("cassandra adapter on the stock driver", () => {
     const again = await adapter.applySchema([View.model]);
     expect(again.applied).toEqual([]);
     expect(again.unchanged).toHaveLength(3);
-    expect(server.engine.table(adapter.keyspace, "view_by_title_id")).toBeDefined();
+    const tables = await client.execute("SELECT table_name FROM system_schema.tables WHERE keyspace_name = ?", [adapter.keyspace], { prepare: true });
+    expect(tables.rows.map((r) => r["table_name"] as string).sort()).toEqual(["view", "view_by_title_id"]);
   });
 
-  it("prepares every statement, sends the entity's consistency levels, and marks only safe statements idempotent", async () => {
+  it("prepares every statement and sends the entity's consistency levels (server-only: recorded requests)", async () => {
+    const server = cluster.requireServer("recorded requests");
     const repo = repos.entity(View);
     const item = view();
     server.clearRequests();
@@ -107,7 +116,8 @@ describe("cassandra adapter on the stock driver", () => {
     expect(lwt).toMatchObject({ consistency: "QUORUM", serialConsistency: "SERIAL" });
   });
 
-  it("sends the per-call consistency level (and the matching serial level for LWTs)", async () => {
+  it("sends the per-call consistency level and the matching serial level for LWTs (server-only: recorded requests)", async () => {
+    const server = cluster.requireServer("recorded requests");
     const repo = repos.entity(View);
     for (const level of ["ONE", "LOCAL_ONE", "QUORUM", "LOCAL_QUORUM", "EACH_QUORUM", "ALL"] as const) {
       const item = view();
@@ -161,37 +171,37 @@ describe("cassandra adapter on the stock driver", () => {
     expect(error.statement).toContain("IF NOT EXISTS");
   });
 
-  it("writes USING TTL and the row expires on the server clock", async () => {
+  it("writes USING TTL and the row expires from the base and the query table", async () => {
     const repo = repos.entity(View);
     const item = view();
-    await repo.put(item, { ttl: "1h" });
+    await repo.put(item, { ttl: "1s" });
     const key = { profileId: item.profileId, watchedAt: item.watchedAt };
     expect((await repo.get(key)).item).toEqual(item);
-    clock.advanceSeconds(3600);
+    expect((await repo.query("viewersOfTitle", { titleId: item.titleId })).items).toEqual([item]);
+    await cluster.advanceClock(2_100);
     expect((await repo.get(key)).item).toBeUndefined();
     expect((await repo.query("viewersOfTitle", { titleId: item.titleId })).items).toEqual([]);
   });
 
   it("maps Unavailable to E_UNAVAILABLE without retrying elsewhere", async () => {
-    const client = new cassandra.Client({ contactPoints: [server.contactPoint], localDataCenter: server.localDataCenter });
-    try {
-      await client.execute("CREATE KEYSPACE rf3 WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 3}");
-      const rf3 = createCassandraAdapter({ client }, { keyspace: "rf3" });
-      await rf3.applySchema([View.model]);
-      const repo = new PolyxenaRuntime({ stores: { cassandra: rf3 } }, [View]).entity(View);
-      const error = await expectPolyxenaError(repo.put(view(), { consistency: "QUORUM" }), "E_UNAVAILABLE");
-      // The put first reads the current row (to find stale query-table rows) at the same level.
-      expect(error.statement).toContain('"rf3"."view"');
-      expect(error.outcome).toBe("not-applied");
-      const ok = new PolyxenaRuntime({ stores: { cassandra: rf3 } }, [View]).entity(View);
-      await ok.put(view(), { consistency: "ONE" });
-      await rf3.close();
-    } finally {
-      await client.shutdown();
-    }
+    // Replication factor 9 on a test cluster of fewer than 9 nodes: QUORUM (5 replicas) cannot be met, ONE can.
+    const keyspace = `${cluster.keyspace}_rf9`;
+    await client.execute(`CREATE KEYSPACE "${keyspace}" WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 9}`);
+    const rf9 = createCassandraAdapter({ client }, { keyspace });
+    await rf9.applySchema([View.model]);
+    const repo = new PolyxenaRuntime({ stores: { cassandra: rf9 } }, [View]).entity(View);
+    const error = await expectPolyxenaError(repo.put(view(), { consistency: "QUORUM" }), "E_UNAVAILABLE");
+    // The put first reads the current row (to find stale query-table rows) at the same level.
+    expect(error.statement).toContain(`"${keyspace}"."view"`);
+    expect(error.outcome).toBe("not-applied");
+    const item = view();
+    await repo.put(item, { consistency: "ONE" });
+    expect((await repo.get({ profileId: item.profileId, watchedAt: item.watchedAt }, { consistency: "ONE" })).item).toEqual(item);
+    await rf9.close();
   });
 
-  it("maps read and write timeouts to E_TIMEOUT, with an unknown outcome for a timed-out LWT", async () => {
+  it("maps read and write timeouts to E_TIMEOUT, with an unknown outcome for a timed-out LWT (server-only: injected errors)", async () => {
+    const server = cluster.requireServer("request hook injecting timeouts");
     const repo = repos.entity(View);
     const item = view();
     server.setRequestHook((r) => {

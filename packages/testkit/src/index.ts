@@ -11,4 +11,5 @@ export * from "./memcached-server.js";
 export * from "./chaos-adapter.js";
 export * from "./cache-test-store.js";
 export * from "./cql-server/index.js";
+export * from "./cassandra-test-cluster.js";
 export * from "./elasticsearch-server/index.js";
