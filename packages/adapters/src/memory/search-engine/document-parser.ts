@@ -1,5 +1,6 @@
 import { POSITION_INCREMENT_GAP, standardAnalyze } from "./analyzer.js";
 import { DEFAULT_DATE_FORMAT, parseDateValue } from "./date-parser.js";
+import { isObject } from "./engine-api.js";
 import { dynamicMappingFor, leafOf } from "./index-mapping.js";
 import type { FieldMapping, IndexMapping, LeafField, MappingsBody } from "./index-mapping.js";
 import { SearchEngineError } from "./search-engine-error.js";
@@ -31,9 +32,6 @@ function preview(value: unknown): string {
   return String(value);
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /** Expands dotted keys (`{"a.b": 1}`) into nested objects, as Elasticsearch does. */
 function entriesOf(obj: Record<string, unknown>): Array<[string, unknown]> {
@@ -77,7 +75,7 @@ export function parseDocument(mapping: IndexMapping, source: Record<string, unkn
   };
 
   const indexLeaf = (leaf: LeafField, value: unknown): void => {
-    if (leaf.flattened && (isPlainObject(value) || Array.isArray(value))) {
+    if (leaf.flattened && (isObject(value) || Array.isArray(value))) {
       for (const inner of Array.isArray(value) ? value : Object.values(value)) if (inner !== null && inner !== undefined) indexLeaf(leaf, inner);
       return;
     }
@@ -115,7 +113,7 @@ export function parseDocument(mapping: IndexMapping, source: Record<string, unkn
   };
 
   const coerce = (leaf: LeafField, value: unknown): string | number | undefined => {
-    if (isPlainObject(value)) {
+    if (isObject(value)) {
       return fail(leaf, value, { type: "illegal_state_exception", reason: `Can't get text on a START_OBJECT at 1:1` });
     }
     switch (leaf.type) {
@@ -168,7 +166,7 @@ export function parseDocument(mapping: IndexMapping, source: Record<string, unkn
       return;
     }
     if (mapping.isObject(path) || addedObjects.has(path)) {
-      if (!isPlainObject(value)) {
+      if (!isObject(value)) {
         throw new SearchEngineError(
           400,
           "document_parsing_exception",

@@ -3,6 +3,7 @@
  * runs on, parameter checking, and BM25 term scoring over the searchable view.
  */
 import { bm25Idf, bm25Score } from "./bm25.js";
+import { isObject } from "./engine-api.js";
 import type { LeafField } from "./index-mapping.js";
 import { SearchEngineError, parsingError } from "./search-engine-error.js";
 import type { SearchIndex, StoredDocument } from "./search-index.js";
@@ -55,16 +56,16 @@ export function queryShardError(reason: string, causedBy?: { type: string; reaso
   return new SearchEngineError(400, "query_shard_exception", reason, causedBy ? { causedBy } : {});
 }
 
-export function isObject(value: unknown): value is Json {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
+export { isObject };
 
+/** Refuses parameters a query does not support, with Elasticsearch's `parsing_exception`. */
 export function checkParams(queryName: string, params: Json, allowed: readonly string[]): void {
   for (const key of Object.keys(params)) {
     if (!allowed.includes(key)) throw parsingError(`[${queryName}] query does not support [${key}]`);
   }
 }
 
+/** A numeric query parameter (numbers or numeric strings), or the default. */
 export function numberParam(queryName: string, name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
   const n = typeof value === "string" ? Number(value) : value;
@@ -103,16 +104,19 @@ export function resolveMinimumShouldMatch(spec: unknown, optionalClauses: number
 /** Compiles one query type's body. */
 export type QueryCompiler = (body: unknown, ctx: QueryContext) => Matcher;
 
+/** The leaf fields a field name or wildcard pattern (`title*`) designates. */
 export function fieldPattern(pattern: string, ctx: QueryContext): string[] {
   if (!pattern.includes("*")) return [pattern];
   const re = wildcardPattern(pattern);
   return ctx.index.mapping.leafPaths().filter((p) => re.test(p));
 }
 
+/** The error for a query on a field mapped with `index: false`. */
 export function notIndexed(leaf: LeafField): SearchEngineError {
   return queryShardError(`failed to create query: Cannot search on field [${leaf.path}] since it is not indexed.`);
 }
 
+/** Records query terms of a text field, for highlighting. */
 export function addHighlight(ctx: QueryContext, field: string, terms: string[]): void {
   let set = ctx.highlightTerms.get(field);
   if (!set) {

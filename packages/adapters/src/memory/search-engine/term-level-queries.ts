@@ -9,6 +9,7 @@ import { NO_MATCH, addHighlight, unionCandidates, withCandidates, checkParams, f
 import type { Matcher, QueryCompiler, QueryContext } from "./query-context.js";
 import { SearchEngineError, parsingError } from "./search-engine-error.js";
 
+/** Parses a query value for a numeric, date or boolean field (`query_shard_exception` when it does not fit). */
 export function parseNumberForField(leaf: LeafField, value: unknown): number {
   if (leaf.type === "date") {
     const millis = parseDateValue(value);
@@ -39,6 +40,7 @@ export function parseNumberForField(leaf: LeafField, value: unknown): number {
   return n;
 }
 
+/** An exact-value match on any field type (`_id` included); text fields match indexed terms. */
 export function termMatcher(field: string, value: unknown, boost: number, caseInsensitive: boolean, ctx: QueryContext): Matcher {
   if (field === "_id") {
     const id = String(value);
@@ -70,6 +72,7 @@ export function termMatcher(field: string, value: unknown, boost: number, caseIn
   };
 }
 
+/** `range`: bounds on numbers, dates (with date math) and strings. */
 export function compileRange(body: unknown, ctx: QueryContext): Matcher {
   const [field, spec] = singleField("range", body);
   if (!isObject(spec)) throw parsingError(`[range] query malformed, no start_object after query name`);
