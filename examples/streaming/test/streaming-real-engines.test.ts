@@ -272,10 +272,20 @@ describe("streaming example on real engines", () => {
 
   it("starts playback after a strong subscription read and records it in the history", async () => {
     const { repos, events } = await streamingService(await isolatedConfig("playback"));
+    cql?.clearRequests();
     const result = await startPlayback(repos, { accountId: ids.account, profileId: ids.profileAda, titleId: "tt4574334", device: "tv", at: now });
     expect(result.started).toBe(true);
     expect(events.find((e) => e.operationId === "Subscription.get")).toMatchObject({ consistency: "strong", cache: "bypass" });
     expect(events.find((e) => e.operationId === "ViewingHistory.put")).toMatchObject({ nativeConsistency: "LOCAL_QUORUM", outcome: "ok" });
+    if (cql) {
+      // On the wire: both tables written in one logged batch, at LOCAL_QUORUM, with the entity's TTL (730 days).
+      const batches = cql.requests.filter((r) => r.opcode === "BATCH" && !r.error);
+      expect(batches).toHaveLength(1);
+      expect(batches[0]).toMatchObject({ batchType: "logged", consistency: "LOCAL_QUORUM" });
+      expect(batches[0]!.batchQueries).toHaveLength(2);
+      for (const query of batches[0]!.batchQueries!) expect(query).toMatch(/^INSERT INTO .*viewing_history.* USING TTL/);
+      expect(batches[0]!.batchQueries!.some((q) => q.includes('"viewing_history_by_title_id"'))).toBe(true);
+    }
     const latest = await repos.viewingHistory.historyForProfile({ profileId: ids.profileAda }, { limit: 1 });
     expect(latest.items[0]).toMatchObject({ titleId: "tt4574334", positionSec: 0, watchedAt: now });
     const viewers = await repos.viewingHistory.viewersOfTitle({ titleId: "tt4574334" });
