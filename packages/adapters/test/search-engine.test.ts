@@ -46,6 +46,10 @@ describe("documents", () => {
     expect(engine.get({ index: "a", id: "x" })).toEqual({ _index: "a", _id: "x", found: false });
     expect(engine.delete({ index: "a", id: "x" }).result).toBe("not_found");
     expect(engine.index({ index: "a", id: "x", document: { n: 3 } })).toMatchObject({ result: "created", _version: 5 });
+    // One primary plus an unassigned replica by default; no replica when number_of_replicas is 0.
+    expect(created._shards).toEqual({ total: 2, successful: 1, failed: 0 });
+    engine.createIndex({ index: "solo", settings: { number_of_replicas: 0 } });
+    expect(engine.index({ index: "solo", id: "1", document: {} })._shards).toEqual({ total: 1, successful: 1, failed: 0 });
   });
 
   it("merges partial updates, detects no-ops and upserts", () => {

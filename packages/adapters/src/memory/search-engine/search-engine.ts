@@ -28,8 +28,14 @@ import type { StoredDocument } from "./search-index.js";
 
 type Json = Record<string, unknown>;
 
-/** Shard header of write responses: one primary, one (unassigned) replica, like a one-node cluster. */
-const WRITE_SHARDS = { total: 2, successful: 1, failed: 0 };
+/**
+ * Shard copies of an index: one primary plus its replicas, which stay unassigned on a
+ * one-node cluster, so only the primary ever succeeds.
+ */
+function shardCopies(index: SearchIndex): number {
+  const replicas = Number(index.settings["index.number_of_replicas"] ?? "1");
+  return 1 + (Number.isInteger(replicas) && replicas >= 0 ? replicas : 1);
+}
 
 function flattenSettings(settings: unknown, prefix = ""): Record<string, string> {
   const out: Record<string, string> = {};
@@ -307,7 +313,7 @@ export class SearchEngine {
   }
 
   private writeBody(index: SearchIndex, id: string, version: number, seqNo: number, result: WriteResponseBody["result"]): WriteResponseBody {
-    return { _index: index.name, _id: id, _version: version, result, _shards: { ...WRITE_SHARDS }, _seq_no: seqNo, _primary_term: PRIMARY_TERM };
+    return { _index: index.name, _id: id, _version: version, result, _shards: { total: shardCopies(index), successful: 1, failed: 0 }, _seq_no: seqNo, _primary_term: PRIMARY_TERM };
   }
 
   /** `PUT /index/_doc/id` / `POST /index/_doc`: creates or replaces a document. */
@@ -492,7 +498,8 @@ export class SearchEngine {
   refresh(params: { index?: string } = {}): Json {
     const targets = this.catalog.resolveRead(params.index ?? "_all", true);
     for (const t of targets) t.refresh(this.clock());
-    return { _shards: { total: targets.length * 2, successful: targets.length, failed: 0 } };
+    const total = targets.reduce((sum, t) => sum + shardCopies(t), 0);
+    return { _shards: { total, successful: targets.length, failed: 0 } };
   }
 
   // ---------------------------------------------------------------- search
