@@ -193,15 +193,39 @@ export class EntityRuntime {
     const op = this.ops.get;
     const consistency = this.consistency(op, options.consistency, "read");
     const cleanKey = this.validateKey(op, key);
-    return this.observe(op, consistency, async (mark) => {
-      const load = () => this.call(op, options.signal, (signal) => this.adapter.get({ op, consistency, key: cleanKey, signal, transaction: this.tx?.handle }));
-      if (this.useCache(consistency)) {
-        const read = await this.cache!.get(cleanKey, load);
-        mark(read.source);
-        return { item: read.value, source: read.source, stale: read.source === "stale" };
-      }
-      return { item: await load(), source: "store", stale: false };
-    }, cleanKey);
+    return this.observe(op, consistency, (mark) => this.readOne(cleanKey, consistency, options.signal, mark), cleanKey);
+  }
+
+  /**
+   * `get` without the metadata: the hot path of `Repository.get`. Without
+   * listeners it skips the event wrapper, so an L1 hit costs one validation
+   * and one promise.
+   */
+  getItem(key: KeyValues, options: ReadOptions = {}): Promise<StoredItem | undefined> {
+    if (this.services.listeners.length > 0) return this.get(key, options).then(itemOf);
+    let consistency: ConsistencyLevelModel;
+    let cleanKey: KeyValues;
+    try {
+      consistency = options.consistency === undefined ? this.model.consistency.read : this.consistency(this.ops.get, options.consistency, "read");
+      cleanKey = this.validateKey(this.ops.get, key);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (this.useCache(consistency)) return this.cache!.get(cleanKey, () => this.loadOne(cleanKey, consistency, options.signal)).then(valueOf);
+    return this.loadOne(cleanKey, consistency, options.signal);
+  }
+
+  private readOne(key: KeyValues, consistency: ConsistencyLevelModel, signal: AbortSignal | undefined, mark: (source: ReadSource) => void): Promise<ReadResult<StoredItem>> {
+    if (!this.useCache(consistency)) return this.loadOne(key, consistency, signal).then((item) => ({ item, source: "store", stale: false }));
+    return this.cache!.get(key, () => this.loadOne(key, consistency, signal)).then((read) => {
+      mark(read.source);
+      return { item: read.value, source: read.source, stale: read.source === "stale" };
+    });
+  }
+
+  private loadOne(key: KeyValues, consistency: ConsistencyLevelModel, signal: AbortSignal | undefined): Promise<StoredItem | undefined> {
+    const op = this.ops.get;
+    return this.call(op, signal, (s) => this.adapter.get({ op, consistency, key, signal: s, transaction: this.tx?.handle }));
   }
 
   async getMany(keys: readonly KeyValues[], options: ReadOptions = {}): Promise<(StoredItem | undefined)[]> {
@@ -663,3 +687,11 @@ function pick(item: StoredItem, fields: readonly string[]): KeyValues {
 }
 
 function noop(): void {}
+
+function itemOf(read: ReadResult<StoredItem>): StoredItem | undefined {
+  return read.item;
+}
+
+function valueOf(read: CachedRead<StoredItem | undefined>): StoredItem | undefined {
+  return read.value;
+}

@@ -75,10 +75,13 @@ export class PolyxenaError extends Error {
   readonly current: unknown;
   readonly constraint: string | undefined;
   readonly outcome: "not-applied" | "unknown" | undefined;
+  /** The message without code, context and fix. */
+  readonly summary: string;
 
   constructor(code: PolyxenaErrorCode, message: string, context: PolyxenaErrorContext = {}) {
     super(formatMessage(code, message, context), context.cause === undefined ? undefined : { cause: context.cause });
     this.name = "PolyxenaError";
+    this.summary = message;
     this.code = code;
     this.entity = context.entity;
     this.operation = context.operation;
@@ -107,13 +110,9 @@ export class PolyxenaError extends Error {
       outcome: this.outcome ?? context.outcome,
       cause: this.cause,
     };
-    const copy = new PolyxenaError(this.code, this.rawMessage(), merged);
+    const copy = new PolyxenaError(this.code, this.summary, merged);
     if (this.stack !== undefined) copy.stack = this.stack;
     return copy;
-  }
-
-  private rawMessage(): string {
-    return this.message.replace(/^E_[A-Z_]+: /, "").replace(/ \[[^\]]*\]( Fix: .*)?$/s, "");
   }
 }
 

@@ -12,7 +12,7 @@ export class Repository<TItem extends object, TInput extends object, TKey extend
 
   /** The item with this key, or `undefined`. */
   get(key: TKey, options?: ReadOptions): Promise<TItem | undefined> {
-    return this.runtime.get(key as KeyValues, options).then((r) => r.item as TItem | undefined);
+    return this.runtime.getItem(key as KeyValues, options) as Promise<TItem | undefined>;
   }
 
   /** Like `get`, with where the value came from and whether it is stale (served from cache because the store failed). */

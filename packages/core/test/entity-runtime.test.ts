@@ -11,6 +11,7 @@ import {
   type EntityCache,
   type OperationEvent,
   type PolyxenaErrorCode,
+  Repository,
 } from "../src/index.js";
 import { recordingAdapter } from "./helpers/recording-adapter.js";
 
@@ -278,5 +279,17 @@ describe("operation events and keys", () => {
       expect(events.map((e) => e.key)).toEqual(includeKeys ? [{ accountId: ID }, { accountId: ID }] : [undefined, undefined]);
       expect(JSON.stringify(events)).not.toContain("a@example.com");
     }
+  });
+});
+
+describe("Repository.get", () => {
+  it("reports invalid keys as a rejected promise, never a synchronous throw", async () => {
+    const { runtime } = setup();
+    const repo = new Repository<object, object, object>(runtime.entity(Account));
+    let promise: Promise<unknown> | undefined;
+    expect(() => {
+      promise = repo.get({ accountId: 42 });
+    }).not.toThrow();
+    await rejection(promise!, "E_VALIDATION");
   });
 });

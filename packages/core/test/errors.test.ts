@@ -32,3 +32,12 @@ describe("PolyxenaError", () => {
     expect(new Set(ERROR_CODES).size).toBe(ERROR_CODES.length);
   });
 });
+
+describe("PolyxenaError.withContext", () => {
+  it("does not repeat the fix when the original error had no context", () => {
+    const error = new PolyxenaError("E_VALIDATION", "bad cursor", { fix: "pass the cursor unchanged" });
+    const enriched = error.withContext({ entity: "Title" });
+    expect(enriched.message).toBe("E_VALIDATION: bad cursor [entity Title] Fix: pass the cursor unchanged");
+    expect(enriched.summary).toBe("bad cursor");
+  });
+});
