@@ -91,7 +91,7 @@ async function main(): Promise<void> {
     for (let p = 0; p < PROFILES; p++) {
       const profileId = randomUUID();
       profiles.push(profileId);
-      const puts: Promise<void>[] = [];
+      const puts: Promise<unknown>[] = [];
       for (let r = 0; r < ROWS_PER_PROFILE; r++) {
         const watchedAt = new Date(start + r * 60_000);
         keys.push({ profileId, watchedAt });

@@ -143,6 +143,22 @@ describe("cassandra adapter on the stock driver", () => {
     expect((await repo.get({ profileId: item.profileId, watchedAt: item.watchedAt })).item).toEqual(item);
   });
 
+  it("round-trips 64-bit integers at their limits, negative ones included, in columns and lists", async () => {
+    const Counter = defineEntity("Counter", {
+      store: "cassandra",
+      schema: z.object({ id: z.uuid(), n: z.number().int(), history: z.array(z.number().int()), big: z.bigint() }),
+      key: { partition: ["id"] },
+    });
+    await adapter.applySchema([Counter.model]);
+    const repo = new PolyxenaRuntime({ stores: { cassandra: adapter } }, [Counter]).entity(Counter);
+    const edges = [0, -1, 1, 2 ** 31, -(2 ** 31) - 1, 2 ** 32, -(2 ** 32) - 1, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER];
+    for (const n of edges) {
+      const item = { id: randomUUID(), n, history: edges, big: -(2n ** 70n) + BigInt(n) };
+      await repo.put(item);
+      expect((await repo.get({ id: item.id })).item).toEqual(item);
+    }
+  });
+
   it("keeps the denormalized query table in step, pages it, and serves clustering ranges both ways", async () => {
     const repo = repos.entity(View);
     const profileId = randomUUID();

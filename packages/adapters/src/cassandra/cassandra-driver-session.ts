@@ -28,36 +28,43 @@ function typeArguments(type: string): string[] {
   return inner.split(",").map((t) => t.trim());
 }
 
-/** Converts a neutral value to what the driver encodes for a CQL type. */
-function toDriver(type: string, value: NeutralValue): unknown {
-  if (value === null) return null;
-  if (type.startsWith("frozen<")) return toDriver(typeArguments(type)[0]!, value);
+/** Converts a neutral value to what the driver encodes for one CQL type (compiled once per bind marker). */
+type ToDriver = (value: NeutralValue) => unknown;
+
+const asIs: ToDriver = (value) => value;
+
+/** The converter of a CQL type; scalars the driver takes as they are pass through. */
+function toDriverFor(type: string): ToDriver {
+  if (type.startsWith("frozen<")) return toDriverFor(typeArguments(type)[0]!);
   if (type.startsWith("list<") || type.startsWith("set<")) {
-    const element = typeArguments(type)[0]!;
-    return (value as NeutralValue[]).map((v) => toDriver(element, v));
+    const element = toDriverFor(typeArguments(type)[0]!);
+    return (value) => (value === null ? null : (value as NeutralValue[]).map(element));
   }
   if (type.startsWith("map<")) {
-    const valueType = typeArguments(type)[1]!;
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value as Record<string, NeutralValue>)) out[k] = toDriver(valueType, v);
-    return out;
+    const valueOf = toDriverFor(typeArguments(type)[1]!);
+    return (value) => {
+      if (value === null) return null;
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(value as Record<string, NeutralValue>)) out[k] = valueOf(v);
+      return out;
+    };
   }
   switch (type) {
     case "bigint":
     case "counter":
-      return types.Long.fromString(String(value));
+      return (value) => (value === null ? null : types.Long.fromString(String(value)));
     case "varint":
-      return types.Integer.fromString(String(value));
+      return (value) => (value === null ? null : types.Integer.fromString(String(value)));
     case "uuid":
-      return types.Uuid.fromString(value as string);
+      return (value) => (value === null ? null : types.Uuid.fromString(value as string));
     case "timeuuid":
-      return types.TimeUuid.fromString(value as string);
+      return (value) => (value === null ? null : types.TimeUuid.fromString(value as string));
     default:
-      return value;
+      return asIs;
   }
 }
 
-/** Converts a value the driver decoded to a neutral value. */
+/** Converts a value the driver decoded to a neutral value (the fallback for column types without a compiled converter). */
 function fromDriver(value: unknown): NeutralValue {
   if (value === null || value === undefined) return null;
   if (value instanceof types.Long || value instanceof types.Integer) return BigInt(value.toString());
@@ -80,12 +87,83 @@ function fromDriver(value: unknown): NeutralValue {
   return value as NeutralValue;
 }
 
+type FromDriver = (value: unknown) => NeutralValue;
+
+/** Column type as the driver reports it in result metadata. */
+interface DriverColumnType {
+  code: number;
+  info?: unknown;
+}
+
+const { dataTypes } = types;
+const plain: FromDriver = (value) => (value === undefined ? null : (value as NeutralValue));
+const toText: FromDriver = (value) => (value === null || value === undefined ? null : String(value));
+const longToBigInt: FromDriver = (value) => {
+  if (value === null || value === undefined) return null;
+  const long = value as cassandra.types.Long;
+  return (BigInt(long.high) << 32n) | BigInt(long.low >>> 0);
+};
+
+/** The converter for one result column type, chosen once per statement instead of tested per cell. */
+function fromDriverFor(type: DriverColumnType): FromDriver {
+  switch (type.code) {
+    case dataTypes.ascii:
+    case dataTypes.text:
+    case dataTypes.varchar:
+    case dataTypes.boolean:
+    case dataTypes.double:
+    case dataTypes.float:
+    case dataTypes.int:
+    case dataTypes.smallint:
+    case dataTypes.tinyint:
+    case dataTypes.timestamp:
+      return plain;
+    case dataTypes.bigint:
+    case dataTypes.counter:
+      return longToBigInt;
+    case dataTypes.uuid:
+    case dataTypes.timeuuid:
+    case dataTypes.decimal:
+    case dataTypes.date:
+    case dataTypes.time:
+    case dataTypes.inet:
+      return toText;
+    case dataTypes.list:
+    case dataTypes.set: {
+      const element = fromDriverFor(type.info as DriverColumnType);
+      return (value) => (value === null || value === undefined ? null : (value as unknown[]).map(element));
+    }
+    default:
+      return fromDriver;
+  }
+}
+
+/** Column names and converters of one statement's result, reused while the result metadata stays the same. */
+interface RowShape {
+  names: string[];
+  codes: number[];
+  convert: FromDriver[];
+}
+
+function sameShape(shape: RowShape, columns: ReadonlyArray<{ name: string; type: DriverColumnType }>): boolean {
+  if (shape.names.length !== columns.length) return false;
+  for (let i = 0; i < columns.length; i++) {
+    if (shape.names[i] !== columns[i]!.name || shape.codes[i] !== columns[i]!.type.code) return false;
+  }
+  return true;
+}
+
 function isSchemaStatement(cql: string): boolean {
   return /^\s*(CREATE|DROP|ALTER|TRUNCATE)\b/i.test(cql);
 }
 
 /** Runs CQL through a `cassandra-driver` client. */
 export class DriverCqlSession implements CqlSession {
+  /** Per statement: bind converters and whether it is prepared (schema statements are not). */
+  private readonly compiled = new WeakMap<CqlStatement, { params: ToDriver[]; prepare: boolean; shape?: RowShape }>();
+  /** Driver query options per consistency / serial consistency / idempotence / prepare combination (never mutated by the driver). */
+  private readonly queryOptions = new Map<string, cassandra.QueryOptions>();
+
   /**
    * @param client a client (connected or not: the driver connects on first use)
    * @param ownsClient whether `close()` shuts the client down (only clients the adapter created)
@@ -96,30 +174,42 @@ export class DriverCqlSession implements CqlSession {
   ) {}
 
   async execute(statement: CqlStatement, params: readonly NeutralValue[], options: CqlRequestOptions): Promise<CqlResult> {
-    const values = params.map((p, i) => toDriver(statement.types[i] ?? "", p));
-    const rs = await this.client.execute(statement.cql, values, {
-      prepare: !isSchemaStatement(statement.cql),
-      consistency: LEVELS[options.consistency],
-      ...(options.serialConsistency ? { serialConsistency: LEVELS[options.serialConsistency] } : {}),
-      isIdempotent: options.idempotent,
-      ...(options.fetchSize !== undefined ? { fetchSize: options.fetchSize } : {}),
-      ...(options.pageState !== undefined ? { pageState: options.pageState } : {}),
-    });
-    const columns = (rs.columns ?? []).map((c) => c.name);
-    const rows = (rs.rows ?? []).map((row) => {
+    const compiled = this.compile(statement);
+    const values = new Array<unknown>(params.length);
+    for (let i = 0; i < params.length; i++) values[i] = (compiled.params[i] ?? asIs)(params[i]!);
+    let queryOptions = this.options(options, compiled.prepare);
+    if (options.fetchSize !== undefined || options.pageState !== undefined) {
+      queryOptions = {
+        ...queryOptions,
+        ...(options.fetchSize !== undefined ? { fetchSize: options.fetchSize } : {}),
+        ...(options.pageState !== undefined ? { pageState: options.pageState } : {}),
+      };
+    }
+    const rs = await this.client.execute(statement.cql, values, queryOptions);
+    const columns = (rs.columns ?? []) as unknown as ReadonlyArray<{ name: string; type: DriverColumnType }>;
+    let shape = compiled.shape;
+    if (!shape || !sameShape(shape, columns)) {
+      shape = { names: columns.map((c) => c.name), codes: columns.map((c) => c.type.code), convert: columns.map((c) => fromDriverFor(c.type)) };
+      compiled.shape = shape;
+    }
+    const { names, convert } = shape;
+    const driverRows = rs.rows ?? [];
+    const rows = new Array<Record<string, NeutralValue>>(driverRows.length);
+    for (let r = 0; r < driverRows.length; r++) {
+      const row = driverRows[r] as unknown as Record<string, unknown>;
       const out: Record<string, NeutralValue> = {};
-      for (const name of columns) out[name] = fromDriver(row.get(name));
-      return out;
-    });
-    const applied = columns.includes("[applied]") ? rs.wasApplied() : undefined;
+      for (let c = 0; c < names.length; c++) out[names[c]!] = convert[c]!(row[names[c]!]);
+      rows[r] = out;
+    }
+    const applied = names.includes("[applied]") ? rs.wasApplied() : undefined;
     return { rows, pageState: rs.pageState ?? undefined, applied };
   }
 
   async batch(items: ReadonlyArray<{ statement: CqlStatement; params: readonly NeutralValue[] }>, options: CqlRequestOptions): Promise<CqlResult> {
-    const queries = items.map((item) => ({
-      query: item.statement.cql,
-      params: item.params.map((p, i) => toDriver(item.statement.types[i] ?? "", p)),
-    }));
+    const queries = items.map((item) => {
+      const convert = this.compile(item.statement).params;
+      return { query: item.statement.cql, params: item.params.map((p, i) => (convert[i] ?? asIs)(p)) };
+    });
     const rs = await this.client.batch(queries, {
       prepare: true,
       logged: true,
@@ -133,5 +223,29 @@ export class DriverCqlSession implements CqlSession {
 
   async close(): Promise<void> {
     if (this.ownsClient) await this.client.shutdown();
+  }
+
+  private compile(statement: CqlStatement): { params: ToDriver[]; prepare: boolean; shape?: RowShape } {
+    let compiled = this.compiled.get(statement);
+    if (!compiled) {
+      compiled = { params: statement.types.map(toDriverFor), prepare: !isSchemaStatement(statement.cql) };
+      this.compiled.set(statement, compiled);
+    }
+    return compiled;
+  }
+
+  private options(options: CqlRequestOptions, prepare: boolean): cassandra.QueryOptions {
+    const key = `${options.consistency}|${options.serialConsistency ?? ""}|${options.idempotent}|${prepare}`;
+    let found = this.queryOptions.get(key);
+    if (!found) {
+      found = Object.freeze({
+        prepare,
+        consistency: LEVELS[options.consistency],
+        ...(options.serialConsistency ? { serialConsistency: LEVELS[options.serialConsistency] } : {}),
+        isIdempotent: options.idempotent,
+      });
+      this.queryOptions.set(key, found);
+    }
+    return found;
   }
 }

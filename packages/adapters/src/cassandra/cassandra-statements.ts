@@ -17,7 +17,7 @@ import {
   type StoredItem,
 } from "@polyxena/core";
 import type { CqlStatement, NeutralValue } from "./cassandra-session.js";
-import { columnType, decodeField, encodeField } from "./cassandra-values.js";
+import { columnType, compileFieldDecoder, encodeField, type FieldDecoder } from "./cassandra-values.js";
 
 const statement = (cql: string, types: string[]): CqlStatement => Object.freeze({ cql, types: Object.freeze(types) });
 
@@ -125,6 +125,8 @@ export class EntityStatements {
   readonly deleteIfExists: CqlStatement;
   readonly deleteIfVersion: CqlStatement | undefined;
   private readonly byName: Map<string, FieldModel>;
+  /** Per field, in field order: item property, column, compiled decoder. */
+  private readonly decoders: ReadonlyArray<{ name: string; column: string; decode: FieldDecoder }>;
   private readonly updates = new Map<string, CqlStatement>();
   private readonly queries = new Map<QueryModel, CompiledQuery>();
 
@@ -134,6 +136,7 @@ export class EntityStatements {
   ) {
     this.fields = model.fields;
     this.byName = new Map(model.fields.map((f) => [f.name, f]));
+    this.decoders = model.fields.map((f) => ({ name: f.name, column: f.column, decode: compileFieldDecoder(f) }));
     this.columnList = model.fields.map((f) => quoteIdent(f.column)).join(", ");
     const [base, ...others] = cassandraTables(model).map((t) => this.compileTable(t));
     this.base = base!;
@@ -239,9 +242,9 @@ export class EntityStatements {
   /** A row (by column name) to a domain item; absent optional fields are left out. */
   decodeRow(row: Record<string, NeutralValue>): StoredItem {
     const item: StoredItem = {};
-    for (const f of this.fields) {
-      const v = decodeField(f, row[f.column]);
-      if (v !== undefined) item[f.name] = v;
+    for (const d of this.decoders) {
+      const v = d.decode(row[d.column]);
+      if (v !== undefined) item[d.name] = v;
     }
     return item;
   }
