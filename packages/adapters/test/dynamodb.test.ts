@@ -234,13 +234,16 @@ describe("dynamodb adapter on dynalite", () => {
     expect(Table?.TableStatus).toBe("ACTIVE");
   });
 
-  it("fails a query on a missing table with E_STORE naming the request", async () => {
+  it("fails a get or a query on a missing table with E_STORE naming the request", async () => {
     const { endpoint } = await server();
     const other = createDynamoDbAdapter({ client: { endpoint, region: "local", credentials }, tablePrefix: `${FILE_PREFIX}absent_` });
     const repo = new PolyxenaRuntime({ stores: { dynamodb: other } }, [Item]).entity(Item);
     const error = await expectPolyxenaError(repo.query("byOwner", { owner: "x" }), "E_STORE");
     expect(error.statement).toContain(`Query ${FILE_PREFIX}absent_item INDEX byOwnerIndex`);
     expect(String((error.cause as Error).name)).toBe("ResourceNotFoundException");
+    const getError = await expectPolyxenaError(repo.get({ id: "x", at: new Date(0) }), "E_STORE");
+    expect(getError.statement).toBe(`GetItem ${FILE_PREFIX}absent_item`);
+    expect(String((getError.cause as Error).name)).toBe("ResourceNotFoundException");
     await other.close();
   });
 

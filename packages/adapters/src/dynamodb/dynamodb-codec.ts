@@ -158,20 +158,74 @@ export function encodeItem(model: EntityModel, item: StoredItem, expiresAt?: num
 
 /** Decodes a stored item to domain values; attributes outside the schema (such as `_ttl`) are dropped. */
 export function decodeItem(model: EntityModel, raw: Readonly<Record<string, unknown>>): StoredItem {
+  const { names, decoders } = codecPlan(model);
   const out: StoredItem = {};
-  for (const field of model.fields) {
-    const v = raw[field.name];
-    if (v !== undefined) out[field.name] = decodeValue(field, v);
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i]!;
+    const v = raw[name];
+    if (v !== undefined) out[name] = decoders[i]!(v);
   }
   return out;
 }
 
 /** Encodes the key attributes of a key (or of a whole item). */
 export function encodeKey(model: EntityModel, key: KeyValues): NativeItem {
-  const fields = fieldsOf(model);
+  const { keyAttributes, keyFields } = codecPlan(model);
   const out: NativeItem = {};
-  for (const attr of tableKeyAttributes(model)) out[attr] = encodeValue(fields.get(attr), key[attr]) as DynamoNative;
+  for (let i = 0; i < keyAttributes.length; i++) {
+    const attr = keyAttributes[i]!;
+    out[attr] = encodeValue(keyFields[i], key[attr]) as DynamoNative;
+  }
   return out;
+}
+
+/**
+ * What {@link decodeItem} and {@link encodeKey} need of a model, derived once:
+ * they run on every read, so field lookups and type dispatch are not repeated.
+ */
+interface CodecPlan {
+  readonly names: readonly string[];
+  /** One decoder per name, equivalent to `decodeValue(field, v)` for defined `v`. */
+  readonly decoders: readonly ((raw: unknown) => unknown)[];
+  readonly keyAttributes: readonly string[];
+  readonly keyFields: readonly (FieldModel | undefined)[];
+}
+
+const CODEC_PLANS = new WeakMap<EntityModel, CodecPlan>();
+
+function codecPlan(model: EntityModel): CodecPlan {
+  let plan = CODEC_PLANS.get(model);
+  if (!plan) {
+    const fields = fieldsOf(model);
+    const keyAttributes = tableKeyAttributes(model);
+    plan = {
+      names: model.fields.map((f) => f.name),
+      decoders: model.fields.map(fieldDecoder),
+      keyAttributes,
+      keyFields: keyAttributes.map((a) => fields.get(a)),
+    };
+    CODEC_PLANS.set(model, plan);
+  }
+  return plan;
+}
+
+/** `decodeValue` specialised to one field, with the common scalar cases inlined. */
+function fieldDecoder(field: FieldModel): (raw: unknown) => unknown {
+  switch (field.type) {
+    case "string":
+    case "uuid":
+    case "enum":
+    case "boolean":
+      // decodeValue's default branch: decodeLoose, the identity for every non-object.
+      return (raw) => (typeof raw === "object" && raw !== null ? decodeLoose(raw) : raw);
+    case "int":
+    case "number":
+      return (raw) => (typeof raw === "number" || raw === null ? raw : Number(numberText(raw)));
+    case "date":
+      return (raw) => (raw === null ? raw : new Date(raw as string));
+    default:
+      return (raw) => decodeValue(field, raw);
+  }
 }
 
 /** Canonical text of one domain key value, equal for equal values whatever their origin. */

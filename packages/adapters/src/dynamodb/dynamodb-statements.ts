@@ -69,6 +69,8 @@ function conditionText(n: NameTable, model: EntityModel, condition: WriteConditi
 export class EntityStatements {
   readonly tableName: string;
   readonly keyAttributes: readonly string[];
+  /** The statement text of a GetItem, for errors. */
+  readonly getStatement: string;
   private readonly conditions = new Map<string, CompiledExpression>();
   private readonly updates = new Map<string, CompiledUpdate>();
   private readonly queries = new Map<QueryModel, CompiledQuery>();
@@ -79,6 +81,7 @@ export class EntityStatements {
   ) {
     this.tableName = `${tablePrefix}${model.table}`;
     this.keyAttributes = tableKeyAttributes(model);
+    this.getStatement = `GetItem ${this.tableName}`;
   }
 
   /** The ConditionExpression of a put or delete. */
