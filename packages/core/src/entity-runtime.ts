@@ -43,6 +43,17 @@ export interface PutOptions extends CallOptions {
   ttl?: Duration;
 }
 
+/** Options of `putMany`. */
+export interface PutManyOptions extends CallOptions {
+  ttl?: Duration;
+}
+
+/** Outcome of a bulk write: what was written, and each refused item with its error. */
+export interface BulkWriteResult<T> {
+  written: T[];
+  failed: { index: number; error: PolyxenaError }[];
+}
+
 /** Options of `update`. */
 export interface UpdateOptions extends CallOptions {
   expectedVersion?: number;
@@ -128,6 +139,9 @@ export interface TransactionScope {
 
 const MAX_SEARCH_TEXT = 4096;
 const MAX_GET_MANY = 1000;
+const MAX_BULK = 10_000;
+/** In-flight puts when an adapter has no native bulk write. */
+const BULK_CONCURRENCY = 16;
 
 /**
  * Executes the operations of one entity: validation, consistency, cache
@@ -143,6 +157,7 @@ export class EntityRuntime {
     readonly put: OperationDescriptor;
     /** A put with a condition: not idempotent (a retry after success would fail its own condition). */
     readonly conditionalPut: OperationDescriptor;
+    readonly putMany: OperationDescriptor;
     readonly update: OperationDescriptor;
     readonly delete: OperationDescriptor;
     readonly conditionalDelete: OperationDescriptor;
@@ -171,6 +186,7 @@ export class EntityRuntime {
       // A put replaces the whole item: repeating it yields the same state. Conditional puts are not idempotent.
       put: op("put", true),
       conditionalPut: op("put", false),
+      putMany: Object.freeze({ id: `${entity.name}.putMany`, kind: "put" as const, entity, query: undefined, idempotent: true }),
       update: op("update", false),
       delete: op("delete", true),
       conditionalDelete: op("delete", false),
@@ -277,6 +293,50 @@ export class EntityRuntime {
       options.signal,
     );
     return item;
+  }
+
+  /**
+   * Validates and writes many items; each succeeds or fails on its own.
+   * Invalid items are reported with `E_VALIDATION` and never sent; the store
+   * refusing one item does not lose the others.
+   */
+  async putMany(inputs: readonly unknown[], options: PutManyOptions = {}): Promise<BulkWriteResult<StoredItem>> {
+    const op = this.ops.putMany;
+    if (!Array.isArray(inputs)) throw this.validationError(op, [{ path: ["items"], message: "expected an array of items" }]);
+    if (inputs.length > MAX_BULK) throw this.validationError(op, [{ path: ["items"], message: `at most ${MAX_BULK} items per call (got ${inputs.length})` }]);
+    const consistency = this.consistency(op, options.consistency, "write");
+    const ttlSeconds = this.ttl(op, options.ttl);
+    const failed: BulkWriteResult<StoredItem>["failed"] = [];
+    const valid: { index: number; item: StoredItem }[] = [];
+    inputs.forEach((input, index) => {
+      const result = this.schema.safeParse(input);
+      if (!result.success) {
+        failed.push({ index, error: this.validationError(op, result.error.issues.map((i) => ({ ...i, path: [index, ...i.path] }))) });
+        return;
+      }
+      const item = result.data as StoredItem;
+      if (this.model.version && item[this.model.version] === undefined) item[this.model.version] = 1;
+      valid.push({ index, item });
+    });
+    if (valid.length === 0) return { written: [], failed };
+    const items = valid.map((v) => v.item);
+    const refused = await this.observe(op, consistency, async () => {
+      const failures = this.adapter.putMany
+        ? await this.call(op, options.signal, (signal) => this.adapter.putMany!({ op, consistency, items, ttlSeconds, signal, transaction: this.tx?.handle }))
+        : await this.putEach(items, consistency, ttlSeconds, options.signal);
+      const refusedSet = new Set(failures.map((f) => f.index));
+      await this.invalidate(items.filter((_, i) => !refusedSet.has(i)).map((item) => pick(item, this.model.key.fields)));
+      return failures;
+    });
+    const refusedIndexes = new Set<number>();
+    for (const failure of refused) {
+      const original = valid[failure.index];
+      if (!original) continue;
+      refusedIndexes.add(failure.index);
+      failed.push({ index: original.index, error: this.wrapError(this.ops.put, failure.error) });
+    }
+    failed.sort((a, b) => a.index - b.index);
+    return { written: items.filter((_, i) => !refusedIndexes.has(i)), failed };
   }
 
   async update(key: KeyValues, changes: unknown, options: UpdateOptions = {}): Promise<StoredItem> {
@@ -426,13 +486,36 @@ export class EntityRuntime {
   private async write<T>(op: OperationDescriptor, consistency: ConsistencyLevelModel, keys: KeyValues[], run: (signal: AbortSignal | undefined) => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
     return this.observe(op, consistency, async () => {
       const result = await this.call(op, signal, run);
-      if (this.cache) {
-        const invalidate = () => this.cache!.invalidate(keys).catch(() => undefined);
-        if (this.tx) this.tx.pendingInvalidations.push(invalidate);
-        else await invalidate();
-      }
+      await this.invalidate(keys);
       return result;
     }, keys[0]);
+  }
+
+  /** After a successful write: invalidate the cache now, or after commit inside a transaction. Never throws. */
+  private async invalidate(keys: readonly KeyValues[]): Promise<void> {
+    if (!this.cache || keys.length === 0) return;
+    const invalidate = () => this.cache!.invalidate(keys).catch(() => undefined);
+    if (this.tx) this.tx.pendingInvalidations.push(invalidate);
+    else await invalidate();
+  }
+
+  /** Writes items one by one through the policy (for adapters without a bulk write); returns the refused ones. */
+  private async putEach(items: readonly StoredItem[], consistency: ConsistencyLevelModel, ttlSeconds: number | undefined, signal: AbortSignal | undefined) {
+    const op = this.ops.put;
+    const failures: { index: number; error: unknown }[] = [];
+    let next = 0;
+    const worker = async () => {
+      while (next < items.length) {
+        const index = next++;
+        try {
+          await this.call(op, signal, (s) => this.adapter.put({ op, consistency, item: items[index]!, ttlSeconds, signal: s, transaction: this.tx?.handle }));
+        } catch (error) {
+          failures.push({ index, error });
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(BULK_CONCURRENCY, items.length) }, worker));
+    return failures;
   }
 
   private async call<T>(op: OperationDescriptor, signal: AbortSignal | undefined, run: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {

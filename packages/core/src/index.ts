@@ -27,6 +27,8 @@ export * from "./operation-events.js";
 export { CursorCodec, canonicalJson } from "./cursor-codec.js";
 export { EntityRuntime } from "./entity-runtime.js";
 export type {
+  BulkWriteResult,
+  PutManyOptions,
   CallOptions,
   DeleteOptions,
   Page,

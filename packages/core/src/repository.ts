@@ -1,4 +1,4 @@
-import type { EntityRuntime, DeleteOptions, Page, PutOptions, QueryOptions, ReadOptions, ReadResult, SearchOptions, SearchResult, UpdateOptions } from "./entity-runtime.js";
+import type { EntityRuntime, BulkWriteResult, DeleteOptions, PutManyOptions, Page, PutOptions, QueryOptions, ReadOptions, ReadResult, SearchOptions, SearchResult, UpdateOptions } from "./entity-runtime.js";
 import { PolyxenaError } from "./errors.js";
 import type { KeyValues } from "./store-adapter.js";
 
@@ -42,6 +42,14 @@ export class Repository<TItem extends object, TInput extends object, TKey extend
   /** Validates and writes the whole item (insert or replace); returns it as stored. */
   put(item: TInput, options?: PutOptions): Promise<TItem> {
     return this.runtime.put(item, options) as Promise<TItem>;
+  }
+
+  /**
+   * Validates and writes many items; each succeeds or fails on its own (a
+   * refused or invalid item never loses the others).
+   */
+  putMany(items: readonly TInput[], options?: PutManyOptions): Promise<BulkWriteResult<TItem>> {
+    return this.runtime.putMany(items, options) as Promise<BulkWriteResult<TItem>>;
   }
 
   /** Changes some non-key fields of an existing item; `E_CONDITION_FAILED` when it does not exist. */

@@ -111,6 +111,18 @@ export interface PutRequest extends StoreRequestBase {
   readonly ttlSeconds?: number | undefined;
 }
 
+/** Write many whole items (insert or replace), each on its own. */
+export interface PutManyRequest extends StoreRequestBase {
+  readonly items: readonly StoredItem[];
+  readonly ttlSeconds?: number | undefined;
+}
+
+/** One item of a bulk write that the store refused; `index` points into the request's items. */
+export interface BulkItemFailure {
+  index: number;
+  error: unknown;
+}
+
 /** Change some fields of an existing item. */
 export interface UpdateRequest extends StoreRequestBase {
   readonly key: KeyValues;
@@ -218,6 +230,12 @@ export interface StoreAdapter {
   get(request: GetRequest): Promise<StoredItem | undefined>;
   getMany(request: GetManyRequest): Promise<(StoredItem | undefined)[]>;
   put(request: PutRequest): Promise<void>;
+  /**
+   * Native bulk write (Elasticsearch `_bulk`, DynamoDB BatchWrite, ...).
+   * Resolves with the items the store refused; the others are written.
+   * Without it, core writes the items one by one.
+   */
+  putMany?(request: PutManyRequest): Promise<BulkItemFailure[]>;
   /** Returns the stored item when `capabilities.returnsUpdatedItem`. */
   update(request: UpdateRequest): Promise<StoredItem | undefined>;
   delete(request: DeleteRequest): Promise<void>;

@@ -293,3 +293,33 @@ describe("Repository.get", () => {
     await rejection(promise!, "E_VALIDATION");
   });
 });
+
+describe("putMany", () => {
+  it("keeps the items the store accepted when it refuses others, and invalidates only what was written", async () => {
+    const invalidated: unknown[] = [];
+    const cache: EntityCache = {
+      get: async (_k, load) => ({ value: await load(), source: "store" }),
+      query: async (_n, _s, load) => ({ value: await load(), source: "store" }),
+      invalidate: async (keys) => void invalidated.push(...keys),
+    };
+    const adapter = Object.assign(recordingAdapter(), {
+      async putMany(request: { items: readonly Record<string, unknown>[] }) {
+        return request.items.flatMap((item, index) => (item.plan === "premium" ? [{ index, error: new PolyxenaError("E_CONDITION_FAILED", "refused") }] : []));
+      },
+    });
+    const runtime = new PolyxenaRuntime({ stores: { postgres: adapter }, cache: { forEntity: () => cache } }, [Account]);
+    const ids = [0, 1, 2].map((i) => `7f2c1a34-9b1e-4c1d-8d36-0c4bb3c1e0b${i}`);
+    const result = await runtime.entity(Account).putMany([
+      { ...account, accountId: ids[0] },
+      { ...account, accountId: "bad" },
+      { ...account, accountId: ids[1], plan: "premium" },
+      { ...account, accountId: ids[2] },
+    ]);
+    expect(result.written.map((i) => i.accountId)).toEqual([ids[0], ids[2]]);
+    expect(result.failed.map((f) => [f.index, f.error.code, f.error.entity])).toEqual([
+      [1, "E_VALIDATION", "Account"],
+      [2, "E_CONDITION_FAILED", "Account"],
+    ]);
+    expect(invalidated).toEqual([{ accountId: ids[0] }, { accountId: ids[2] }]);
+  });
+});

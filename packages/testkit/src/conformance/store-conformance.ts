@@ -113,6 +113,18 @@ export function storeConformance(name: string, target: ConformanceTarget): void 
       expect(read.note).toBeUndefined();
     });
 
+    it("putMany writes every valid item and reports each invalid one by index, losing none", async () => {
+      const good = [newItem(), newItem(), newItem()];
+      const result = await repo.putMany([good[0], { ...newItem(), count: "many" }, good[1], { nope: true }, good[2]]);
+      expect(result.written.map((i) => i.itemId)).toEqual(good.map((i) => i.itemId));
+      expect(result.failed.map((f) => [f.index, f.error.code])).toEqual([
+        [1, "E_VALIDATION"],
+        [3, "E_VALIDATION"],
+      ]);
+      const read = (await repo.getMany(good.map(keyOf))) as ConformanceItem[];
+      expect(read).toEqual(good);
+    });
+
     it("ifNotExists refuses to overwrite with E_CONDITION_FAILED and keeps the stored item", async () => {
       const item = newItem();
       const created = await repo.put(item, { ifNotExists: true });
