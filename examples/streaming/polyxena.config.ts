@@ -11,4 +11,9 @@ export default defineConfig({
   ],
   out: "./src/generated",
   cassandra: { keyspace: "streaming", replication: { class: "NetworkTopologyStrategy", datacenter1: 3 } },
+  // `polyxena schema apply` applies the schema through these adapters (configured from POLYXENA_TEST_* variables).
+  stores: async () => {
+    const { createRealStores, realStoresConfig } = await import("./src/real-stores.js");
+    return createRealStores(realStoresConfig());
+  },
 });
