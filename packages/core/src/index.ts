@@ -20,6 +20,7 @@ export type {
   StoreSpec,
 } from "./define-entity.js";
 export { describeField, toSnakeCase } from "./zod-introspection.js";
+export { fromJsonValue, toJsonValue } from "./field-json.js";
 export * from "./store-adapter.js";
 export * from "./call-policy.js";
 export * from "./entity-cache.js";
