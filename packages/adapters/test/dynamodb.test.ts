@@ -312,3 +312,29 @@ describe("dynamodb adapter on dynalite", () => {
     await evolving.close();
   });
 });
+
+describe("dynalite in a child process", () => {
+  it("serves the adapter like the in-process server, and stops on close", async () => {
+    const child = await startDynamoDbTestServer({ childProcess: true });
+    const Note = defineEntity("Note", { store: "dynamodb", schema: z.object({ id: z.string(), text: z.string(), at: z.date() }), key: { partition: "id" } });
+    const adapter = createDynamoDbAdapter({ client: { endpoint: child.endpoint, region: "local", credentials, maxAttempts: 1 }, tablePrefix: `${FILE_PREFIX}child_` });
+    try {
+      await adapter.applySchema([Note.model]);
+      const notes = new PolyxenaRuntime({ stores: { dynamodb: adapter } }, [Note]).entity(Note);
+      const note = { id: randomUUID(), text: "from another process", at: new Date(Date.UTC(2026, 0, 1)) };
+      await notes.put(note);
+      expect((await notes.get({ id: note.id })).item).toEqual(note);
+      await child.close();
+      if (child.embedded) {
+        // A fresh client, so no kept-alive socket is reused: the connection itself is refused.
+        const after = createDynamoDbAdapter({ client: { endpoint: child.endpoint, region: "local", credentials, maxAttempts: 1 } });
+        const afterNotes = new PolyxenaRuntime({ stores: { dynamodb: after } }, [Note]).entity(Note);
+        await expectPolyxenaError(afterNotes.get({ id: note.id }), "E_UNAVAILABLE");
+        await after.close();
+      }
+    } finally {
+      await adapter.close();
+      await child.close();
+    }
+  });
+});

@@ -1,9 +1,10 @@
 /**
  * A DynamoDB endpoint for tests: `dynalite` (DynamoDB on an in-memory
- * LevelDB) started in this process on a free port, or the endpoint named by
- * `POLYXENA_TEST_DYNAMODB_ENDPOINT` (e.g. DynamoDB Local or a real region
- * endpoint) when that variable is set.
+ * LevelDB) started on a free port, in this process or in a child process,
+ * or the endpoint named by `POLYXENA_TEST_DYNAMODB_ENDPOINT` (e.g. DynamoDB
+ * Local or a real region endpoint) when that variable is set.
  */
+import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -22,6 +23,11 @@ export interface DynamoDbTestServer {
 export interface DynamoDbTestServerOptions {
   /** How long new tables stay CREATING (dynalite only; default 0 so tests do not wait). */
   createTableMs?: number;
+  /**
+   * Run dynalite in a child process (default false). Benchmarks use it so the
+   * server's CPU is not counted against the client, as with a remote DynamoDB.
+   */
+  childProcess?: boolean;
 }
 
 type DynaliteFactory = (options: Record<string, unknown>) => Server;
@@ -42,8 +48,10 @@ export async function startDynamoDbTestServer(options: DynamoDbTestServerOptions
   const external = process.env.POLYXENA_TEST_DYNAMODB_ENDPOINT;
   if (external) return { endpoint: external, embedded: false, close: async () => {} };
 
+  const dynaliteOptions = { createTableMs: options.createTableMs ?? 0, deleteTableMs: 0, updateTableMs: 0 };
+  if (options.childProcess) return startInChild(dynaliteOptions);
   const dynalite = require("dynalite") as DynaliteFactory;
-  const server = dynalite({ createTableMs: options.createTableMs ?? 0, deleteTableMs: 0, updateTableMs: 0 });
+  const server = dynalite(dynaliteOptions);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => {
@@ -62,5 +70,40 @@ export async function startDynamoDbTestServer(options: DynamoDbTestServerOptions
         // Clients keep sockets alive; without this, close() waits for them to time out.
         server.closeAllConnections();
       })),
+  };
+}
+
+/**
+ * Runs dynalite under `node -e` with an IPC channel: the child reports its
+ * port over it and exits when the channel closes, so it never outlives this
+ * process.
+ */
+async function startInChild(dynaliteOptions: Record<string, unknown>): Promise<DynamoDbTestServer> {
+  const script = [
+    `const server = require(${JSON.stringify(require.resolve("dynalite"))})(${JSON.stringify(dynaliteOptions)});`,
+    `server.listen(0, "127.0.0.1", () => process.send(server.address().port));`,
+    `process.on("disconnect", () => process.exit(0));`,
+  ].join("\n");
+  const child = spawn(process.execPath, ["-e", script], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once("message", (message) => resolve(Number(message)));
+    child.once("error", reject);
+    child.once("exit", (code, signal) => reject(new Error(`dynalite child process exited (${signal ?? `code ${code}`}) before listening`)));
+  });
+  // Like an in-process server, the child does not keep this process alive; it exits with it.
+  child.unref();
+  child.channel?.unref();
+  let closing: Promise<void> | undefined;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    embedded: true,
+    close: () =>
+      (closing ??= (async () => {
+        // Held again so that this process waits for the exit it asked for.
+        child.ref();
+        if (child.exitCode === null && child.signalCode === null) child.kill();
+        await exited;
+      })()),
   };
 }
