@@ -159,6 +159,24 @@ describe("cassandra adapter on the stock driver", () => {
     }
   });
 
+  it("decodes UUID columns row by row in a page where values repeat, alternate and are missing", async () => {
+    const Seen = defineEntity("Seen", {
+      store: "cassandra",
+      schema: z.object({ titleId: z.string(), seq: z.number().int().min(0).max(100), profileId: z.uuid(), referrer: z.uuid().optional() }),
+      key: { partition: ["titleId"], clustering: [{ field: "seq", order: "asc" }] },
+      queries: { inOrder: { by: ["titleId"], order: { seq: "asc" } } },
+    });
+    await adapter.applySchema([Seen.model]);
+    const repo = new PolyxenaRuntime({ stores: { cassandra: adapter } }, [Seen]).entity(Seen);
+    const [a, b] = [randomUUID(), randomUUID()];
+    const titleId = `title-${randomUUID()}`;
+    const profiles = [a, a, b, a, b, b];
+    const referrers = [a, undefined, a, a, b, undefined];
+    const items = profiles.map((profileId, seq) => ({ titleId, seq, profileId, ...(referrers[seq] ? { referrer: referrers[seq] } : {}) }));
+    for (const item of items) await repo.put(item);
+    expect((await repo.query("inOrder", { titleId })).items).toEqual(items);
+  });
+
   it("keeps the denormalized query table in step, pages it, and serves clustering ranges both ways", async () => {
     const repo = repos.entity(View);
     const profileId = randomUUID();

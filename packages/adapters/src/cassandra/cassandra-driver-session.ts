@@ -143,6 +143,14 @@ interface RowShape {
   names: string[];
   codes: number[];
   convert: FromDriver[];
+  /** Indexes of the columns whose driver values differ from neutral values. */
+  converted: number[];
+}
+
+function sameBytes(a: Buffer, b: Buffer): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function sameShape(shape: RowShape, columns: ReadonlyArray<{ name: string; type: DriverColumnType }>): boolean {
@@ -189,17 +197,33 @@ export class DriverCqlSession implements CqlSession {
     const columns = (rs.columns ?? []) as unknown as ReadonlyArray<{ name: string; type: DriverColumnType }>;
     let shape = compiled.shape;
     if (!shape || !sameShape(shape, columns)) {
-      shape = { names: columns.map((c) => c.name), codes: columns.map((c) => c.type.code), convert: columns.map((c) => fromDriverFor(c.type)) };
+      const convert = columns.map((c) => fromDriverFor(c.type));
+      const converted = convert.flatMap((f, i) => (f === plain ? [] : [i]));
+      shape = { names: columns.map((c) => c.name), codes: columns.map((c) => c.type.code), convert, converted };
       compiled.shape = shape;
     }
-    const { names, convert } = shape;
-    const driverRows = rs.rows ?? [];
-    const rows = new Array<Record<string, NeutralValue>>(driverRows.length);
-    for (let r = 0; r < driverRows.length; r++) {
-      const row = driverRows[r] as unknown as Record<string, unknown>;
-      const out: Record<string, NeutralValue> = {};
-      for (let c = 0; c < names.length; c++) out[names[c]!] = convert[c]!(row[names[c]!]);
-      rows[r] = out;
+    const { names, convert, converted } = shape;
+    // The driver's rows are ours alone: convert the cells that need it in place rather than copy every row.
+    const rows = (rs.rows ?? []) as unknown as Array<Record<string, NeutralValue>>;
+    for (const c of converted) {
+      const name = names[c]!;
+      const toNeutral = convert[c]!;
+      if (shape.codes[c] === dataTypes.uuid || shape.codes[c] === dataTypes.timeuuid) {
+        // Rows of one partition repeat its key: format each distinct UUID once.
+        let last: cassandra.types.Uuid | undefined;
+        let text: NeutralValue = null;
+        for (const row of rows) {
+          const value = row[name] as unknown as cassandra.types.Uuid | null;
+          if (value && last && sameBytes(value.getBuffer(), last.getBuffer())) {
+            row[name] = text;
+          } else {
+            row[name] = text = toNeutral(value);
+            last = value ?? undefined;
+          }
+        }
+      } else {
+        for (const row of rows) row[name] = toNeutral(row[name]);
+      }
     }
     const applied = names.includes("[applied]") ? rs.wasApplied() : undefined;
     return { rows, pageState: rs.pageState ?? undefined, applied };
