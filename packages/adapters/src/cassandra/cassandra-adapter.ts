@@ -15,6 +15,7 @@ import {
   qualifiedName,
   quoteIdent,
   type CassandraReplication,
+  type ConsistencyLevelModel,
   type DeleteRequest,
   type EntityModel,
   type ErrorClass,
@@ -50,6 +51,10 @@ export interface CassandraAdapterOptions {
 
 type BatchItem = { statement: CqlStatement; params: NeutralValue[] };
 
+/** How a statement's levels are chosen: a read, a serial read (around LWTs), a read before a write (at the write's level), a write. */
+type RunMode = "read" | "serialRead" | "beforeWrite" | "write";
+const RUN_MODES: Record<RunMode, number> = { read: 0, serialRead: 1, beforeWrite: 2, write: 3 };
+
 /** Reads in flight at once for one `getMany`. */
 const GET_MANY_CONCURRENCY = 32;
 
@@ -67,6 +72,7 @@ export class CassandraAdapter implements StoreAdapter {
   protected readonly replication: CassandraReplication;
   private readonly byDescriptor = new WeakMap<OperationDescriptor, EntityStatements>();
   private readonly byModel = new WeakMap<EntityModel, EntityStatements>();
+  private readonly optionsByLevel = new WeakMap<ConsistencyLevelModel, CqlRequestOptions[]>();
   private closed = false;
 
   constructor(
@@ -375,25 +381,46 @@ export class CassandraAdapter implements StoreAdapter {
     request: StoreRequestBase,
     statement: CqlStatement,
     params: NeutralValue[],
-    how: { mode: "read" | "serialRead" | "beforeWrite" | "write"; idempotent: boolean; serial?: boolean; fetchSize?: number; pageState?: string | undefined },
+    how: { mode: RunMode; idempotent: boolean; serial?: boolean; fetchSize?: number; pageState?: string | undefined },
   ): Promise<CqlResult> {
     this.checkOpen(request, statement.cql);
     this.checkAborted(request, statement.cql);
-    const levels = cassandraLevels(request.consistency, how.mode === "write" || how.mode === "beforeWrite" ? "write" : "read");
-    let consistency = how.mode === "serialRead" ? levels.serial : levels.consistency;
-    if (how.mode === "beforeWrite") consistency = consistency === "EACH_QUORUM" ? "QUORUM" : consistency === "ANY" ? "ONE" : consistency;
-    const options: CqlRequestOptions = {
-      consistency,
-      idempotent: how.idempotent,
-      ...(how.serial ? { serialConsistency: levels.serial } : {}),
-      ...(how.fetchSize !== undefined ? { fetchSize: how.fetchSize } : {}),
-      ...(how.pageState !== undefined ? { pageState: how.pageState } : {}),
-    };
+    let options = this.requestOptions(request.consistency, how.mode, how.idempotent, how.serial === true);
+    if (how.fetchSize !== undefined || how.pageState !== undefined) {
+      options = {
+        ...options,
+        ...(how.fetchSize !== undefined ? { fetchSize: how.fetchSize } : {}),
+        ...(how.pageState !== undefined ? { pageState: how.pageState } : {}),
+      };
+    }
     try {
       return await this.session.execute(statement, params, options);
     } catch (error) {
       throw cassandraError(error, statement.cql, how.idempotent);
     }
+  }
+
+  /**
+   * The request options of a consistency level, mode and shape, built once:
+   * the level object of an entity is the same on every call, so reads and
+   * writes reuse one frozen options object (which the session may cache by identity).
+   */
+  private requestOptions(level: ConsistencyLevelModel, mode: RunMode, idempotent: boolean, serial: boolean): CqlRequestOptions {
+    let slots = this.optionsByLevel.get(level);
+    if (!slots) {
+      slots = [];
+      this.optionsByLevel.set(level, slots);
+    }
+    const slot = RUN_MODES[mode] * 4 + (idempotent ? 2 : 0) + (serial ? 1 : 0);
+    let options = slots[slot];
+    if (!options) {
+      const levels = cassandraLevels(level, mode === "write" || mode === "beforeWrite" ? "write" : "read");
+      let consistency = mode === "serialRead" ? levels.serial : levels.consistency;
+      if (mode === "beforeWrite") consistency = consistency === "EACH_QUORUM" ? "QUORUM" : consistency === "ANY" ? "ONE" : consistency;
+      options = Object.freeze({ consistency, idempotent, ...(serial ? { serialConsistency: levels.serial } : {}) });
+      slots[slot] = options;
+    }
+    return options;
   }
 
   private checkAborted(request: StoreRequestBase, statement: string): void {

@@ -171,6 +171,8 @@ export class DriverCqlSession implements CqlSession {
   private readonly compiled = new WeakMap<CqlStatement, { params: ToDriver[]; prepare: boolean; shape?: RowShape }>();
   /** Driver query options per consistency / serial consistency / idempotence / prepare combination (never mutated by the driver). */
   private readonly queryOptions = new Map<string, cassandra.QueryOptions>();
+  private readonly preparedOptions = new WeakMap<CqlRequestOptions, cassandra.QueryOptions>();
+  private readonly unpreparedOptions = new WeakMap<CqlRequestOptions, cassandra.QueryOptions>();
 
   /**
    * @param client a client (connected or not: the driver connects on first use)
@@ -259,6 +261,16 @@ export class DriverCqlSession implements CqlSession {
   }
 
   private options(options: CqlRequestOptions, prepare: boolean): cassandra.QueryOptions {
+    // The adapter reuses frozen options objects: look those up by identity first.
+    const byIdentity = prepare ? this.preparedOptions : this.unpreparedOptions;
+    const known = byIdentity.get(options);
+    if (known) return known;
+    const found = this.optionsByKey(options, prepare);
+    if (Object.isFrozen(options)) byIdentity.set(options, found);
+    return found;
+  }
+
+  private optionsByKey(options: CqlRequestOptions, prepare: boolean): cassandra.QueryOptions {
     const key = `${options.consistency}|${options.serialConsistency ?? ""}|${options.idempotent}|${prepare}`;
     let found = this.queryOptions.get(key);
     if (!found) {
