@@ -13,3 +13,4 @@ export * from "./cache-test-store.js";
 export * from "./cql-server/index.js";
 export * from "./cassandra-test-cluster.js";
 export * from "./elasticsearch-server/index.js";
+export * from "./elasticsearch-test-cluster.js";

@@ -5,6 +5,7 @@
  */
 import {
   PolyxenaError,
+  type BulkItemFailure,
   type ConsistencyLevelModel,
   type DeleteRequest,
   type EntityModel,
@@ -12,6 +13,7 @@ import {
   type GetManyRequest,
   type GetRequest,
   type OperationDescriptor,
+  type PutManyRequest,
   type PutRequest,
   type QueryRequest,
   type SchemaApplyResult,
@@ -24,10 +26,11 @@ import {
   type UpdateRequest,
   type WriteCondition,
 } from "@polyxena/core";
+import { bulkChunks, DEFAULT_BULK_LIMITS, type BulkChunkLimits } from "./bulk-chunks.js";
 import { ELASTICSEARCH_CAPABILITIES } from "./elasticsearch-capabilities.js";
 import type { ElasticsearchClientPort, EsDeleteParams, EsGetResponse, EsRefresh, EsRequestOptions, EsSearchResponse } from "./elasticsearch-client-port.js";
 import { decodeSource, documentId, encodeSource } from "./elasticsearch-codec.js";
-import { classifyElasticsearchError, elasticsearchError, esBody, esStatus } from "./elasticsearch-errors.js";
+import { bulkItemError, classifyElasticsearchError, elasticsearchError, esBody, esStatus } from "./elasticsearch-errors.js";
 import { applyElasticsearchSchema, type ElasticsearchSchemaOptions } from "./elasticsearch-schema.js";
 import { compileQueryRequest, compileQueryShape, compileSearchRequest, type CompiledQueryShape } from "./search-request-compiler.js";
 
@@ -37,6 +40,8 @@ export interface ElasticsearchAdapterOptions extends ElasticsearchSchemaOptions 
   name?: string | undefined;
   /** Whether `close()` closes the client (default false: the caller owns it). */
   ownsClient?: boolean | undefined;
+  /** Limits of one `_bulk` request of `putMany` (default 1,000 items, 5 MiB). */
+  bulkLimits?: Partial<BulkChunkLimits> | undefined;
 }
 
 /** The refresh policy of a write: eventual -> none, strong -> `wait_for`, native levels as named. */
@@ -49,7 +54,7 @@ export function refreshFor(consistency: ConsistencyLevelModel): EsRefresh {
 
 /** Transport options of a request: its abort signal, when it has one. */
 function transport(request: StoreRequestBase): EsRequestOptions {
-  return request.signal ? transport(request) : {};
+  return request.signal ? { signal: request.signal } : {};
 }
 
 interface CurrentDocument {
@@ -68,16 +73,28 @@ export class ElasticsearchAdapter implements StoreAdapter {
   readonly capabilities = ELASTICSEARCH_CAPABILITIES;
   readonly name: string;
   private readonly shapes = new WeakMap<OperationDescriptor, CompiledQueryShape>();
+  /** Prepended to every alias and index name (`indexPrefix` option; empty by default). */
+  readonly indexPrefix: string;
+  private readonly bulkLimits: BulkChunkLimits;
 
   constructor(
     readonly client: ElasticsearchClientPort,
     private readonly options: ElasticsearchAdapterOptions = {},
   ) {
     this.name = options.name ?? "elasticsearch";
+    this.indexPrefix = options.indexPrefix ?? "";
+    if (this.indexPrefix !== "" && !/^[a-z0-9][a-z0-9_.-]*$/.test(this.indexPrefix)) {
+      throw new PolyxenaError("E_DEFINITION", `index prefix ${JSON.stringify(this.indexPrefix)} is not a valid start of an index name`, {
+        store: this.name,
+        fix: "use lowercase letters, digits, '_', '-' or '.', starting with a letter or digit",
+      });
+    }
+    this.bulkLimits = { ...DEFAULT_BULK_LIMITS, ...options.bulkLimits };
   }
 
+  /** The alias every request of the entity goes through (index prefix + table name). */
   private alias(model: EntityModel): string {
-    return model.table;
+    return this.indexPrefix + model.table;
   }
 
   /**
@@ -197,6 +214,52 @@ export class ElasticsearchAdapter implements StoreAdapter {
     );
   }
 
+  /**
+   * Writes the items with `_bulk` (`index` actions, chunked by `bulkLimits`). Refused items
+   * come back with their error (a document that does not fit the mapping is `E_VALIDATION`,
+   * a version conflict `E_CONDITION_FAILED`); the others are written. Only the last chunk
+   * carries the refresh policy: a refresh makes every earlier chunk searchable too. When
+   * every request fails as a whole (store down), the call fails, so the policy can retry.
+   */
+  async putMany(request: PutManyRequest): Promise<BulkItemFailure[]> {
+    const model = request.op.entity;
+    if (request.ttlSeconds !== undefined) {
+      throw new PolyxenaError("E_UNSUPPORTED", "Elasticsearch documents have no row TTL", { entity: model.name, operation: request.op.id, store: this.name });
+    }
+    const index = this.alias(model);
+    const statement = `POST /_bulk (index ${index})`;
+    const refresh = refreshFor(request.consistency);
+    const chunks = bulkChunks(model, index, request.items, this.bulkLimits);
+    const context = { entity: model.name, operation: request.op.id, store: this.name, statement, idempotent: true };
+    const failures: BulkItemFailure[] = [];
+    let wholesale: PolyxenaError | undefined;
+    let written = false;
+    for (let c = 0; c < chunks.length; c++) {
+      const chunk = chunks[c]!;
+      const chunkRefresh = c === chunks.length - 1 ? refresh : false;
+      try {
+        const res = await this.run(request, statement, () => this.client.bulk({ operations: chunk.lines, refresh: chunkRefresh }, transport(request)));
+        written = true;
+        for (let i = 0; i < chunk.count; i++) {
+          const entry = res.items[i];
+          const result = entry?.index ?? entry?.create;
+          if (!result) failures.push({ index: chunk.first + i, error: bulkItemError({ status: 500, error: { type: "missing_bulk_item", reason: "no result for this item" } }, context) });
+          else if (result.error || result.status >= 300) failures.push({ index: chunk.first + i, error: bulkItemError(result, context) });
+        }
+      } catch (error) {
+        const failure = error as PolyxenaError;
+        wholesale ??= failure;
+        for (let i = 0; i < chunk.count; i++) failures.push({ index: chunk.first + i, error: failure });
+      }
+    }
+    if (wholesale && !written) throw wholesale;
+    // The refresh rode on a chunk that failed: refresh for the chunks that were written.
+    if (wholesale && refresh !== false && failures.length < request.items.length) {
+      await this.run(request, `POST /${index}/_refresh`, () => this.client.indices.refresh({ index }, transport(request))).catch(() => undefined);
+    }
+    return failures;
+  }
+
   async update(request: UpdateRequest): Promise<StoredItem | undefined> {
     if (request.ttlSeconds !== undefined) {
       throw new PolyxenaError("E_UNSUPPORTED", "Elasticsearch documents have no row TTL", { entity: request.op.entity.name, operation: request.op.id, store: this.name });
@@ -296,7 +359,7 @@ export class ElasticsearchAdapter implements StoreAdapter {
 
   async applySchema(entities: readonly EntityModel[]): Promise<SchemaApplyResult> {
     try {
-      return await applyElasticsearchSchema(this.client, entities, this.options);
+      return await applyElasticsearchSchema(this.client, entities, { replicas: this.options.replicas, indexPrefix: this.indexPrefix });
     } catch (error) {
       throw elasticsearchError(error, { entity: entities.map((e) => e.name).join(","), operation: "applySchema", store: this.name, statement: "PUT /{index}", idempotent: true });
     }

@@ -83,6 +83,35 @@ export interface EsSearchParams {
   highlight?: { fields: Record<string, Record<string, unknown>> };
 }
 
+/**
+ * Parameters of `bulk`: NDJSON lines already serialized (the official client sends string
+ * lines as they are), so the adapter measures a chunk's size without serializing twice.
+ */
+export interface EsBulkParams {
+  operations: string[];
+  refresh?: EsRefresh;
+}
+
+/** The error of a refused bulk item (`type` such as `document_parsing_exception`). */
+export interface EsErrorCause {
+  type: string;
+  reason?: string | null | undefined;
+  [key: string]: unknown;
+}
+
+/** The outcome of one bulk item; `error` is set when the item was refused. */
+export interface EsBulkItemResult {
+  _id?: string | null | undefined;
+  status: number;
+  error?: EsErrorCause | undefined;
+}
+
+/** Response of `bulk`: one entry per action, keyed by the action (`index`, `create`, ...). */
+export interface EsBulkResponse {
+  errors: boolean;
+  items: Array<Partial<Record<"index" | "create" | "update" | "delete", EsBulkItemResult>>>;
+}
+
 /** The `Client` subset the adapter needs. */
 export interface ElasticsearchClientPort {
   index(params: EsIndexParams, options?: EsRequestOptions): Promise<EsWriteResponse>;
@@ -90,6 +119,7 @@ export interface ElasticsearchClientPort {
   mget(params: { index: string; ids: string[] }, options?: EsRequestOptions): Promise<{ docs: unknown[] }>;
   delete(params: EsDeleteParams, options?: EsRequestOptions): Promise<EsWriteResponse>;
   search(params: EsSearchParams, options?: EsRequestOptions): Promise<EsSearchResponse>;
+  bulk(params: EsBulkParams, options?: EsRequestOptions): Promise<EsBulkResponse>;
   indices: {
     exists(params: { index: string }, options?: EsRequestOptions): Promise<boolean>;
     create(

@@ -3,6 +3,7 @@
  * them) and maps them to Polyxena errors carrying the request line as `statement`.
  */
 import { PolyxenaError, isPolyxenaError, type ErrorClass, type PolyxenaErrorCode } from "@polyxena/core";
+import type { EsBulkItemResult } from "./elasticsearch-client-port.js";
 
 /** HTTP status of a client `ResponseError` (or an engine error), when there is one. */
 export function esStatus(error: unknown): number | undefined {
@@ -84,4 +85,31 @@ export function elasticsearchError(error: unknown, context: EsErrorContext): Pol
     cause: error,
     outcome: code === "E_TIMEOUT" || code === "E_UNAVAILABLE" ? (context.idempotent ? "not-applied" : "unknown") : undefined,
   });
+}
+
+/**
+ * The error of one refused `_bulk` item. A 400 (the document does not fit the mapping:
+ * `document_parsing_exception`, `strict_dynamic_mapping_exception`, ...) is `E_VALIDATION`;
+ * other statuses classify as whole-request errors do (409 -> `E_CONDITION_FAILED`,
+ * 429 -> `E_UNAVAILABLE`, anything else `E_STORE`).
+ */
+export function bulkItemError(result: EsBulkItemResult, context: EsErrorContext): PolyxenaError {
+  const type = result.error?.type ?? "unknown_error";
+  const reason = result.error?.reason;
+  const detail = typeof reason === "string" ? `${type}: ${reason}` : type;
+  const cause = Object.assign(new Error(`bulk item failed (${result.status}): ${detail}`), {
+    name: "ResponseError",
+    meta: { statusCode: result.status, body: { error: result.error, status: result.status } },
+  });
+  if (result.status === 400) {
+    return new PolyxenaError("E_VALIDATION", `Elasticsearch refused the document: ${detail}`, {
+      entity: context.entity,
+      operation: context.operation,
+      store: context.store,
+      statement: context.statement,
+      issues: [{ path: [], message: detail, code: type }],
+      cause,
+    });
+  }
+  return elasticsearchError(cause, context);
 }

@@ -10,6 +10,11 @@ import type { ElasticsearchClientPort } from "./elasticsearch-client-port.js";
 export interface ElasticsearchSchemaOptions {
   /** Replicas of created indices (default 0, right for single-node clusters). */
   replicas?: number | undefined;
+  /**
+   * Prepended to every alias and concrete index name (e.g. `px_search_ab12_`), so several
+   * services or test files can share one cluster without colliding. Lowercase, as index names are.
+   */
+  indexPrefix?: string | undefined;
 }
 
 /** Creates missing indices and points aliases at them; returns what changed and what was in place. */
@@ -21,7 +26,9 @@ export async function applyElasticsearchSchema(
   const result: SchemaApplyResult = { applied: [], unchanged: [] };
   for (const model of entities) {
     if (model.store.kind !== "elasticsearch") continue;
-    const def = elasticsearchIndexDefinition(model, { replicas: options.replicas });
+    const plain = elasticsearchIndexDefinition(model, { replicas: options.replicas });
+    const prefix = options.indexPrefix ?? "";
+    const def = { ...plain, alias: prefix + plain.alias, index: prefix + plain.index };
     const createLine = `PUT /${def.index}`;
     if (await client.indices.exists({ index: def.index })) {
       result.unchanged.push(createLine);

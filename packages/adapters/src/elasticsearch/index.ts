@@ -12,8 +12,9 @@ import { ElasticsearchAdapter, type ElasticsearchAdapterOptions } from "./elasti
 import type { ElasticsearchClientPort } from "./elasticsearch-client-port.js";
 
 export { ElasticsearchAdapter, refreshFor, type ElasticsearchAdapterOptions } from "./elasticsearch-adapter.js";
+export { bulkChunks, DEFAULT_BULK_LIMITS, type BulkChunk, type BulkChunkLimits } from "./bulk-chunks.js";
 export { ELASTICSEARCH_CAPABILITIES } from "./elasticsearch-capabilities.js";
-export { classifyElasticsearchError } from "./elasticsearch-errors.js";
+export { bulkItemError, classifyElasticsearchError } from "./elasticsearch-errors.js";
 export { applyElasticsearchSchema, type ElasticsearchSchemaOptions } from "./elasticsearch-schema.js";
 export { compileFilters, compileQueryRequest, compileQueryShape, compileSearchRequest, compileText } from "./search-request-compiler.js";
 export type * from "./elasticsearch-client-port.js";

@@ -4,10 +4,12 @@
  * parameters, same response bodies, the same 404/409 errors). Requests are compiled by
  * the shared compiler, so results rank exactly as on the Elasticsearch test server.
  */
-import type { EntityModel } from "@polyxena/core";
+import type { EntityModel, SchemaApplyResult } from "@polyxena/core";
 import { ElasticsearchAdapter, type ElasticsearchAdapterOptions } from "../elasticsearch/elasticsearch-adapter.js";
 import type {
   ElasticsearchClientPort,
+  EsBulkParams,
+  EsBulkResponse,
   EsDeleteParams,
   EsGetResponse,
   EsIndexParams,
@@ -65,6 +67,14 @@ export class SearchEngineClient implements ElasticsearchClientPort {
     return this.call(options, () => this.engine.search({ ...params }));
   }
 
+  /** `_bulk`: the lines are parsed as the server would parse the NDJSON body. */
+  bulk(params: EsBulkParams, options?: EsRequestOptions): Promise<EsBulkResponse> {
+    return this.call(options, () => {
+      const operations = params.operations.map((line) => JSON.parse(line) as unknown);
+      return this.engine.bulk({ operations, refresh: params.refresh }) as unknown as EsBulkResponse;
+    });
+  }
+
   readonly indices = {
     exists: (params: { index: string }, options?: EsRequestOptions) => this.call(options, () => this.engine.indexExists(params)),
     create: (params: { index: string; settings?: Record<string, unknown>; mappings?: Record<string, unknown>; aliases?: Record<string, Record<string, unknown>> }, options?: EsRequestOptions) =>
@@ -100,8 +110,14 @@ export class MemoryElasticsearchAdapter extends ElasticsearchAdapter {
 
   protected override async prepare(model: EntityModel): Promise<void> {
     if (this.prepared.has(model)) return;
-    this.prepared.add(model);
     await this.applySchema([model]);
+  }
+
+  /** Applies the schema; the entities count as prepared, so first use does not apply it again over later changes. */
+  override async applySchema(entities: readonly EntityModel[]): Promise<SchemaApplyResult> {
+    const result = await super.applySchema(entities);
+    for (const model of entities) this.prepared.add(model);
+    return result;
   }
 }
 
