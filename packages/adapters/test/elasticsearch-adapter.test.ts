@@ -12,7 +12,7 @@ import {
 } from "../src/elasticsearch/index.js";
 import { createMemoryElasticsearchAdapter } from "../src/memory/memory-elasticsearch-adapter.js";
 import { SearchEngine } from "../src/memory/search-engine/index.js";
-import { startElasticsearchTestServer, type ElasticsearchTestServer } from "../../testkit/src/elasticsearch-server/index.js";
+import { createElasticsearchTestCluster, type ElasticsearchTestCluster } from "../../testkit/src/elasticsearch-test-cluster.js";
 
 const Title = defineEntity("Title", {
   store: "elasticsearch",
@@ -99,17 +99,27 @@ interface Target {
   advance(ms: number): void;
 }
 
+// Each target has its own clock, so advancing one never refreshes the other. The real
+// adapter talks to the test server, or to the cluster named by POLYXENA_TEST_ELASTICSEARCH.
+const clocks = { memory: Date.UTC(2025, 0, 1), real: Date.UTC(2025, 0, 1) };
+let cluster: ElasticsearchTestCluster;
+let client: Client;
+
+beforeAll(async () => {
+  cluster = await createElasticsearchTestCluster("elasticsearch-adapter", { clock: () => clocks.real });
+  client = new Client({ node: cluster.url, maxRetries: 0 });
+});
+
+afterAll(async () => {
+  await client?.close();
+  await cluster?.close();
+});
+
 describe("memory and real adapters search identically", () => {
-  // Each target has its own clock, so advancing one never refreshes the other.
-  const clocks = { memory: Date.UTC(2025, 0, 1), real: Date.UTC(2025, 0, 1) };
-  let server: ElasticsearchTestServer;
-  let client: Client;
   const targets: Target[] = [];
 
   beforeAll(async () => {
-    server = await startElasticsearchTestServer({ clock: () => clocks.real });
-    client = new Client({ node: server.url, maxRetries: 0 });
-    const real = createElasticsearchAdapter({ client });
+    const real = createElasticsearchAdapter({ client }, { indexPrefix: cluster.indexPrefix });
     await real.applySchema([Title.model]);
     const memory = createMemoryElasticsearchAdapter({ clock: () => clocks.memory });
     for (const [name, adapter] of [["memory", memory], ["real", real]] as const) {
@@ -117,11 +127,6 @@ describe("memory and real adapters search identically", () => {
       for (const t of titles) await repo.put(t);
       targets.push({ name, adapter, repo, advance: (ms) => void (clocks[name] += ms) });
     }
-  });
-
-  afterAll(async () => {
-    await client.close();
-    await server.close();
   });
 
   it("ranks full-text results the same, with totals, scores and highlights", async () => {
@@ -167,7 +172,8 @@ describe("memory and real adapters search identically", () => {
     }
   });
 
-  it("eventual writes become searchable after the refresh interval; strong writes at once", async () => {
+  it("eventual writes become searchable after the refresh interval; strong writes at once (needs the in-process server's clock)", async () => {
+    cluster.requireServer("a clock the test moves, to pass the refresh interval without waiting");
     for (const t of targets) {
       const item = { titleId: `late-${t.name}`, name: "Nightfall Chronicles", synopsis: "x", genre: "drama" as const, year: 2020, releasedAt: new Date("2020-01-01T00:00:00Z") };
       await t.repo.put(item, { consistency: "eventual" });
@@ -215,30 +221,51 @@ describe("conditional writes", () => {
 
 describe("applySchema", () => {
   it("creates the versioned index and alias once, then reports them unchanged, and moves the alias on a schema change", async () => {
-    const server = await startElasticsearchTestServer();
-    const client = new Client({ node: server.url, maxRetries: 0 });
-    try {
-      const adapter = createElasticsearchAdapter({ client });
-      const first = await adapter.applySchema([Title.model]);
-      const index = `title_${Title.model.schemaHash}`;
-      expect(first).toEqual({ applied: [`PUT /${index}`, `POST /_aliases title -> ${index}`], unchanged: [] });
-      expect(await adapter.applySchema([Title.model])).toEqual({ applied: [], unchanged: [`PUT /${index}`, `POST /_aliases title -> ${index}`] });
-      const mapping = await client.indices.getMapping({ index: "title" });
-      expect(mapping[index]!.mappings).toMatchObject({ dynamic: "strict", properties: { name: { type: "text" }, genre: { type: "keyword" }, releasedAt: { type: "date" } } });
+    const prefix = `${cluster.indexPrefix}schema_`;
+    const alias = `${prefix}title`;
+    const adapter = createElasticsearchAdapter({ client }, { indexPrefix: prefix });
+    const first = await adapter.applySchema([Title.model]);
+    const index = `${prefix}title_${Title.model.schemaHash}`;
+    expect(first).toEqual({ applied: [`PUT /${index}`, `POST /_aliases ${alias} -> ${index}`], unchanged: [] });
+    expect(await adapter.applySchema([Title.model])).toEqual({ applied: [], unchanged: [`PUT /${index}`, `POST /_aliases ${alias} -> ${index}`] });
+    const mapping = await client.indices.getMapping({ index: alias });
+    expect(mapping[index]!.mappings).toMatchObject({ dynamic: "strict", properties: { name: { type: "text" }, genre: { type: "keyword" }, releasedAt: { type: "date" } } });
 
-      const TitleV2 = defineEntity("Title", {
-        store: "elasticsearch",
-        schema: z.object({ titleId: z.string(), name: z.string(), seasons: z.number().int() }),
-        key: { id: "titleId" },
-        search: { text: ["name"] },
-      });
-      const second = await adapter.applySchema([TitleV2.model]);
-      const index2 = `title_${TitleV2.model.schemaHash}`;
-      expect(second.applied).toEqual([`PUT /${index2}`, `POST /_aliases title -> ${index2}`]);
-      expect(Object.keys(await client.indices.getAlias({ name: "title" }))).toEqual([index2]);
-    } finally {
-      await client.close();
-      await server.close();
+    const TitleV2 = defineEntity("Title", {
+      store: "elasticsearch",
+      schema: z.object({ titleId: z.string(), name: z.string(), seasons: z.number().int() }),
+      key: { id: "titleId" },
+      search: { text: ["name"] },
+    });
+    const second = await adapter.applySchema([TitleV2.model]);
+    const index2 = `${prefix}title_${TitleV2.model.schemaHash}`;
+    expect(second.applied).toEqual([`PUT /${index2}`, `POST /_aliases ${alias} -> ${index2}`]);
+    expect(Object.keys(await client.indices.getAlias({ name: alias }))).toEqual([index2]);
+  });
+
+  it("keeps adapters with different index prefixes apart on one cluster", async () => {
+    const a = createElasticsearchAdapter({ client }, { indexPrefix: `${cluster.indexPrefix}a_` });
+    const b = createElasticsearchAdapter({ client }, { indexPrefix: `${cluster.indexPrefix}b_` });
+    await a.applySchema([Title.model]);
+    await b.applySchema([Title.model]);
+    const repoA = new PolyxenaRuntime({ stores: { elasticsearch: a } }, [Title]).entity(Title);
+    const repoB = new PolyxenaRuntime({ stores: { elasticsearch: b } }, [Title]).entity(Title);
+    await repoA.put(titles[0]);
+    expect((await repoA.get({ titleId: "dark" })).item).toEqual(titles[0]);
+    expect((await repoB.get({ titleId: "dark" })).item).toBeUndefined();
+    expect((await repoB.search({ text: "dark", consistency: "strong" })).total).toBe(0);
+    expect(Object.keys(await client.indices.getAlias({ name: `${cluster.indexPrefix}a_title` }))).toEqual([`${cluster.indexPrefix}a_title_${Title.model.schemaHash}`]);
+  });
+
+  it("refuses an index prefix that cannot start an index name", () => {
+    for (const indexPrefix of ["Upper_", "_hidden", "a b", "x*"]) {
+      let caught: unknown;
+      try {
+        createElasticsearchAdapter({ client }, { indexPrefix });
+      } catch (e) {
+        caught = e;
+      }
+      expect(isPolyxenaError(caught, "E_DEFINITION"), indexPrefix).toBe(true);
     }
   });
 });

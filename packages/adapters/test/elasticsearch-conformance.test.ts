@@ -2,7 +2,7 @@ import { Client } from "@elastic/elasticsearch";
 import { createElasticsearchAdapter } from "../src/elasticsearch/index.js";
 import { createMemoryElasticsearchAdapter } from "../src/memory/memory-elasticsearch-adapter.js";
 import { storeConformance } from "../../testkit/src/conformance/store-conformance.js";
-import { startElasticsearchTestServer } from "../../testkit/src/elasticsearch-server/index.js";
+import { createElasticsearchTestCluster } from "../../testkit/src/elasticsearch-test-cluster.js";
 
 storeConformance("memory elasticsearch", {
   kind: "elasticsearch",
@@ -11,19 +11,20 @@ storeConformance("memory elasticsearch", {
   },
 });
 
-storeConformance("elasticsearch (official client, test server)", {
+// The test server, or the cluster named by POLYXENA_TEST_ELASTICSEARCH.
+storeConformance("elasticsearch (official client)", {
   kind: "elasticsearch",
   async setup(definitions) {
-    const server = await startElasticsearchTestServer();
-    const client = new Client({ node: server.url, maxRetries: 0 });
-    const adapter = createElasticsearchAdapter({ client });
+    const cluster = await createElasticsearchTestCluster("elasticsearch-conformance");
+    const client = new Client({ node: cluster.url, maxRetries: 0 });
+    const adapter = createElasticsearchAdapter({ client }, { indexPrefix: cluster.indexPrefix });
     await adapter.applySchema(definitions.map((d) => d.model));
     return {
       adapter,
       async cleanup() {
         await adapter.close();
         await client.close();
-        await server.close();
+        await cluster.close();
       },
     };
   },
