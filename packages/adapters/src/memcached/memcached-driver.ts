@@ -14,7 +14,11 @@ export interface MemcachedDriverOptions {
   zones: readonly MemcachedZoneConfig[];
   /** Name of this process's zone (default: the first). */
   localZone?: string;
-  /** Deadline of every cache operation in ms (default 100): a hung server costs at most this, then the read goes to the store. */
+  /**
+   * memjs's response deadline in ms (default 100): the innermost guard that resets a connection
+   * that stopped answering. The caller-visible deadline and the breaker per zone are the cache
+   * policy's (`createCacheAside({ policy })`).
+   */
   timeoutMs?: number;
   /** TCP connect deadline in ms (default 2 × timeoutMs). */
   connectTimeoutMs?: number;

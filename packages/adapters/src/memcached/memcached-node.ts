@@ -2,7 +2,7 @@ import memjs from "memjs";
 
 /** Timeouts and health settings of one memcached server connection. */
 export interface MemcachedNodeOptions {
-  /** Deadline of every operation in ms. */
+  /** memjs's response deadline in ms: a connection with a request unanswered this long is reset and its calls fail. */
   timeoutMs: number;
   /** TCP connect deadline in ms. */
   connectTimeoutMs: number;
@@ -14,97 +14,24 @@ type Callback<T> = (error: Error | null, result: T) => void;
 
 const silentLogger = { log: () => undefined };
 
-interface Pending {
-  readonly deadline: number;
-  expire(): void;
-}
-
-/** One in-flight call (a class, so a hot call allocates no closures beyond memjs's callback). */
-class PendingCall<T> implements Pending {
-  private settled = false;
-
-  constructor(
-    private readonly node: MemcachedNode,
-    private readonly resolve: (value: T) => void,
-    private readonly reject: (error: Error) => void,
-    readonly deadline: number,
-  ) {}
-
-  expire(): void {
-    if (this.settled) return;
-    this.settled = true;
-    this.node.settle(this, true);
-    this.reject(new Error(`memcached ${this.node.address} timed out after ${this.node.timeoutMs} ms`));
-  }
-
-  complete(error: Error | null, result: T, countFailure = true): void {
-    if (this.settled) return;
-    this.settled = true;
-    if (error) {
-      // Protocol answers such as "Value too large" are not server failures.
-      this.node.settle(this, countFailure && !error.message.startsWith("MemJS "));
-      this.reject(error);
-    } else {
-      this.node.settle(this, false);
-      this.resolve(result);
-    }
-  }
-}
-
-/**
- * Deadlines of in-flight calls, checked by one timer instead of a timer per
- * call (a cache hit costs tens of microseconds; a timer per call is visible).
- */
-class DeadlineSweeper {
-  private readonly pending = new Set<Pending>();
-  private timer: ReturnType<typeof setInterval> | undefined;
-
-  constructor(private readonly resolutionMs: number) {}
-
-  add(entry: Pending): void {
-    this.pending.add(entry);
-    if (!this.timer) {
-      this.timer = setInterval(() => this.sweep(), this.resolutionMs);
-      this.timer.unref?.();
-    }
-  }
-
-  delete(entry: Pending): void {
-    this.pending.delete(entry);
-  }
-
-  private sweep(): void {
-    const now = performance.now();
-    for (const entry of this.pending) {
-      if (entry.deadline <= now) {
-        this.pending.delete(entry);
-        entry.expire();
-      }
-    }
-    if (this.pending.size === 0 && this.timer) {
-      clearInterval(this.timer);
-      this.timer = undefined;
-    }
-  }
-}
-
 /**
  * One memcached server through its own memjs client (memjs's own server
  * selection is modulo hashing, so routing is done by the zone's Ketama ring).
- * memjs retries are off; every call has its own deadline; after a failure
- * the server fails fast for a cooldown so a dead or hung server costs at most
- * one timeout per cooldown, not one per request.
+ * memjs retries are off. The caller-visible deadline and the breaker belong
+ * to the cache policy in core; here memjs's own response deadline is the
+ * innermost guard (it resets a connection that stopped answering and fails
+ * its calls, so nothing waits forever even without a policy), and after a
+ * connection-level failure this server fails fast for a cooldown, so one dead
+ * server of a zone costs at most one deadline per cooldown.
  */
 export class MemcachedNode {
   private readonly client: memjs.Client;
-  private readonly deadlines: DeadlineSweeper;
   private downUntil = 0;
 
   constructor(
     readonly address: string,
     private readonly options: MemcachedNodeOptions,
   ) {
-    this.deadlines = new DeadlineSweeper(Math.max(1, Math.min(10, Math.floor(options.timeoutMs / 5))));
     this.client = memjs.Client.create(address, {
       timeout: options.timeoutMs / 1000,
       conntimeout: options.connectTimeoutMs / 1000,
@@ -146,27 +73,21 @@ export class MemcachedNode {
   }
 
   private call<T>(invoke: (cb: Callback<T>) => void): Promise<T> {
-    if (this.downUntil > Date.now()) return Promise.reject(new Error(`memcached ${this.address} is cooling down after a failure`));
+    if (this.downUntil !== 0 && this.downUntil > Date.now()) return Promise.reject(new Error(`memcached ${this.address} is cooling down after a failure`));
     return new Promise<T>((resolve, reject) => {
-      const call = new PendingCall<T>(this, resolve, reject, performance.now() + this.options.timeoutMs);
-      this.deadlines.add(call);
       try {
-        invoke((error, result) => call.complete(error, result));
+        invoke((error, result) => {
+          if (!error) return resolve(result);
+          // memjs sometimes fails with a bare string.
+          const failure = error instanceof Error ? error : new Error(`memcached ${this.address}: ${String(error)}`);
+          // Protocol answers such as "Value too large" are not server failures.
+          if (!failure.message.startsWith("MemJS ")) this.fail();
+          reject(failure);
+        });
       } catch (error) {
-        call.complete(error instanceof Error ? error : new Error(String(error)), undefined as T, false);
+        reject(error instanceof Error ? error : new Error(String(error)));
       }
     });
-  }
-
-  /** @internal Ends a call: stops its deadline and, for connection-level failures, starts the cooldown. */
-  settle(call: Pending, failed: boolean): void {
-    this.deadlines.delete(call);
-    if (failed) this.fail();
-  }
-
-  /** @internal */
-  get timeoutMs(): number {
-    return this.options.timeoutMs;
   }
 
   private fail(): void {

@@ -4,6 +4,7 @@ import type { z } from "zod";
 import type { EntityDefinition } from "../define-entity.js";
 import type { CachedRead, CacheProvider } from "../entity-cache.js";
 import { PolyxenaError } from "../errors.js";
+import { createCachePolicy, type CachePolicy } from "../resilience/cache-policy.js";
 import type { CacheDriver } from "./cache-driver.js";
 import { encodeEnvelope } from "./cache-envelope.js";
 import { encodeKeyValue } from "./cache-key-builder.js";
@@ -34,6 +35,13 @@ export interface CacheAsideOptions {
   leaseWaitMs?: number;
   /** First poll interval while waiting, doubled up to 50 ms (default 5 ms). */
   leasePollMs?: number;
+  /**
+   * Wraps every L2 call (reads, fills, tombstones, leases, generations): a
+   * per-call timeout and a circuit breaker per zone, never a retry. Default:
+   * `createCachePolicy()` (100 ms, breaker opens at 50 % failures of >= 10
+   * calls in 5 s, probes after 1 s).
+   */
+  policy?: CachePolicy;
   /** Background retry of failed invalidation writes. */
   retry?: RetryPolicy;
   /** Close the driver in `close()` (default true). */
@@ -110,7 +118,7 @@ class CacheAsideProvider implements CacheAside {
     if (!Number.isInteger(tombstoneTtlSeconds) || tombstoneTtlSeconds < 2 || maxFillAgeMs <= 0) {
       throw new PolyxenaError("E_DEFINITION", "tombstoneTtlSeconds must be an integer of at least 2 that exceeds the fill margin", { path: "cache.tombstoneTtlSeconds", fix: "use the default (5)" });
     }
-    this.tier = new CacheTier(options.driver, this.counters, options.retry);
+    this.tier = new CacheTier(options.driver, this.counters, options.policy ?? createCachePolicy(), options.retry);
     this.reads = new ReadThrough(this.tier, this.counters, {
       maxFillAgeMs,
       leaseTtlSeconds: options.leaseTtlSeconds ?? 3,

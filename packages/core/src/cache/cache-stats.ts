@@ -40,6 +40,8 @@ export interface CacheStats {
   pendingInvalidations: number;
   /** L2 operations that failed (errors and timeouts), per zone. */
   l2Errors: number;
+  /** L2 operations skipped because the zone's circuit breaker was open (no call, no wait). */
+  l2Skipped: number;
   /** L2 values that did not decode (other schema, format, or corrupt). */
   decodeFailures: number;
   /** Invalidations published to / received from the bus. */
@@ -73,6 +75,7 @@ export function emptyCacheStats(): CacheStats {
     invalidationsAbandoned: 0,
     pendingInvalidations: 0,
     l2Errors: 0,
+    l2Skipped: 0,
     decodeFailures: 0,
     busPublished: 0,
     busReceived: 0,

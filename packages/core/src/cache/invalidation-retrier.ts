@@ -1,5 +1,8 @@
-import type { CacheDriver } from "./cache-driver.js";
 import type { CacheStats } from "./cache-stats.js";
+import type { TierZone } from "./cache-tier.js";
+
+/** Writes one invalidation to one zone (through the cache policy). */
+export type ZoneWrite = (zone: TierZone, key: string, value: Uint8Array, ttlSeconds: number) => Promise<void>;
 
 /** How failed invalidation writes are retried. */
 export interface RetryPolicy {
@@ -14,7 +17,7 @@ export interface RetryPolicy {
 }
 
 interface Pending {
-  zone: CacheDriver;
+  zone: TierZone;
   key: string;
   value: Uint8Array;
   ttlSeconds: number;
@@ -36,8 +39,9 @@ export class InvalidationRetrier {
   private closed = false;
 
   constructor(
-    private readonly zones: readonly CacheDriver[],
+    private readonly zones: readonly TierZone[],
     private readonly stats: CacheStats,
+    private readonly write: ZoneWrite,
     policy: RetryPolicy = {},
   ) {
     this.attempts = policy.attempts ?? 8;
@@ -52,7 +56,7 @@ export class InvalidationRetrier {
   }
 
   /** Queues a `set` that failed. */
-  enqueue(zone: CacheDriver, key: string, value: Uint8Array, ttlSeconds: number): void {
+  enqueue(zone: TierZone, key: string, value: Uint8Array, ttlSeconds: number): void {
     if (this.closed) return;
     const id = `${this.zones.indexOf(zone)}\u0000${key}`;
     const existing = this.pending.get(id);
@@ -100,7 +104,7 @@ export class InvalidationRetrier {
     this.stats.invalidationRetries++;
     const value = entry.value;
     try {
-      await entry.zone.set(entry.key, value, entry.ttlSeconds);
+      await this.write(entry.zone, entry.key, value, entry.ttlSeconds);
       // A newer tombstone queued meanwhile must still be written.
       if (entry.value !== value) {
         entry.attempt = 0;
@@ -110,6 +114,7 @@ export class InvalidationRetrier {
       this.stats.invalidationRetrySuccesses++;
       this.pending.delete(id);
     } catch {
+      // Counted here only: a retry skipped by an open breaker is still a failed attempt.
       this.stats.l2Errors++;
       if (entry.attempt >= this.attempts) {
         this.stats.invalidationsAbandoned++;
