@@ -8,7 +8,7 @@
  * - Sorting always ends with the key fields as a tiebreaker, so `search_after` cursors are
  *   stable; pages fetch one extra hit to know whether another page exists.
  */
-import type { EntityModel, FieldModel, QueryModel, QueryRequest, SearchFilterValue, SearchRequest } from "@polyxena/core";
+import { PolyxenaError, type EntityModel, type FieldModel, type QueryModel, type QueryRequest, type SearchFilterValue, type SearchRequest } from "@polyxena/core";
 import { encodeScalar } from "./elasticsearch-codec.js";
 import type { EsFieldValue, EsSearchParams, EsSortKey } from "./elasticsearch-client-port.js";
 
@@ -59,11 +59,40 @@ export function compileText(model: EntityModel, text: string | undefined, fields
   return { multi_match: { query: text, fields: [...targets], type: "best_fields" } };
 }
 
-/** A page position (the last hit's sort values) as `search_after`, or undefined when it is not one. */
-export function searchAfter(position: unknown): EsFieldValue[] | undefined {
-  if (!Array.isArray(position)) return undefined;
-  const scalar = (v: unknown) => v === null || typeof v === "string" || typeof v === "number" || typeof v === "boolean";
-  return position.every(scalar) ? (position as EsFieldValue[]) : undefined;
+/** Whether `value` can be a sort value of `field` as Elasticsearch returns it (dates as epoch millis). */
+function fitsSortKey(model: EntityModel, field: string, value: unknown): boolean {
+  if (field === "_score") return typeof value === "number" && Number.isFinite(value);
+  if (value === null) return true;
+  let type = fieldOf(model, field);
+  if (type?.type === "list" && type.element) type = type.element;
+  switch (type?.type) {
+    case "int":
+    case "number":
+    case "date":
+      return typeof value === "number" && Number.isFinite(value);
+    case "boolean":
+      return typeof value === "boolean" || value === 0 || value === 1;
+    default:
+      return typeof value === "string";
+  }
+}
+
+/**
+ * A page position (the last hit's sort values) as `search_after`. Positions come back
+ * inside signed cursors, so a bad one means a forged cursor (a leaked secret) or a
+ * changed sort: it fails with `E_VALIDATION` here instead of as a 400 from the store.
+ */
+export function searchAfter(model: EntityModel, position: unknown, sort: readonly EsSortKey[]): EsFieldValue[] | undefined {
+  if (position === undefined) return undefined;
+  const fields = sort.map((key) => Object.keys(key)[0]!);
+  if (!Array.isArray(position) || position.length !== fields.length || !position.every((v, i) => fitsSortKey(model, fields[i]!, v))) {
+    throw new PolyxenaError("E_VALIDATION", "invalid cursor: its position does not fit the query's sort", {
+      entity: model.name,
+      issues: [{ path: ["cursor"], message: "position does not fit the sort" }],
+      fix: "pass the cursor returned by the previous page of the same query, unchanged",
+    });
+  }
+  return position as EsFieldValue[];
 }
 
 function keyTiebreaker(model: EntityModel, order: "asc" | "desc"): EsSortKey[] {
@@ -89,7 +118,7 @@ export function compileSearchRequest(model: EntityModel, index: string, request:
     size: request.limit + 1,
     track_total_hits: true,
   };
-  const after = searchAfter(request.position);
+  const after = searchAfter(model, request.position, sort);
   if (after) params.search_after = after;
   if (request.highlight && text) {
     const fields = request.fields && request.fields.length > 0 ? request.fields : model.textFields;
@@ -132,7 +161,7 @@ export function compileQueryRequest(model: EntityModel, index: string, shape: Co
     size: request.limit + 1,
     track_total_hits: false,
   };
-  const after = searchAfter(request.position);
+  const after = searchAfter(model, request.position, params.sort);
   if (after) params.search_after = after;
   return params;
 }

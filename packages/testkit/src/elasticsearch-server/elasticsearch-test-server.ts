@@ -36,7 +36,8 @@ async function handle(engine: SearchEngine, req: IncomingMessage, res: ServerRes
     checkMediaTypes(req, raw.length > 0);
     const url = new URL(req.url ?? "/", "http://localhost");
     const segments = url.pathname.split("/").filter((s) => s.length > 0).map((s) => decodeURIComponent(s));
-    const isBulk = segments[segments.length - 1] === "_bulk";
+    // `/_bulk` and `/index/_bulk` only: `/index/_doc/_bulk` is a document id.
+    const isBulk = segments.length <= 2 && segments[segments.length - 1] === "_bulk";
     reply = routeRequest(engine, {
       method: req.method ?? "GET",
       segments,
