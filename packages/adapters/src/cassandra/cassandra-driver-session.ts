@@ -145,6 +145,8 @@ interface RowShape {
   convert: FromDriver[];
   /** Indexes of the columns whose driver values differ from neutral values. */
   converted: number[];
+  /** Whether the result is a lightweight transaction's (`[applied]` column). */
+  hasApplied: boolean;
 }
 
 function sameBytes(a: Buffer, b: Buffer): boolean {
@@ -201,7 +203,8 @@ export class DriverCqlSession implements CqlSession {
     if (!shape || !sameShape(shape, columns)) {
       const convert = columns.map((c) => fromDriverFor(c.type));
       const converted = convert.flatMap((f, i) => (f === plain ? [] : [i]));
-      shape = { names: columns.map((c) => c.name), codes: columns.map((c) => c.type.code), convert, converted };
+      const names = columns.map((c) => c.name);
+      shape = { names, codes: columns.map((c) => c.type.code), convert, converted, hasApplied: names.includes("[applied]") };
       compiled.shape = shape;
     }
     const { names, convert, converted } = shape;
@@ -227,7 +230,7 @@ export class DriverCqlSession implements CqlSession {
         for (const row of rows) row[name] = toNeutral(row[name]);
       }
     }
-    const applied = names.includes("[applied]") ? rs.wasApplied() : undefined;
+    const applied = shape.hasApplied ? rs.wasApplied() : undefined;
     return { rows, pageState: rs.pageState ?? undefined, applied };
   }
 

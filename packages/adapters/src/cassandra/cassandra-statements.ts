@@ -67,6 +67,7 @@ export interface CompiledTable {
 /** A declared query compiled for both directions and every range shape. */
 export class CompiledQuery {
   private readonly variants = new Map<string, CqlStatement>();
+  private eqModelsCache: readonly FieldModel[] | undefined;
 
   constructor(
     private readonly s: EntityStatements,
@@ -88,6 +89,12 @@ export class CompiledQuery {
   /** Equality fields in WHERE order: partition key, then the clustering prefix. */
   private eqFields(): string[] {
     return [...this.partition, ...this.clustering.map((c) => c.field).filter((f) => this.query.by.includes(f))];
+  }
+
+  /** The equality fields' models, looked up once (bind values are built on every call). */
+  private get eqModels(): readonly FieldModel[] {
+    this.eqModelsCache ??= this.eqFields().map((f) => this.s.field(f));
+    return this.eqModelsCache;
   }
 
   /** The SELECT for this direction and range shape (compiled on first use, then reused). */
@@ -134,7 +141,7 @@ export class CompiledQuery {
 
   /** Bind values for a variant: equality values, then the range bounds. */
   values(params: StoredItem, range: RangeCondition | undefined): NeutralValue[] {
-    const values = this.eqFields().map((f) => encodeField(this.s.field(f), params[f]));
+    const values = this.eqModels.map((f) => encodeField(f, params[f.name]));
     const rangeField = this.query.rangeField;
     if (rangeField && range) {
       const field = this.s.field(rangeField);
