@@ -11,12 +11,18 @@
  * test server runs in a child process, so its CPU counts against neither
  * contender (as a real, remote Cassandra would not).
  *
- *   npx tsx bench/cassandra-get.ts
+ *   pnpm bench cassandra-get
  *
  * Set POLYXENA_TEST_CASSANDRA=host:port (and POLYXENA_TEST_CASSANDRA_DC) to
  * measure against a real Cassandra. Ends with one JSON line; each `ratio` is
  * Polyxena's throughput divided by the raw driver's (higher is better), and
  * `extraCpuMicrosPerOp` is Polyxena's CPU per operation minus the driver's.
+ *
+ * CPU is the client process's user + system time. With the server on the
+ * same machine, a socket write also pays the kernel's loopback delivery and
+ * the wake-up of the server process; at 1 in flight that wake-up costs more
+ * when the client spent longer between requests, so the c1 CPU difference
+ * overstates the SDK's own work (c16 amortizes it).
  */
 import { fork } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
