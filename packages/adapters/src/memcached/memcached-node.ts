@@ -1,3 +1,4 @@
+import type { Socket } from "node:net";
 import memjs from "memjs";
 
 /** Timeouts and health settings of one memcached server connection. */
@@ -11,6 +12,12 @@ export interface MemcachedNodeOptions {
 }
 
 type Callback<T> = (error: Error | null, result: T) => void;
+
+/** The part of memjs's (untyped) server object used to batch writes. */
+interface MemjsServer {
+  _socket?: Socket | undefined;
+  connected?: boolean;
+}
 
 const silentLogger = { log: () => undefined };
 
@@ -26,7 +33,14 @@ const silentLogger = { log: () => undefined };
  */
 export class MemcachedNode {
   private readonly client: memjs.Client;
+  private readonly server: MemjsServer | undefined;
   private downUntil = 0;
+  private corked: Socket | undefined;
+  private readonly uncork = (): void => {
+    const socket = this.corked;
+    this.corked = undefined;
+    socket?.uncork();
+  };
 
   constructor(
     readonly address: string,
@@ -41,6 +55,7 @@ export class MemcachedNode {
       keepAliveDelay: 30,
       logger: silentLogger,
     });
+    this.server = (this.client as unknown as { servers?: MemjsServer[] }).servers?.[0];
   }
 
   /** Whether the server is in its failure cooldown. */
@@ -72,8 +87,26 @@ export class MemcachedNode {
     this.client.close();
   }
 
+  /**
+   * Requests sent in the same tick leave in one write: memjs writes each
+   * request with its own syscall, which at 16 requests in flight costs more
+   * than everything else on an L2 hit. The socket is corked until the
+   * current microtasks have run (`process.nextTick`), so a single request
+   * waits for nothing.
+   */
+  private batchWrites(): void {
+    if (this.corked) return;
+    const server = this.server;
+    const socket = server?._socket;
+    if (!socket || !server.connected || typeof socket.cork !== "function") return;
+    socket.cork();
+    this.corked = socket;
+    process.nextTick(this.uncork);
+  }
+
   private call<T>(invoke: (cb: Callback<T>) => void): Promise<T> {
     if (this.downUntil !== 0 && this.downUntil > Date.now()) return Promise.reject(new Error(`memcached ${this.address} is cooling down after a failure`));
+    this.batchWrites();
     return new Promise<T>((resolve, reject) => {
       try {
         invoke((error, result) => {
