@@ -42,7 +42,11 @@ export interface CqlRequestOptions {
   pageState?: string | undefined;
 }
 
-/** A result: rows keyed by column name, the paging state, and `[applied]` for conditional statements. */
+/**
+ * A result: rows keyed by column name, the paging state, and `[applied]` for
+ * conditional statements. The rows and their values (dates, arrays, objects)
+ * belong to the caller: a session never hands out objects it keeps.
+ */
 export interface CqlResult {
   rows: Array<Record<string, NeutralValue>>;
   pageState?: string | undefined;

@@ -49,8 +49,6 @@ function decodeScalar(field: FieldModel, value: NeutralValue): unknown {
       return typeof value === "bigint" ? Number(value) : value;
     case "bigint":
       return typeof value === "number" ? BigInt(value) : value;
-    case "date":
-      return value instanceof Date ? new Date(value.getTime()) : value;
     default:
       return value;
   }
@@ -148,8 +146,8 @@ function scalarDecoder(field: FieldModel): (value: NeutralValue) => unknown {
   switch (field.type) {
     case "int":
     case "bigint":
-    case "date":
       return (value) => decodeScalar(field, value);
+    // Dates in a session's result are the caller's own (see CqlResult): no copy needed.
     default:
       return same;
   }
