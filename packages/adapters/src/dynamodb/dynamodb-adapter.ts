@@ -17,6 +17,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
   type DeleteCommandInput,
+  type GetCommandInput,
   type PutCommandInput,
   type QueryCommandInput,
   type TransactWriteCommandInput,
@@ -175,10 +176,13 @@ export class DynamoDbAdapter implements StoreAdapter {
   }
 
   // The hottest path: no closures, no extra async frame, the clock read only for items carrying a TTL.
+  // Eventual reads are GetItem's default, so they send the request a hand-written GetCommand sends.
   async get(request: GetRequest): Promise<StoredItem | undefined> {
     const model = request.op.entity;
     const s = this.statementsFor(model);
-    const command = new GetCommand({ TableName: s.tableName, Key: encodeKey(model, request.key), ConsistentRead: request.consistency.level === "strong" });
+    const input: GetCommandInput = { TableName: s.tableName, Key: encodeKey(model, request.key) };
+    if (request.consistency.level === "strong") input.ConsistentRead = true;
+    const command = new GetCommand(input);
     let raw: Record<string, unknown> | undefined;
     try {
       raw = (await (request.signal ? this.client.send(command, { abortSignal: request.signal }) : this.client.send(command))).Item;
