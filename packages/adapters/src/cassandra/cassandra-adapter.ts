@@ -54,6 +54,12 @@ type BatchItem = { statement: CqlStatement; params: NeutralValue[] };
 /** How a statement's levels are chosen: a read, a serial read (around LWTs), a read before a write (at the write's level), a write. */
 type RunMode = "read" | "serialRead" | "beforeWrite" | "write";
 const RUN_MODES: Record<RunMode, number> = { read: 0, serialRead: 1, beforeWrite: 2, write: 3 };
+/** How each kind of single-row read runs (shared objects: reads are the hot path). */
+const READS = {
+  read: { mode: "read", idempotent: true },
+  serial: { mode: "serialRead", idempotent: true },
+  beforeWrite: { mode: "beforeWrite", idempotent: true },
+} as const satisfies Record<string, { mode: RunMode; idempotent: boolean }>;
 
 /** Reads in flight at once for one `getMany`. */
 const GET_MANY_CONCURRENCY = 32;
@@ -324,9 +330,7 @@ export class CassandraAdapter implements StoreAdapter {
    * replaced by QUORUM and ONE, which Cassandra accepts for reads.
    */
   private async read(request: StoreRequestBase, s: EntityStatements, key: StoredItem, mode: "read" | "serial" | "beforeWrite"): Promise<StoredItem | undefined> {
-    const params = s.keyValues(s.model.key.fields, key);
-    const how = { mode: mode === "serial" ? ("serialRead" as const) : mode, idempotent: true };
-    const result = await this.run(request, s.get, params, how);
+    const result = await this.run(request, s.get, s.primaryKeyValues(key), READS[mode]);
     const row = result.rows[0];
     return row === undefined ? undefined : s.decodeRow(row);
   }

@@ -167,6 +167,7 @@ export class EntityStatements {
   readonly deleteIfVersion: CqlStatement | undefined;
   private readonly byName: Map<string, FieldModel>;
   private readonly decodeCompiled: RowDecoder;
+  private readonly primaryKey: readonly FieldModel[];
   private readonly updates = new Map<string, CqlStatement>();
   private readonly queries = new Map<QueryModel, CompiledQuery>();
 
@@ -181,6 +182,7 @@ export class EntityStatements {
     const [base, ...others] = cassandraTables(model).map((t) => this.compileTable(t));
     this.base = base!;
     this.queryTables = others;
+    this.primaryKey = model.key.fields.map((f) => this.field(f));
     const keyWhere = this.where(model.key.fields);
     this.get = statement(`SELECT ${this.columnList} FROM ${this.qualified(model.table)} WHERE ${keyWhere}`, this.keyTypes(model.key.fields));
     this.insertIfNotExists = statement(`${this.base.insert.cql} IF NOT EXISTS`, [...this.base.insert.types]);
@@ -272,6 +274,14 @@ export class EntityStatements {
   /** All column values of an item, in column order. */
   itemValues(item: StoredItem): NeutralValue[] {
     return this.fields.map((f) => encodeField(f, item[f.name]));
+  }
+
+  /** Bind values of the primary key (the base table's key fields, in order) of an item or key. */
+  primaryKeyValues(key: StoredItem): NeutralValue[] {
+    const fields = this.primaryKey;
+    const values = new Array<NeutralValue>(fields.length);
+    for (let i = 0; i < fields.length; i++) values[i] = encodeField(fields[i]!, key[fields[i]!.name]);
+    return values;
   }
 
   /** Key values of an item for a table's key fields. */
