@@ -10,8 +10,10 @@
 import pg from "pg";
 import type { Pool } from "pg";
 import { PostgresAdapter, type PostgresAdapterOptions } from "./postgres-adapter.js";
+import { polyxenaTypeParsers } from "./postgres-type-parsers.js";
 
 export { PostgresAdapter, type PostgresAdapterOptions } from "./postgres-adapter.js";
+export { polyxenaTypeParsers } from "./postgres-type-parsers.js";
 export { POSTGRES_CAPABILITIES } from "./postgres-capabilities.js";
 export { classifyPostgresError } from "./postgres-errors.js";
 export { MIGRATIONS_TABLE } from "./postgres-schema-apply.js";
@@ -28,7 +30,7 @@ export type PostgresConnection =
  */
 export function createPostgresAdapter(connection: PostgresConnection, options: PostgresAdapterOptions = {}): PostgresAdapter {
   if ("pool" in connection) return new PostgresAdapter(connection.pool, false, options);
-  const pool = new pg.Pool({ connectionString: connection.connectionString, max: connection.max ?? 10 });
+  const pool = new pg.Pool({ connectionString: connection.connectionString, max: connection.max ?? 10, types: polyxenaTypeParsers });
   // An idle client losing its connection must not crash the process; the next query reports it.
   pool.on("error", () => undefined);
   return new PostgresAdapter(pool, true, options);
