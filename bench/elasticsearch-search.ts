@@ -23,7 +23,7 @@ import { fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { isDeepStrictEqual } from "node:util";
-import { Client } from "@elastic/elasticsearch";
+import { Client, type estypes } from "@elastic/elasticsearch";
 import { z } from "zod";
 import { defineEntity, PolyxenaRuntime } from "@polyxena/core";
 import { compileSearchRequest, createElasticsearchAdapter } from "@polyxena/adapters/elasticsearch";
@@ -113,10 +113,10 @@ async function main(): Promise<void> {
     const text = (i: number) => `${word(i)} ${word(i * 3 + 1)}`;
     const genre = (i: number) => GENRES[(i >> 2) % GENRES.length]!;
     // What a service using the client directly would write for the same search.
-    const rawSearchBody = (i: number) => ({
+    const rawSearchBody = (i: number): estypes.SearchRequest => ({
       index: alias,
-      query: { bool: { must: [{ multi_match: { query: text(i), fields: ["name", "synopsis"], type: "best_fields" as const } }], filter: [{ term: { genre: genre(i) } }] } },
-      sort: [{ _score: { order: "desc" as const } }, { titleId: { order: "asc" as const } }],
+      query: { bool: { must: [{ multi_match: { query: text(i), fields: ["name", "synopsis"], type: "best_fields" } }], filter: [{ term: { genre: genre(i) } }] } },
+      sort: [{ _score: { order: "desc" } }, { titleId: { order: "asc" } }],
       size: 11,
       track_total_hits: true,
     });

@@ -17,6 +17,7 @@ import {
   type PutRequest,
   type QueryRequest,
   type SchemaApplyResult,
+  type SearchHit,
   type SearchPage,
   type SearchRequest,
   type StoreAdapter,
@@ -53,8 +54,8 @@ export function refreshFor(consistency: ConsistencyLevelModel): EsRefresh {
 }
 
 /** Transport options of a request: its abort signal, when it has one. */
-function transport(request: StoreRequestBase): EsRequestOptions {
-  return request.signal ? { signal: request.signal } : {};
+function transport(request: StoreRequestBase): EsRequestOptions | undefined {
+  return request.signal ? { signal: request.signal } : undefined;
 }
 
 interface CurrentDocument {
@@ -101,11 +102,15 @@ export class ElasticsearchAdapter implements StoreAdapter {
    * Called before every operation on an entity. The real adapter expects `applySchema`
    * to have run; the in-memory adapter creates the entity's index on first use.
    */
-  protected async prepare(_model: EntityModel): Promise<void> {}
+  protected prepare(_model: EntityModel): Promise<void> | undefined {
+    // Nothing to wait for: returning no promise keeps an await off every request.
+    return undefined;
+  }
 
   private async run<T>(request: StoreRequestBase, statement: string, work: () => Promise<T>): Promise<T> {
     try {
-      await this.prepare(request.op.entity);
+      const preparing = this.prepare(request.op.entity);
+      if (preparing) await preparing;
       return await work();
     } catch (error) {
       throw elasticsearchError(error, {
@@ -314,7 +319,6 @@ export class ElasticsearchAdapter implements StoreAdapter {
 
   /** Strong reads of search results make every acknowledged write searchable first. */
   private async refreshForRead(request: StoreRequestBase, index: string): Promise<void> {
-    if (request.consistency.level !== "strong") return;
     await this.run(request, `POST /${index}/_refresh`, () => this.client.indices.refresh({ index }, transport(request)));
   }
 
@@ -328,7 +332,7 @@ export class ElasticsearchAdapter implements StoreAdapter {
       this.shapes.set(request.op, shape);
     }
     const index = this.alias(model);
-    await this.refreshForRead(request, index);
+    if (request.consistency.level === "strong") await this.refreshForRead(request, index);
     const params = compileQueryRequest(model, index, shape, request);
     const res = await this.run(request, `POST /${index}/_search (${query.name})`, () => this.client.search(params, transport(request)));
     return this.page(model, res, request.limit);
@@ -337,16 +341,24 @@ export class ElasticsearchAdapter implements StoreAdapter {
   async search(request: SearchRequest): Promise<SearchPage> {
     const model = request.op.entity;
     const index = this.alias(model);
-    await this.refreshForRead(request, index);
+    if (request.consistency.level === "strong") await this.refreshForRead(request, index);
     const params = compileSearchRequest(model, index, request);
     const res = await this.run(request, `POST /${index}/_search`, () => this.client.search(params, transport(request)));
-    const page = this.page(model, res, request.limit);
+    const found = res.hits.hits;
+    const count = Math.min(found.length, request.limit);
+    const items: StoredItem[] = new Array<StoredItem>(count);
+    const hits: SearchHit[] = new Array<SearchHit>(count);
+    for (let i = 0; i < count; i++) {
+      const h = found[i]!;
+      items[i] = decodeSource(model, h._source);
+      const score = typeof h._score === "number" ? h._score : null;
+      hits[i] = request.highlight && h.highlight ? { score, highlights: h.highlight } : { score };
+    }
     const total = res.hits.total;
-    const hits = res.hits.hits.slice(0, request.limit).map((h) => ({
-      score: typeof h._score === "number" ? h._score : null,
-      ...(request.highlight && h.highlight ? { highlights: h.highlight } : {}),
-    }));
-    return { ...page, total: typeof total === "number" ? total : (total?.value ?? page.items.length), hits };
+    const page: SearchPage = { items, total: typeof total === "number" ? total : (total?.value ?? count), hits };
+    const last = found[request.limit - 1];
+    if (found.length > request.limit && last?.sort) page.position = last.sort;
+    return page;
   }
 
   /** Turns hits into a page: one extra hit was fetched to know whether a next page exists. */

@@ -108,9 +108,9 @@ export class MemoryElasticsearchAdapter extends ElasticsearchAdapter {
     super(new SearchEngineClient(engine), options);
   }
 
-  protected override async prepare(model: EntityModel): Promise<void> {
-    if (this.prepared.has(model)) return;
-    await this.applySchema([model]);
+  protected override prepare(model: EntityModel): Promise<void> | undefined {
+    if (this.prepared.has(model)) return undefined;
+    return this.applySchema([model]).then(() => undefined);
   }
 
   /** Applies the schema; the entities count as prepared, so first use does not apply it again over later changes. */
