@@ -8,7 +8,8 @@
  *   term filter, relevance sort with the id tiebreaker, 11 hits) vs `client.search` with the
  *   same body, written out by hand as a service would.
  *
- * Each at 1 and 16 requests in flight, interleaved rounds, medians. The Elasticsearch test
+ * Each at 1 and 16 requests in flight, 21 short interleaved rounds, medians (short rounds
+ * keep a busy shared machine from favouring one contender). The Elasticsearch test
  * server runs in a child process, so its CPU counts against neither contender (as a real,
  * remote cluster would not). Set POLYXENA_TEST_ELASTICSEARCH=http://host:9200 to measure
  * against a real cluster.
@@ -148,13 +149,13 @@ async function main(): Promise<void> {
       throw new Error(`contenders disagree: ${JSON.stringify(sdkHits.map((h) => h.titleId))} vs ${JSON.stringify(rawHits.map((h) => h.titleId))}`);
     }
 
-    const get1 = summary(await compare(getContenders, { concurrency: 1, opsPerRound: 1500, rounds: 9, warmupOps: 1500 }));
+    const get1 = summary(await compare(getContenders, { concurrency: 1, opsPerRound: 500, rounds: 21, warmupOps: 1500 }));
     console.error(`get c1     ${JSON.stringify(get1)}`);
-    const get16 = summary(await compare(getContenders, { concurrency: 16, opsPerRound: 4000, rounds: 9, warmupOps: 2000 }));
+    const get16 = summary(await compare(getContenders, { concurrency: 16, opsPerRound: 1500, rounds: 21, warmupOps: 2000 }));
     console.error(`get c16    ${JSON.stringify(get16)}`);
-    const s1 = summary(await compare(searchContenders, { concurrency: 1, opsPerRound: 400, rounds: 9, warmupOps: 400 }));
+    const s1 = summary(await compare(searchContenders, { concurrency: 1, opsPerRound: 150, rounds: 21, warmupOps: 400 }));
     console.error(`search c1  ${JSON.stringify(s1)}`);
-    const s16 = summary(await compare(searchContenders, { concurrency: 16, opsPerRound: 1000, rounds: 9, warmupOps: 500 }));
+    const s16 = summary(await compare(searchContenders, { concurrency: 16, opsPerRound: 400, rounds: 21, warmupOps: 500 }));
     console.error(`search c16 ${JSON.stringify(s16)}`);
     printResult({ bench: "elasticsearch-search", baseline: "@elastic/elasticsearch", get: { c1: get1, c16: get16 }, search: { c1: s1, c16: s16 } });
   } finally {

@@ -66,9 +66,46 @@ export function encodeSource(model: EntityModel, item: StoredItem): Record<strin
   return encodeFields(model.fields, item);
 }
 
-/** A document's `_source` as a domain item. */
+/** How each top-level field of a model decodes: copied as is, a date, or the general path. */
+interface DecodePlan {
+  names: string[];
+  kinds: Uint8Array;
+  fields: readonly FieldModel[];
+}
+
+const COPY = 0;
+const DATE = 1;
+const GENERAL = 2;
+const plans = new WeakMap<EntityModel, DecodePlan>();
+
+function decodePlan(model: EntityModel): DecodePlan {
+  let plan = plans.get(model);
+  if (!plan) {
+    const kinds = new Uint8Array(model.fields.length);
+    model.fields.forEach((f, i) => {
+      kinds[i] = f.type === "date" ? DATE : f.type === "bigint" || f.type === "list" || f.type === "object" || f.type === "map" ? GENERAL : COPY;
+    });
+    plan = { names: model.fields.map((f) => f.name), kinds, fields: model.fields };
+    plans.set(model, plan);
+  }
+  return plan;
+}
+
+/** A document's `_source` as a domain item (search pages decode many: the per-model plan skips the type switch). */
 export function decodeSource(model: EntityModel, source: unknown): StoredItem {
-  return decodeFields(model.fields, (source ?? {}) as Record<string, unknown>);
+  const doc = (source ?? {}) as Record<string, unknown>;
+  const { names, kinds, fields } = decodePlan(model);
+  const out: StoredItem = {};
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i]!;
+    const value = doc[name];
+    if (value === undefined) continue;
+    const kind = kinds[i];
+    if (kind === COPY || value === null) out[name] = value;
+    else if (kind === DATE) out[name] = typeof value === "string" || typeof value === "number" ? new Date(value) : value;
+    else out[name] = decodeValue(fields[i]!, value);
+  }
+  return out;
 }
 
 /** A scalar filter/sort/range value of a field, in the form its mapping indexes. */
