@@ -79,6 +79,7 @@ export class CassandraAdapter implements StoreAdapter {
   private readonly byDescriptor = new WeakMap<OperationDescriptor, EntityStatements>();
   private readonly byModel = new WeakMap<EntityModel, EntityStatements>();
   private readonly optionsByLevel = new WeakMap<ConsistencyLevelModel, CqlRequestOptions[]>();
+  private readonly optionsBySize = new WeakMap<CqlRequestOptions, Map<number, CqlRequestOptions>>();
   private closed = false;
 
   constructor(
@@ -390,12 +391,10 @@ export class CassandraAdapter implements StoreAdapter {
     this.checkOpen(request, statement.cql);
     this.checkAborted(request, statement.cql);
     let options = this.requestOptions(request.consistency, how.mode, how.idempotent, how.serial === true);
-    if (how.fetchSize !== undefined || how.pageState !== undefined) {
-      options = {
-        ...options,
-        ...(how.fetchSize !== undefined ? { fetchSize: how.fetchSize } : {}),
-        ...(how.pageState !== undefined ? { pageState: how.pageState } : {}),
-      };
+    if (how.pageState !== undefined) {
+      options = { ...options, ...(how.fetchSize !== undefined ? { fetchSize: how.fetchSize } : {}), pageState: how.pageState };
+    } else if (how.fetchSize !== undefined) {
+      options = this.withFetchSize(options, how.fetchSize);
     }
     try {
       return await this.session.execute(statement, params, options);
@@ -425,6 +424,21 @@ export class CassandraAdapter implements StoreAdapter {
       slots[slot] = options;
     }
     return options;
+  }
+
+  /** First-page options with a page size, built once per options object and size (query limits repeat). */
+  private withFetchSize(options: CqlRequestOptions, fetchSize: number): CqlRequestOptions {
+    let sizes = this.optionsBySize.get(options);
+    if (!sizes) {
+      sizes = new Map();
+      this.optionsBySize.set(options, sizes);
+    }
+    let sized = sizes.get(fetchSize);
+    if (!sized) {
+      sized = Object.freeze({ ...options, fetchSize });
+      sizes.set(fetchSize, sized);
+    }
+    return sized;
   }
 
   private checkAborted(request: StoreRequestBase, statement: string): void {

@@ -189,15 +189,7 @@ export class DriverCqlSession implements CqlSession {
     const compiled = this.compile(statement);
     const values = new Array<unknown>(params.length);
     for (let i = 0; i < params.length; i++) values[i] = (compiled.params[i] ?? asIs)(params[i]!);
-    let queryOptions = this.options(options, compiled.prepare);
-    if (options.fetchSize !== undefined || options.pageState !== undefined) {
-      queryOptions = {
-        ...queryOptions,
-        ...(options.fetchSize !== undefined ? { fetchSize: options.fetchSize } : {}),
-        ...(options.pageState !== undefined ? { pageState: options.pageState } : {}),
-      };
-    }
-    const rs = await this.client.execute(statement.cql, values, queryOptions);
+    const rs = await this.client.execute(statement.cql, values, this.options(options, compiled.prepare));
     const columns = (rs.columns ?? []) as unknown as ReadonlyArray<{ name: string; type: DriverColumnType }>;
     let shape = compiled.shape;
     if (!shape || !sameShape(shape, columns)) {
@@ -268,7 +260,14 @@ export class DriverCqlSession implements CqlSession {
     const byIdentity = prepare ? this.preparedOptions : this.unpreparedOptions;
     const known = byIdentity.get(options);
     if (known) return known;
-    const found = this.optionsByKey(options, prepare);
+    let found = this.optionsByKey(options, prepare);
+    if (options.fetchSize !== undefined || options.pageState !== undefined) {
+      found = {
+        ...found,
+        ...(options.fetchSize !== undefined ? { fetchSize: options.fetchSize } : {}),
+        ...(options.pageState !== undefined ? { pageState: options.pageState } : {}),
+      };
+    }
     if (Object.isFrozen(options)) byIdentity.set(options, found);
     return found;
   }
