@@ -9,6 +9,8 @@ import { createHash } from "node:crypto";
 export class KetamaRing<T> {
   private readonly points: Uint32Array;
   private readonly owners: T[];
+  /** The only server of a one-server ring (no hashing needed). */
+  private readonly single: T | undefined;
   /** Recent key -> server answers: hot keys skip the MD5 (cleared when it grows past its bound). */
   private readonly recent = new Map<string, T>();
 
@@ -28,10 +30,12 @@ export class KetamaRing<T> {
     entries.sort((a, b) => a.point - b.point);
     this.points = Uint32Array.from(entries.map((e) => e.point));
     this.owners = entries.map((e) => e.node);
+    this.single = nodes.length === 1 ? nodes[0]!.node : undefined;
   }
 
   /** The server owning a key. */
   nodeFor(key: string): T {
+    if (this.single !== undefined) return this.single;
     const known = this.recent.get(key);
     if (known !== undefined) return known;
     const node = this.lookup(key);

@@ -15,9 +15,10 @@ export interface MemcachedDriverOptions {
   /** Name of this process's zone (default: the first). */
   localZone?: string;
   /**
-   * memjs's response deadline in ms (default 100): the innermost guard that resets a connection
-   * that stopped answering. The caller-visible deadline and the breaker per zone are the cache
-   * policy's (`createCacheAside({ policy })`).
+   * Deadline of cache calls in ms (default 100). It is memjs's response deadline (the innermost
+   * guard, which resets a connection that stopped answering), and `createCacheAside` adopts it
+   * as the timeout of its default cache policy, which owns the caller-visible deadline and the
+   * breaker per zone. Pass `createCacheAside({ policy })` to set the policy separately.
    */
   timeoutMs?: number;
   /** TCP connect deadline in ms (default 2 × timeoutMs). */

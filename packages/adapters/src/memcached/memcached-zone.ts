@@ -21,12 +21,15 @@ export interface MemcachedZoneOptions extends MemcachedNodeOptions {
 export class MemcachedZone implements CacheDriver {
   readonly name: string;
   readonly maxValueBytes: number;
+  /** memjs's response deadline of this zone's connections (the default cache policy adopts it). */
+  readonly timeoutMs: number;
   readonly nodes: readonly MemcachedNode[];
   private readonly ring: KetamaRing<MemcachedNode>;
 
   constructor(options: MemcachedZoneOptions) {
     this.name = options.name;
     this.maxValueBytes = options.maxValueBytes;
+    this.timeoutMs = options.timeoutMs;
     this.nodes = options.servers.map((address) => new MemcachedNode(address, options));
     this.ring = new KetamaRing(
       this.nodes.map((node) => ({ id: node.address, node })),

@@ -38,8 +38,9 @@ export interface CacheAsideOptions {
   /**
    * Wraps every L2 call (reads, fills, tombstones, leases, generations): a
    * per-call timeout and a circuit breaker per zone, never a retry. Default:
-   * `createCachePolicy()` (100 ms, breaker opens at 50 % failures of >= 10
-   * calls in 5 s, probes after 1 s).
+   * `createCachePolicy({ timeoutMs: driver.timeoutMs })` (the driver's
+   * deadline, else 100 ms; breaker opens at 50 % failures of >= 10 calls in
+   * 5 s, probes after 1 s).
    */
   policy?: CachePolicy;
   /** Background retry of failed invalidation writes. */
@@ -118,7 +119,7 @@ class CacheAsideProvider implements CacheAside {
     if (!Number.isInteger(tombstoneTtlSeconds) || tombstoneTtlSeconds < 2 || maxFillAgeMs <= 0) {
       throw new PolyxenaError("E_DEFINITION", "tombstoneTtlSeconds must be an integer of at least 2 that exceeds the fill margin", { path: "cache.tombstoneTtlSeconds", fix: "use the default (5)" });
     }
-    this.tier = new CacheTier(options.driver, this.counters, options.policy ?? createCachePolicy(), options.retry);
+    this.tier = new CacheTier(options.driver, this.counters, options.policy ?? createCachePolicy({ timeoutMs: options.driver.timeoutMs }), options.retry);
     this.reads = new ReadThrough(this.tier, this.counters, {
       maxFillAgeMs,
       leaseTtlSeconds: options.leaseTtlSeconds ?? 3,

@@ -12,6 +12,12 @@ export interface CacheDriver {
   /** Largest value the tier accepts, in bytes; larger values are never sent. */
   readonly maxValueBytes: number;
   /**
+   * The driver's configured deadline in ms, when it has one: the default
+   * cache policy of `createCacheAside` uses it as its per-call timeout, so
+   * one setting configures both.
+   */
+  readonly timeoutMs?: number | undefined;
+  /**
    * Replica groups, local zone first. When present, the protocol writes
    * tombstones and fills to every zone and reads the local zone first,
    * falling back to the others on a miss or an error.

@@ -13,12 +13,16 @@ export class ZonedCacheDriver implements CacheDriver {
   readonly name: string;
   readonly maxValueBytes: number;
   readonly zones: readonly CacheDriver[];
+  /** The longest deadline of the zones, when they declare one. */
+  readonly timeoutMs: number | undefined;
 
   constructor(zones: readonly CacheDriver[], name = `zoned(${zones.map((z) => z.name).join(",")})`) {
     if (zones.length === 0) throw new Error("ZonedCacheDriver needs at least one zone");
     this.zones = zones;
     this.name = name;
     this.maxValueBytes = Math.min(...zones.map((z) => z.maxValueBytes));
+    const deadlines = zones.map((z) => z.timeoutMs).filter((ms): ms is number => ms !== undefined);
+    this.timeoutMs = deadlines.length > 0 ? Math.max(...deadlines) : undefined;
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {
