@@ -177,6 +177,22 @@ describe.each(["memory", "official client"])("putMany through the repository run
     expect((await repo.search({ text: "harbor" })).total).toBe(4);
   });
 
+  it("reports the items of a failed middle chunk by their caller index; the chunks around it are written", async () => {
+    const { repo, calls } = await setup(target(), { bulkLimits: { maxItems: 2 }, failCalls: [2] });
+    const result = await repo.putMany(notes(5));
+    expect(calls).toEqual([
+      { items: 2, refresh: false },
+      { items: 2, refresh: false },
+      { items: 1, refresh: "wait_for" },
+    ]);
+    expect(result.failed.map((f) => [f.index, f.error.code])).toEqual([
+      [2, "E_UNAVAILABLE"],
+      [3, "E_UNAVAILABLE"],
+    ]);
+    const found = await repo.search({ text: "harbor", sort: [{ field: "rank", order: "asc" }] });
+    expect(found.items.map((i) => i.noteId)).toEqual(["n0", "n1", "n4"]);
+  });
+
   it("fails the call when every request failed, so the caller's policy sees the outage", async () => {
     const { repo } = await setup(target(), { failCalls: [1, 2, 3, 4] });
     let caught: unknown;

@@ -238,13 +238,14 @@ export class ElasticsearchAdapter implements StoreAdapter {
     const context = { entity: model.name, operation: request.op.id, store: this.name, statement, idempotent: true };
     const failures: BulkItemFailure[] = [];
     let wholesale: PolyxenaError | undefined;
-    let written = false;
+    let answered = false;
+    let lastFailed = false;
     for (let c = 0; c < chunks.length; c++) {
       const chunk = chunks[c]!;
-      const chunkRefresh = c === chunks.length - 1 ? refresh : false;
+      const isLast = c === chunks.length - 1;
       try {
-        const res = await this.run(request, statement, () => this.client.bulk({ operations: chunk.lines, refresh: chunkRefresh }, transport(request)));
-        written = true;
+        const res = await this.run(request, statement, () => this.client.bulk({ operations: chunk.lines, refresh: isLast ? refresh : false }, transport(request)));
+        answered = true;
         for (let i = 0; i < chunk.count; i++) {
           const entry = res.items[i];
           const result = entry?.index ?? entry?.create;
@@ -254,12 +255,13 @@ export class ElasticsearchAdapter implements StoreAdapter {
       } catch (error) {
         const failure = error as PolyxenaError;
         wholesale ??= failure;
+        lastFailed = isLast;
         for (let i = 0; i < chunk.count; i++) failures.push({ index: chunk.first + i, error: failure });
       }
     }
-    if (wholesale && !written) throw wholesale;
-    // The refresh rode on a chunk that failed: refresh for the chunks that were written.
-    if (wholesale && refresh !== false && failures.length < request.items.length) {
+    if (wholesale && !answered) throw wholesale;
+    // The refresh rode on the last chunk, which failed: refresh for the chunks that were written.
+    if (lastFailed && refresh !== false) {
       await this.run(request, `POST /${index}/_refresh`, () => this.client.indices.refresh({ index }, transport(request))).catch(() => undefined);
     }
     return failures;
