@@ -8,7 +8,7 @@ import { Client } from "@elastic/elasticsearch";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { PolyxenaRuntime, defineEntity, isPolyxenaError, type EntityRuntime } from "@polyxena/core";
-import { bulkItemError, createElasticsearchAdapter, type ElasticsearchAdapter, type ElasticsearchClientPort, type EsBulkParams } from "../src/elasticsearch/index.js";
+import { bulkChunks, bulkItemError, createElasticsearchAdapter, type ElasticsearchAdapter, type ElasticsearchClientPort, type EsBulkParams } from "../src/elasticsearch/index.js";
 import { createMemoryElasticsearchAdapter } from "../src/memory/memory-elasticsearch-adapter.js";
 import { createElasticsearchTestCluster, type ElasticsearchTestCluster } from "../../testkit/src/elasticsearch-test-cluster.js";
 
@@ -225,5 +225,31 @@ describe("bulk item errors", () => {
     const invalid = bulkItemError({ status: 400, error: { type: "strict_dynamic_mapping_exception", reason: "mapping set to strict" } }, context);
     expect(invalid.code).toBe("E_VALIDATION");
     expect((invalid.cause as { meta: { statusCode: number } }).meta.statusCode).toBe(400);
+  });
+});
+
+describe("bulk chunks", () => {
+  it("splits by item count and by body size; an item larger than the size limit goes alone", () => {
+    const items = notes(7).map((n, i) => ({ ...n, title: "x".repeat(i === 3 ? 5_000 : 100) }));
+    const byCount = bulkChunks(Note.model, "notes", items, { maxItems: 3, maxBytes: 1_000_000 });
+    expect(byCount.map((c) => [c.first, c.count])).toEqual([
+      [0, 3],
+      [3, 3],
+      [6, 1],
+    ]);
+    const bySize = bulkChunks(Note.model, "notes", items, { maxItems: 1_000, maxBytes: 500 });
+    expect(bySize.map((c) => [c.first, c.count])).toEqual([
+      [0, 2],
+      [2, 1],
+      [3, 1],
+      [4, 2],
+      [6, 1],
+    ]);
+    for (const chunk of bySize) {
+      expect(chunk.lines).toHaveLength(chunk.count * 2);
+      if (chunk.count > 1) expect(chunk.lines.reduce((sum, l) => sum + Buffer.byteLength(l) + 1, 0)).toBeLessThanOrEqual(500);
+    }
+    expect(JSON.parse(bySize[0]!.lines[0]!)).toEqual({ index: { _index: "notes", _id: "n0" } });
+    expect(JSON.parse(bySize[0]!.lines[1]!)).toEqual({ noteId: "n0", title: "x".repeat(100), rank: 0 });
   });
 });
