@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHmac, createSecretKey, randomBytes, timingSafeEqual, type KeyObject } from "node:crypto";
 import { PolyxenaError } from "./errors.js";
 
 /** Longest cursor accepted, so a hostile caller cannot make us parse megabytes. */
@@ -14,11 +14,12 @@ const MAX_CURSOR_LENGTH = 8192;
  * issued by one process is accepted by another.
  */
 export class CursorCodec {
-  private readonly secret: Buffer;
+  private readonly secret: KeyObject;
 
   constructor(secret?: string | Uint8Array) {
-    this.secret = secret === undefined ? randomBytes(32) : Buffer.from(secret);
-    if (this.secret.length < 16) {
+    const bytes = secret === undefined ? randomBytes(32) : Buffer.from(secret);
+    this.secret = createSecretKey(bytes);
+    if (bytes.length < 16) {
       throw new PolyxenaError("E_DEFINITION", "cursor secret is shorter than 16 bytes", {
         path: "cursorSecret",
         fix: "pass at least 16 random bytes (e.g. from an environment secret)",
@@ -56,7 +57,7 @@ export class CursorCodec {
   }
 
   private sign(scope: string, body: string): string {
-    return createHmac("sha256", this.secret).update(scope).update("\u0000").update(body).digest().subarray(0, 18).toString("base64url");
+    return createHmac("sha256", this.secret).update(`${scope}\u0000${body}`).digest().subarray(0, 18).toString("base64url");
   }
 }
 

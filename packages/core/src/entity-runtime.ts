@@ -413,7 +413,8 @@ export class EntityRuntime {
     const range = this.validateRange(op, query, options.range);
     const limit = this.validateLimit(op, options.limit);
     const reverse = options.reverse === true;
-    const scope = `${op.id}|${canonicalJson({ p: cleanParams, r: range, reverse, limit })}`;
+    // Parameters and range were rebuilt in a fixed field order by validation, so plain JSON is canonical here.
+    const scope = `${op.id}|${JSON.stringify([cleanParams, range ?? null, reverse, limit], jsonBigint)}`;
     const position = options.cursor === undefined ? undefined : this.decodeCursor(op, scope, options.cursor);
     return this.observe(op, consistency, async (mark) => {
       const load = () =>
@@ -692,11 +693,11 @@ export class EntityRuntime {
     const schema = this.fieldSchemas[query.rangeField]!;
     const issues: ValidationIssue[] = [];
     const out: RangeCondition = {};
-    for (const [bound, value] of Object.entries(range)) {
-      if (bound !== "gt" && bound !== "gte" && bound !== "lt" && bound !== "lte") {
-        issues.push({ path: ["range", bound], message: "unknown bound (use gt, gte, lt, lte)" });
-        continue;
-      }
+    for (const bound of Object.keys(range)) {
+      if (bound !== "gt" && bound !== "gte" && bound !== "lt" && bound !== "lte") issues.push({ path: ["range", bound], message: "unknown bound (use gt, gte, lt, lte)" });
+    }
+    for (const bound of ["gt", "gte", "lt", "lte"] as const) {
+      const value = (range as RangeCondition)[bound];
       if (value === undefined) continue;
       const r = schema.safeParse(value);
       if (!r.success || r.data == null) issues.push({ path: ["range", bound], message: r.success ? "required" : (r.error.issues[0]?.message ?? "invalid") });
@@ -770,6 +771,10 @@ function pick(item: StoredItem, fields: readonly string[]): KeyValues {
 }
 
 function noop(): void {}
+
+function jsonBigint(_key: string, value: unknown): unknown {
+  return typeof value === "bigint" ? `${value}n` : value;
+}
 
 function itemOf(read: ReadResult<StoredItem>): StoredItem | undefined {
   return read.item;
