@@ -4,7 +4,7 @@
  * nested and object fields are JSON text (dates as ISO strings, bigints as
  * decimal strings). Shared by the real and in-memory adapters.
  */
-import { cassandraColumnType, cassandraStoresAsJson, fitsInt32, PolyxenaError, type FieldModel } from "@polyxena/core";
+import { cassandraColumnType, cassandraStoresAsJson, fitsInt32, fromJsonValue, PolyxenaError, toJsonValue, type FieldModel } from "@polyxena/core";
 import type { NeutralValue } from "./cassandra-session.js";
 
 function invalid(field: FieldModel, message: string): PolyxenaError {
@@ -54,65 +54,10 @@ function decodeScalar(field: FieldModel, value: NeutralValue): unknown {
   }
 }
 
-function toJson(field: FieldModel | undefined, value: unknown): unknown {
-  if (value === undefined || value === null) return null;
-  if (!field) return JSON.parse(JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v))) as unknown;
-  switch (field.type) {
-    case "date":
-      return value instanceof Date ? value.toISOString() : value;
-    case "bigint":
-      return typeof value === "bigint" ? value.toString() : value;
-    case "list":
-      return Array.isArray(value) ? value.map((v) => toJson(field.element, v)) : value;
-    case "map": {
-      const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = toJson(field.element, v);
-      return out;
-    }
-    case "object": {
-      const known = new Map((field.fields ?? []).map((f) => [f.name, f]));
-      const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(value as Record<string, unknown>)) if (v !== undefined) out[k] = toJson(known.get(k), v);
-      return out;
-    }
-    default:
-      return value;
-  }
-}
-
-function fromJson(field: FieldModel | undefined, value: unknown): unknown {
-  if (value === null || value === undefined) return field && !field.nullable ? undefined : null;
-  if (!field) return value;
-  switch (field.type) {
-    case "date":
-      return typeof value === "string" ? new Date(value) : value;
-    case "bigint":
-      return typeof value === "string" && /^-?\d+$/.test(value) ? BigInt(value) : value;
-    case "list":
-      return Array.isArray(value) ? value.map((v) => fromJson(field.element, v) ?? null) : value;
-    case "map": {
-      const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = fromJson(field.element, v) ?? null;
-      return out;
-    }
-    case "object": {
-      const known = new Map((field.fields ?? []).map((f) => [f.name, f]));
-      const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-        const decoded = fromJson(known.get(k), v);
-        if (decoded !== undefined) out[k] = decoded;
-      }
-      return out;
-    }
-    default:
-      return value;
-  }
-}
-
 /** Encodes a domain value for the field's column; undefined and null become null. */
 export function encodeField(field: FieldModel, value: unknown): NeutralValue {
   if (value === undefined || value === null) return null;
-  if (cassandraStoresAsJson(field)) return JSON.stringify(toJson(field, value));
+  if (cassandraStoresAsJson(field)) return JSON.stringify(toJsonValue(field, value));
   if (field.type === "list") {
     if (!Array.isArray(value)) throw invalid(field, "expected an array");
     return value.map((v) => encodeScalar(field.element!, v));
@@ -168,7 +113,7 @@ function absentValue(field: FieldModel, json: boolean): () => unknown {
 export function compileFieldDecoder(field: FieldModel): FieldDecoder {
   const json = cassandraStoresAsJson(field);
   const absent = absentValue(field, json);
-  if (json) return (value) => (value === null || value === undefined ? absent() : fromJson(field, JSON.parse(value as string) as unknown));
+  if (json) return (value) => (value === null || value === undefined ? absent() : fromJsonValue(field, JSON.parse(value as string) as unknown));
   if (field.type === "list") {
     const element = scalarDecoder(field.element!);
     return (value) => (value === null || value === undefined ? absent() : (value as NeutralValue[]).map(element));
