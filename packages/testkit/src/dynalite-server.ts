@@ -32,7 +32,22 @@ export interface DynamoDbTestServerOptions {
 
 type DynaliteFactory = (options: Record<string, unknown>) => Server;
 
-const require = createRequire(import.meta.url);
+/**
+ * Loads dynalite. A literal specifier in a dynamic import, so that a bundler
+ * (see `scripts/run-bench.mjs`) pins it to this package's own dependency;
+ * `as string` keeps TypeScript from looking for types dynalite does not ship.
+ */
+async function loadDynalite(): Promise<DynaliteFactory> {
+  const module = (await import("dynalite" as string)) as { default: DynaliteFactory };
+  return module.default;
+}
+
+/** The file of the loaded dynalite (CommonJS): the module-cache entry exporting this very factory. */
+function dynaliteFile(factory: DynaliteFactory): string {
+  const entry = Object.values(createRequire(import.meta.url).cache).find((m) => m?.exports === factory);
+  if (!entry) throw new Error("cannot locate the dynalite module to start it in a child process");
+  return entry.filename;
+}
 
 /**
  * Starts dynalite on 127.0.0.1 and a free port, or returns the endpoint in
@@ -49,8 +64,8 @@ export async function startDynamoDbTestServer(options: DynamoDbTestServerOptions
   if (external) return { endpoint: external, embedded: false, close: async () => {} };
 
   const dynaliteOptions = { createTableMs: options.createTableMs ?? 0, deleteTableMs: 0, updateTableMs: 0 };
-  if (options.childProcess) return startInChild(dynaliteOptions);
-  const dynalite = require("dynalite") as DynaliteFactory;
+  const dynalite = await loadDynalite();
+  if (options.childProcess) return startInChild(dynaliteFile(dynalite), dynaliteOptions);
   const server = dynalite(dynaliteOptions);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -78,9 +93,9 @@ export async function startDynamoDbTestServer(options: DynamoDbTestServerOptions
  * port over it and exits when the channel closes, so it never outlives this
  * process.
  */
-async function startInChild(dynaliteOptions: Record<string, unknown>): Promise<DynamoDbTestServer> {
+async function startInChild(dynalitePath: string, dynaliteOptions: Record<string, unknown>): Promise<DynamoDbTestServer> {
   const script = [
-    `const server = require(${JSON.stringify(require.resolve("dynalite"))})(${JSON.stringify(dynaliteOptions)});`,
+    `const server = require(${JSON.stringify(dynalitePath)})(${JSON.stringify(dynaliteOptions)});`,
     `server.listen(0, "127.0.0.1", () => process.send(server.address().port));`,
     `process.on("disconnect", () => process.exit(0));`,
   ].join("\n");
