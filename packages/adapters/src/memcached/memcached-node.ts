@@ -23,6 +23,8 @@ interface MemjsResponse {
 interface MemjsServer {
   _socket?: Socket | undefined;
   connected?: boolean;
+  /** One deadline per request in flight. */
+  requestTimeouts?: unknown[];
   onResponse(seq: number, handler: (response: MemjsResponse) => void): void;
   onError(seq: number, handler: (error: unknown) => void): void;
   write(request: Buffer): void;
@@ -153,15 +155,16 @@ export class MemcachedNode {
   /**
    * Requests sent in the same tick leave in one write: memjs writes each
    * request with its own syscall, which at 16 requests in flight costs more
-   * than everything else on an L2 hit. The socket is corked until the
-   * current microtasks have run (`process.nextTick`), so a single request
-   * waits for nothing.
+   * than everything else on an L2 hit. While requests are in flight, the
+   * socket is corked until the current microtasks have run
+   * (`process.nextTick`), so requests of one burst share a write and a
+   * lone request (nothing in flight) is written at once.
    */
   private batchWrites(): void {
     if (this.corked) return;
     const server = this.server;
     const socket = server?._socket;
-    if (!socket || !server.connected || typeof socket.cork !== "function") return;
+    if (!socket || !server.connected || server.requestTimeouts?.length === 0 || typeof socket.cork !== "function") return;
     socket.cork();
     this.corked = socket;
     process.nextTick(this.uncork);
