@@ -1,3 +1,4 @@
+import memjs from "memjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createCacheAside, defineEntity, isCacheValueTooLargeError, PolyxenaRuntime, type CacheDriver } from "@polyxena/core";
@@ -43,6 +44,26 @@ describe("memcached driver", () => {
     expect(await driver.delete(key)).toBe(true);
     expect(await driver.get(key)).toBeUndefined();
     expect(await driver.delete(key)).toBe(false);
+  });
+
+  it("answers a burst of concurrent gets (one batched write) each with its own value, as memjs stored it", async () => {
+    const [local] = driver.zones as MemcachedZone[];
+    const raw = memjs.Client.create(cluster.addresses[0], { retries: 0, logger: { log: () => undefined } });
+    try {
+      const keys = Array.from({ length: 200 }, (_, i) => unique(`burst${i}`));
+      const onFirst = keys.filter((k) => local!.serverFor(k) === cluster.addresses[0]);
+      expect(onFirst.length).toBeGreaterThan(50);
+      // Binary values of different lengths, written by memjs itself; every second key stays absent.
+      const value = (i: number) => Buffer.from(Array.from({ length: 1 + ((i * 37) % 900) }, (_, j) => (i + j) % 256));
+      await Promise.all(onFirst.map((k, i) => (i % 2 ? undefined : raw.set(k, value(i), { expires: 60 }))));
+      const got = await Promise.all(onFirst.map((k) => local!.get(k)));
+      got.forEach((bytes, i) => {
+        if (i % 2) expect(bytes).toBeUndefined();
+        else expect(Buffer.from(bytes!).equals(value(i))).toBe(true);
+      });
+    } finally {
+      raw.close();
+    }
   });
 
   it("expires entries after their TTL", async () => {
