@@ -414,8 +414,8 @@ export class EntityRuntime {
     const limit = this.validateLimit(op, options.limit);
     const reverse = options.reverse === true;
     // Parameters and range were rebuilt in a fixed field order by validation, so plain JSON is canonical here.
-    const scope = `${op.id}|${JSON.stringify([cleanParams, range ?? null, reverse, limit], jsonBigint)}`;
-    const position = options.cursor === undefined ? undefined : this.decodeCursor(op, scope, options.cursor);
+    const scope = once(() => `${op.id}|${JSON.stringify([cleanParams, range ?? null, reverse, limit], jsonBigint)}`);
+    const position = options.cursor === undefined ? undefined : this.decodeCursor(op, scope(), options.cursor);
     return this.observe(op, consistency, async (mark) => {
       const load = () =>
         this.call(op, options.signal, (signal) =>
@@ -423,13 +423,13 @@ export class EntityRuntime {
         );
       let page: StorePage;
       if (query.cached && this.useCache(consistency)) {
-        const read: CachedRead<StorePage> = await this.cache!.query(query.name, `${scope}|${canonicalJson(position ?? null)}`, load);
+        const read: CachedRead<StorePage> = await this.cache!.query(query.name, `${scope()}|${canonicalJson(position ?? null)}`, load);
         mark(read.source);
         page = read.value;
       } else {
         page = await load();
       }
-      return { items: page.items, cursor: page.position === undefined ? undefined : this.services.cursors.encode(scope, page.position) };
+      return withLazyCursor({ items: page.items }, this.services.cursors, scope, page.position);
     });
   }
 
@@ -463,18 +463,13 @@ export class EntityRuntime {
     });
     if (issues.length) throw this.validationError(op, issues);
     const limit = this.validateLimit(op, options.limit);
-    const scope = `${op.id}|${canonicalJson({ t: options.text, f: fields, filter, sort, limit })}`;
-    const position = options.cursor === undefined ? undefined : this.decodeCursor(op, scope, options.cursor);
+    const scope = once(() => `${op.id}|${canonicalJson({ t: options.text, f: fields, filter, sort, limit })}`);
+    const position = options.cursor === undefined ? undefined : this.decodeCursor(op, scope(), options.cursor);
     return this.observe(op, consistency, async () => {
       const page = await this.call(op, options.signal, (signal) =>
         this.adapter.search!({ op, consistency, text: options.text, fields, filter, sort, limit, position, highlight: options.highlight === true, signal }),
       );
-      return {
-        items: page.items,
-        total: page.total,
-        hits: page.hits,
-        cursor: page.position === undefined ? undefined : this.services.cursors.encode(scope, page.position),
-      };
+      return withLazyCursor({ items: page.items, total: page.total, hits: page.hits }, this.services.cursors, scope, page.position);
     });
   }
 
@@ -771,6 +766,33 @@ function pick(item: StoredItem, fields: readonly string[]): KeyValues {
 }
 
 function noop(): void {}
+
+/** Memoizes a computation that may never be needed. */
+function once<T>(compute: () => T): () => T {
+  let done = false;
+  let value: T;
+  return () => {
+    if (!done) {
+      value = compute();
+      done = true;
+    }
+    return value;
+  };
+}
+
+/**
+ * Adds the page's `cursor`, signed only when a caller reads it (most pages'
+ * cursors are never read). It is an ordinary enumerable property to callers.
+ */
+function withLazyCursor<P extends object>(page: P, cursors: CursorCodec, scope: () => string, position: unknown): P & { cursor?: string | undefined } {
+  if (position === undefined) return page;
+  let cursor: string | undefined;
+  return Object.defineProperty(page, "cursor", {
+    enumerable: true,
+    configurable: true,
+    get: () => (cursor ??= cursors.encode(scope(), position)),
+  });
+}
 
 function jsonBigint(_key: string, value: unknown): unknown {
   return typeof value === "bigint" ? `${value}n` : value;

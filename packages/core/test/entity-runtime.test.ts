@@ -323,3 +323,18 @@ describe("putMany", () => {
     expect(invalidated).toEqual([{ accountId: ids[0] }, { accountId: ids[2] }]);
   });
 });
+
+describe("page cursors", () => {
+  it("behave as ordinary properties although signed on first read", async () => {
+    const { repo } = setup();
+    for (let i = 0; i < 3; i++) await repo.put({ ...account, accountId: `7f2c1a34-9b1e-4c1d-8d36-0c4bb3c1e0c${i}` });
+    const page = await repo.query("accountsOnPlan", { plan: "basic" }, { limit: 2 });
+    expect(Object.keys(page)).toEqual(["items", "cursor"]);
+    const viaJson = JSON.parse(JSON.stringify(page)) as { cursor: string };
+    expect(viaJson.cursor).toBe(page.cursor);
+    expect({ ...page }.cursor).toBe(page.cursor);
+    const last = await repo.query("accountsOnPlan", { plan: "basic" }, { limit: 2, cursor: viaJson.cursor });
+    expect(last.items).toHaveLength(1);
+    expect("cursor" in last).toBe(false);
+  });
+});
