@@ -80,6 +80,16 @@ describe("cache policy breaker", () => {
     expect(isSkippedCacheCall(await policy.run(target, async () => 1).catch((e: unknown) => e))).toBe(true);
   });
 
+  it("counts a call that throws synchronously as a failure", async () => {
+    const policy = createCachePolicy({ breaker: { minimumCalls: 2 } });
+    const throwing = (): Promise<never> => {
+      throw new Error("socket destroyed");
+    };
+    await expect(policy.run(target, throwing)).rejects.toThrow("socket destroyed");
+    await expect(policy.run(target, throwing)).rejects.toThrow("socket destroyed");
+    expect(policy.breakerState("memcached:a")).toBe("open");
+  });
+
   it("does not count values over the item limit, and never retries", async () => {
     const policy = createCachePolicy({ breaker: { minimumCalls: 1 } });
     let calls = 0;

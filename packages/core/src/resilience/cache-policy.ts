@@ -180,7 +180,13 @@ class CacheGuard {
     // The breaker hears the answer on a side branch: the caller's chain gets no extra hop.
     return this.timer.run(
       (signal) => {
-        const pending = call(signal);
+        let pending: Promise<T>;
+        try {
+          pending = call(signal);
+        } catch (error) {
+          settle(guarded, isCacheValueTooLargeError(error));
+          throw error;
+        }
         pending.then(
           () => settle(guarded, true),
           (error: unknown) => settle(guarded, isCacheValueTooLargeError(error)),
