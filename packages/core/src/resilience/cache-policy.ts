@@ -44,9 +44,9 @@ export interface CacheBreakerConfig {
 /** Options of {@link createCachePolicy}. */
 export interface CachePolicyOptions {
   /** Per-call timeout in milliseconds (default 100). */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Breaker per target; `false` disables it. */
-  breaker?: CacheBreakerConfig | false;
+  breaker?: CacheBreakerConfig | false | undefined;
 }
 
 /** Defaults of {@link createCachePolicy}: tuned for a cache, whose misses cost one store read. */
