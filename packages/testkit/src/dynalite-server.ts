@@ -50,11 +50,12 @@ function dynaliteFile(factory: DynaliteFactory): string {
 }
 
 /**
- * Starts dynalite on 127.0.0.1 and a free port, or returns the endpoint in
+ * Starts dynalite on 127.0.0.1 and a free port (in a child process with
+ * `childProcess: true`), or returns the endpoint in
  * `POLYXENA_TEST_DYNAMODB_ENDPOINT`.
  *
  * @example
- * const server = await startDynamoDbTestServer();
+ * const server = await startDynamoDbTestServer(); // or ({ childProcess: true }) for benchmarks
  * const adapter = createDynamoDbAdapter({ client: { endpoint: server.endpoint, region: "local", credentials } });
  * ...
  * await server.close();
