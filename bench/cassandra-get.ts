@@ -32,7 +32,7 @@ import { z } from "zod";
 import { defineEntity, PolyxenaRuntime } from "@polyxena/core";
 import { createCassandraAdapter } from "@polyxena/adapters/cassandra";
 import { startCqlTestServer } from "../packages/testkit/src/cql-server/index.js";
-import { compare, printResult, type CompareResult, type Contender } from "./harness.js";
+import { compare, printResult, versusBaseline, type Contender } from "./harness.js";
 
 const ViewingHistory = defineEntity("ViewingHistory", {
   store: "cassandra",
@@ -70,17 +70,6 @@ async function startServer(): Promise<{ contactPoint: string; localDataCenter: s
     child.once("exit", (code) => reject(new Error(`CQL test server exited with ${code}`)));
   });
   return { contactPoint: `127.0.0.1:${port}`, localDataCenter: "datacenter1", stop: () => child.kill() };
-}
-
-function summary(r: CompareResult) {
-  const sdk = r.opsPerSec.polyxena!;
-  const raw = r.opsPerSec.raw!;
-  return {
-    opsPerSec: r.opsPerSec,
-    cpuMicrosPerOp: r.cpuMicrosPerOp,
-    ratio: round(sdk / raw),
-    extraCpuMicrosPerOp: round(r.cpuMicrosPerOp.polyxena! - r.cpuMicrosPerOp.raw!),
-  };
 }
 
 async function main(): Promise<void> {
@@ -137,13 +126,13 @@ async function main(): Promise<void> {
       if (rows.length !== 50) throw new Error(`${c.name} returned ${rows.length} rows, expected 50`);
     }
 
-    const get1 = summary(await compare(getContenders, { concurrency: 1, opsPerRound: 1500, rounds: 9, warmupOps: 1500 }));
+    const get1 = versusBaseline(await compare(getContenders, { concurrency: 1, opsPerRound: 1500, rounds: 9, warmupOps: 1500 }));
     console.error(`get c1      ${JSON.stringify(get1)}`);
-    const get16 = summary(await compare(getContenders, { concurrency: 16, opsPerRound: 4000, rounds: 9, warmupOps: 2000 }));
+    const get16 = versusBaseline(await compare(getContenders, { concurrency: 16, opsPerRound: 4000, rounds: 9, warmupOps: 2000 }));
     console.error(`get c16     ${JSON.stringify(get16)}`);
-    const q1 = summary(await compare(queryContenders, { concurrency: 1, opsPerRound: 600, rounds: 9, warmupOps: 600 }));
+    const q1 = versusBaseline(await compare(queryContenders, { concurrency: 1, opsPerRound: 600, rounds: 9, warmupOps: 600 }));
     console.error(`query50 c1  ${JSON.stringify(q1)}`);
-    const q16 = summary(await compare(queryContenders, { concurrency: 16, opsPerRound: 1500, rounds: 9, warmupOps: 800 }));
+    const q16 = versusBaseline(await compare(queryContenders, { concurrency: 16, opsPerRound: 1500, rounds: 9, warmupOps: 800 }));
     console.error(`query50 c16 ${JSON.stringify(q16)}`);
     printResult({ bench: "cassandra-get", baseline: "cassandra-driver", get: { c1: get1, c16: get16 }, query50: { c1: q1, c16: q16 } });
   } finally {
@@ -152,10 +141,6 @@ async function main(): Promise<void> {
     await client.shutdown();
     server.stop();
   }
-}
-
-function round(x: number): number {
-  return Math.round(x * 100) / 100;
 }
 
 if (process.argv.includes(SERVE_FLAG)) await serve();

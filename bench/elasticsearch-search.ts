@@ -29,7 +29,7 @@ import { z } from "zod";
 import { defineEntity, PolyxenaRuntime } from "@polyxena/core";
 import { compileSearchRequest, createElasticsearchAdapter } from "@polyxena/adapters/elasticsearch";
 import { startElasticsearchTestServer } from "../packages/testkit/src/elasticsearch-server/index.js";
-import { compare, printResult, type CompareResult, type Contender } from "./harness.js";
+import { compare, printResult, versusBaseline, type Contender } from "./harness.js";
 
 const Title = defineEntity("Title", {
   store: "elasticsearch",
@@ -86,17 +86,6 @@ function title(i: number) {
   };
 }
 
-function summary(r: CompareResult) {
-  const sdk = r.opsPerSec.polyxena!;
-  const raw = r.opsPerSec.raw!;
-  return {
-    opsPerSec: r.opsPerSec,
-    cpuMicrosPerOp: r.cpuMicrosPerOp,
-    ratio: round(sdk / raw),
-    extraCpuMicrosPerOp: round(r.cpuMicrosPerOp.polyxena! - r.cpuMicrosPerOp.raw!),
-  };
-}
-
 async function main(): Promise<void> {
   const server = await startServer();
   const client = new Client({ node: server.url });
@@ -149,13 +138,13 @@ async function main(): Promise<void> {
       throw new Error(`contenders disagree: ${JSON.stringify(sdkHits.map((h) => h.titleId))} vs ${JSON.stringify(rawHits.map((h) => h.titleId))}`);
     }
 
-    const get1 = summary(await compare(getContenders, { concurrency: 1, opsPerRound: 500, rounds: 21, warmupOps: 1500 }));
+    const get1 = versusBaseline(await compare(getContenders, { concurrency: 1, opsPerRound: 500, rounds: 21, warmupOps: 1500 }));
     console.error(`get c1     ${JSON.stringify(get1)}`);
-    const get16 = summary(await compare(getContenders, { concurrency: 16, opsPerRound: 1500, rounds: 21, warmupOps: 2000 }));
+    const get16 = versusBaseline(await compare(getContenders, { concurrency: 16, opsPerRound: 1500, rounds: 21, warmupOps: 2000 }));
     console.error(`get c16    ${JSON.stringify(get16)}`);
-    const s1 = summary(await compare(searchContenders, { concurrency: 1, opsPerRound: 150, rounds: 21, warmupOps: 400 }));
+    const s1 = versusBaseline(await compare(searchContenders, { concurrency: 1, opsPerRound: 150, rounds: 21, warmupOps: 400 }));
     console.error(`search c1  ${JSON.stringify(s1)}`);
-    const s16 = summary(await compare(searchContenders, { concurrency: 16, opsPerRound: 400, rounds: 21, warmupOps: 500 }));
+    const s16 = versusBaseline(await compare(searchContenders, { concurrency: 16, opsPerRound: 400, rounds: 21, warmupOps: 500 }));
     console.error(`search c16 ${JSON.stringify(s16)}`);
     printResult({ bench: "elasticsearch-search", baseline: "@elastic/elasticsearch", get: { c1: get1, c16: get16 }, search: { c1: s1, c16: s16 } });
   } finally {
@@ -164,10 +153,6 @@ async function main(): Promise<void> {
     await client.close();
     server.stop();
   }
-}
-
-function round(x: number): number {
-  return Math.round(x * 100) / 100;
 }
 
 if (process.argv.includes(SERVE_FLAG)) await serve();

@@ -79,3 +79,14 @@ export async function compare(contenders: readonly Contender[], options: Compare
 export function printResult(result: Record<string, unknown>): void {
   console.log(JSON.stringify(result));
 }
+
+/** SDK-versus-baseline figures of one {@link compare} run: throughput ratio and extra CPU per operation. */
+export function versusBaseline(result: CompareResult, sdk = "polyxena", baseline = "raw") {
+  const round = (x: number) => Math.round(x * 100) / 100;
+  return {
+    opsPerSec: result.opsPerSec,
+    cpuMicrosPerOp: result.cpuMicrosPerOp,
+    ratio: round(result.opsPerSec[sdk]! / result.opsPerSec[baseline]!),
+    extraCpuMicrosPerOp: round(result.cpuMicrosPerOp[sdk]! - result.cpuMicrosPerOp[baseline]!),
+  };
+}

@@ -6,6 +6,7 @@
  * Query on the table or a GSI, TransactWriteItems for transactions.
  * Expressions are compiled once per entity (see `dynamodb-statements.ts`).
  */
+import { DYNAMODB_CAPABILITIES } from "./dynamodb-capabilities.js";
 import { DynamoDBClient, type DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
 import {
   BatchGetCommand,
@@ -125,15 +126,7 @@ export function createDynamoDbAdapter(options: DynamoDbAdapterOptions = {}): Dyn
 export class DynamoDbAdapter implements StoreAdapter {
   readonly kind = "dynamodb" as const;
   readonly name: string;
-  readonly capabilities: StoreCapabilities = {
-    conditionalWrites: true,
-    rowTtl: true,
-    transactions: true,
-    atomicVersionIncrement: true,
-    returnsUpdatedItem: true,
-    search: false,
-    maxItemBytes: DYNAMODB_MAX_ITEM_BYTES,
-  };
+  readonly capabilities: StoreCapabilities = DYNAMODB_CAPABILITIES;
   /** The document client requests go through. */
   readonly client: DynamoDBDocumentClient;
   private readonly ownsClient: boolean;

@@ -11,6 +11,7 @@
  * consistent); strong reads of a GSI are refused as DynamoDB refuses them.
  * Tables are created on first use; `applySchema` creates them up front.
  */
+import { DYNAMODB_CAPABILITIES } from "../dynamodb/dynamodb-capabilities.js";
 import {
   isPolyxenaError,
   PolyxenaError,
@@ -31,7 +32,7 @@ import {
 } from "@polyxena/core";
 import { queryAccess } from "../dynamodb/dynamodb-access.js";
 import { encodeItem, encodeKey, encodeValue, expiryFor, fieldsOf, positionOf, readPosition, TTL_ATTRIBUTE, type NativeItem } from "../dynamodb/dynamodb-codec.js";
-import { DYNAMODB_MAX_ITEM_BYTES, dynamoItemSize } from "../dynamodb/dynamodb-item-size.js";
+import { dynamoItemSize } from "../dynamodb/dynamodb-item-size.js";
 import { planRange, type RangePlan } from "../dynamodb/dynamodb-key-range.js";
 import { DynamoDbTransaction, ownTransaction } from "../dynamodb/dynamodb-transaction.js";
 import { applyChanges, assertItemSize, assertKeyValues } from "../dynamodb/dynamodb-write-rules.js";
@@ -67,15 +68,7 @@ export function createMemoryDynamoDbAdapter(options: MemoryDynamoDbAdapterOption
 export class MemoryDynamoDbAdapter implements StoreAdapter {
   readonly kind = "dynamodb" as const;
   readonly name: string;
-  readonly capabilities: StoreCapabilities = {
-    conditionalWrites: true,
-    rowTtl: true,
-    transactions: true,
-    atomicVersionIncrement: true,
-    returnsUpdatedItem: true,
-    search: false,
-    maxItemBytes: DYNAMODB_MAX_ITEM_BYTES,
-  };
+  readonly capabilities: StoreCapabilities = DYNAMODB_CAPABILITIES;
   private readonly tables = new Map<string, MemoryDynamoDbTable>();
   private readonly tablePrefix: string;
   private readonly now: () => number;
