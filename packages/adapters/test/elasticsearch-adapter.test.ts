@@ -239,7 +239,12 @@ describe("applySchema", () => {
     });
     const second = await adapter.applySchema([TitleV2.model]);
     const index2 = `${prefix}title_${TitleV2.model.schemaHash}`;
-    expect(second.applied).toEqual([`PUT /${index2}`, `POST /_aliases ${alias} -> ${index2}`]);
+    expect(second.applied).toEqual([
+      `PUT /${index2}`,
+      `POST /_reindex ${index} -> ${index2}`,
+      `POST /_aliases ${alias}: ${index} -> ${index2}`,
+      `retained ${index} (no longer aliased; delete it once ${index2} is checked)`,
+    ]);
     expect(Object.keys(await client.indices.getAlias({ name: alias }))).toEqual([index2]);
   });
 

@@ -112,6 +112,31 @@ export interface EsBulkResponse {
   items: Array<Partial<Record<"index" | "create" | "update" | "delete", EsBulkItemResult>>>;
 }
 
+/** Parameters of `reindex` (body keys beside the query parameters, as the 9.x client takes them). */
+export interface EsReindexParams {
+  source: { index: string };
+  dest: { index: string };
+  wait_for_completion?: boolean;
+  refresh?: boolean;
+}
+
+/** One document `_reindex` could not copy. */
+export interface EsReindexFailure {
+  index?: string | undefined;
+  id?: string | undefined;
+  cause?: EsErrorCause | undefined;
+  status?: number | undefined;
+}
+
+/** Response of `reindex` with `wait_for_completion=true`. */
+export interface EsReindexResponse {
+  total?: number | undefined;
+  created?: number | undefined;
+  updated?: number | undefined;
+  version_conflicts?: number | undefined;
+  failures?: EsReindexFailure[] | undefined;
+}
+
 /** The `Client` subset the adapter needs. */
 export interface ElasticsearchClientPort {
   index(params: EsIndexParams, options?: EsRequestOptions): Promise<EsWriteResponse>;
@@ -120,6 +145,7 @@ export interface ElasticsearchClientPort {
   delete(params: EsDeleteParams, options?: EsRequestOptions): Promise<EsWriteResponse>;
   search(params: EsSearchParams, options?: EsRequestOptions): Promise<EsSearchResponse>;
   bulk(params: EsBulkParams, options?: EsRequestOptions): Promise<EsBulkResponse>;
+  reindex(params: EsReindexParams, options?: EsRequestOptions): Promise<EsReindexResponse>;
   indices: {
     exists(params: { index: string }, options?: EsRequestOptions): Promise<boolean>;
     create(

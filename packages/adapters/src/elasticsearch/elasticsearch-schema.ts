@@ -1,9 +1,14 @@
 /**
  * Applies entities' index definitions idempotently: each entity gets a concrete index
  * named after its schema hash and the entity's alias points at it. A schema change
- * creates the new index and moves the alias in one atomic alias update.
+ * creates the new index, copies the documents of the index the alias points at with
+ * `_reindex`, then moves the alias in one atomic alias update. The old index is kept
+ * (reported as retained) for an operator to delete after checking the new one.
+ *
+ * Writes through the alias while the copy runs land in the old index and are not carried
+ * over: roll out a mapping change while writers are paused.
  */
-import { elasticsearchIndexDefinition, type EntityModel, type SchemaApplyResult } from "@polyxena/core";
+import { PolyxenaError, elasticsearchIndexDefinition, type EntityModel, type SchemaApplyResult } from "@polyxena/core";
 import type { ElasticsearchClientPort } from "./elasticsearch-client-port.js";
 
 /** Options of {@link applyElasticsearchSchema}. */
@@ -46,12 +51,31 @@ export async function applyElasticsearchSchema(
       result.unchanged.push(aliasLine);
       continue;
     }
-    const actions: Array<Record<string, Record<string, unknown>>> = holders
-      .filter((h) => h !== def.index)
-      .map((h) => ({ remove: { index: h, alias: def.alias } }));
+    const previous = holders.filter((h) => h !== def.index);
+    // Also after a run that stopped before the alias swap: copying again overwrites the same ids.
+    for (const old of previous) {
+      await client.indices.refresh({ index: old });
+      await copyDocuments(client, model.name, old, def.index);
+      result.applied.push(`POST /_reindex ${old} -> ${def.index}`);
+    }
+    const actions: Array<Record<string, Record<string, unknown>>> = previous.map((h) => ({ remove: { index: h, alias: def.alias } }));
     if (!holders.includes(def.index)) actions.push({ add: { index: def.index, alias: def.alias } });
     await client.indices.updateAliases({ actions });
-    result.applied.push(aliasLine);
+    result.applied.push(previous.length > 0 ? `POST /_aliases ${def.alias}: ${previous.join(",")} -> ${def.index}` : aliasLine);
+    for (const old of previous) result.applied.push(`retained ${old} (no longer aliased; delete it once ${def.index} is checked)`);
   }
   return result;
+}
+
+/** Copies every document of `from` into `to`; a document the new mapping refuses fails the rollout before the alias moves. */
+async function copyDocuments(client: ElasticsearchClientPort, entity: string, from: string, to: string): Promise<void> {
+  const res = await client.reindex({ source: { index: from }, dest: { index: to }, wait_for_completion: true, refresh: true });
+  const failures = res.failures ?? [];
+  if (failures.length === 0) return;
+  const first = failures[0]!;
+  throw new PolyxenaError(
+    "E_STORE",
+    `reindex ${from} -> ${to} refused ${failures.length} document(s), first ${first.id ?? "?"}: ${first.cause?.type ?? "error"}: ${first.cause?.reason ?? ""}; the alias still points at ${from}`,
+    { entity, statement: `POST /_reindex ${from} -> ${to}`, fix: "make the new schema accept the stored documents (or fix them), then apply the schema again" },
+  );
 }

@@ -13,6 +13,8 @@ import type {
   EsDeleteParams,
   EsGetResponse,
   EsIndexParams,
+  EsReindexParams,
+  EsReindexResponse,
   EsRequestOptions,
   EsSearchParams,
   EsSearchResponse,
@@ -72,6 +74,14 @@ export class SearchEngineClient implements ElasticsearchClientPort {
     return this.call(options, () => {
       const operations = params.operations.map((line) => JSON.parse(line) as unknown);
       return this.engine.bulk({ operations, refresh: params.refresh }) as unknown as EsBulkResponse;
+    });
+  }
+
+  /** `_reindex`: body keys go to the engine as the body, `refresh` and `wait_for_completion` as query parameters. */
+  reindex(params: EsReindexParams, options?: EsRequestOptions): Promise<EsReindexResponse> {
+    return this.call(options, () => {
+      const { refresh, wait_for_completion, ...body } = params;
+      return this.engine.reindex(body, { refresh, wait_for_completion });
     });
   }
 

@@ -138,6 +138,12 @@ const createDoc: Handler = (engine, req, p) => {
   return { status: 201, body };
 };
 
+const reindex: Handler = (engine, req) => {
+  const refresh = refreshParam(req.query);
+  if (refresh === "wait_for") throw illegalArgument("[refresh] of _reindex is true or false, not wait_for");
+  return ok(engine.reindex(asObject(req.body), { refresh, wait_for_completion: boolParam(req.query, "wait_for_completion") }));
+};
+
 const ROUTES: Route[] = [
   { pattern: [], methods: { GET: (e) => ok(e.info()), HEAD: () => ({ status: 200 }) } },
   { pattern: ["_cluster", "health"], methods: { GET: () => ok({ cluster_name: "polyxena-test-cluster", status: "green", timed_out: false, number_of_nodes: 1, number_of_data_nodes: 1 }) } },
@@ -151,6 +157,7 @@ const ROUTES: Route[] = [
   { pattern: [":index", "_count"], methods: { POST: count, GET: count } },
   { pattern: ["_refresh"], methods: { POST: refresh, GET: refresh } },
   { pattern: [":index", "_refresh"], methods: { POST: refresh, GET: refresh } },
+  { pattern: ["_reindex"], methods: { POST: reindex } },
   { pattern: ["_aliases"], methods: { POST: (e, r) => ok(e.updateAliases(asObject(r.body))) } },
   { pattern: ["_alias"], methods: { GET: getAlias } },
   { pattern: ["_alias", ":name"], methods: { GET: getAlias, HEAD: headAlias } },

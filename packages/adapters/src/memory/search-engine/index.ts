@@ -3,6 +3,8 @@
  * adapter and the testkit's Elasticsearch-compatible HTTP server.
  */
 export { SearchEngine } from "./search-engine.js";
+export type { ReindexResponseBody } from "./search-engine.js";
+export type { ReindexOptions } from "./reindex-request.js";
 export type {
   BulkItem,
   BulkResponseBody,

@@ -17,6 +17,8 @@ import type {
   WriteResponseBody,
 } from "./engine-api.js";
 import { parseBulkOperations } from "./bulk-request.js";
+import { parseReindexBody } from "./reindex-request.js";
+import type { ReindexOptions } from "./reindex-request.js";
 import { IndexCatalog, invalidIndexName, validateIndexName } from "./index-catalog.js";
 import type { AliasEntry } from "./index-catalog.js";
 import { SearchEngineError, illegalArgument, isSearchEngineError } from "./search-engine-error.js";
@@ -27,6 +29,24 @@ import { PRIMARY_TERM, SearchIndex, parseTimeValue } from "./search-index.js";
 import type { StoredDocument } from "./search-index.js";
 
 type Json = Record<string, unknown>;
+
+/** Response of `POST /_reindex?wait_for_completion=true`. */
+export interface ReindexResponseBody {
+  took: number;
+  timed_out: boolean;
+  total: number;
+  updated: number;
+  created: number;
+  deleted: number;
+  batches: number;
+  version_conflicts: number;
+  noops: number;
+  retries: { bulk: number; search: number };
+  throttled_millis: number;
+  requests_per_second: number;
+  throttled_until_millis: number;
+  failures: Array<{ index: string; id: string; cause: ElasticsearchErrorCause; status: number }>;
+}
 
 /**
  * Shard copies of an index: one primary plus its replicas, which stay unassigned on a
@@ -492,6 +512,49 @@ export class SearchEngine {
     if (mode) for (const index of touched) index.refresh(this.clock());
     if (mode === "now") for (const item of items) for (const v of Object.values(item)) if (v.error === undefined) v.forced_refresh = true;
     return { took: 1, errors, items };
+  }
+
+  /**
+   * `POST /_reindex?wait_for_completion=true`: copies the `_source` of every searchable
+   * document of the source into the destination through the destination's mapping, in
+   * batches of `source.size`. Refused documents are listed in `failures` (the answer is
+   * still 200, as in Elasticsearch) and end the reindex after their batch.
+   */
+  reindex(body: unknown, options: ReindexOptions = {}): ReindexResponseBody {
+    const spec = parseReindexBody(body);
+    const refresh = refreshRequested(options.refresh);
+    if (options.wait_for_completion === false) throw illegalArgument("wait_for_completion=false (a reindex task) is not supported by this engine");
+    const sources = this.searchTargets(spec.source);
+    const destName = this.catalog.aliases.has(spec.dest) ? this.catalog.resolveWrite(spec.dest, undefined).name : spec.dest;
+    if (sources.some((s) => s.name === destName)) throw validationFailed(`reindex cannot write into an index its reading from [${destName}]`);
+    const docs = sources.flatMap((s) => [...s.searchableDocuments()]);
+    const limit = Math.min(docs.length, spec.maxDocs ?? docs.length);
+    const out: ReindexResponseBody = {
+      took: 1, timed_out: false, total: limit, updated: 0, created: 0, deleted: 0, batches: 0, version_conflicts: 0, noops: 0,
+      retries: { bulk: 0, search: 0 }, throttled_millis: 0, requests_per_second: -1, throttled_until_millis: 0, failures: [],
+    };
+    const touched = new Set<SearchIndex>();
+    for (let start = 0; start < limit && out.failures.length === 0; start += spec.batchSize) {
+      out.batches++;
+      for (const doc of docs.slice(start, Math.min(limit, start + spec.batchSize))) {
+        try {
+          const res = this.index({ index: spec.dest, id: doc.id, document: structuredClone(doc.source), op_type: spec.opType });
+          if (res.result === "created") out.created++;
+          else out.updated++;
+          const written = this.catalog.indices.get(res._index);
+          if (written) touched.add(written);
+        } catch (e) {
+          if (!isSearchEngineError(e)) throw e;
+          if (e.statusCode === 409) {
+            out.version_conflicts++;
+            if (spec.conflicts === "proceed") continue;
+          }
+          out.failures.push({ index: destName, id: doc.id, cause: e.toCause(), status: e.statusCode });
+        }
+      }
+    }
+    if (refresh) for (const index of touched) index.refresh(this.clock());
+    return out;
   }
 
   /** `POST /index/_refresh` (all indices when `index` is omitted). */
