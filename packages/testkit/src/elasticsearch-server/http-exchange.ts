@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { SearchEngineError } from "../../../adapters/src/memory/search-engine/index.js";
+import { SearchEngineError } from "@polyxena/adapters/memory/search-engine";
 
 /** Elasticsearch's default `http.max_content_length`. */
 export const MAX_BODY_BYTES = 100 * 1024 * 1024;

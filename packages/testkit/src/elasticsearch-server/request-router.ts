@@ -1,5 +1,5 @@
-import type { RefreshParam, SearchEngine } from "../../../adapters/src/memory/search-engine/index.js";
-import { SearchEngineError, illegalArgument } from "../../../adapters/src/memory/search-engine/index.js";
+import type { RefreshParam, SearchEngine } from "@polyxena/adapters/memory/search-engine";
+import { SearchEngineError, illegalArgument } from "@polyxena/adapters/memory/search-engine";
 import type { HttpReply } from "./http-exchange.js";
 
 type Json = Record<string, unknown>;
