@@ -26,7 +26,7 @@ import { fileURLToPath } from "node:url";
 import { isDeepStrictEqual } from "node:util";
 import { Client, type estypes } from "@elastic/elasticsearch";
 import { z } from "zod";
-import { defineEntity, PolyxenaRuntime } from "@polyxena/core";
+import { defineEntity, PolyxenaRuntime, SearchableRepository } from "@polyxena/core";
 import { compileSearchRequest, createElasticsearchAdapter } from "@polyxena/adapters/elasticsearch";
 import { startElasticsearchTestServer } from "../packages/testkit/src/elasticsearch-server/index.js";
 import { compare, printResult, versusBaseline, type Contender } from "./harness.js";
@@ -95,6 +95,8 @@ async function main(): Promise<void> {
   try {
     await adapter.applySchema([Title.model]);
     const repo = new PolyxenaRuntime({ stores: { elasticsearch: adapter } }, [Title]).entity(Title);
+    // What generated code hands a service: a typed repository over the entity runtime.
+    const titles = new SearchableRepository<z.output<typeof Title.schema>, z.input<typeof Title.schema>, { titleId: string }>(repo);
     const all = Array.from({ length: TITLES }, (_, i) => title(i));
     const written = await repo.putMany(all);
     if (written.failed.length > 0) throw new Error(`seeding failed: ${String(written.failed[0]!.error)}`);
@@ -125,11 +127,11 @@ async function main(): Promise<void> {
     }
 
     const getContenders: Contender[] = [
-      { name: "polyxena", run: (i) => repo.get({ titleId: id(i) }).then((r) => r.item) },
+      { name: "polyxena", run: (i) => titles.get({ titleId: id(i) }) },
       { name: "raw", run: (i) => client.get({ index: alias, id: id(i) }).then((r) => r._source) },
     ];
     const searchContenders: Contender[] = [
-      { name: "polyxena", run: (i) => repo.search({ text: text(i), filter: { genre: genre(i) }, limit: 10 }).then((r) => r.items) },
+      { name: "polyxena", run: (i) => titles.search({ text: text(i), filter: { genre: genre(i) }, limit: 10 }).then((r) => r.items) },
       { name: "raw", run: (i) => client.search(rawSearchBody(i)).then((r) => r.hits.hits.slice(0, 10).map((h) => h._source)) },
     ];
     for (const c of getContenders) if (!(await c.run(0))) throw new Error(`${c.name} found nothing`);
