@@ -125,7 +125,7 @@ export interface RuntimeServices {
   readonly listeners: readonly OperationListener[];
   readonly defaultLimit: number;
   readonly maxLimit: number;
-  /** Put primary keys on operation events (off by default: keys may be personal data). */
+  /** Put primary keys on operation events (on unless the service turns it off). */
   readonly includeKeys: boolean;
 }
 

@@ -30,7 +30,11 @@ export interface RuntimeOptions {
   defaultLimit?: number | undefined;
   /** Largest page size a caller may ask for (1000). */
   maxLimit?: number | undefined;
-  /** Put primary keys on operation events and spans (default false: keys may be personal data). */
+  /**
+   * Put primary keys on operation events (default true). Parameter and item
+   * values never appear in events; set false when keys themselves are
+   * personal data.
+   */
   includeKeys?: boolean | undefined;
 }
 
@@ -69,7 +73,7 @@ export class PolyxenaRuntime implements RepositoryScope {
       listeners,
       defaultLimit: options.defaultLimit ?? 100,
       maxLimit: options.maxLimit ?? 1000,
-      includeKeys: options.includeKeys === true,
+      includeKeys: options.includeKeys !== false,
     };
     const stores = options.stores;
     this.resolve = typeof stores === "function" ? stores : (ref) => stores[`${ref.kind}:${ref.name}`] ?? (ref.name === "default" ? stores[ref.kind] : undefined);

@@ -269,14 +269,14 @@ describe("transactions across stores", () => {
 });
 
 describe("operation events and keys", () => {
-  it("carry the key only when the service opts in", async () => {
-    for (const includeKeys of [false, true]) {
+  it("carry the key unless the service turns it off, and never parameter or item values", async () => {
+    for (const includeKeys of [false, true, undefined]) {
       const events: OperationEvent[] = [];
       const runtime = new PolyxenaRuntime({ stores: { postgres: recordingAdapter() }, onOperation: (e) => events.push(e), includeKeys }, [Account]);
       const repo = runtime.entity(Account);
       await repo.put(account);
       await repo.get({ accountId: ID }, { consistency: "strong" });
-      expect(events.map((e) => e.key)).toEqual(includeKeys ? [{ accountId: ID }, { accountId: ID }] : [undefined, undefined]);
+      expect(events.map((e) => e.key)).toEqual(includeKeys !== false ? [{ accountId: ID }, { accountId: ID }] : [undefined, undefined]);
       expect(JSON.stringify(events)).not.toContain("a@example.com");
     }
   });
