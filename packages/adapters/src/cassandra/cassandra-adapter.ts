@@ -76,7 +76,6 @@ export class CassandraAdapter implements StoreAdapter {
   readonly name: string;
   readonly keyspace: string;
   protected readonly replication: CassandraReplication;
-  private readonly byDescriptor = new WeakMap<OperationDescriptor, EntityStatements>();
   private readonly byModel = new WeakMap<EntityModel, EntityStatements>();
   private readonly optionsByLevel = new WeakMap<ConsistencyLevelModel, CqlRequestOptions[]>();
   private readonly optionsBySize = new WeakMap<CqlRequestOptions, Map<number, CqlRequestOptions>>();
@@ -312,16 +311,13 @@ export class CassandraAdapter implements StoreAdapter {
 
   // ---- internals ----------------------------------------------------------
 
-  /** The statements of an operation's entity, compiled on first use and cached per descriptor and model. */
+  /** The statements of an operation's entity, compiled on first use and cached per entity model. */
   statements(op: OperationDescriptor): EntityStatements {
-    let s = this.byDescriptor.get(op);
-    if (s) return s;
-    s = this.byModel.get(op.entity);
+    let s = this.byModel.get(op.entity);
     if (!s) {
       s = new EntityStatements(op.entity, this.keyspace);
       this.byModel.set(op.entity, s);
     }
-    this.byDescriptor.set(op, s);
     return s;
   }
 

@@ -64,7 +64,7 @@ import { DYNAMODB_MAX_ITEM_BYTES, dynamoItemSize } from "./dynamodb-item-size.js
 import { compareKeyValues, planRange, type RangePlan } from "./dynamodb-key-range.js";
 import { applyDynamoDbSchema } from "./dynamodb-schema.js";
 import { EntityStatements } from "./dynamodb-statements.js";
-import { DynamoDbTransaction, ownTransaction } from "./dynamodb-transaction.js";
+import { collectTransaction, ownTransaction, transactionConditionFailed } from "./dynamodb-transaction.js";
 import { applyChanges, assertItemSize, assertKeyValues } from "./dynamodb-write-rules.js";
 
 /** Where to connect when the adapter creates its own client. */
@@ -369,30 +369,18 @@ export class DynamoDbAdapter implements StoreAdapter {
    * transactions are serializable; `options.isolation` is not used.
    */
   async transaction<T>(work: (tx: StoreTransaction) => Promise<T>, _options: TransactionOptions): Promise<T> {
-    const tx = new DynamoDbTransaction<TransactWrite>(this.name);
-    let result: T;
-    try {
-      result = await work(tx);
-    } finally {
-      tx.close();
-    }
-    if (tx.entries.length === 0) return result;
-    const input = { TransactItems: tx.entries.map((e) => e.write) };
-    const statement = `TransactWriteItems (${tx.entries.length} writes: ${tx.entries.map((e) => describeWrite(e.write)).join("; ")})`;
+    const { result, entries } = await collectTransaction<TransactWrite, T>(this.name, work);
+    if (entries.length === 0) return result;
+    const input = { TransactItems: entries.map((e) => e.write) };
+    const statement = `TransactWriteItems (${entries.length} writes: ${entries.map((e) => describeWrite(e.write)).join("; ")})`;
     try {
       await this.client.send(new TransactWriteCommand(input));
     } catch (error) {
       const failed = cancelledCondition(error);
       if (failed) {
-        const entry = tx.entries[failed.index];
-        throw new PolyxenaError("E_CONDITION_FAILED", `transaction cancelled: the condition of write ${failed.index + 1} failed`, {
-          entity: entry?.model.name,
-          operation: "transaction",
-          store: this.name,
-          statement,
-          current: entry && failed.item ? this.currentFrom(entry.model, failed.item) : undefined,
-          cause: error,
-        });
+        const entry = entries[failed.index];
+        const current = entry && failed.item ? this.currentFrom(entry.model, failed.item) : undefined;
+        throw transactionConditionFailed(this.name, failed.index, entry?.model, statement, current, error);
       }
       throw wrapDynamoDbError(error, { store: this.name, statement, write: true });
     }

@@ -54,6 +54,31 @@ export class DynamoDbTransaction<W> implements StoreTransaction {
   }
 }
 
+/**
+ * Runs `work` with a fresh handle and returns its result with the writes it
+ * collected; the handle is closed whether `work` succeeds or throws.
+ */
+export async function collectTransaction<W, T>(store: string, work: (tx: StoreTransaction) => Promise<T>): Promise<{ result: T; entries: readonly TransactionEntry<W>[] }> {
+  const tx = new DynamoDbTransaction<W>(store);
+  try {
+    return { result: await work(tx), entries: tx.entries };
+  } finally {
+    tx.close();
+  }
+}
+
+/** The error of a cancelled transaction whose write number `index` (0-based) failed its condition. */
+export function transactionConditionFailed(store: string, index: number, model: EntityModel | undefined, statement: string, current: unknown, cause: unknown): PolyxenaError {
+  return new PolyxenaError("E_CONDITION_FAILED", `transaction cancelled: the condition of write ${index + 1} failed`, {
+    entity: model?.name,
+    operation: "transaction",
+    store,
+    statement,
+    current,
+    cause,
+  });
+}
+
 /** The handle of `request.transaction`, checked to belong to this adapter. */
 export function ownTransaction<W>(handle: StoreTransaction, store: string): DynamoDbTransaction<W> {
   if (!(handle instanceof DynamoDbTransaction) || handle.store !== store) {

@@ -34,7 +34,7 @@ import { queryAccess } from "../dynamodb/dynamodb-access.js";
 import { encodeItem, encodeKey, encodeValue, expiryFor, fieldsOf, positionOf, readPosition, TTL_ATTRIBUTE, type NativeItem } from "../dynamodb/dynamodb-codec.js";
 import { dynamoItemSize } from "../dynamodb/dynamodb-item-size.js";
 import { planRange, type RangePlan } from "../dynamodb/dynamodb-key-range.js";
-import { DynamoDbTransaction, ownTransaction } from "../dynamodb/dynamodb-transaction.js";
+import { collectTransaction, ownTransaction, transactionConditionFailed } from "../dynamodb/dynamodb-transaction.js";
 import { applyChanges, assertItemSize, assertKeyValues } from "../dynamodb/dynamodb-write-rules.js";
 import { MemoryDynamoDbTable } from "./memory-dynamodb-table.js";
 
@@ -206,32 +206,19 @@ export class MemoryDynamoDbAdapter implements StoreAdapter {
    * Reads inside do not see the transaction's own writes.
    */
   async transaction<T>(work: (tx: StoreTransaction) => Promise<T>, _options: TransactionOptions): Promise<T> {
-    const tx = new DynamoDbTransaction<MemoryWrite>(this.name);
-    let result: T;
-    try {
-      result = await work(tx);
-    } finally {
-      tx.close();
-    }
+    const { result, entries } = await collectTransaction<MemoryWrite, T>(this.name, work);
     const nowSeconds = this.nowSeconds();
-    tx.entries.forEach((entry, i) => {
+    entries.forEach((entry, i) => {
       try {
         entry.write.check(nowSeconds);
       } catch (error) {
         if (isPolyxenaError(error, "E_CONDITION_FAILED")) {
-          throw new PolyxenaError("E_CONDITION_FAILED", `transaction cancelled: the condition of write ${i + 1} failed`, {
-            entity: entry.model.name,
-            operation: "transaction",
-            store: this.name,
-            statement: `TransactWriteItems (${tx.entries.length} writes)`,
-            current: error.current,
-            cause: error,
-          });
+          throw transactionConditionFailed(this.name, i, entry.model, `TransactWriteItems (${entries.length} writes)`, error.current, error);
         }
         throw error;
       }
     });
-    for (const entry of tx.entries) entry.write.apply(nowSeconds);
+    for (const entry of entries) entry.write.apply(nowSeconds);
     return result;
   }
 

@@ -51,7 +51,6 @@ export class PostgresAdapter implements StoreAdapter {
   readonly capabilities = POSTGRES_CAPABILITIES;
   readonly name: string;
   readonly schema: string;
-  private readonly byDescriptor = new WeakMap<OperationDescriptor, EntityStatements>();
   private readonly byModel = new WeakMap<EntityModel, EntityStatements>();
   private readonly queriesByDescriptor = new WeakMap<OperationDescriptor, CompiledQuery>();
   private readonly queriesByModel = new WeakMap<QueryModel, CompiledQuery>();
@@ -255,14 +254,11 @@ export class PostgresAdapter implements StoreAdapter {
   // ---- internals ----------------------------------------------------------
 
   private statements(op: OperationDescriptor): EntityStatements {
-    let s = this.byDescriptor.get(op);
-    if (s) return s;
-    s = this.byModel.get(op.entity);
+    let s = this.byModel.get(op.entity);
     if (!s) {
       s = new EntityStatements(op.entity, this.schema);
       this.byModel.set(op.entity, s);
     }
-    this.byDescriptor.set(op, s);
     return s;
   }
 
