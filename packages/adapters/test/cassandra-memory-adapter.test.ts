@@ -68,6 +68,10 @@ describe("in-memory cassandra adapter", () => {
         calls.push({ statement, options, batch: false });
         return inner.execute(statement, params, options);
       },
+      select: (statement, params, options, reader) => {
+        calls.push({ statement, options, batch: false });
+        return inner.select(statement, params, options, reader);
+      },
       batch: (items, options) => {
         for (const item of items) calls.push({ statement: item.statement, options, batch: true });
         return inner.batch(items, options);

@@ -416,20 +416,20 @@ export class EntityRuntime {
     // Parameters and range were rebuilt in a fixed field order by validation, so plain JSON is canonical here.
     const scope = once(() => `${op.id}|${JSON.stringify([cleanParams, range ?? null, reverse, limit], jsonBigint)}`);
     const position = options.cursor === undefined ? undefined : this.decodeCursor(op, scope(), options.cursor);
+    const load = () =>
+      this.call(op, options.signal, (signal) => this.adapter.query({ op, consistency, params: cleanParams, range, reverse, limit, position, signal, transaction: this.tx?.handle }));
+    const cached = query.cached && this.useCache(consistency);
+    if (!cached && this.services.listeners.length === 0) return pageOf(await load(), this.services.cursors, scope);
     return this.observe(op, consistency, async (mark) => {
-      const load = () =>
-        this.call(op, options.signal, (signal) =>
-          this.adapter.query({ op, consistency, params: cleanParams, range, reverse, limit, position, signal, transaction: this.tx?.handle }),
-        );
       let page: StorePage;
-      if (query.cached && this.useCache(consistency)) {
+      if (cached) {
         const read: CachedRead<StorePage> = await this.cache!.query(query.name, `${scope()}|${canonicalJson(position ?? null)}`, load);
         mark(read.source);
         page = read.value;
       } else {
         page = await load();
       }
-      return withLazyCursor({ items: page.items }, this.services.cursors, scope, page.position);
+      return pageOf(page, this.services.cursors, scope);
     });
   }
 
@@ -469,7 +469,8 @@ export class EntityRuntime {
       const page = await this.call(op, options.signal, (signal) =>
         this.adapter.search!({ op, consistency, text: options.text, fields, filter, sort, limit, position, highlight: options.highlight === true, signal }),
       );
-      return withLazyCursor({ items: page.items, total: page.total, hits: page.hits }, this.services.cursors, scope, page.position);
+      const result: SearchResult<StoredItem> = { items: page.items, total: page.total, hits: page.hits };
+      return page.position === undefined ? result : LazyCursorPage.wrap(result, this.services.cursors, scope, page.position);
     });
   }
 
@@ -514,18 +515,22 @@ export class EntityRuntime {
     return failures;
   }
 
-  private async call<T>(op: OperationDescriptor, signal: AbortSignal | undefined, run: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
-    if (this.tx && this.tx.adapter !== this.adapter) {
-      throw new PolyxenaError("E_UNSUPPORTED", `${this.model.name} lives in ${this.adapter.name}, outside this ${this.tx.adapter.name} transaction`, {
-        ...this.context(op),
-        fix: "use the non-transactional repository for entities of other stores",
-      });
-    }
+  private call<T>(op: OperationDescriptor, signal: AbortSignal | undefined, run: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
+    let pending: Promise<T>;
     try {
-      return await this.services.policy.run({ op, adapter: this.adapter, signal, trace: activeCallTrace() }, run);
+      if (this.tx && this.tx.adapter !== this.adapter) {
+        throw new PolyxenaError("E_UNSUPPORTED", `${this.model.name} lives in ${this.adapter.name}, outside this ${this.tx.adapter.name} transaction`, {
+          ...this.context(op),
+          fix: "use the non-transactional repository for entities of other stores",
+        });
+      }
+      pending = this.services.policy.run({ op, adapter: this.adapter, signal, trace: activeCallTrace() }, run);
     } catch (error) {
-      throw this.wrapError(op, error);
+      return Promise.reject(this.wrapError(op, error));
     }
+    return pending.catch((error: unknown) => {
+      throw this.wrapError(op, error);
+    });
   }
 
   private async observe<T>(op: OperationDescriptor, consistency: ConsistencyLevelModel, run: (mark: (source: ReadSource) => void) => Promise<T>, key?: KeyValues): Promise<T> {
@@ -781,17 +786,47 @@ function once<T>(compute: () => T): () => T {
 }
 
 /**
- * Adds the page's `cursor`, signed only when a caller reads it (most pages'
- * cursors are never read). It is an ordinary enumerable property to callers.
+ * A page whose `cursor` is signed when a caller first reads it (most pages'
+ * cursors are never read). To callers `cursor` is an ordinary enumerable own
+ * property (spread, JSON and `Object.keys` see it); the signing inputs sit in
+ * private fields. One shared accessor keeps defining it cheap.
  */
-function withLazyCursor<P extends object>(page: P, cursors: CursorCodec, scope: () => string, position: unknown): P & { cursor?: string | undefined } {
-  if (position === undefined) return page;
-  let cursor: string | undefined;
-  return Object.defineProperty(page, "cursor", {
-    enumerable: true,
-    configurable: true,
-    get: () => (cursor ??= cursors.encode(scope(), position)),
-  });
+class LazyCursorPage {
+  readonly #cursors: CursorCodec;
+  readonly #scope: () => string;
+  readonly #position: unknown;
+  #cursor: string | undefined;
+
+  private constructor(fields: object, cursors: CursorCodec, scope: () => string, position: unknown) {
+    Object.assign(this, fields);
+    this.#cursors = cursors;
+    this.#scope = scope;
+    this.#position = position;
+    Object.defineProperty(this, "cursor", LAZY_CURSOR);
+  }
+
+  /** `fields` as a page with a lazily signed `cursor`. */
+  static wrap<P extends object>(fields: P, cursors: CursorCodec, scope: () => string, position: unknown): P & { cursor?: string | undefined } {
+    return new LazyCursorPage(fields, cursors, scope, position) as unknown as P & { cursor?: string | undefined };
+  }
+
+  static cursorOf(page: LazyCursorPage): string {
+    page.#cursor ??= page.#cursors.encode(page.#scope(), page.#position);
+    return page.#cursor;
+  }
+}
+
+const LAZY_CURSOR: PropertyDescriptor = {
+  enumerable: true,
+  configurable: true,
+  get(this: LazyCursorPage) {
+    return LazyCursorPage.cursorOf(this);
+  },
+};
+
+/** The caller's page of a store page: its items, and a lazily signed cursor when more may follow. */
+function pageOf(page: StorePage, cursors: CursorCodec, scope: () => string): Page<StoredItem> {
+  return page.position === undefined ? { items: page.items } : LazyCursorPage.wrap({ items: page.items }, cursors, scope, page.position);
 }
 
 function jsonBigint(_key: string, value: unknown): unknown {

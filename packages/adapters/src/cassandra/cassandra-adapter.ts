@@ -35,7 +35,7 @@ import {
 import { CASSANDRA_CAPABILITIES } from "./cassandra-capabilities.js";
 import { cassandraLevels } from "./cassandra-consistency.js";
 import { cassandraError, classifyCassandraError } from "./cassandra-errors.js";
-import type { CqlRequestOptions, CqlResult, CqlSession, CqlStatement, NeutralValue } from "./cassandra-session.js";
+import type { CqlPage, CqlRequestOptions, CqlResult, CqlSession, CqlStatement, NeutralValue, RowReader } from "./cassandra-session.js";
 import { EntityStatements } from "./cassandra-statements.js";
 import { encodeField } from "./cassandra-values.js";
 
@@ -54,12 +54,17 @@ type BatchItem = { statement: CqlStatement; params: NeutralValue[] };
 /** How a statement's levels are chosen: a read, a serial read (around LWTs), a read before a write (at the write's level), a write. */
 type RunMode = "read" | "serialRead" | "beforeWrite" | "write";
 const RUN_MODES: Record<RunMode, number> = { read: 0, serialRead: 1, beforeWrite: 2, write: 3 };
-/** How each kind of single-row read runs (shared objects: reads are the hot path). */
-const READS = {
-  read: { mode: "read", idempotent: true },
-  serial: { mode: "serialRead", idempotent: true },
-  beforeWrite: { mode: "beforeWrite", idempotent: true },
-} as const satisfies Record<string, { mode: RunMode; idempotent: boolean }>;
+/** The run mode of each kind of single-row read. */
+const READ_MODES = { read: "read", serial: "serialRead", beforeWrite: "beforeWrite" } as const satisfies Record<string, RunMode>;
+
+function firstItem(page: CqlPage): StoredItem | undefined {
+  return page.items[0];
+}
+
+/** A store page of a CQL page: the paging state is the position of the next page, when there are rows. */
+function storePage(page: CqlPage): StorePage {
+  return page.pageState && page.items.length > 0 ? { items: page.items, position: page.pageState } : { items: page.items };
+}
 
 /** Reads in flight at once for one `getMany`. */
 const GET_MANY_CONCURRENCY = 32;
@@ -97,9 +102,12 @@ export class CassandraAdapter implements StoreAdapter {
     this.name = options.name ?? "cassandra";
   }
 
-  async get(request: GetRequest): Promise<StoredItem | undefined> {
-    const s = this.statements(request.op);
-    return this.read(request, s, request.key, "read");
+  get(request: GetRequest): Promise<StoredItem | undefined> {
+    try {
+      return this.read(request, this.statements(request.op), request.key, "read");
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   async getMany(request: GetManyRequest): Promise<(StoredItem | undefined)[]> {
@@ -210,24 +218,21 @@ export class CassandraAdapter implements StoreAdapter {
     else await this.batch(request, [base, ...queryDeletes], true);
   }
 
-  async query(request: QueryRequest): Promise<StorePage> {
-    const s = this.statements(request.op);
-    const query = request.op.query;
-    if (!query) throw new PolyxenaError("E_VALIDATION", `operation ${request.op.id} is not a declared query`, { store: this.name });
-    const compiled = s.query(query);
-    const statement = compiled.variant(request.reverse, request.range);
-    const position = request.position;
-    if (position !== undefined && (typeof position !== "string" || !/^[0-9a-f]*$/i.test(position))) {
-      throw new PolyxenaError("E_VALIDATION", "invalid query position", { store: this.name, statement: statement.cql, issues: [{ path: ["cursor"], message: "not a Cassandra paging state" }] });
+  query(request: QueryRequest): Promise<StorePage> {
+    try {
+      const s = this.statements(request.op);
+      const query = request.op.query;
+      if (!query) throw new PolyxenaError("E_VALIDATION", `operation ${request.op.id} is not a declared query`, { store: this.name });
+      const compiled = s.query(query);
+      const statement = compiled.variant(request.reverse, request.range);
+      const position = request.position;
+      if (position !== undefined && (typeof position !== "string" || !/^[0-9a-f]*$/i.test(position))) {
+        throw new PolyxenaError("E_VALIDATION", "invalid query position", { store: this.name, statement: statement.cql, issues: [{ path: ["cursor"], message: "not a Cassandra paging state" }] });
+      }
+      return this.select(request, statement, compiled.values(request.params, request.range), compiled.reader, "read", request.limit, position as string | undefined, storePage);
+    } catch (error) {
+      return Promise.reject(error);
     }
-    const result = await this.run(request, statement, compiled.values(request.params, request.range), {
-      mode: "read",
-      idempotent: true,
-      fetchSize: request.limit,
-      pageState: position as string | undefined,
-    });
-    const items = result.rows.map((row) => s.decodeRow(row));
-    return result.pageState && items.length > 0 ? { items, position: result.pageState } : { items };
   }
 
   /** Creates the keyspace and every table of these entities when missing. */
@@ -326,10 +331,14 @@ export class CassandraAdapter implements StoreAdapter {
    * `beforeWrite` reads at the write's level, with the write-only levels EACH_QUORUM and ANY
    * replaced by QUORUM and ONE, which Cassandra accepts for reads.
    */
-  private async read(request: StoreRequestBase, s: EntityStatements, key: StoredItem, mode: "read" | "serial" | "beforeWrite"): Promise<StoredItem | undefined> {
-    const result = await this.run(request, s.get, s.primaryKeyValues(key), READS[mode]);
-    const row = result.rows[0];
-    return row === undefined ? undefined : s.decodeRow(row);
+  private read(request: StoreRequestBase, s: EntityStatements, key: StoredItem, mode: "read" | "serial" | "beforeWrite"): Promise<StoredItem | undefined> {
+    let params: NeutralValue[];
+    try {
+      params = s.primaryKeyValues(key);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.select(request, s.get, params, s.reader, READ_MODES[mode], undefined, undefined, firstItem);
   }
 
   private insert(s: EntityStatements, table: EntityStatements["base"], item: StoredItem, ttl: number | undefined): BatchItem {
@@ -378,25 +387,47 @@ export class CassandraAdapter implements StoreAdapter {
     }
   }
 
-  private async run(
-    request: StoreRequestBase,
-    statement: CqlStatement,
-    params: NeutralValue[],
-    how: { mode: RunMode; idempotent: boolean; serial?: boolean; fetchSize?: number; pageState?: string | undefined },
-  ): Promise<CqlResult> {
+  private async run(request: StoreRequestBase, statement: CqlStatement, params: NeutralValue[], how: { mode: RunMode; idempotent: boolean; serial?: boolean }): Promise<CqlResult> {
     this.checkOpen(request, statement.cql);
     this.checkAborted(request, statement.cql);
-    let options = this.requestOptions(request.consistency, how.mode, how.idempotent, how.serial === true);
-    if (how.pageState !== undefined) {
-      options = { ...options, ...(how.fetchSize !== undefined ? { fetchSize: how.fetchSize } : {}), pageState: how.pageState };
-    } else if (how.fetchSize !== undefined) {
-      options = this.withFetchSize(options, how.fetchSize);
-    }
+    const options = this.requestOptions(request.consistency, how.mode, how.idempotent, how.serial === true);
     try {
       return await this.session.execute(statement, params, options);
     } catch (error) {
       throw cassandraError(error, statement.cql, how.idempotent);
     }
+  }
+
+  /**
+   * Runs an idempotent SELECT of entity rows, decoded by `reader`, and hands
+   * the page to `take` (one promise: reads are the hot path); `pageState`
+   * continues an earlier page.
+   */
+  private select<T>(
+    request: StoreRequestBase,
+    statement: CqlStatement,
+    params: NeutralValue[],
+    reader: RowReader,
+    mode: RunMode,
+    fetchSize: number | undefined,
+    pageState: string | undefined,
+    take: (page: CqlPage) => T,
+  ): Promise<T> {
+    try {
+      this.checkOpen(request, statement.cql);
+      this.checkAborted(request, statement.cql);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    let options = this.requestOptions(request.consistency, mode, true, false);
+    if (pageState !== undefined) {
+      options = { ...options, ...(fetchSize !== undefined ? { fetchSize } : {}), pageState };
+    } else if (fetchSize !== undefined) {
+      options = this.withFetchSize(options, fetchSize);
+    }
+    return this.session.select(statement, params, options, reader).then(take, (error: unknown) => {
+      throw cassandraError(error, statement.cql, true);
+    });
   }
 
   /**

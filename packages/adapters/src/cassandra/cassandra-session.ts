@@ -53,9 +53,41 @@ export interface CqlResult {
   applied?: boolean | undefined;
 }
 
+/** One selected column of a {@link RowReader}: the field it fills and how its neutral value becomes the field's value. */
+export interface ReaderColumn {
+  readonly column: string;
+  readonly field: string;
+  /** Neutral value (null when the cell is empty) to the field's value; `undefined` leaves the field out. */
+  readonly decode: (value: NeutralValue | undefined) => unknown;
+  /** Whether a non-null neutral value already is the field's value (`decode` only matters for empty cells). */
+  readonly neutralIsDomain: boolean;
+  /** Bound by equality in the statement's WHERE clause, so every row of a result holds the same value. */
+  readonly boundByEquality: boolean;
+}
+
+/**
+ * How the rows of a SELECT become items, compiled once per entity (and per
+ * query, for `boundByEquality`). Sessions may decode their native rows
+ * straight to items in one pass, as long as the result equals `decode` over
+ * the neutral rows.
+ */
+export interface RowReader {
+  readonly columns: readonly ReaderColumn[];
+  /** A neutral row to an item. */
+  readonly decode: (row: Record<string, NeutralValue>) => Record<string, unknown>;
+}
+
+/** A page of items read through a {@link RowReader}. */
+export interface CqlPage {
+  items: Array<Record<string, unknown>>;
+  pageState?: string | undefined;
+}
+
 /** Executes CQL. */
 export interface CqlSession {
   execute(statement: CqlStatement, params: readonly NeutralValue[], options: CqlRequestOptions): Promise<CqlResult>;
+  /** Runs a SELECT and returns its rows as items decoded by `reader` (never a lightweight transaction). */
+  select(statement: CqlStatement, params: readonly NeutralValue[], options: CqlRequestOptions, reader: RowReader): Promise<CqlPage>;
   /** A logged batch: applied atomically with one timestamp. */
   batch(items: ReadonlyArray<{ statement: CqlStatement; params: readonly NeutralValue[] }>, options: CqlRequestOptions): Promise<CqlResult>;
   close(): Promise<void>;

@@ -16,13 +16,12 @@ import {
   type RangeCondition,
   type StoredItem,
 } from "@polyxena/core";
-import type { CqlStatement, NeutralValue } from "./cassandra-session.js";
-import { columnType, compileFieldDecoder, encodeField, type FieldDecoder } from "./cassandra-values.js";
+import type { CqlStatement, NeutralValue, ReaderColumn, RowReader } from "./cassandra-session.js";
+import { columnType, compileFieldDecoder, encodeField, neutralIsDomain } from "./cassandra-values.js";
 
 const statement = (cql: string, types: string[]): CqlStatement => Object.freeze({ cql, types: Object.freeze(types) });
 
 type RowDecoder = (row: Record<string, NeutralValue>) => StoredItem;
-type ColumnDecoder = { name: string; column: string; decode: FieldDecoder };
 
 /**
  * A row decoder for one entity. Generated code with constant property names
@@ -31,28 +30,36 @@ type ColumnDecoder = { name: string; column: string; decode: FieldDecoder };
  * embedded as JSON string literals. Where code generation is disabled
  * (`--disallow-code-generation-from-strings`), the loop is used.
  */
-function compileRowDecoder(columns: readonly ColumnDecoder[]): RowDecoder {
+function compileRowDecoder(columns: readonly ReaderColumn[]): RowDecoder {
   const decoders = columns.map((c) => c.decode);
   const loop: RowDecoder = (row) => {
     const item: StoredItem = {};
     for (const c of columns) {
       const v = c.decode(row[c.column]);
-      if (v !== undefined) item[c.name] = v;
+      if (v !== undefined) item[c.field] = v;
     }
     return item;
   };
   const body = [
     "const item = {};",
     "let v;",
-    ...columns.map((c, i) => `v = decoders[${i}](row[${JSON.stringify(c.column)}]);\nif (v !== undefined) item[${JSON.stringify(c.name)}] = v;`),
+    ...columns.map((c, i) => `v = decoders[${i}](row[${JSON.stringify(c.column)}]);\nif (v !== undefined) item[${JSON.stringify(c.field)}] = v;`),
     "return item;",
   ].join("\n");
   try {
-    const generated = new Function("decoders", "row", body) as (decoders: readonly FieldDecoder[], row: Record<string, NeutralValue>) => StoredItem;
+    const generated = new Function("decoders", "row", body) as (decoders: ReadonlyArray<ReaderColumn["decode"]>, row: Record<string, NeutralValue>) => StoredItem;
     return (row) => generated(decoders, row);
   } catch {
     return loop;
   }
+}
+
+/** The reader of an entity's rows (every field, in field order); `bound` names the fields a statement binds by equality. */
+function rowReader(fields: readonly FieldModel[], bound: readonly string[]): RowReader {
+  const columns = fields.map(
+    (f): ReaderColumn => ({ column: f.column, field: f.name, decode: compileFieldDecoder(f), neutralIsDomain: neutralIsDomain(f), boundByEquality: bound.includes(f.name) }),
+  );
+  return Object.freeze({ columns: Object.freeze(columns), decode: compileRowDecoder(columns) });
 }
 
 /** One physical table of the entity with its key fields. */
@@ -68,6 +75,7 @@ export interface CompiledTable {
 export class CompiledQuery {
   private readonly variants = new Map<string, CqlStatement>();
   private eqModelsCache: readonly FieldModel[] | undefined;
+  private readerCache: RowReader | undefined;
 
   constructor(
     private readonly s: EntityStatements,
@@ -95,6 +103,12 @@ export class CompiledQuery {
   private get eqModels(): readonly FieldModel[] {
     this.eqModelsCache ??= this.eqFields().map((f) => this.s.field(f));
     return this.eqModelsCache;
+  }
+
+  /** The reader of this query's rows: its equality fields hold one value per page. */
+  get reader(): RowReader {
+    this.readerCache ??= rowReader(this.s.fields, this.eqFields());
+    return this.readerCache;
   }
 
   /** The SELECT for this direction and range shape (compiled on first use, then reused). */
@@ -166,7 +180,8 @@ export class EntityStatements {
   readonly deleteIfExists: CqlStatement;
   readonly deleteIfVersion: CqlStatement | undefined;
   private readonly byName: Map<string, FieldModel>;
-  private readonly decodeCompiled: RowDecoder;
+  /** The reader of whole rows (every field, none bound). */
+  readonly reader: RowReader;
   private readonly primaryKey: readonly FieldModel[];
   private readonly updates = new Map<string, CqlStatement>();
   private readonly queries = new Map<QueryModel, CompiledQuery>();
@@ -177,7 +192,7 @@ export class EntityStatements {
   ) {
     this.fields = model.fields;
     this.byName = new Map(model.fields.map((f) => [f.name, f]));
-    this.decodeCompiled = compileRowDecoder(model.fields.map((f) => ({ name: f.name, column: f.column, decode: compileFieldDecoder(f) })));
+    this.reader = rowReader(model.fields, []);
     this.columnList = model.fields.map((f) => quoteIdent(f.column)).join(", ");
     const [base, ...others] = cassandraTables(model).map((t) => this.compileTable(t));
     this.base = base!;
@@ -291,7 +306,7 @@ export class EntityStatements {
 
   /** A row (by column name) to a domain item; absent optional fields are left out. */
   decodeRow(row: Record<string, NeutralValue>): StoredItem {
-    return this.decodeCompiled(row);
+    return this.reader.decode(row);
   }
 
   /** A stable string of an item's values for some fields (to compare keys). */

@@ -107,6 +107,15 @@ function absentValue(field: FieldModel, json: boolean): () => unknown {
 }
 
 /**
+ * Whether a non-null neutral value of the field's column already is the
+ * field's value, so that {@link compileFieldDecoder} only fills in empty cells.
+ */
+export function neutralIsDomain(field: FieldModel): boolean {
+  if (cassandraStoresAsJson(field) || field.type === "list" || field.type === "map") return false;
+  return field.type !== "int" || fitsInt32(field);
+}
+
+/**
  * Compiles the decoder of one field's column values (see {@link decodeField}):
  * the type dispatch happens once per entity instead of once per cell.
  */

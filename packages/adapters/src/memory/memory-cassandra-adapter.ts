@@ -5,7 +5,7 @@
  */
 import { buildCassandraSchema, type EntityModel, type OperationDescriptor } from "@polyxena/core";
 import { CassandraAdapter, type CassandraAdapterOptions } from "../cassandra/cassandra-adapter.js";
-import type { CqlRequestOptions, CqlResult, CqlSession, CqlStatement, NeutralValue } from "../cassandra/cassandra-session.js";
+import type { CqlPage, CqlRequestOptions, CqlResult, CqlSession, CqlStatement, NeutralValue, RowReader } from "../cassandra/cassandra-session.js";
 import type { EntityStatements } from "../cassandra/cassandra-statements.js";
 import {
   CassandraEngine,
@@ -90,6 +90,11 @@ export class EngineCqlSession implements CqlSession {
     const rows = result.rows.map((row) => Object.fromEntries(names.map((n, i) => [n, fromEngine(row[i] ?? null)])));
     const applied = names[0] === "[applied]" ? result.rows[0]?.[0] === true : undefined;
     return { rows, pageState: result.pagingState ? Buffer.from(result.pagingState).toString("hex") : undefined, applied };
+  }
+
+  async select(statement: CqlStatement, params: readonly NeutralValue[], options: CqlRequestOptions, reader: RowReader): Promise<CqlPage> {
+    const result = await this.execute(statement, params, options);
+    return { items: result.rows.map(reader.decode), pageState: result.pageState };
   }
 
   async batch(items: ReadonlyArray<{ statement: CqlStatement; params: readonly NeutralValue[] }>, options: CqlRequestOptions): Promise<CqlResult> {
