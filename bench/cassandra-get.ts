@@ -22,7 +22,15 @@
  * same machine, a socket write also pays the kernel's loopback delivery and
  * the wake-up of the server process; at 1 in flight that wake-up costs more
  * when the client spent longer between requests, so the c1 CPU difference
- * overstates the SDK's own work (c16 amortizes it).
+ * overstates the SDK's own work (c16 amortizes it). A second copy of the raw
+ * contender (`rawControl`) shows how far two identical contenders drift apart
+ * in the same run.
+ *
+ * `sdkCpu` isolates the SDK's own CPU per operation: both contenders run
+ * against a replay client that answers each request with a fresh copy of
+ * the result the real driver returned for that statement (new Row, Uuid and
+ * Date objects per row, as the driver's parser allocates them), so network,
+ * kernel and server costs drop out and what remains is SDK minus raw.
  */
 import { fork } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
@@ -32,7 +40,7 @@ import { z } from "zod";
 import { defineEntity, PolyxenaRuntime, Repository } from "@polyxena/core";
 import { createCassandraAdapter } from "@polyxena/adapters/cassandra";
 import { startCqlTestServer } from "../packages/testkit/src/cql-server/index.js";
-import { compare, printResult, versusBaseline, type Contender } from "./harness.js";
+import { compare, ownCpu, printResult, versusBaseline, type Contender } from "./harness.js";
 
 const ViewingHistory = defineEntity("ViewingHistory", {
   store: "cassandra",
@@ -47,6 +55,42 @@ const ViewingHistory = defineEntity("ViewingHistory", {
   consistency: { read: "eventual", write: "strong" },
   cache: false,
 });
+
+const { types } = cassandra;
+/** Driver classes its type declarations leave out. */
+const driverClasses = types as unknown as {
+  Row: new (columns: unknown) => Record<string, unknown>;
+  ResultSet: new (response: unknown, host: string, triedHosts: object, speculative: number, consistency: number, schemaAgreement: boolean) => cassandra.types.ResultSet;
+};
+
+/** A fresh copy of a cell the driver decoded (the driver allocates new objects for every row). */
+function copyCell(value: unknown): unknown {
+  if (value instanceof types.Uuid) return new types.Uuid(Buffer.from(value.getBuffer()));
+  if (value instanceof Date) return new Date(value.getTime());
+  return value;
+}
+
+/**
+ * A stand-in for `client.execute` that answers each known statement with a
+ * fresh copy of a recorded driver result, and refuses any other statement
+ * (so both contenders provably send the same CQL).
+ */
+function replayClient(recorded: Map<string, cassandra.types.ResultSet>): cassandra.Client {
+  const execute = (cql: string, params: unknown[]) => {
+    const result = recorded.get(cql);
+    if (!result) return Promise.reject(new Error(`replay client: unexpected statement ${cql}`));
+    if (params.length === 0) return Promise.reject(new Error("replay client: statement sent without bind values"));
+    const columns = result.columns;
+    const rows = result.rows.map((row) => {
+      const copy = new driverClasses.Row(columns);
+      for (const c of columns) copy[c.name] = copyCell(row[c.name]);
+      return copy;
+    });
+    const meta = { columns, pageState: result.pageState ? Buffer.from(result.pageState, "hex") : undefined };
+    return Promise.resolve(new driverClasses.ResultSet({ rows, meta }, "replay", {}, 0, types.consistencies.localOne, true));
+  };
+  return { execute, shutdown: () => Promise.resolve() } as unknown as cassandra.Client;
+}
 
 const PROFILES = 40;
 const ROWS_PER_PROFILE = 60;
@@ -107,19 +151,20 @@ async function main(): Promise<void> {
 
     const key = (i: number) => keys[(i * 7919) % keys.length]!;
     const profile = (i: number) => profiles[i % profiles.length]!;
+    const rawGet = (c: cassandra.Client) => (i: number) => {
+      const k = key(i);
+      return c.execute(getCql, [k.profileId, k.watchedAt], { prepare: true }).then((r) => r.first());
+    };
+    const rawQuery = (c: cassandra.Client) => (i: number) => c.execute(queryCql, [profile(i)], { prepare: true, fetchSize: 50 }).then((r) => r.rows);
     const getContenders: Contender[] = [
       { name: "polyxena", run: (i) => history.get(key(i)) },
-      {
-        name: "raw",
-        run: (i) => {
-          const k = key(i);
-          return client.execute(getCql, [k.profileId, k.watchedAt], { prepare: true }).then((r) => r.first());
-        },
-      },
+      { name: "raw", run: rawGet(client) },
+      { name: "rawControl", run: rawGet(client) },
     ];
     const queryContenders: Contender[] = [
       { name: "polyxena", run: (i) => repo.query("historyForProfile", { profileId: profile(i) }, { limit: 50 }).then((r) => r.items) },
-      { name: "raw", run: (i) => client.execute(queryCql, [profile(i)], { prepare: true, fetchSize: 50 }).then((r) => r.rows) },
+      { name: "raw", run: rawQuery(client) },
+      { name: "rawControl", run: rawQuery(client) },
     ];
     // Sanity: both contenders see the same data.
     for (const c of getContenders) if (!(await c.run(0))) throw new Error(`${c.name} found nothing`);
@@ -128,15 +173,47 @@ async function main(): Promise<void> {
       if (rows.length !== 50) throw new Error(`${c.name} returned ${rows.length} rows, expected 50`);
     }
 
-    const get1 = versusBaseline(await compare(getContenders, { concurrency: 1, opsPerRound: 1500, rounds: 9, warmupOps: 1500 }));
+    const getC1 = await compare(getContenders, { concurrency: 1, opsPerRound: 1500, rounds: 9, warmupOps: 1500 });
+    const get1 = versusBaseline(getC1);
     console.error(`get c1      ${JSON.stringify(get1)}`);
-    const get16 = versusBaseline(await compare(getContenders, { concurrency: 16, opsPerRound: 4000, rounds: 9, warmupOps: 2000 }));
+    const getC16 = await compare(getContenders, { concurrency: 16, opsPerRound: 4000, rounds: 9, warmupOps: 2000 });
+    const get16 = versusBaseline(getC16);
     console.error(`get c16     ${JSON.stringify(get16)}`);
-    const q1 = versusBaseline(await compare(queryContenders, { concurrency: 1, opsPerRound: 600, rounds: 9, warmupOps: 600 }));
+    const qC1 = await compare(queryContenders, { concurrency: 1, opsPerRound: 600, rounds: 9, warmupOps: 600 });
+    const q1 = versusBaseline(qC1);
     console.error(`query50 c1  ${JSON.stringify(q1)}`);
-    const q16 = versusBaseline(await compare(queryContenders, { concurrency: 16, opsPerRound: 1500, rounds: 9, warmupOps: 800 }));
+    const qC16 = await compare(queryContenders, { concurrency: 16, opsPerRound: 1500, rounds: 9, warmupOps: 800 });
+    const q16 = versusBaseline(qC16);
     console.error(`query50 c16 ${JSON.stringify(q16)}`);
-    printResult({ bench: "cassandra-get", baseline: "cassandra-driver", get: { c1: get1, c16: get16 }, query50: { c1: q1, c16: q16 } });
+
+    // The SDK's own CPU: the same repository over a replay of the driver's real results.
+    const replay = replayClient(new Map([
+      [getCql, await client.execute(getCql, [keys[0]!.profileId, keys[0]!.watchedAt], { prepare: true })],
+      [queryCql, await client.execute(queryCql, [profiles[0]!], { prepare: true, fetchSize: 50 })],
+    ]));
+    const replayAdapter = createCassandraAdapter({ client: replay }, { keyspace });
+    const replayRepo = new PolyxenaRuntime({ stores: { cassandra: replayAdapter } }, [ViewingHistory]).entity(ViewingHistory);
+    const replayHistory = new Repository<z.output<typeof ViewingHistory.schema>, z.input<typeof ViewingHistory.schema>, { profileId: string; watchedAt: Date }>(replayRepo);
+    const sdkGet = await ownCpu(
+      { name: "polyxena", run: (i) => replayHistory.get(key(i)) },
+      { name: "raw", run: rawGet(replay) },
+      { opsPerRound: 20_000, rounds: 21, warmupOps: 40_000 },
+    );
+    console.error(`sdkCpu get      ${JSON.stringify(sdkGet)}`);
+    const sdkQuery = await ownCpu(
+      { name: "polyxena", run: (i) => replayRepo.query("historyForProfile", { profileId: profile(i) }, { limit: 50 }).then((r) => r.items) },
+      { name: "raw", run: rawQuery(replay) },
+      { opsPerRound: 4_000, rounds: 21, warmupOps: 8_000 },
+    );
+    console.error(`sdkCpu query50  ${JSON.stringify(sdkQuery)}`);
+    printResult({
+      bench: "cassandra-get",
+      baseline: "cassandra-driver",
+      get: { c1: get1, c16: get16 },
+      query50: { c1: q1, c16: q16 },
+      control: { get: { c1: versusBaseline(getC1, "rawControl"), c16: versusBaseline(getC16, "rawControl") }, query50: { c1: versusBaseline(qC1, "rawControl"), c16: versusBaseline(qC16, "rawControl") } },
+      sdkCpuMicrosPerOp: { get: sdkGet.extraCpuMicrosPerOp, query50: sdkQuery.extraCpuMicrosPerOp },
+    });
   } finally {
     await client.execute(`DROP KEYSPACE IF EXISTS "${keyspace}"`).catch(() => undefined);
     await adapter.close();

@@ -90,3 +90,48 @@ export function versusBaseline(result: CompareResult, sdk = "polyxena", baseline
     extraCpuMicrosPerOp: round(result.cpuMicrosPerOp[sdk]! - result.cpuMicrosPerOp[baseline]!),
   };
 }
+
+/** Options of {@link ownCpu}. */
+export interface OwnCpuOptions {
+  /** Operations per contender per round, run one at a time. */
+  opsPerRound: number;
+  rounds: number;
+  warmupOps?: number;
+}
+
+/**
+ * The CPU an SDK adds to a baseline, per operation: both run one operation at
+ * a time against an in-process stand-in for the server, in alternating order
+ * round by round, and the result is the median of the per-round differences
+ * (machine drift moves both halves of a pair alike, so pairing cancels most of it).
+ */
+export async function ownCpu(sdk: Contender, baseline: Contender, options: OwnCpuOptions) {
+  const measure = async (c: Contender, offset: number) => {
+    const start = process.cpuUsage();
+    for (let i = 0; i < options.opsPerRound; i++) await c.run(offset + i);
+    const cpu = process.cpuUsage(start);
+    return (cpu.user + cpu.system) / options.opsPerRound;
+  };
+  const warmup = options.warmupOps ?? options.opsPerRound;
+  for (let done = 0; done < warmup; done += options.opsPerRound) {
+    await measure(sdk, done);
+    await measure(baseline, done);
+  }
+  const sdkCpu: number[] = [];
+  const baseCpu: number[] = [];
+  for (let round = 0; round < options.rounds; round++) {
+    const offset = (round + 1) * options.opsPerRound;
+    if (round % 2 === 0) {
+      sdkCpu.push(await measure(sdk, offset));
+      baseCpu.push(await measure(baseline, offset));
+    } else {
+      baseCpu.push(await measure(baseline, offset));
+      sdkCpu.push(await measure(sdk, offset));
+    }
+  }
+  const round = (x: number) => Math.round(x * 100) / 100;
+  return {
+    cpuMicrosPerOp: { [sdk.name]: round(median(sdkCpu)), [baseline.name]: round(median(baseCpu)) },
+    extraCpuMicrosPerOp: round(median(sdkCpu.map((c, i) => c - baseCpu[i]!))),
+  };
+}

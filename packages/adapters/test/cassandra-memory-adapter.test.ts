@@ -68,9 +68,9 @@ describe("in-memory cassandra adapter", () => {
         calls.push({ statement, options, batch: false });
         return inner.execute(statement, params, options);
       },
-      select: (statement, params, options, reader) => {
+      select: (statement, params, options, reader, take, fail) => {
         calls.push({ statement, options, batch: false });
-        return inner.select(statement, params, options, reader);
+        return inner.select(statement, params, options, reader, take, fail);
       },
       batch: (items, options) => {
         for (const item of items) calls.push({ statement: item.statement, options, batch: true });

@@ -390,47 +390,52 @@ export class EntityRuntime {
     );
   }
 
-  async query(name: string, params: unknown, options: QueryOptions = {}): Promise<Page<StoredItem>> {
-    const op = this.ops.queries.get(name);
-    if (!op?.query) {
-      throw new PolyxenaError("E_VALIDATION", `unknown query ${JSON.stringify(name)}`, {
-        entity: this.model.name,
-        operation: "query",
-        issues: [{ path: ["query"], message: "unknown query" }],
-        fix: `use one of: ${[...this.ops.queries.keys()].join(", ")}`,
-      });
-    }
-    const query = op.query;
-    const base = query.consistency ?? this.model.consistency.read;
-    const consistency = options.consistency === undefined ? base : this.consistency(op, options.consistency, "read");
-    if (query.index.kind === "gsi" && consistency.level === "strong") {
-      throw new PolyxenaError("E_UNSUPPORTED", `query ${name} reads a global secondary index, which cannot be read strongly`, {
-        ...this.context(op),
-        fix: "read this query with eventual consistency, or key the table by this field",
-      });
-    }
-    const cleanParams = this.validateParams(op, query, params);
-    const range = this.validateRange(op, query, options.range);
-    const limit = this.validateLimit(op, options.limit);
-    const reverse = options.reverse === true;
-    // Parameters and range were rebuilt in a fixed field order by validation, so plain JSON is canonical here.
-    const scope = once(() => `${op.id}|${JSON.stringify([cleanParams, range ?? null, reverse, limit], jsonBigint)}`);
-    const position = options.cursor === undefined ? undefined : this.decodeCursor(op, scope(), options.cursor);
-    const load = () =>
-      this.call(op, options.signal, (signal) => this.adapter.query({ op, consistency, params: cleanParams, range, reverse, limit, position, signal, transaction: this.tx?.handle }));
-    const cached = query.cached && this.useCache(consistency);
-    if (!cached && this.services.listeners.length === 0) return pageOf(await load(), this.services.cursors, scope);
-    return this.observe(op, consistency, async (mark) => {
-      let page: StorePage;
-      if (cached) {
-        const read: CachedRead<StorePage> = await this.cache!.query(query.name, `${scope()}|${canonicalJson(position ?? null)}`, load);
-        mark(read.source);
-        page = read.value;
-      } else {
-        page = await load();
+  query(name: string, params: unknown, options: QueryOptions = {}): Promise<Page<StoredItem>> {
+    try {
+      const op = this.ops.queries.get(name);
+      if (!op?.query) {
+        throw new PolyxenaError("E_VALIDATION", `unknown query ${JSON.stringify(name)}`, {
+          entity: this.model.name,
+          operation: "query",
+          issues: [{ path: ["query"], message: "unknown query" }],
+          fix: `use one of: ${[...this.ops.queries.keys()].join(", ")}`,
+        });
       }
-      return pageOf(page, this.services.cursors, scope);
-    });
+      const query = op.query;
+      const base = query.consistency ?? this.model.consistency.read;
+      const consistency = options.consistency === undefined ? base : this.consistency(op, options.consistency, "read");
+      if (query.index.kind === "gsi" && consistency.level === "strong") {
+        throw new PolyxenaError("E_UNSUPPORTED", `query ${name} reads a global secondary index, which cannot be read strongly`, {
+          ...this.context(op),
+          fix: "read this query with eventual consistency, or key the table by this field",
+        });
+      }
+      const cleanParams = this.validateParams(op, query, params);
+      const range = this.validateRange(op, query, options.range);
+      const limit = this.validateLimit(op, options.limit);
+      const reverse = options.reverse === true;
+      // Parameters and range were rebuilt in a fixed field order by validation, so plain JSON is canonical here.
+      const scope = once(() => `${op.id}|${JSON.stringify([cleanParams, range ?? null, reverse, limit], jsonBigint)}`);
+      const position = options.cursor === undefined ? undefined : this.decodeCursor(op, scope(), options.cursor);
+      const run = (signal: AbortSignal | undefined) => this.adapter.query({ op, consistency, params: cleanParams, range, reverse, limit, position, signal, transaction: this.tx?.handle });
+      const cached = query.cached && this.useCache(consistency);
+      // The hot path: no events, no cache, one promise from the store call to the page.
+      if (!cached && this.services.listeners.length === 0) return this.call(op, options.signal, run, (page) => pageOf(page, this.services.cursors, scope));
+      const load = () => this.call(op, options.signal, run);
+      return this.observe(op, consistency, async (mark) => {
+        let page: StorePage;
+        if (cached) {
+          const read: CachedRead<StorePage> = await this.cache!.query(query.name, `${scope()}|${canonicalJson(position ?? null)}`, load);
+          mark(read.source);
+          page = read.value;
+        } else {
+          page = await load();
+        }
+        return pageOf(page, this.services.cursors, scope);
+      });
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   async search(options: SearchOptions<Record<string, unknown>> = {}): Promise<SearchResult<StoredItem>> {
@@ -515,7 +520,13 @@ export class EntityRuntime {
     return failures;
   }
 
-  private call<T>(op: OperationDescriptor, signal: AbortSignal | undefined, run: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
+  /**
+   * Runs a store call through the policy and wraps its errors; `map` shapes
+   * the result in the same promise reaction (hot paths save a hop).
+   */
+  private call<T>(op: OperationDescriptor, signal: AbortSignal | undefined, run: (signal: AbortSignal | undefined) => Promise<T>): Promise<T>;
+  private call<T, R>(op: OperationDescriptor, signal: AbortSignal | undefined, run: (signal: AbortSignal | undefined) => Promise<T>, map: (value: T) => R): Promise<R>;
+  private call<T, R>(op: OperationDescriptor, signal: AbortSignal | undefined, run: (signal: AbortSignal | undefined) => Promise<T>, map?: (value: T) => R): Promise<T | R> {
     let pending: Promise<T>;
     try {
       if (this.tx && this.tx.adapter !== this.adapter) {
@@ -528,7 +539,7 @@ export class EntityRuntime {
     } catch (error) {
       return Promise.reject(this.wrapError(op, error));
     }
-    return pending.catch((error: unknown) => {
+    return pending.then(map, (error: unknown) => {
       throw this.wrapError(op, error);
     });
   }

@@ -425,7 +425,7 @@ export class CassandraAdapter implements StoreAdapter {
     } else if (fetchSize !== undefined) {
       options = this.withFetchSize(options, fetchSize);
     }
-    return this.session.select(statement, params, options, reader).then(take, (error: unknown) => {
+    return this.session.select(statement, params, options, reader, take, (error) => {
       throw cassandraError(error, statement.cql, true);
     });
   }

@@ -34,7 +34,7 @@ type ToDriver = (value: NeutralValue) => unknown;
 
 const asIs: ToDriver = (value) => value;
 
-/** The converter of a CQL type; scalars the driver takes as they are pass through. */
+/** The converter of a CQL type; values the driver takes as they are (uuid text included: the driver parses it) pass through. */
 function toDriverFor(type: string): ToDriver {
   if (type.startsWith("frozen<")) return toDriverFor(typeArguments(type)[0]!);
   if (type.startsWith("list<") || type.startsWith("set<")) {
@@ -56,13 +56,21 @@ function toDriverFor(type: string): ToDriver {
       return (value) => (value === null ? null : types.Long.fromString(String(value)));
     case "varint":
       return (value) => (value === null ? null : types.Integer.fromString(String(value)));
-    case "uuid":
-      return (value) => (value === null ? null : types.Uuid.fromString(value as string));
-    case "timeuuid":
-      return (value) => (value === null ? null : types.TimeUuid.fromString(value as string));
     default:
       return asIs;
   }
+}
+
+/** What the session keeps per statement. */
+interface CompiledStatement {
+  /** Bind value converters, one per marker. */
+  params: ToDriver[];
+  /** Every converter passes its value through: the caller's array goes to the driver unchanged (the driver never mutates it). */
+  paramsAsIs: boolean;
+  /** Schema statements are not prepared. */
+  prepare: boolean;
+  /** Row decoder of the last result shape. */
+  rows?: NeutralRowDecoder;
 }
 
 function isSchemaStatement(cql: string): boolean {
@@ -72,7 +80,7 @@ function isSchemaStatement(cql: string): boolean {
 /** Runs CQL through a `cassandra-driver` client. */
 export class DriverCqlSession implements CqlSession {
   /** Per statement: bind converters, whether it is prepared (schema statements are not), and its last result's row decoder. */
-  private readonly compiled = new WeakMap<CqlStatement, { params: ToDriver[]; prepare: boolean; rows?: NeutralRowDecoder }>();
+  private readonly compiled = new WeakMap<CqlStatement, CompiledStatement>();
   /** Item decoders per reader, for the last result shape seen. */
   private readonly pageDecoders = new WeakMap<RowReader, ItemPageDecoder>();
   /** Driver query options per consistency / serial consistency / idempotence / prepare combination (never mutated by the driver). */
@@ -100,8 +108,24 @@ export class DriverCqlSession implements CqlSession {
     return { rows, pageState: rs.pageState ?? undefined, applied };
   }
 
-  async select(statement: CqlStatement, params: readonly NeutralValue[], options: CqlRequestOptions, reader: RowReader): Promise<CqlPage> {
-    const rs = await this.send(statement, this.compile(statement), params, options);
+  select<T>(
+    statement: CqlStatement,
+    params: readonly NeutralValue[],
+    options: CqlRequestOptions,
+    reader: RowReader,
+    take: (page: CqlPage) => T,
+    fail: (error: unknown) => never,
+  ): Promise<T> {
+    let sent: Promise<cassandra.types.ResultSet>;
+    try {
+      sent = this.send(statement, this.compile(statement), params, options);
+    } catch (error) {
+      return Promise.reject(error).catch(fail);
+    }
+    return sent.then((rs) => take(this.page(rs, reader)), fail);
+  }
+
+  private page(rs: cassandra.types.ResultSet, reader: RowReader): CqlPage {
     const columns = (rs.columns ?? []) as unknown as readonly DriverColumn[];
     let decoder = this.pageDecoders.get(reader);
     if (!decoder?.fits(columns)) {
@@ -112,10 +136,14 @@ export class DriverCqlSession implements CqlSession {
     return { items, pageState: rs.pageState ?? undefined };
   }
 
-  private send(statement: CqlStatement, compiled: { params: ToDriver[]; prepare: boolean }, params: readonly NeutralValue[], options: CqlRequestOptions): Promise<cassandra.types.ResultSet> {
-    const values = new Array<unknown>(params.length);
-    for (let i = 0; i < params.length; i++) values[i] = (compiled.params[i] ?? asIs)(params[i]!);
-    return this.client.execute(statement.cql, values, this.options(options, compiled.prepare));
+  private send(statement: CqlStatement, compiled: CompiledStatement, params: readonly NeutralValue[], options: CqlRequestOptions): Promise<cassandra.types.ResultSet> {
+    let values: readonly unknown[] = params;
+    if (!compiled.paramsAsIs) {
+      const converted = new Array<unknown>(params.length);
+      for (let i = 0; i < params.length; i++) converted[i] = (compiled.params[i] ?? asIs)(params[i]!);
+      values = converted;
+    }
+    return this.client.execute(statement.cql, values as unknown[], this.options(options, compiled.prepare));
   }
 
   async batch(items: ReadonlyArray<{ statement: CqlStatement; params: readonly NeutralValue[] }>, options: CqlRequestOptions): Promise<CqlResult> {
@@ -138,10 +166,11 @@ export class DriverCqlSession implements CqlSession {
     if (this.ownsClient) await this.client.shutdown();
   }
 
-  private compile(statement: CqlStatement): { params: ToDriver[]; prepare: boolean; rows?: NeutralRowDecoder } {
+  private compile(statement: CqlStatement): CompiledStatement {
     let compiled = this.compiled.get(statement);
     if (!compiled) {
-      compiled = { params: statement.types.map(toDriverFor), prepare: !isSchemaStatement(statement.cql) };
+      const params = statement.types.map(toDriverFor);
+      compiled = { params, paramsAsIs: params.every((p) => p === asIs), prepare: !isSchemaStatement(statement.cql) };
       this.compiled.set(statement, compiled);
     }
     return compiled;

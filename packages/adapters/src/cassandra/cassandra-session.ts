@@ -86,8 +86,20 @@ export interface CqlPage {
 /** Executes CQL. */
 export interface CqlSession {
   execute(statement: CqlStatement, params: readonly NeutralValue[], options: CqlRequestOptions): Promise<CqlResult>;
-  /** Runs a SELECT and returns its rows as items decoded by `reader` (never a lightweight transaction). */
-  select(statement: CqlStatement, params: readonly NeutralValue[], options: CqlRequestOptions, reader: RowReader): Promise<CqlPage>;
+  /**
+   * Runs a SELECT (never a lightweight transaction), decodes its rows with
+   * `reader`, and settles with `take(page)`, or with `fail(error)` when the
+   * statement fails. The continuations run in the session's own promise
+   * reaction, so that a read costs one promise between driver and caller.
+   */
+  select<T>(
+    statement: CqlStatement,
+    params: readonly NeutralValue[],
+    options: CqlRequestOptions,
+    reader: RowReader,
+    take: (page: CqlPage) => T,
+    fail: (error: unknown) => never,
+  ): Promise<T>;
   /** A logged batch: applied atomically with one timestamp. */
   batch(items: ReadonlyArray<{ statement: CqlStatement; params: readonly NeutralValue[] }>, options: CqlRequestOptions): Promise<CqlResult>;
   close(): Promise<void>;

@@ -76,6 +76,8 @@ export class CompiledQuery {
   private readonly variants = new Map<string, CqlStatement>();
   private eqModelsCache: readonly FieldModel[] | undefined;
   private readerCache: RowReader | undefined;
+  /** The range-less variants, natural and reversed (the common case skips the key lookup). */
+  private readonly unbounded: Array<CqlStatement | undefined> = [undefined, undefined];
 
   constructor(
     private readonly s: EntityStatements,
@@ -113,6 +115,14 @@ export class CompiledQuery {
 
   /** The SELECT for this direction and range shape (compiled on first use, then reused). */
   variant(reverse: boolean, range: RangeCondition | undefined): CqlStatement {
+    if (range === undefined) {
+      const slot = reverse ? 1 : 0;
+      return (this.unbounded[slot] ??= this.compileVariant(reverse, undefined));
+    }
+    return this.compileVariant(reverse, range);
+  }
+
+  private compileVariant(reverse: boolean, range: RangeCondition | undefined): CqlStatement {
     const lower = range?.gt !== undefined ? ">" : range?.gte !== undefined ? ">=" : "";
     const upper = range?.lt !== undefined ? "<" : range?.lte !== undefined ? "<=" : "";
     const key = `${reverse ? "r" : "f"}|${lower}|${upper}`;

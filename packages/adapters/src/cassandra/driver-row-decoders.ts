@@ -149,23 +149,22 @@ export class NeutralRowDecoder {
 
 type PageDecoder = (rows: DriverRow[]) => CqlPage["items"];
 
-/** JavaScript that reads one reader column of `row` into `item` (see {@link ItemPageDecoder}). */
+/** JavaScript that reads one reader column of `row` into `v<i>` (see {@link ItemPageDecoder}); `undefined` means "leave the field out". */
 function columnCode(c: ReaderColumn, i: number, type: DriverColumn["type"] | undefined, hoisted: boolean): string {
   const cell = `row[${JSON.stringify(c.column)}]`;
-  const set = `if (v !== undefined) item[${JSON.stringify(c.field)}] = v;`;
-  if (hoisted) return `if (k${i} !== undefined) item[${JSON.stringify(c.field)}] = k${i};`;
+  const v = `v${i}`;
+  if (hoisted) return `${v} = k${i};`;
   if (type && fromDriverFor(type) === plain && c.neutralIsDomain) {
-    return `v = ${cell};\nif (v === null || v === undefined) v = dec[${i}](null);\n${set}`;
+    return `${v} = ${cell};\nif (${v} === null || ${v} === undefined) ${v} = dec[${i}](null);`;
   }
   if (type && isUuid(type) && c.neutralIsDomain) {
     return [
-      `v = ${cell};`,
-      `if (v === null || v === undefined) v = dec[${i}](null);`,
-      `else { b = v.getBuffer(); if (lb${i} !== null && same(b, lb${i})) v = lt${i}; else { lb${i} = b; v = lt${i} = dec[${i}](v.toString()); } }`,
-      set,
+      `${v} = ${cell};`,
+      `if (${v} === null || ${v} === undefined) ${v} = dec[${i}](null);`,
+      `else { b = ${v}.getBuffer(); if (lb${i} !== null && same(b, lb${i})) ${v} = lt${i}; else { lb${i} = b; ${v} = lt${i} = dec[${i}](${v}.toString()); } }`,
     ].join("\n");
   }
-  return `v = ${cell};\nv = dec[${i}](v === null || v === undefined ? null : conv[${i}](v));\n${set}`;
+  return `${v} = ${cell};\n${v} = dec[${i}](${v} === null || ${v} === undefined ? null : conv[${i}](${v}));`;
 }
 
 /**
@@ -198,11 +197,17 @@ export class ItemPageDecoder {
           ? `let k${i};\nif (n > 0) { v = rows[0][${JSON.stringify(c.column)}]; k${i} = dec[${i}](v === null || v === undefined ? null : v.toString()); }`
           : `let lb${i} = null, lt${i};`,
       ),
+      `let ${reader.columns.map((_, i) => `v${i}`).join(", ")};`,
       "for (let r = 0; r < n; r++) {",
       "const row = rows[r];",
-      "const item = {};",
       ...reader.columns.map((c, i) => columnCode(c, i, types[i], hoisted[i]!)),
+      // Every field present (the usual case): one literal, one shape. Otherwise only the present fields.
+      `if (${reader.columns.map((_, i) => `v${i} !== undefined`).join(" && ") || "true"}) items[r] = { ${reader.columns.map((c, i) => `${JSON.stringify(c.field)}: v${i}`).join(", ")} };`,
+      "else {",
+      "const item = {};",
+      ...reader.columns.map((c, i) => `if (v${i} !== undefined) item[${JSON.stringify(c.field)}] = v${i};`),
       "items[r] = item;",
+      "}",
       "}",
       "return items;",
       "};",

@@ -92,9 +92,15 @@ export class EngineCqlSession implements CqlSession {
     return { rows, pageState: result.pagingState ? Buffer.from(result.pagingState).toString("hex") : undefined, applied };
   }
 
-  async select(statement: CqlStatement, params: readonly NeutralValue[], options: CqlRequestOptions, reader: RowReader): Promise<CqlPage> {
-    const result = await this.execute(statement, params, options);
-    return { items: result.rows.map(reader.decode), pageState: result.pageState };
+  select<T>(
+    statement: CqlStatement,
+    params: readonly NeutralValue[],
+    options: CqlRequestOptions,
+    reader: RowReader,
+    take: (page: CqlPage) => T,
+    fail: (error: unknown) => never,
+  ): Promise<T> {
+    return this.execute(statement, params, options).then((result) => take({ items: result.rows.map(reader.decode), pageState: result.pageState }), fail);
   }
 
   async batch(items: ReadonlyArray<{ statement: CqlStatement; params: readonly NeutralValue[] }>, options: CqlRequestOptions): Promise<CqlResult> {
