@@ -40,7 +40,7 @@ import { z } from "zod";
 import { defineEntity, PolyxenaRuntime, Repository } from "@polyxena/core";
 import { createCassandraAdapter } from "@polyxena/adapters/cassandra";
 import { startCqlTestServer } from "../packages/testkit/src/cql-server/index.js";
-import { compare, ownCpu, printResult, versusBaseline, type Contender } from "./harness.js";
+import { compare, ownCpu, printResult, versusBaseline, type CompareResult, type Contender } from "./harness.js";
 
 const ViewingHistory = defineEntity("ViewingHistory", {
   store: "cassandra",
@@ -116,6 +116,12 @@ async function startServer(): Promise<{ contactPoint: string; localDataCenter: s
   return { contactPoint: `127.0.0.1:${port}`, localDataCenter: "datacenter1", stop: () => child.kill() };
 }
 
+/** The raw driver against a second copy of itself: how far identical contenders drift apart in this run. */
+function control(result: CompareResult): { ratio: number; extraCpuMicrosPerOp: number } {
+  const { ratio, extraCpuMicrosPerOp } = versusBaseline(result, "rawControl", "raw");
+  return { ratio, extraCpuMicrosPerOp };
+}
+
 async function main(): Promise<void> {
   const server = await startServer();
   const client = new cassandra.Client({ contactPoints: [server.contactPoint], localDataCenter: server.localDataCenter });
@@ -173,16 +179,16 @@ async function main(): Promise<void> {
       if (rows.length !== 50) throw new Error(`${c.name} returned ${rows.length} rows, expected 50`);
     }
 
-    const getC1 = await compare(getContenders, { concurrency: 1, opsPerRound: 1500, rounds: 9, warmupOps: 1500 });
+    const getC1 = await compare(getContenders, { concurrency: 1, opsPerRound: 1000, rounds: 15, warmupOps: 1500 });
     const get1 = versusBaseline(getC1);
     console.error(`get c1      ${JSON.stringify(get1)}`);
-    const getC16 = await compare(getContenders, { concurrency: 16, opsPerRound: 4000, rounds: 9, warmupOps: 2000 });
+    const getC16 = await compare(getContenders, { concurrency: 16, opsPerRound: 3000, rounds: 15, warmupOps: 2000 });
     const get16 = versusBaseline(getC16);
     console.error(`get c16     ${JSON.stringify(get16)}`);
-    const qC1 = await compare(queryContenders, { concurrency: 1, opsPerRound: 600, rounds: 9, warmupOps: 600 });
+    const qC1 = await compare(queryContenders, { concurrency: 1, opsPerRound: 400, rounds: 15, warmupOps: 600 });
     const q1 = versusBaseline(qC1);
     console.error(`query50 c1  ${JSON.stringify(q1)}`);
-    const qC16 = await compare(queryContenders, { concurrency: 16, opsPerRound: 1500, rounds: 9, warmupOps: 800 });
+    const qC16 = await compare(queryContenders, { concurrency: 16, opsPerRound: 1000, rounds: 15, warmupOps: 800 });
     const q16 = versusBaseline(qC16);
     console.error(`query50 c16 ${JSON.stringify(q16)}`);
 
@@ -211,7 +217,7 @@ async function main(): Promise<void> {
       baseline: "cassandra-driver",
       get: { c1: get1, c16: get16 },
       query50: { c1: q1, c16: q16 },
-      control: { get: { c1: versusBaseline(getC1, "rawControl"), c16: versusBaseline(getC16, "rawControl") }, query50: { c1: versusBaseline(qC1, "rawControl"), c16: versusBaseline(qC16, "rawControl") } },
+      control: { get: { c1: control(getC1), c16: control(getC16) }, query50: { c1: control(qC1), c16: control(qC16) } },
       sdkCpuMicrosPerOp: { get: sdkGet.extraCpuMicrosPerOp, query50: sdkQuery.extraCpuMicrosPerOp },
     });
   } finally {

@@ -28,6 +28,8 @@ export interface CompareResult {
   opsPerSec: Record<string, number>;
   /** Median microseconds of CPU per operation (user + system), per contender. */
   cpuMicrosPerOp: Record<string, number>;
+  /** Per contender, each round's throughput and CPU per operation (rounds run back to back, so round i of two contenders is a pair). */
+  rounds: Record<string, Array<{ opsPerSec: number; cpuMicrosPerOp: number }>>;
 }
 
 /** Runs `opsPerRound` operations with `concurrency` in flight; returns elapsed ms and CPU µs. */
@@ -72,6 +74,7 @@ export async function compare(contenders: readonly Contender[], options: Compare
     concurrency: options.concurrency,
     opsPerSec: Object.fromEntries([...throughput].map(([name, v]) => [name, Math.round(median(v))])),
     cpuMicrosPerOp: Object.fromEntries([...cpu].map(([name, v]) => [name, Number(median(v).toFixed(2))])),
+    rounds: Object.fromEntries(contenders.map((c) => [c.name, throughput.get(c.name)!.map((opsPerSec, i) => ({ opsPerSec, cpuMicrosPerOp: cpu.get(c.name)![i]! }))])),
   };
 }
 
@@ -80,14 +83,21 @@ export function printResult(result: Record<string, unknown>): void {
   console.log(JSON.stringify(result));
 }
 
-/** SDK-versus-baseline figures of one {@link compare} run: throughput ratio and extra CPU per operation. */
+/**
+ * SDK-versus-baseline figures of one {@link compare} run: the median over
+ * rounds of the throughput ratio and of the extra CPU per operation, each
+ * taken within a round pair (the two ran back to back, so drift of the
+ * machine between rounds cancels out).
+ */
 export function versusBaseline(result: CompareResult, sdk = "polyxena", baseline = "raw") {
   const round = (x: number) => Math.round(x * 100) / 100;
+  const ours = result.rounds[sdk]!;
+  const theirs = result.rounds[baseline]!;
   return {
-    opsPerSec: result.opsPerSec,
-    cpuMicrosPerOp: result.cpuMicrosPerOp,
-    ratio: round(result.opsPerSec[sdk]! / result.opsPerSec[baseline]!),
-    extraCpuMicrosPerOp: round(result.cpuMicrosPerOp[sdk]! - result.cpuMicrosPerOp[baseline]!),
+    opsPerSec: { [sdk]: result.opsPerSec[sdk]!, [baseline]: result.opsPerSec[baseline]! },
+    cpuMicrosPerOp: { [sdk]: result.cpuMicrosPerOp[sdk]!, [baseline]: result.cpuMicrosPerOp[baseline]! },
+    ratio: round(median(ours.map((r, i) => r.opsPerSec / theirs[i]!.opsPerSec))),
+    extraCpuMicrosPerOp: round(median(ours.map((r, i) => r.cpuMicrosPerOp - theirs[i]!.cpuMicrosPerOp))),
   };
 }
 

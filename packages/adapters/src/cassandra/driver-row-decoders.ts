@@ -178,9 +178,14 @@ function columnCode(c: ReaderColumn, i: number, type: DriverColumn["type"] | und
 export class ItemPageDecoder {
   readonly decode: PageDecoder;
 
+  /**
+   * @param generate whether to generate code (default); `false` takes the
+   *   path used where code generation is disabled
+   */
   constructor(
     readonly reader: RowReader,
     readonly columns: readonly DriverColumn[],
+    generate = true,
   ) {
     const typeOf = new Map(columns.map((c) => [c.name, c.type]));
     const types = reader.columns.map((c) => typeOf.get(c.column));
@@ -212,10 +217,13 @@ export class ItemPageDecoder {
       "return items;",
       "};",
     ].join("\n");
-    let decode: PageDecoder;
+    let decode: PageDecoder | undefined;
     try {
-      decode = (new Function("conv", "dec", "same", body) as (...args: unknown[]) => PageDecoder)(conv, dec, sameBytes);
+      if (generate) decode = (new Function("conv", "dec", "same", body) as (...args: unknown[]) => PageDecoder)(conv, dec, sameBytes);
     } catch {
+      decode = undefined;
+    }
+    if (!decode) {
       const neutral = new NeutralRowDecoder(columns);
       decode = (rows) => neutral.decode(rows).map(reader.decode);
     }
