@@ -1,15 +1,17 @@
 /**
- * Cassandra reads: the Polyxena repository runtime (cache off, eventual
- * reads, what generated repositories call) against raw `cassandra-driver`
+ * Cassandra reads: a typed Polyxena repository (cache off, eventual reads,
+ * what generated repositories call) against raw `cassandra-driver`
  * `client.execute(sameCql, params, { prepare: true })` with the same prepared
  * statement, on one client:
  *
  * - `get`: get-by-key (partition + clustering key), one row;
  * - `query50`: a `historyForProfile`-style clustering query, 50 rows (limit 50).
  *
- * Each at 1 and 16 requests in flight, interleaved rounds, medians. The CQL
- * test server runs in a child process, so its CPU counts against neither
- * contender (as a real, remote Cassandra would not).
+ * Each at 1 and 16 requests in flight, in interleaved rounds; `ratio` and
+ * `extraCpuMicrosPerOp` are medians over rounds of the figure within each
+ * round (see `versusBaseline`). The CQL test server runs in a child process,
+ * so its CPU counts against neither contender (as a real, remote Cassandra
+ * would not).
  *
  *   pnpm bench cassandra-get
  *
@@ -26,11 +28,14 @@
  * contender (`rawControl`) shows how far two identical contenders drift apart
  * in the same run.
  *
- * `sdkCpu` isolates the SDK's own CPU per operation: both contenders run
+ * `sdkCpuMicrosPerOp` isolates the SDK's own CPU per operation: both contenders run
  * against a replay client that answers each request with a fresh copy of
  * the result the real driver returned for that statement (new Row, Uuid and
  * Date objects per row, as the driver's parser allocates them), so network,
- * kernel and server costs drop out and what remains is SDK minus raw.
+ * kernel and server costs drop out and what remains is SDK minus raw
+ * (median of paired rounds, see `ownCpu`). The replayed raw call skips the
+ * driver's encoding of bind values, and so does the SDK's: it hands the
+ * driver the same values the raw call does.
  */
 import { fork } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
