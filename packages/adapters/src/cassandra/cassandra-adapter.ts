@@ -66,6 +66,32 @@ function storePage(page: CqlPage): StorePage {
   return page.pageState && page.items.length > 0 ? { items: page.items, position: page.pageState } : { items: page.items };
 }
 
+/** Attempts of a compare-and-set update before it gives up on a row other writers keep changing. */
+const MAX_COMPARE_AND_SET_ATTEMPTS = 5;
+
+/** The CQL of a batch, for errors. */
+function batchText(items: readonly BatchItem[]): string {
+  return ["BEGIN BATCH", ...items.map((i) => `  ${i.statement.cql};`), "APPLY BATCH"].join("\n");
+}
+
+/** `item` with `changes` of the `changed` fields applied (undefined removes a field). */
+function withChanges(item: StoredItem, changed: readonly string[], changes: StoredItem): StoredItem {
+  const next: StoredItem = { ...item };
+  for (const f of changed) {
+    const v = changes[f];
+    if (v === undefined) delete next[f];
+    else next[f] = v;
+  }
+  return next;
+}
+
+/** A value to compare a column with in an IF condition: Cassandra stores an empty collection as null. */
+function conditionValue(value: NeutralValue): NeutralValue {
+  if (Array.isArray(value)) return value.length === 0 ? null : value;
+  if (value !== null && typeof value === "object" && !(value instanceof Date)) return Object.keys(value).length === 0 ? null : value;
+  return value;
+}
+
 /** Reads in flight at once for one `getMany`. */
 const GET_MANY_CONCURRENCY = 32;
 
@@ -133,8 +159,8 @@ export class CassandraAdapter implements StoreAdapter {
     const old = s.queryTables.length > 0 ? await this.read(request, s, item, condition ? "serial" : "beforeWrite") : undefined;
     if (condition) {
       const lwt = this.conditionalPut(s, item, condition, ttl);
-      const result = await this.run(request, lwt.statement, lwt.params, { mode: "write", idempotent: false, serial: true });
-      if (result.applied === false) throw await this.conditionFailed(request, s, item, condition, lwt.statement, result);
+      const result = await this.conditional(request, lwt);
+      if (result.applied === false) throw await this.conditionFailed(request, s, item, condition, lwt[0]!.statement, result);
       if (s.queryTables.length > 0) await this.batch(request, this.queryTableWrites(s, old, item, ttl), true);
       return;
     }
@@ -165,8 +191,9 @@ export class CassandraAdapter implements StoreAdapter {
         throw new PolyxenaError("E_VALIDATION", `key field ${f} cannot be updated`, { store: this.name, issues: [{ path: ["changes", f], message: "key fields cannot change" }] });
       }
     }
-    const old = s.queryTables.length > 0 ? await this.read(request, s, request.key, "serial") : undefined;
     const ttl = request.ttlSeconds;
+    if (ttl !== undefined) return this.updateWithTtl(request, s, changed, ttl);
+    const old = s.queryTables.length > 0 ? await this.read(request, s, request.key, "serial") : undefined;
     if (changed.length === 0) {
       // Nothing to set: the condition alone decides.
       const current = await this.read(request, s, request.key, "serial");
@@ -175,24 +202,62 @@ export class CassandraAdapter implements StoreAdapter {
       }
       return undefined;
     }
-    const statement = s.update(changed, condition.kind === "version", ttl !== undefined);
+    const statement = s.update(changed, condition.kind, false);
     const params: NeutralValue[] = [];
-    if (ttl !== undefined) params.push(ttl);
-    for (const f of changed) params.push(s.itemValues({ [f]: request.changes[f] })[s.fields.findIndex((x) => x.name === f)]!);
+    for (const f of changed) params.push(encodeField(s.field(f), request.changes[f]));
     params.push(...s.keyValues(request.op.entity.key.fields, request.key));
     if (condition.kind === "version") params.push(versionValue(s, condition.expected));
     const result = await this.run(request, statement, params, { mode: "write", idempotent: false, serial: true });
     if (result.applied === false) throw await this.conditionFailed(request, s, request.key, condition, statement, result);
-    if (s.queryTables.length > 0 && old) {
-      const next: StoredItem = { ...old };
-      for (const f of changed) {
-        const v = request.changes[f];
-        if (v === undefined) delete next[f];
-        else next[f] = v;
-      }
-      await this.batch(request, this.queryTableWrites(s, old, next, ttl), true);
-    }
+    if (s.queryTables.length > 0 && old) await this.batch(request, this.queryTableWrites(s, old, withChanges(old, changed, request.changes), undefined), true);
     return undefined;
+  }
+
+  /**
+   * An update with a TTL rewrites the whole row with that TTL, row marker
+   * included: Cassandra expires cells, not rows, so cells written earlier
+   * without it would outlive the rest of the item as a partial row. The new
+   * row is built from a serial read; the write is a lightweight-transaction
+   * batch conditioned on the version, or, without a version condition, on
+   * every column still holding what was read (compare-and-set, retried while
+   * other writers get in between).
+   */
+  private async updateWithTtl(request: UpdateRequest, s: EntityStatements, changed: readonly string[], ttl: number): Promise<undefined> {
+    const condition = request.condition as Exclude<WriteCondition, { kind: "notExists" }>;
+    const keyFields = s.model.key.fields;
+    const nonKey = s.nonKeyFields();
+    const statement = s.update(
+      nonKey.map((f) => f.name),
+      condition.kind === "version" ? "version" : "unchanged",
+      true,
+    );
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.read(request, s, request.key, "serial");
+      if (!current || (condition.kind === "version" && current[condition.field] !== condition.expected)) {
+        throw await this.conditionFailed(request, s, request.key, condition, statement, undefined);
+      }
+      const next = withChanges(current, changed, request.changes);
+      const key = s.keyValues(keyFields, request.key);
+      const params: NeutralValue[] = [ttl, ...nonKey.map((f) => encodeField(f, next[f.name])), ...key];
+      if (condition.kind === "version") params.push(versionValue(s, condition.expected));
+      else params.push(...nonKey.map((f) => conditionValue(encodeField(f, current[f.name]))));
+      const result = await this.conditional(request, [
+        { statement, params },
+        { statement: s.rowMarkerWithTtl, params: [...key, ttl] },
+      ]);
+      if (result.applied !== false) {
+        if (s.queryTables.length > 0) await this.batch(request, this.queryTableWrites(s, current, next, ttl), true);
+        return undefined;
+      }
+      if (condition.kind === "version") throw await this.conditionFailed(request, s, request.key, condition, statement, result);
+      if (attempt >= MAX_COMPARE_AND_SET_ATTEMPTS) {
+        throw new PolyxenaError("E_CONDITION_FAILED", `${s.model.name} kept changing while this update with a TTL was applied (${attempt} attempts)`, {
+          statement: statement.cql,
+          constraint: "IF <every column> = <as read>",
+          fix: "retry the update, or declare a version field and pass expectedVersion",
+        });
+      }
+    }
   }
 
   async delete(request: DeleteRequest): Promise<void> {
@@ -346,20 +411,42 @@ export class CassandraAdapter implements StoreAdapter {
     return ttl === undefined ? { statement: table.insert, params: values } : { statement: table.insertWithTtl, params: [...values, ttl] };
   }
 
-  private conditionalPut(s: EntityStatements, item: StoredItem, condition: WriteCondition, ttl: number | undefined): BatchItem {
+  /** The lightweight transaction of a conditional put: one statement, or a batch on the item's partition when a TTL must reach the row marker. */
+  private conditionalPut(s: EntityStatements, item: StoredItem, condition: WriteCondition, ttl: number | undefined): BatchItem[] {
     const values = s.itemValues(item);
     if (condition.kind === "notExists") {
-      return ttl === undefined ? { statement: s.insertIfNotExists, params: values } : { statement: s.insertIfNotExistsWithTtl, params: [...values, ttl] };
+      // An INSERT writes the row marker itself.
+      return ttl === undefined ? [{ statement: s.insertIfNotExists, params: values }] : [{ statement: s.insertIfNotExistsWithTtl, params: [...values, ttl] }];
     }
     const keyFields = s.model.key.fields;
-    const changed = s.fields.map((f) => f.name).filter((f) => !keyFields.includes(f)).sort();
-    const statement = s.update(changed, condition.kind === "version", ttl !== undefined);
-    const params: NeutralValue[] = [];
-    if (ttl !== undefined) params.push(ttl);
-    for (const f of changed) params.push(values[s.fields.findIndex((x) => x.name === f)]!);
-    params.push(...s.keyValues(keyFields, item));
+    const nonKey = s.nonKeyFields();
+    const statement = s.update(
+      nonKey.map((f) => f.name),
+      condition.kind,
+      ttl !== undefined,
+    );
+    const key = s.keyValues(keyFields, item);
+    const params: NeutralValue[] = [...(ttl === undefined ? [] : [ttl]), ...nonKey.map((f) => values[s.fields.indexOf(f)]!), ...key];
     if (condition.kind === "version") params.push(versionValue(s, condition.expected));
-    return { statement, params };
+    if (ttl === undefined) return [{ statement, params }];
+    return [
+      { statement, params },
+      { statement: s.rowMarkerWithTtl, params: [...key, ttl] },
+    ];
+  }
+
+  /** Runs a lightweight transaction: one conditional statement, or a conditional batch on one partition. */
+  private async conditional(request: StoreRequestBase, items: readonly BatchItem[]): Promise<CqlResult> {
+    if (items.length === 1) return this.run(request, items[0]!.statement, items[0]!.params, { mode: "write", idempotent: false, serial: true });
+    const { consistency, serial } = cassandraLevels(request.consistency, "write");
+    const text = batchText(items);
+    this.checkOpen(request, text);
+    this.checkAborted(request, text);
+    try {
+      return await this.session.batch(items, { consistency, serialConsistency: serial, idempotent: false });
+    } catch (error) {
+      throw cassandraError(error, text, false);
+    }
   }
 
   /** Inserts of the new item into every query table, plus deletes of rows whose query key changed. */
@@ -378,7 +465,7 @@ export class CassandraAdapter implements StoreAdapter {
     if (items.length === 0) return;
     const { consistency } = cassandraLevels(request.consistency, "write");
     this.checkOpen(request, "BEGIN BATCH");
-    const text = ["BEGIN BATCH", ...items.map((i) => `  ${i.statement.cql};`), "APPLY BATCH"].join("\n");
+    const text = batchText(items);
     this.checkAborted(request, text);
     try {
       await this.session.batch(items, { consistency, idempotent });

@@ -194,6 +194,7 @@ export class EntityStatements {
   readonly reader: RowReader;
   private readonly primaryKey: readonly FieldModel[];
   private readonly updates = new Map<string, CqlStatement>();
+  private rowMarkerCache: CqlStatement | undefined;
   private readonly queries = new Map<QueryModel, CompiledQuery>();
 
   constructor(
@@ -257,11 +258,13 @@ export class EntityStatements {
   }
 
   /**
-   * `UPDATE ... SET <changed> WHERE <key> IF EXISTS | IF version = ?`, compiled
-   * once per set of changed fields and condition shape.
+   * `UPDATE ... SET <changed> WHERE <key>` with its condition, compiled once
+   * per set of changed fields and condition shape: `IF EXISTS`,
+   * `IF version = ?`, or `IF <every non-key column> = ?` ("unchanged": a
+   * compare-and-set against the row as last read, in field order).
    */
-  update(changed: readonly string[], versioned: boolean, withTtl: boolean): CqlStatement {
-    const key = `${changed.join(",")}|${versioned ? "v" : "e"}|${withTtl ? "t" : ""}`;
+  update(changed: readonly string[], condition: "exists" | "version" | "unchanged", withTtl: boolean): CqlStatement {
+    const key = `${changed.join(",")}|${condition}|${withTtl ? "t" : ""}`;
     let s = this.updates.get(key);
     if (s) return s;
     const types: string[] = [];
@@ -272,15 +275,37 @@ export class EntityStatements {
     });
     types.push(...this.keyTypes(this.model.key.fields));
     let cql = `UPDATE ${this.qualified(this.model.table)}${withTtl ? " USING TTL ?" : ""} SET ${sets.join(", ")} WHERE ${this.where(this.model.key.fields)}`;
-    if (versioned) {
+    if (condition === "version") {
       cql += ` IF ${this.col(this.model.version!)} = ?`;
       types.push(columnType(this.field(this.model.version!)));
+    } else if (condition === "unchanged") {
+      const fields = this.nonKeyFields();
+      cql += ` IF ${fields.map((f) => `${this.col(f.name)} = ?`).join(" AND ")}`;
+      types.push(...fields.map(columnType));
     } else {
       cql += " IF EXISTS";
     }
     s = statement(cql, types);
     this.updates.set(key, s);
     return s;
+  }
+
+  /** The fields outside the primary key, in field order. */
+  nonKeyFields(): FieldModel[] {
+    return this.fields.filter((f) => !this.model.key.fields.includes(f.name));
+  }
+
+  /**
+   * `INSERT INTO <base> (<key>) VALUES (...) USING TTL ?`: gives the row's
+   * marker a TTL. An UPDATE never writes the marker, so a row rewritten with
+   * a TTL by UPDATE alone would outlive its cells as a key without fields.
+   */
+  get rowMarkerWithTtl(): CqlStatement {
+    this.rowMarkerCache ??= statement(
+      `INSERT INTO ${this.qualified(this.model.table)} (${this.model.key.fields.map((f) => this.col(f)).join(", ")}) VALUES (${this.model.key.fields.map(() => "?").join(", ")}) USING TTL ?`,
+      [...this.keyTypes(this.model.key.fields), "int"],
+    );
+    return this.rowMarkerCache;
   }
 
   /** The compiled statements of a declared query. */

@@ -325,5 +325,44 @@ export function storeConformance(name: string, target: ConformanceTarget): void 
       else await new Promise((resolve) => setTimeout(resolve, 2_100));
       expect((await repo.get(keyOf(item))).item).toBeUndefined();
     });
+
+    /** Waits past a one-second TTL (on the store's clock when it has one). */
+    const outliveTtl = async () => {
+      if (target.advanceClock) await target.advanceClock(2_100);
+      else await new Promise((resolve) => setTimeout(resolve, 2_100));
+    };
+    const ownedBy = async (ownerId: string) => (await repo.query("byOwner", { ownerId })).items;
+
+    it("a versioned put with a TTL expires the whole item and its query rows", async () => {
+      const item = newItem({ note: "written without a TTL" });
+      await repo.put(item, { ifNotExists: true });
+      if (!adapter.capabilities.rowTtl) {
+        await expectPolyxenaError(repo.put({ ...item, title: "short-lived" }, { expectedVersion: 1, ttl: "1s" }), "E_UNSUPPORTED");
+        return;
+      }
+      const { note: _dropped, ...withoutNote } = item;
+      await repo.put({ ...withoutNote, title: "short-lived" }, { expectedVersion: 1, ttl: "1s" });
+      expect((await repo.get(keyOf(item))).item).toEqual({ ...withoutNote, title: "short-lived", version: 2 });
+      await outliveTtl();
+      expect((await repo.get(keyOf(item))).item).toBeUndefined();
+      expect(await ownedBy(item.ownerId)).toEqual([]);
+    });
+
+    it("an update with a TTL expires the whole item, fields it did not change included", async () => {
+      const item = newItem({ note: "unchanged" });
+      await repo.put(item, { ifNotExists: true });
+      if (!adapter.capabilities.rowTtl) {
+        await expectPolyxenaError(repo.update(keyOf(item), { title: "short-lived" }, { expectedVersion: 1, ttl: "1s" }), "E_UNSUPPORTED");
+        return;
+      }
+      const updated = await repo.update(keyOf(item), { title: "short-lived" }, { expectedVersion: 1, ttl: "1s" });
+      expect(updated).toEqual({ ...item, title: "short-lived", version: 2 });
+      expect((await repo.get(keyOf(item))).item).toEqual({ ...item, title: "short-lived", version: 2 });
+      expect(await ownedBy(item.ownerId)).toEqual([{ ...item, title: "short-lived", version: 2 }]);
+      await expectPolyxenaError(repo.update(keyOf(item), { title: "stale" }, { expectedVersion: 1, ttl: "1s" }), "E_CONDITION_FAILED");
+      await outliveTtl();
+      expect((await repo.get(keyOf(item))).item).toBeUndefined();
+      expect(await ownedBy(item.ownerId)).toEqual([]);
+    });
   });
 }
