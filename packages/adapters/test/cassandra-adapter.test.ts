@@ -10,22 +10,100 @@ import { CqlError, CqlErrorCode } from "../../testkit/src/cql-server/index.js";
 
 // The in-process CQL test server, or a real Cassandra when POLYXENA_TEST_CASSANDRA=host:port is set.
 // Tests named "(server-only: ...)" inspect the in-process server and fail loudly on a real cluster.
+// What the adapter sends is read on the client side (SentRequestLog), so those assertions hold on both.
 let cluster: CassandraTestCluster;
 /** A plain driver client on the same cluster, for assertions through system_schema. */
 let client: cassandra.Client;
+
+/** One QUERY, EXECUTE or BATCH as the driver sent it, from the execution options the driver used. */
+interface SentRequest {
+  batch: boolean;
+  /** The statement's CQL, or each batched statement's CQL in order. */
+  statements: string[];
+  consistency: string;
+  serialConsistency: string | undefined;
+  idempotent: boolean;
+  prepared: boolean;
+  /** Whether a batch was a logged one (false for single statements). */
+  logged: boolean;
+}
+
+const CONSISTENCY_NAMES = new Map<number, string>(
+  Object.entries(cassandra.types.consistencies)
+    .filter((entry): entry is [string, number] => typeof entry[1] === "number")
+    .map(([name, code]) => [code, name.replace(/[A-Z]/g, "_$&").toUpperCase()]),
+);
+
+// The typings declare RequestTracker as an interface, but the client checks `instanceof` the runtime class.
+const RequestTrackerClass = (cassandra.tracker as unknown as { RequestTracker: new () => cassandra.tracker.RequestTracker }).RequestTracker;
+
+/**
+ * A driver RequestTracker recording what the client sent for every request
+ * (each attempt, failed ones included), so assertions about levels and
+ * idempotence hold against the in-process server and a real Cassandra alike.
+ */
+class SentRequestLog extends RequestTrackerClass {
+  readonly requests: SentRequest[] = [];
+
+  clear(): void {
+    this.requests.length = 0;
+  }
+
+  /** The single statements sent whose CQL matches `pattern`. */
+  statements(pattern: RegExp): SentRequest[] {
+    return this.requests.filter((r) => !r.batch && pattern.test(r.statements[0]!));
+  }
+
+  override onSuccess(_host: cassandra.Host, query: TrackedQuery, _parameters: unknown, options: cassandra.ExecutionOptions): void {
+    this.record(query, options);
+  }
+
+  override onError(_host: cassandra.Host, query: TrackedQuery, _parameters: unknown, options: cassandra.ExecutionOptions): void {
+    this.record(query, options);
+  }
+
+  private record(query: TrackedQuery, options: cassandra.ExecutionOptions): void {
+    const batch = Array.isArray(query);
+    const serial = options.getSerialConsistency() as number | undefined;
+    this.requests.push({
+      batch,
+      statements: batch ? query.map((q) => q.query) : [query],
+      consistency: CONSISTENCY_NAMES.get(options.getConsistency()) ?? String(options.getConsistency()),
+      serialConsistency: serial === undefined || serial === null ? undefined : (CONSISTENCY_NAMES.get(serial) ?? String(serial)),
+      idempotent: options.isIdempotent(),
+      prepared: options.isPrepared(),
+      logged: batch && options.isBatchLogged(),
+    });
+  }
+}
+
+type TrackedQuery = string | Array<{ query: string; params?: unknown }>;
+
+/** What the tracked client sent. */
+const sent = new SentRequestLog();
+/** A client recording what it sends in {@link sent}; the adapter under test runs on it. */
+let trackedClient: cassandra.Client;
 
 beforeAll(async () => {
   cluster = await createCassandraTestCluster("cassandra-adapter");
   client = new cassandra.Client({ contactPoints: [cluster.contactPoint], localDataCenter: cluster.localDataCenter });
   await client.connect();
+  trackedClient = new cassandra.Client({ contactPoints: [cluster.contactPoint], localDataCenter: cluster.localDataCenter, requestTracker: sent });
+  await trackedClient.connect();
 });
 
 afterAll(async () => {
+  await trackedClient?.shutdown();
   await client?.shutdown();
   await cluster?.close();
 });
 
 let keyspaceSerial = 0;
+
+/** `text` as a literal in a regular expression. */
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
 
 /** A real adapter (stock driver -> test server or real Cassandra) with the definitions' schema applied in a fresh keyspace. */
 async function setup(definitions: readonly EntityDefinition[]) {
@@ -68,7 +146,9 @@ describe("cassandra adapter on the stock driver", () => {
   let repos: PolyxenaRuntime;
 
   beforeAll(async () => {
-    ({ adapter } = await setup([View]));
+    // The adapter runs on the tracked client, as services hand it theirs: `sent` shows what it sent.
+    adapter = createCassandraAdapter({ client: trackedClient }, { keyspace: `${cluster.keyspace}_${++keyspaceSerial}` });
+    await adapter.applySchema([View.model]);
     repos = new PolyxenaRuntime({ stores: { cassandra: adapter } }, [View]);
   });
 
@@ -95,45 +175,133 @@ describe("cassandra adapter on the stock driver", () => {
     expect(tables.rows.map((r) => r["table_name"] as string).sort()).toEqual(["view", "view_by_title_id"]);
   });
 
-  it("prepares every statement and sends the entity's consistency levels (server-only: recorded requests)", async () => {
+  it("sends the entity's read level on reads and its write level on writes, every statement prepared", async () => {
+    const repo = repos.entity(View);
+    const item = view();
+    const base = `"${adapter.keyspace}"."view"`;
+    sent.clear();
+    await repo.put(item);
+    // The put reads the current row (to find stale query-table rows) at the write's level, then writes one logged batch.
+    expect(sent.requests).toEqual([
+      expect.objectContaining({ batch: false, statements: [expect.stringMatching(new RegExp(`^SELECT .* FROM ${escape(base)} WHERE`))], consistency: "LOCAL_QUORUM" }),
+      expect.objectContaining({
+        batch: true,
+        statements: [expect.stringMatching(new RegExp(`^INSERT INTO ${escape(base)} `)), expect.stringMatching(/^INSERT INTO .*"view_by_title_id" /)],
+        consistency: "LOCAL_QUORUM",
+        logged: true,
+      }),
+    ]);
+
+    sent.clear();
+    await repo.get({ profileId: item.profileId, watchedAt: item.watchedAt });
+    await repo.query("viewersOfTitle", { titleId: item.titleId }, { limit: 5 });
+    await repo.delete({ profileId: item.profileId, watchedAt: item.watchedAt });
+    expect(sent.requests.map((r) => [r.statements[0]!.split(" ")[0], r.batch, r.consistency])).toEqual([
+      ["SELECT", false, "LOCAL_ONE"],
+      ["SELECT", false, "LOCAL_ONE"],
+      // The delete reads the row at the write's level to find its query-table rows, then deletes them all in one batch.
+      ["SELECT", false, "LOCAL_QUORUM"],
+      ["DELETE", true, "LOCAL_QUORUM"],
+    ]);
+    // Plain reads and writes send no serial level of their own (the driver's default, if any, is not the adapter's).
+    expect(sent.requests.every((r) => r.serialConsistency === undefined)).toBe(true);
+    expect(sent.requests.every((r) => r.prepared)).toBe(true);
+  });
+
+  it("sends the per-call consistency level on reads and writes", async () => {
+    const repo = repos.entity(View);
+    for (const level of ["ONE", "LOCAL_ONE", "QUORUM", "LOCAL_QUORUM", "EACH_QUORUM", "ALL"] as const) {
+      const item = view();
+      sent.clear();
+      await repo.put(item, { consistency: level });
+      expect(sent.requests.find((r) => r.batch)?.consistency, `put at ${level}`).toBe(level);
+      if (level !== "EACH_QUORUM") {
+        sent.clear();
+        await repo.get({ profileId: item.profileId, watchedAt: item.watchedAt }, { consistency: level });
+        expect(sent.requests.map((r) => r.consistency), `get at ${level}`).toEqual([level]);
+      }
+    }
+  });
+
+  it("sends lightweight transactions with the serial level matching the commit level, and reads around them at that serial level", async () => {
+    const repo = repos.entity(View);
+    for (const [level, serial] of [
+      ["QUORUM", "SERIAL"],
+      ["LOCAL_QUORUM", "LOCAL_SERIAL"],
+    ] as const) {
+      sent.clear();
+      await repo.put(view(), { ifNotExists: true, consistency: level });
+      const [read, lwt, ...rest] = sent.requests;
+      expect(read).toMatchObject({ batch: false, statements: [expect.stringMatching(/^SELECT /)], consistency: serial });
+      expect(lwt).toMatchObject({ batch: false, statements: [expect.stringMatching(/ IF NOT EXISTS USING TTL \?$/)], consistency: level, serialConsistency: serial });
+      expect(rest).toEqual([expect.objectContaining({ batch: true, consistency: level })]);
+    }
+  });
+
+  it("marks exactly the lightweight transactions as non-idempotent: reads, plain writes and batches may be retried", async () => {
+    const Versioned = defineEntity("VersionedView", {
+      store: "cassandra",
+      schema: z.object({ profileId: z.uuid(), titleId: z.string(), positionSec: z.number().int().min(0).max(1_000_000), version: z.number().int() }),
+      key: { partition: ["profileId"] },
+      queries: { byTitle: { by: ["titleId"] } },
+      version: "version",
+    });
+    await adapter.applySchema([Versioned.model]);
+    const repo = new PolyxenaRuntime({ stores: { cassandra: adapter } }, [Versioned]).entity(Versioned);
+    const item = { profileId: randomUUID(), titleId: `title-${randomUUID()}`, positionSec: 1, version: 0 };
+    const key = { profileId: item.profileId };
+    sent.clear();
+    await repo.put(item);
+    await repo.get(key);
+    await repo.query("byTitle", { titleId: item.titleId });
+    await repo.delete(key);
+    await repo.put(item, { ifNotExists: true });
+    await repo.put({ ...item, positionSec: 2 }, { expectedVersion: 1 });
+    await repo.update(key, { positionSec: 3 }, { expectedVersion: 2 });
+    await repo.delete(key, { expectedVersion: 3 });
+    await repo.put(item, { ifNotExists: true });
+    await repo.delete(key, { ifExists: true });
+
+    const lightweightTransaction = / IF (NOT EXISTS|EXISTS|"\w+" = \?)( USING TTL \?)?$/;
+    const lwts = sent.requests.filter((r) => !r.idempotent);
+    expect(lwts.map((r) => r.statements[0]!.match(lightweightTransaction)?.[0])).toEqual([
+      " IF NOT EXISTS",
+      ' IF "version" = ?',
+      ' IF "version" = ?',
+      ' IF "version" = ?',
+      " IF NOT EXISTS",
+      " IF EXISTS",
+    ]);
+    expect(lwts.every((r) => !r.batch && r.serialConsistency !== undefined)).toBe(true);
+    const retriable = sent.requests.filter((r) => r.idempotent);
+    expect(retriable.some((r) => r.batch)).toBe(true);
+    expect(retriable.some((r) => !r.batch && r.statements[0]!.startsWith("SELECT"))).toBe(true);
+    for (const r of retriable) expect(r.statements.some((cql) => lightweightTransaction.test(cql)), r.statements.join("; ")).toBe(false);
+  });
+
+  it("sends what the client tracker records, as the server received it (server-only: recorded requests)", async () => {
     const server = cluster.requireServer("recorded requests");
     const repo = repos.entity(View);
     const item = view();
     server.clearRequests();
-    await repo.put(item);
+    sent.clear();
+    await repo.put(item, { consistency: "QUORUM" });
     await repo.get({ profileId: item.profileId, watchedAt: item.watchedAt });
-    const batch = server.requests.find((r) => r.opcode === "BATCH")!;
-    expect(batch).toMatchObject({ batchType: "logged", consistency: "LOCAL_QUORUM" });
-    expect(batch.batchQueries).toHaveLength(2);
-    const read = server.requests.filter((r) => r.opcode === "EXECUTE" && r.query?.startsWith("SELECT")).at(-1)!;
-    expect(read.consistency).toBe("LOCAL_ONE");
-    // Everything the adapter sent was prepared (plain QUERY frames are only the driver's own system-table reads).
-    expect(server.requests.some((r) => r.opcode === "QUERY" && !/\bsystem(_schema)?\./.test(r.query ?? ""))).toBe(false);
-
-    server.clearRequests();
-    await repo.put(view(), { ifNotExists: true, consistency: "QUORUM" });
-    const lwt = server.requests.find((r) => r.opcode === "EXECUTE" && r.query?.includes("IF NOT EXISTS"))!;
-    expect(lwt).toMatchObject({ consistency: "QUORUM", serialConsistency: "SERIAL" });
-  });
-
-  it("sends the per-call consistency level and the matching serial level for LWTs (server-only: recorded requests)", async () => {
-    const server = cluster.requireServer("recorded requests");
-    const repo = repos.entity(View);
-    for (const level of ["ONE", "LOCAL_ONE", "QUORUM", "LOCAL_QUORUM", "EACH_QUORUM", "ALL"] as const) {
-      const item = view();
-      server.clearRequests();
-      await repo.put(item, { consistency: level });
-      expect(server.requests.find((r) => r.opcode === "BATCH")?.consistency).toBe(level);
-      if (level !== "EACH_QUORUM") {
-        server.clearRequests();
-        await repo.get({ profileId: item.profileId, watchedAt: item.watchedAt }, { consistency: level });
-        expect(server.requests.find((r) => r.opcode === "EXECUTE")?.consistency).toBe(level);
-      }
-    }
-    server.clearRequests();
+    await repo.query("historyForProfile", { profileId: item.profileId }, { limit: 3 });
     await repo.put(view(), { ifNotExists: true, consistency: "LOCAL_QUORUM" });
-    const lwt = server.requests.find((r) => r.opcode === "EXECUTE" && r.query?.includes("IF NOT EXISTS"))!;
-    expect(lwt).toMatchObject({ consistency: "LOCAL_QUORUM", serialConsistency: "LOCAL_SERIAL" });
+    // Plain QUERY frames are only the driver's own system-table reads: everything the adapter sent was prepared.
+    expect(server.requests.some((r) => r.opcode === "QUERY" && !/\bsystem(_schema)?\./.test(r.query ?? ""))).toBe(false);
+    const received = server.requests
+      .filter((r) => r.opcode === "EXECUTE" || r.opcode === "BATCH")
+      .map((r) => ({
+        batch: r.opcode === "BATCH",
+        statements: r.batchQueries ?? [r.query],
+        consistency: r.consistency,
+        serialConsistency: r.serialConsistency,
+        logged: r.batchType === "logged",
+      }));
+    expect(received).toHaveLength(7);
+    expect(received).toEqual(sent.requests.map(({ batch, statements, consistency, serialConsistency, logged }) => ({ batch, statements, consistency, serialConsistency, logged })));
   });
 
   it("round-trips bigint, maps, objects as JSON and dates", async () => {
