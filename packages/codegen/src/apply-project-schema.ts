@@ -1,4 +1,4 @@
-import { isPolyxenaError, PolyxenaRuntime, type SchemaApplyResult, type StoreAdapter, type StoreMap } from "@polyxena/core";
+import { DEFAULT_CASSANDRA_REPLICATION, isPolyxenaError, PolyxenaRuntime, type CassandraReplication, type SchemaApplyResult, type StoreAdapter, type StoreMap } from "@polyxena/core";
 import { CodegenError } from "./codegen-error.js";
 import type { LoadedProject } from "./load-project.js";
 
@@ -10,7 +10,7 @@ export interface ProjectSchemaReport {
   stores: Record<string, SchemaApplyResult>;
   /** Store instances whose adapter has no schema to apply (no `applySchema`). */
   skipped: string[];
-  /** Adapters that apply to another Postgres schema or Cassandra keyspace than the config generates for. */
+  /** Adapters that apply to another Postgres schema, Cassandra keyspace or keyspace replication than the config generates for. */
   warnings: string[];
 }
 
@@ -51,12 +51,29 @@ async function buildStores(project: LoadedProject): Promise<StoreMap> {
   return stores as StoreMap;
 }
 
+/** A replication map as CQL would compare it: keys sorted, values as text. */
+function replicationText(replication: CassandraReplication): string {
+  return JSON.stringify(Object.fromEntries(Object.entries(replication).map(([k, v]) => [k, String(v)]).sort(([a], [b]) => a.localeCompare(b))));
+}
+
 /**
- * Adapters whose Postgres schema or Cassandra keyspace differs from the one
- * the config generates `postgres.sql` / `schema.cql` for (when the config names one).
+ * Adapters whose Postgres schema, Cassandra keyspace or keyspace replication
+ * differs from what the config generates `postgres.sql` / `schema.cql` for
+ * (when the config names one). The adapters decide what is applied: a
+ * development cluster of one node cannot hold a production replication.
  */
 function nameMismatches(project: LoadedProject, adapters: ReadonlySet<StoreAdapter>): string[] {
   const warnings: string[] = [];
+  const cassandraConfig = project.config.cassandra;
+  if (cassandraConfig) {
+    const expected = replicationText(cassandraConfig.replication ?? DEFAULT_CASSANDRA_REPLICATION);
+    for (const adapter of adapters) {
+      const actual = adapter.kind === "cassandra" ? (adapter as unknown as { replication?: unknown }).replication : undefined;
+      if (typeof actual === "object" && actual !== null && replicationText(actual as CassandraReplication) !== expected) {
+        warnings.push(`${adapter.name}: the adapter creates keyspaces with replication ${replicationText(actual as CassandraReplication)}, but the config's schema.cql uses ${expected}`);
+      }
+    }
+  }
   const wanted = { postgres: ["schema", project.config.postgres?.schema], cassandra: ["keyspace", project.config.cassandra?.keyspace] } as const;
   for (const adapter of adapters) {
     if (adapter.kind !== "postgres" && adapter.kind !== "cassandra") continue;

@@ -12,8 +12,8 @@ afterEach(() => {
 });
 
 /** A temp project over the apply fixtures whose config ends with `storesSource` (the `stores` property, or nothing). */
-function project(label: string, storesSource: string): string {
-  const dir = makeProject(label, ["apply-entities"]);
+function project(label: string, storesSource: string, folders: readonly string[] = ["apply-entities"]): string {
+  const dir = makeProject(label, folders);
   dirs.push(dir);
   const url = (name: string) => JSON.stringify(pathToFileURL(join(ADAPTERS_SRC, name, "index.ts")).href);
   writeFileSync(
@@ -21,10 +21,10 @@ function project(label: string, storesSource: string): string {
     [
       `import { defineConfig } from "@polyxena/codegen";`,
       `import { createPostgresAdapter } from ${url("postgres")};`,
-      `import { MemoryPostgresAdapter, MemoryDynamoDbAdapter } from ${url("memory")};`,
-      `void createPostgresAdapter; void MemoryPostgresAdapter; void MemoryDynamoDbAdapter;`,
+      `import { MemoryPostgresAdapter, MemoryDynamoDbAdapter, createMemoryCassandraAdapter } from ${url("memory")};`,
+      `void createPostgresAdapter; void MemoryPostgresAdapter; void MemoryDynamoDbAdapter; void createMemoryCassandraAdapter;`,
       `export default defineConfig({`,
-      `  entities: ["./apply-entities/*.ts"],`,
+      `  entities: ${JSON.stringify(folders.map((f) => `./${f}/*.ts`))},`,
       `  out: "./generated",`,
       storesSource,
       `} as never);`,
@@ -85,6 +85,27 @@ describe("polyxena schema apply failures (in process)", () => {
     const result = await run(["schema", "apply", "--config", config]);
     expect(result.status).toBe(0);
     expect(result.stdout.split("\n").at(-1)).toBe(`warning: postgres: the adapter uses schema "public", but the config generates for schema "billing"`);
+  });
+
+  it("warns when the Cassandra adapter creates its keyspace with another replication than the config's schema.cql", async () => {
+    const config = project(
+      "replication-mismatch",
+      `  cassandra: { keyspace: "activity", replication: { class: "NetworkTopologyStrategy", datacenter1: 3 } },\n  stores: () => ({ cassandra: createMemoryCassandraAdapter({ keyspace: "activity" }) }),`,
+      ["apply-cassandra"],
+    );
+    const result = await run(["schema", "apply", "--config", config]);
+    expect(result.status).toBe(0);
+    expect(result.stdout.split("\n").at(-1)).toBe(
+      `warning: cassandra: the adapter creates keyspaces with replication {"class":"SimpleStrategy","replication_factor":"1"}, but the config's schema.cql uses {"class":"NetworkTopologyStrategy","datacenter1":"3"}`,
+    );
+    const matching = project(
+      "replication-match",
+      `  cassandra: { keyspace: "activity", replication: { class: "SimpleStrategy", replication_factor: "1" } },\n  stores: () => ({ cassandra: createMemoryCassandraAdapter({ keyspace: "activity" }) }),`,
+      ["apply-cassandra"],
+    );
+    const clean = await run(["schema", "apply", "--config", matching]);
+    expect(clean.status).toBe(0);
+    expect(clean.stdout).not.toContain("warning:");
   });
 
   it("exits 1 with the E_* message and the statement when a store is unreachable", async () => {

@@ -106,7 +106,8 @@ export class CassandraAdapter implements StoreAdapter {
   readonly capabilities = CASSANDRA_CAPABILITIES;
   readonly name: string;
   readonly keyspace: string;
-  protected readonly replication: CassandraReplication;
+  /** Replication of the keyspace `applySchema` creates. */
+  readonly replication: CassandraReplication;
   private readonly byModel = new WeakMap<EntityModel, EntityStatements>();
   private readonly optionsByLevel = new WeakMap<ConsistencyLevelModel, CqlRequestOptions[]>();
   private readonly optionsBySize = new WeakMap<CqlRequestOptions, Map<number, CqlRequestOptions>>();
