@@ -155,6 +155,61 @@ describe("clustering", () => {
   });
 });
 
+describe("ORDER BY rules of Cassandra 4.0", () => {
+  const cannotPage = "Cannot page queries with both ORDER BY and a IN restriction on the partition key; you must either remove the ORDER BY or the IN and sort client side, or disable paging for this query";
+
+  beforeEach(() => {
+    run("CREATE TABLE ks.o (p int, c1 int, c2 int, PRIMARY KEY (p, c1, c2))");
+    for (const p of [1, 2]) for (const c1 of [1, 2]) for (const c2 of [1, 2]) run(`INSERT INTO ks.o (p, c1, c2) VALUES (${p}, ${c1}, ${c2})`);
+  });
+
+  it("refuses a paged read with ORDER BY and an IN on the partition key, whatever the LIMIT", () => {
+    const paged = { pageSize: 100 };
+    expect(failure(() => run("SELECT * FROM ks.o WHERE p IN ? ORDER BY c1 DESC", [[1]], paged))).toEqual({ code: CqlErrorCode.invalid, message: cannotPage });
+    expect(failure(() => run("SELECT * FROM ks.o WHERE p IN (1, 1) ORDER BY c1 DESC", [], paged)).message).toBe(cannotPage);
+    expect(failure(() => run("SELECT * FROM ks.o WHERE p IN (1, 2) ORDER BY c1 DESC LIMIT 10", [], paged)).message).toBe(cannotPage);
+    expect(failure(() => run("SELECT count(*) FROM ks.o WHERE p IN (1, 2) ORDER BY c1 DESC", [], paged)).message).toBe(cannotPage);
+    // Only a page covering the unlimited read (the largest int) leaves it unpaged.
+    expect(run("SELECT * FROM ks.o WHERE p IN (1, 2) ORDER BY c1 DESC", [], { pageSize: 2 ** 31 - 1 }).kind).toBe("rows");
+    expect(rows("SELECT p, c1, c2 FROM ks.o WHERE p IN (1) ORDER BY c1 DESC").slice(0, 2)).toEqual([[1, 2, 2], [1, 2, 1]]);
+    const single = run("SELECT p, c1, c2 FROM ks.o WHERE p IN (?) ORDER BY c1 DESC", [2], paged);
+    expect(single.kind === "rows" && single.rows[0]).toEqual([2, 2, 2]);
+  });
+
+  it("sorts rows of several partitions on the ORDER BY columns only, keeping read order on ties", () => {
+    expect(rows("SELECT p, c1, c2 FROM ks.o WHERE p IN (2, 1) ORDER BY c1 DESC LIMIT 5")).toEqual([
+      [1, 2, 2], [1, 2, 1], [2, 2, 2], [2, 2, 1], [1, 1, 2],
+    ]);
+    expect(rows("SELECT p, c2 FROM ks.o WHERE p IN (1, 2) AND c1 = 1 ORDER BY c2 DESC")).toEqual([[1, 2], [2, 2], [1, 1], [2, 1]]);
+  });
+
+  it("lets ORDER BY skip clustering columns restricted by an equality", () => {
+    expect(rows("SELECT c2 FROM ks.o WHERE p = 1 AND c1 = 2 ORDER BY c2 DESC").flat()).toEqual([2, 1]);
+    expect(rows("SELECT c2 FROM ks.o WHERE p = 1 AND c1 IN (2) ORDER BY c2 DESC").flat()).toEqual([2, 1]);
+    const sequence = "Order by currently only supports the ordering of columns following their declared order in the PRIMARY KEY";
+    expect(failure(() => run("SELECT c2 FROM ks.o WHERE p = 1 AND c1 IN (1, 2) ORDER BY c2 DESC")).message).toBe(sequence);
+    expect(failure(() => run("SELECT c2 FROM ks.o WHERE p = 1 AND c1 >= 1 ORDER BY c2 DESC")).message).toBe(sequence);
+    expect(failure(() => run("SELECT c2 FROM ks.o WHERE p = 1 AND c1 = 1 ORDER BY c2 DESC, c1 DESC")).message).toBe(sequence);
+    expect(failure(() => run("SELECT c2 FROM ks.o WHERE p = 1 AND c1 = 1 ORDER BY c1 DESC, c2 ASC")).message).toBe("Unsupported order by relation");
+  });
+});
+
+describe("select clause and WHERE errors", () => {
+  beforeEach(() => {
+    run("CREATE TABLE ks.kv (k int PRIMARY KEY, v text)");
+  });
+
+  it("reports unknown functions and IS NOT NULL as Invalid with Cassandra's messages", () => {
+    expect(failure(() => run("SELECT nofn(v) FROM ks.kv"))).toEqual({ code: CqlErrorCode.invalid, message: "Unknown function 'nofn'" });
+    expect(failure(() => run("SELECT ks.nofn(v, 1, 'a') FROM ks.kv")).message).toBe("Unknown function 'ks.nofn'");
+    expect(failure(() => run("SELECT nofn(outer(nope)) FROM ks.kv")).message).toBe("Undefined column name nope");
+    expect(failure(() => run("SELECT toTimestamp(v) FROM ks.kv")).code).toBe(CqlErrorCode.invalid);
+    expect(failure(() => run("SELECT * FROM ks.kv WHERE v IS NOT NULL"))).toEqual({ code: CqlErrorCode.invalid, message: "Unsupported restriction: v IS NOT NULL" });
+    expect(failure(() => run("UPDATE ks.kv SET v = 'a' WHERE k = 1 AND v IS NOT NULL")).message).toBe("Unsupported restriction: v IS NOT NULL");
+    expect(failure(() => run("SELECT * FROM ks.kv WHERE v IS NULL")).code).toBe(CqlErrorCode.syntaxError);
+  });
+});
+
 describe("collections", () => {
   it("stores sets sorted and unique, and supports append/remove/element updates", () => {
     run("CREATE TABLE ks.c (k int PRIMARY KEY, l list<int>, s set<text>, m map<text, int>)");
@@ -212,6 +267,16 @@ describe("consistency", () => {
     expect(quorum).toEqual({ code: CqlErrorCode.unavailable, message: "Cannot achieve consistency level QUORUM" });
     expect(failure(() => run("INSERT INTO nts.t (k) VALUES (1)", [], { consistency: "EACH_QUORUM" })).code).toBe(CqlErrorCode.unavailable);
     expect(failure(() => run("SELECT * FROM nts.t", [], { consistency: "ANY" })).message).toBe("ANY ConsistencyLevel is only supported for writes");
+    // EACH_QUORUM is a valid read level (Cassandra 3.0+): a quorum in every data center, so dc2 is unavailable here.
+    const eachQuorum = failure(() => run("SELECT * FROM nts.t WHERE k = 1", [], { consistency: "EACH_QUORUM" }));
+    expect(eachQuorum).toEqual({ code: CqlErrorCode.unavailable, message: "Cannot achieve consistency level EACH_QUORUM" });
+    run("CREATE KEYSPACE local WITH replication = {'class': 'NetworkTopologyStrategy', 'datacenter1': 1}");
+    run("CREATE TABLE local.t (k int PRIMARY KEY)");
+    run("INSERT INTO local.t (k) VALUES (1)");
+    expect(rows("SELECT k FROM local.t WHERE k = 1", [])).toEqual([[1]]);
+    const read = run("SELECT k FROM local.t WHERE k = 1", [], { consistency: "EACH_QUORUM" });
+    expect(read.kind === "rows" && read.rows).toEqual([[1]]);
+    expect(failure(() => run("INSERT INTO local.t (k) VALUES (2)", [], { consistency: "SERIAL" })).message).toBe("You must use conditional updates for serializable writes");
   });
 });
 

@@ -90,6 +90,80 @@ describe("filtering and restrictions", () => {
   });
 });
 
+describe("ORDER BY with IN on the partition key, and paging", () => {
+  const cannotPage = /^Cannot page queries with both ORDER BY and a IN restriction on the partition key; you must either remove the ORDER BY or the IN and sort client side, or disable paging for this query$/;
+  const unpaged = { fetchSize: 0 };
+  const keys = (rs: cassandra.types.ResultSet) => rs.rows.map((r) => [r["p"], r["c1"], r["c2"]]);
+
+  beforeAll(async () => {
+    await client.execute("CREATE TABLE strict.o (p int, c1 int, c2 int, v text, PRIMARY KEY (p, c1, c2))");
+    for (const p of [1, 2]) for (const c1 of [1, 2]) for (const c2 of [1, 2, 3]) {
+      await client.execute("INSERT INTO strict.o (p, c1, c2, v) VALUES (?, ?, ?, ?)", [p, c1, c2, `${p}/${c1}/${c2}`], { prepare: true });
+    }
+  });
+
+  it("rejects a paged IN ? with ORDER BY, even when the bound list has one element", async () => {
+    const err = await responseError("SELECT * FROM strict.o WHERE p IN ? ORDER BY c1 DESC", [[1]], { prepare: true });
+    expect(err.code).toBe(codes.invalid);
+    expect(err.message).toMatch(cannotPage);
+  });
+
+  it("rejects a paged IN list of more than one literal with ORDER BY, duplicates included", async () => {
+    const err = await responseError("SELECT * FROM strict.o WHERE p IN (1, 1) ORDER BY c1 DESC");
+    expect([err.code, err.message]).toEqual([codes.invalid, expect.stringMatching(cannotPage)]);
+  });
+
+  it("rejects it with a LIMIT below the page size too: Cassandra drops the LIMIT from a read it sorts afterwards", async () => {
+    const err = await responseError("SELECT * FROM strict.o WHERE p IN (1, 2) ORDER BY c1 DESC LIMIT 10");
+    expect([err.code, err.message]).toEqual([codes.invalid, expect.stringMatching(cannotPage)]);
+    const count = await responseError("SELECT COUNT(*) FROM strict.o WHERE p IN (1, 2) ORDER BY c1 DESC");
+    expect(count.message).toMatch(cannotPage);
+  });
+
+  it("accepts a one-element IN list, which Cassandra reads as an equality, with paging on", async () => {
+    const literal = await client.execute("SELECT p, c1, c2 FROM strict.o WHERE p IN (1) ORDER BY c1 DESC");
+    const expected = [[1, 2, 3], [1, 2, 2], [1, 2, 1], [1, 1, 3], [1, 1, 2], [1, 1, 1]];
+    expect(keys(literal)).toEqual(expected);
+    const marker = await client.execute("SELECT p, c1, c2 FROM strict.o WHERE p IN (?) ORDER BY c1 DESC", [1], { prepare: true });
+    expect(keys(marker)).toEqual(expected);
+  });
+
+  it("sorts several partitions on the ORDER BY columns alone when paging is off, then applies the LIMIT", async () => {
+    const rs = await client.execute("SELECT p, c1, c2 FROM strict.o WHERE p IN (2, 1) ORDER BY c1 DESC LIMIT 5", [], unpaged);
+    expect(server.requests.at(-1)).toMatchObject({ query: "SELECT p, c1, c2 FROM strict.o WHERE p IN (2, 1) ORDER BY c1 DESC LIMIT 5" });
+    expect(server.requests.at(-1)?.pageSize).toBeUndefined();
+    // Rows equal on c1 keep their read order: partition 1 before partition 2, each read in reverse.
+    expect(keys(rs)).toEqual([[1, 2, 3], [1, 2, 2], [1, 2, 1], [2, 2, 3], [2, 2, 2]]);
+    const bound = await client.execute("SELECT p, c1, c2 FROM strict.o WHERE p IN ? AND c1 = 1 ORDER BY c2 DESC", [[1, 2]], { prepare: true, ...unpaged });
+    expect(keys(bound)).toEqual([[1, 1, 3], [2, 1, 3], [1, 1, 2], [2, 1, 2], [1, 1, 1], [2, 1, 1]]);
+  });
+});
+
+describe("ORDER BY skipping clustering columns restricted by equality", () => {
+  const c2s = (rs: cassandra.types.ResultSet) => rs.rows.map((r) => r["c2"]);
+
+  it("orders by a later clustering column when the earlier ones are restricted by = or a one-element IN", async () => {
+    expect(c2s(await client.execute("SELECT c2 FROM strict.o WHERE p = 1 AND c1 = 1 ORDER BY c2 DESC"))).toEqual([3, 2, 1]);
+    expect(c2s(await client.execute("SELECT c2 FROM strict.o WHERE p = 1 AND c1 = 2 ORDER BY c2 ASC"))).toEqual([1, 2, 3]);
+    expect(c2s(await client.execute("SELECT c2 FROM strict.o WHERE p = 1 AND c1 IN (2) ORDER BY c2 DESC"))).toEqual([3, 2, 1]);
+    expect(c2s(await client.execute("SELECT c2 FROM strict.o WHERE p = ? AND c1 = ? ORDER BY c2 DESC", [2, 1], { prepare: true }))).toEqual([3, 2, 1]);
+  });
+
+  it("still rejects skipping a column restricted by IN, a slice, or not at all", async () => {
+    const message = "Order by currently only supports the ordering of columns following their declared order in the PRIMARY KEY";
+    const inList = await responseError("SELECT c2 FROM strict.o WHERE p = 1 AND c1 IN (1, 2) ORDER BY c2 DESC");
+    expect([inList.code, inList.message]).toEqual([codes.invalid, message]);
+    expect((await responseError("SELECT c2 FROM strict.o WHERE p = 1 AND c1 IN ? ORDER BY c2 DESC", [[1]], { prepare: true })).message).toBe(message);
+    expect((await responseError("SELECT c2 FROM strict.o WHERE p = 1 AND c1 > 0 ORDER BY c2 DESC")).message).toBe(message);
+    expect((await responseError("SELECT c2 FROM strict.o WHERE p = 1 ORDER BY c2 DESC")).message).toBe(message);
+  });
+
+  it("requires one direction for all ORDER BY columns, an equality-restricted one included", async () => {
+    const err = await responseError("SELECT c2 FROM strict.o WHERE p = 1 AND c1 = 1 ORDER BY c1 ASC, c2 DESC");
+    expect([err.code, err.message]).toEqual([codes.invalid, "Unsupported order by relation"]);
+  });
+});
+
 describe("token restrictions", () => {
   it("requires token() over the whole partition key, in order, and not mixed with key relations", async () => {
     const partial = await responseError("SELECT * FROM strict.t WHERE token(p1) > 0");
@@ -113,6 +187,22 @@ describe("unknown names", () => {
     expect([keyspace.code, keyspace.message]).toEqual([codes.invalid, "Keyspace nope does not exist"]);
     const noKeyspace = await responseError("SELECT * FROM single");
     expect(noKeyspace.message).toBe("No keyspace has been specified. USE a keyspace, or explicitly specify keyspace.tablename");
+  });
+
+  it("reports an unknown function in the select clause as Invalid, after checking its arguments", async () => {
+    const fn = await responseError("SELECT nofn(v) FROM strict.single");
+    expect([fn.code, fn.message]).toEqual([codes.invalid, "Unknown function 'nofn'"]);
+    const prepared = await responseError("SELECT id, NoFn(v) AS x FROM strict.single WHERE id = ?", [1], { prepare: true });
+    expect([prepared.code, prepared.message]).toEqual([codes.invalid, "Unknown function 'nofn'"]);
+    const column = await responseError("SELECT nofn(nope) FROM strict.single");
+    expect([column.code, column.message]).toEqual([codes.invalid, "Undefined column name nope"]);
+  });
+
+  it("rejects IS NOT NULL outside a materialized view as Invalid", async () => {
+    const err = await responseError("SELECT * FROM strict.single WHERE v IS NOT NULL");
+    expect([err.code, err.message]).toEqual([codes.invalid, "Unsupported restriction: v IS NOT NULL"]);
+    const filtering = await responseError("SELECT * FROM strict.single WHERE id = 1 AND v IS NOT NULL ALLOW FILTERING");
+    expect([filtering.code, filtering.message]).toEqual([codes.invalid, "Unsupported restriction: v IS NOT NULL"]);
   });
 
   it("fails preparing a statement on an unknown column", async () => {
@@ -205,6 +295,14 @@ describe("consistency", () => {
     expect(err.code).toBe(codes.unavailableException);
     expect(err).toMatchObject({ consistencies: types.consistencies.quorum, required: 2, alive: 1 });
     await client.execute("INSERT INTO rf3.t (k) VALUES (1)", [], { consistency: types.consistencies.one });
+  });
+
+  // ANY for reads stays Invalid; the engine tests cover it, as the driver sends ONE for a read asked at ANY.
+  it("accepts EACH_QUORUM for reads, as Cassandra does since 3.0", async () => {
+    await client.execute("INSERT INTO strict.single (id, v) VALUES (7, 'seven')");
+    const rs = await client.execute("SELECT v FROM strict.single WHERE id = 7", [], { consistency: types.consistencies.eachQuorum });
+    expect(rs.rows.map((r) => r["v"])).toEqual(["seven"]);
+    expect(server.requests.at(-1)).toMatchObject({ query: "SELECT v FROM strict.single WHERE id = 7", consistency: "EACH_QUORUM" });
   });
 
   it("rejects SERIAL for plain writes", async () => {

@@ -43,9 +43,11 @@ function replicationFactors(ks: KeyspaceSchema): Map<string, number> {
 export type RequestKind = "read" | "write" | "conditionalWrite";
 
 /**
- * Applies Cassandra's consistency rules for a one-node cluster: invalid
- * combinations raise Invalid, and a level needing more live replicas than the
- * single node can provide raises Unavailable (code 0x1000) with required/alive.
+ * Applies Cassandra 4.0's consistency rules for a one-node cluster: ANY for a
+ * read and SERIAL / LOCAL_SERIAL for a plain write raise Invalid (every other
+ * level is valid for reads, EACH_QUORUM included, since Cassandra 3.0), and a
+ * level needing more live replicas than the single node can provide raises
+ * Unavailable (code 0x1000) with required/alive.
  */
 export function checkConsistency(ks: KeyspaceSchema, level: ConsistencyLevel, kind: RequestKind, topology: LocalTopology): void {
   if (kind === "read" && level === "ANY") throw invalid("ANY ConsistencyLevel is only supported for writes");
@@ -92,7 +94,6 @@ export function checkConsistency(ks: KeyspaceSchema, level: ConsistencyLevel, ki
       required = total;
       break;
     case "EACH_QUORUM": {
-      if (kind === "read") throw invalid("EACH_QUORUM ConsistencyLevel is only supported for writes");
       for (const [dc, rf] of factors) {
         const need = quorum(rf);
         const have = dc === "*" || dc === topology.dataCenter ? aliveLocal : 0;

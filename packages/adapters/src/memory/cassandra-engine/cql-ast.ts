@@ -26,7 +26,9 @@ export type Relation =
   | { kind: "compare"; column: string; op: Operator; value: Term }
   | { kind: "in"; column: string; values: Term[] | Term }
   | { kind: "contains"; column: string; key: boolean; value: Term }
-  | { kind: "token"; columns: string[]; op: Operator; value: Term };
+  | { kind: "token"; columns: string[]; op: Operator; value: Term }
+  /** `col IS NOT NULL`: only materialized views accept it; statements reject it as Invalid. */
+  | { kind: "isNotNull"; column: string };
 
 /** One condition of an IF clause. */
 export type Condition =
@@ -143,7 +145,15 @@ export type Selector =
   | { kind: "column"; column: string; alias?: string }
   | { kind: "writetime" | "ttl"; column: string; alias?: string }
   | { kind: "token"; columns: string[]; alias?: string }
-  | { kind: "count"; alias?: string };
+  | { kind: "count"; alias?: string }
+  /** Any other function call, e.g. `nofn(v)`: the name is kept as written (lower-cased unless quoted). */
+  | { kind: "function"; name: string; args: SelectorArgument[]; alias?: string };
+
+/** An argument of a function call in a select clause. */
+export type SelectorArgument =
+  | { kind: "column"; column: string }
+  | { kind: "term"; term: Term }
+  | { kind: "function"; name: string; args: SelectorArgument[] };
 
 /** `SELECT`. */
 export interface SelectStatement {

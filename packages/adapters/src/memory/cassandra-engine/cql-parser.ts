@@ -15,6 +15,7 @@ import type {
   Relation,
   SelectStatement,
   Selector,
+  SelectorArgument,
   Statement,
   Term,
   UpdateStatement,
@@ -659,7 +660,11 @@ class Parser {
         continue;
       }
       const column = this.identifier();
-      if (this.acceptKeyword("in")) {
+      if (this.acceptKeyword("is")) {
+        this.expectKeyword("not");
+        this.expectKeyword("null");
+        out.push({ kind: "isNotNull", column });
+      } else if (this.acceptKeyword("in")) {
         out.push({ kind: "in", column, values: this.inValues() });
       } else if (this.acceptKeyword("contains")) {
         const key = this.acceptKeyword("key");
@@ -743,11 +748,57 @@ class Parser {
       }
       this.expectPunct(")");
       selector = { kind: "count" };
+    } else if (this.isFunctionCall()) {
+      selector = this.functionSelector();
     } else {
       selector = { kind: "column", column: this.identifier() };
     }
     if (this.acceptKeyword("as")) selector.alias = this.identifier();
     return selector;
+  }
+
+  /** True when the next tokens start `name(` or `keyspace.name(`. */
+  private isFunctionCall(): boolean {
+    const isName = (offset: number) => {
+      const t = this.peek(offset);
+      return t.type === "qident" || t.type === "ident";
+    };
+    if (!isName(0)) return false;
+    if (this.isPunct("(", 1)) return true;
+    return this.isPunct(".", 1) && isName(2) && this.isPunct("(", 3);
+  }
+
+  /** `[keyspace.]name(arg, ...)` in a select clause; the name is resolved when the statement is analysed. */
+  private functionSelector(): { kind: "function"; name: string; args: SelectorArgument[] } {
+    let name = this.functionNamePart();
+    if (this.acceptPunct(".")) name = `${name}.${this.functionNamePart()}`;
+    this.expectPunct("(");
+    const args: SelectorArgument[] = [];
+    if (!this.acceptPunct(")")) {
+      do args.push(this.selectorArgument());
+      while (this.acceptPunct(","));
+      this.expectPunct(")");
+    }
+    return { kind: "function", name, args };
+  }
+
+  private functionNamePart(): string {
+    const t = this.peek();
+    if (t.type === "ident" && ["token", "count"].includes(t.text.toLowerCase())) {
+      this.pos++;
+      return t.text.toLowerCase();
+    }
+    return this.identifier();
+  }
+
+  private selectorArgument(): SelectorArgument {
+    if (this.isFunctionCall()) return this.functionSelector();
+    const t = this.peek();
+    const literalWords = ["true", "false", "null", "nan", "infinity"];
+    if (t.type === "qident" || (t.type === "ident" && !literalWords.includes(t.text.toLowerCase()))) {
+      return { kind: "column", column: this.identifier() };
+    }
+    return { kind: "term", term: this.term() };
   }
 
   private batch(): BatchStatement {

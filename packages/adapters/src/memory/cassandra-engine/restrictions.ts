@@ -65,6 +65,8 @@ export function groupRelations(table: TableSchema, relations: Relation[], marker
   const out = new Map<string, ColumnRestriction>();
   for (const r of relations) {
     if (r.kind === "token") continue;
+    // Cassandra rejects IS NOT NULL outside materialized view definitions, before resolving the column.
+    if (r.kind === "isNotNull") throw invalid(`Unsupported restriction: ${r.column} IS NOT NULL`);
     const column = columnOf(table, r.column);
     let entry = out.get(column.name);
     if (!entry) {
@@ -119,6 +121,22 @@ function termText(term: Term): string {
 /** True when a restriction is a single-value or multi-value equality. */
 export function isEqOrIn(r: ColumnRestriction): boolean {
   return (r.eq !== undefined || r.in !== undefined) && !r.lower && !r.upper && r.contains.length === 0 && r.containsKey.length === 0;
+}
+
+/**
+ * True when Cassandra treats the restriction as an equality: `= x`, or an IN
+ * list of exactly one term (`IN (x)`, `IN (?)`), which it turns into an EQ.
+ */
+export function isRestrictedByEq(r: ColumnRestriction): boolean {
+  return isEqOrIn(r) && (r.eq !== undefined || (Array.isArray(r.in) && r.in.length === 1));
+}
+
+/**
+ * True when Cassandra treats the restriction as an IN: a bound list (`IN ?`) or a
+ * literal list of any length but one, duplicates included (`IN (1, 1)`).
+ */
+export function isInRestriction(r: ColumnRestriction): boolean {
+  return isEqOrIn(r) && !isRestrictedByEq(r);
 }
 
 /** Checks that token() is applied to the whole partition key, in order. */

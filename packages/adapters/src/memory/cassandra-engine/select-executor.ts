@@ -1,5 +1,5 @@
 import type { ColumnSchema, TableSchema } from "./catalog.js";
-import type { SelectStatement, Term } from "./cql-ast.js";
+import type { SelectStatement, SelectorArgument, Term } from "./cql-ast.js";
 import { CqlError, CqlErrorCode, invalid } from "./cql-error.js";
 import { nativeType } from "./cql-types.js";
 import { UNSET, compareValues, valuesEqual, type CqlValue } from "./cql-values.js";
@@ -11,6 +11,8 @@ import {
   columnOf,
   groupRelations,
   isEqOrIn,
+  isInRestriction,
+  isRestrictedByEq,
   type ColumnRestriction,
 } from "./restrictions.js";
 import { compareClustering, keyString, inSlice, type LiveRow, type Partition, type SliceBound, type TableStore } from "./storage.js";
@@ -41,7 +43,13 @@ export interface SelectPlan {
   clusteringSlice?: ColumnRestriction;
   filters: ColumnRestriction[];
   reversed: boolean;
-  hasOrderBy: boolean;
+  /** ORDER BY columns, in the order written (duplicates collapsed). */
+  orderingColumns: ColumnSchema[];
+  /**
+   * ORDER BY with an IN on the partition key: rows of several partitions are sorted
+   * after the read, which Cassandra cannot do across pages.
+   */
+  needsPostQueryOrdering: boolean;
   limit?: Term;
   isCount: boolean;
 }
@@ -69,6 +77,7 @@ export function planSelect(statement: SelectStatement, table: TableSchema, marke
         resultColumns.push(col(s.alias ?? `system.token(${s.columns.join(", ")})`, nativeType("bigint")));
         continue;
       }
+      if (s.kind === "function") rejectFunctionSelector(table, s);
       const c = columnOf(table, s.column);
       if (s.kind === "column") {
         selectors.push({ kind: "column", column: c });
@@ -168,19 +177,30 @@ export function planSelect(statement: SelectStatement, table: TableSchema, marke
     filters.push(r);
   }
 
-  // ORDER BY: clustering columns in declared order, all natural or all reversed.
-  let reversed = false;
-  statement.orderBy.forEach((o, i) => {
-    const c = columnOf(table, o.column);
-    if (c.kind !== "clustering") throw invalid(`Order by is currently only supported on the clustered columns of the PRIMARY KEY, got ${c.name}`);
-    if (c.position !== i) throw invalid("Order by currently only supports the ordering of columns following their declared order in the PRIMARY KEY");
-    const r = o.descending !== c.descending;
-    if (i > 0 && r !== reversed) throw invalid("Unsupported order by relation");
-    reversed = r;
-  });
-  if (statement.orderBy.length > 0 && !partitionFull) {
+  // ORDER BY, as Cassandra checks it: columns resolved first, then the partition restriction, then each
+  // column in turn (clustering columns following their declared order, where a column restricted by an
+  // equality may be left out), then one direction for all of them.
+  const ordering = new Map<ColumnSchema, boolean>();
+  for (const o of statement.orderBy) ordering.set(columnOf(table, o.column), o.descending);
+  if (ordering.size > 0 && !partitionFull) {
     throw invalid("ORDER BY is only supported when the partition key is restricted by an EQ or an IN.");
   }
+  const reversedByPosition: boolean[] = [];
+  let nextPosition = 0;
+  for (const [c, descending] of ordering) {
+    if (c.kind !== "clustering") throw invalid(`Order by is currently only supported on the clustered columns of the PRIMARY KEY, got ${c.name}`);
+    if (c.position < nextPosition) throw invalid(ORDER_BY_SEQUENCE_MESSAGE);
+    for (; nextPosition < c.position; nextPosition++) {
+      const skipped = groups.get(table.clustering[nextPosition]!.name);
+      if (!skipped || !isRestrictedByEq(skipped)) throw invalid(ORDER_BY_SEQUENCE_MESSAGE);
+    }
+    nextPosition++;
+    reversedByPosition[c.position] = descending !== c.descending;
+  }
+  const directions = reversedByPosition.filter((r) => r !== undefined);
+  if (directions.some((r) => r !== directions[0])) throw invalid("Unsupported order by relation");
+  const reversed = directions[0] ?? false;
+  const needsPostQueryOrdering = ordering.size > 0 && pkRestrictions.some((r) => r !== undefined && isInRestriction(r));
 
   if (statement.limit) {
     markers.visit(statement.limit, nativeType("int"), "[limit]");
@@ -192,8 +212,37 @@ export function planSelect(statement: SelectStatement, table: TableSchema, marke
     partition: partitionFull ? (pkRestrictions as ColumnRestriction[]) : undefined,
     ...(token ? { token } : {}),
     clusteringPrefix, ...(clusteringSlice ? { clusteringSlice } : {}), filters, reversed,
-    hasOrderBy: statement.orderBy.length > 0, ...(statement.limit ? { limit: statement.limit } : {}), isCount,
+    orderingColumns: [...ordering.keys()], needsPostQueryOrdering, ...(statement.limit ? { limit: statement.limit } : {}), isCount,
   };
+}
+
+const ORDER_BY_SEQUENCE_MESSAGE = "Order by currently only supports the ordering of columns following their declared order in the PRIMARY KEY";
+
+/** Cassandra 4.0's native function names (besides writetime, ttl, token and count, parsed as their own selectors). */
+const NATIVE_FUNCTIONS = new Set([
+  "now", "currenttimestamp", "currentdate", "currenttime", "currenttimeuuid", "uuid", "mintimeuuid", "maxtimeuuid",
+  "dateof", "unixtimestampof", "totimestamp", "tounixtimestamp", "todate", "token", "count", "min", "max", "sum", "avg",
+  "tojson", "fromjson", "writetime", "ttl",
+]);
+
+function isNativeFunction(name: string): boolean {
+  const bare = name.startsWith("system.") ? name.slice("system.".length) : name;
+  if (bare.includes(".")) return false;
+  return NATIVE_FUNCTIONS.has(bare) || /^(blobas\w+|\w+asblob|castas\w+)$/.test(bare);
+}
+
+/**
+ * Function calls in a select clause are not evaluated by this engine. Like Cassandra, the
+ * arguments are resolved first (an unknown column is reported as such), then the function:
+ * an unknown one gets Cassandra's "Unknown function" Invalid, a native one a "not supported" Invalid.
+ */
+function rejectFunctionSelector(table: TableSchema, fn: { name: string; args: SelectorArgument[] }): never {
+  for (const arg of fn.args) {
+    if (arg.kind === "column") columnOf(table, arg.column);
+    else if (arg.kind === "function") rejectFunctionSelector(table, arg);
+  }
+  if (isNativeFunction(fn.name)) throw invalid(`Function ${fn.name} in a select clause is not supported by this server`);
+  throw invalid(`Unknown function '${fn.name}'`);
 }
 
 /** Values an EQ or IN restriction allows, de-duplicated and sorted by type. */
@@ -268,6 +317,8 @@ function filterPredicate(r: ColumnRestriction, ctx: BindContext): RowPredicate {
   return (row) => checks.every((check) => check(row));
 }
 
+const MAX_INT = 2 ** 31 - 1;
+
 /** Options of one read. */
 export interface SelectOptions {
   pageSize?: number;
@@ -306,10 +357,13 @@ export function executeSelect(plan: SelectPlan, store: TableStore, ctx: BindCont
 
   let partitions: Partition[];
   if (plan.partition) {
-    const keys = cartesian(plan.partition.map((r) => restrictionValues(r, ctx)));
-    if (keys.length > 1 && plan.hasOrderBy && options.pageSize !== undefined && !plan.isCount) {
+    // Cassandra leaves the LIMIT out of a read it must sort afterwards, so such a read is paged whenever a
+    // page size is set (only the largest int still covers the unlimited read); COUNT(*) is always paged.
+    const pageSize = options.pageSize ?? 0;
+    if (plan.needsPostQueryOrdering && pageSize > 0 && (plan.isCount || pageSize < MAX_INT)) {
       throw invalid("Cannot page queries with both ORDER BY and a IN restriction on the partition key; you must either remove the ORDER BY or the IN and sort client side, or disable paging for this query");
     }
+    const keys = cartesian(plan.partition.map((r) => restrictionValues(r, ctx)));
     partitions = keys.map((k) => store.partition(k, false)).filter((p): p is Partition => p !== undefined);
   } else {
     partitions = store.allPartitions();
@@ -356,10 +410,11 @@ export function executeSelect(plan: SelectPlan, store: TableStore, ctx: BindCont
     if (plan.reversed) live.reverse();
     rows.push(...live);
   }
-  if (partitions.length > 1 && plan.hasOrderBy) {
+  if (plan.needsPostQueryOrdering) {
+    // Like Cassandra: a stable sort on the ORDER BY columns alone, each in its declared direction.
     const sign = plan.reversed ? -1 : 1;
     rows.sort((a, b) => {
-      for (const c of table.clustering) {
+      for (const c of plan.orderingColumns) {
         const d = compareValues(c.type, a.row.clustering[c.position]!, b.row.clustering[c.position]!);
         if (d !== 0) return (c.descending ? -d : d) * sign;
       }
