@@ -98,4 +98,25 @@ describe("in-memory cassandra adapter", () => {
     }
     expect(calls.some((c) => c.batch)).toBe(true);
   });
+
+  it("says the base row changed when the query-table batch after a lightweight transaction fails", async () => {
+    const engine = new CassandraEngine();
+    const inner = new EngineCqlSession(engine);
+    const failing: CqlSession = {
+      execute: (statement, params, options) => inner.execute(statement, params, options),
+      select: (statement, params, options, reader, take, fail) => inner.select(statement, params, options, reader, take, fail),
+      batch: (items, options) =>
+        options.idempotent && items.every((i) => !i.statement.cql.includes(`"${Event.model.table}" `)) ? Promise.reject(new Error("read ECONNRESET")) : inner.batch(items, options),
+      close: () => inner.close(),
+    };
+    const adapter = new CassandraAdapter(failing, { keyspace: "partial" });
+    await adapter.applySchema([Event.model]);
+    const repo = new PolyxenaRuntime({ stores: { cassandra: adapter } }, [Event]).entity(Event);
+    const streamId = randomUUID();
+    const error = await expectPolyxenaError(repo.put({ streamId, seq: 1, kind: "a", version: 0 }, { ifNotExists: true }), "E_UNAVAILABLE");
+    expect(error.summary).toBe("the conditional write to event was applied, but its query tables were not updated: read ECONNRESET");
+    expect(error.outcome).toBe("unknown");
+    expect(error.fix).toContain("unconditional put");
+    expect((await repo.get({ streamId, seq: 1 })).item).toEqual({ streamId, seq: 1, kind: "a", version: 1 });
+  });
 });

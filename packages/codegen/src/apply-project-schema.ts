@@ -53,7 +53,8 @@ async function buildStores(project: LoadedProject): Promise<StoreMap> {
 
 /** A replication map as CQL would compare it: keys sorted, values as text. */
 function replicationText(replication: CassandraReplication): string {
-  return JSON.stringify(Object.fromEntries(Object.entries(replication).map(([k, v]) => [k, String(v)]).sort(([a], [b]) => a.localeCompare(b))));
+  const entries = Object.entries(replication).map(([k, v]): [string, string] => [k, String(v)]);
+  return JSON.stringify(Object.fromEntries(entries.sort(([a], [b]) => a.localeCompare(b))));
 }
 
 /**

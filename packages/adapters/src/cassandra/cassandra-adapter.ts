@@ -6,6 +6,7 @@
  */
 import {
   buildCassandraSchema,
+  isPolyxenaError,
   cassandraColumnType,
   cassandraKeyspaceStatement,
   cassandraTables,
@@ -162,7 +163,7 @@ export class CassandraAdapter implements StoreAdapter {
       const lwt = this.conditionalPut(s, item, condition, ttl);
       const result = await this.conditional(request, lwt);
       if (result.applied === false) throw await this.conditionFailed(request, s, item, condition, lwt[0]!.statement, result);
-      if (s.queryTables.length > 0) await this.batch(request, this.queryTableWrites(s, old, item, ttl), true);
+      if (s.queryTables.length > 0) await this.afterCondition(request, s, this.queryTableWrites(s, old, item, ttl));
       return;
     }
     const base = this.insert(s, s.base, item, ttl);
@@ -210,7 +211,7 @@ export class CassandraAdapter implements StoreAdapter {
     if (condition.kind === "version") params.push(versionValue(s, condition.expected));
     const result = await this.run(request, statement, params, { mode: "write", idempotent: false, serial: true });
     if (result.applied === false) throw await this.conditionFailed(request, s, request.key, condition, statement, result);
-    if (s.queryTables.length > 0 && old) await this.batch(request, this.queryTableWrites(s, old, withChanges(old, changed, request.changes), undefined), true);
+    if (s.queryTables.length > 0 && old) await this.afterCondition(request, s, this.queryTableWrites(s, old, withChanges(old, changed, request.changes), undefined));
     return undefined;
   }
 
@@ -247,7 +248,7 @@ export class CassandraAdapter implements StoreAdapter {
         { statement: s.rowMarkerWithTtl, params: [...key, ttl] },
       ]);
       if (result.applied !== false) {
-        if (s.queryTables.length > 0) await this.batch(request, this.queryTableWrites(s, current, next, ttl), true);
+        if (s.queryTables.length > 0) await this.afterCondition(request, s, this.queryTableWrites(s, current, next, ttl));
         return undefined;
       }
       if (condition.kind === "version") throw await this.conditionFailed(request, s, request.key, condition, statement, result);
@@ -276,7 +277,7 @@ export class CassandraAdapter implements StoreAdapter {
       const params = condition.kind === "version" ? [...key, versionValue(s, condition.expected)] : key;
       const result = await this.run(request, statement, params, { mode: "write", idempotent: false, serial: true });
       if (result.applied === false) throw await this.conditionFailed(request, s, request.key, condition, statement, result);
-      if (queryDeletes.length > 0) await this.batch(request, queryDeletes, true);
+      if (queryDeletes.length > 0) await this.afterCondition(request, s, queryDeletes);
       return;
     }
     const base = { statement: s.base.delete, params: key };
@@ -460,6 +461,27 @@ export class CassandraAdapter implements StoreAdapter {
       writes.push(this.insert(s, t, next, ttl));
     }
     return writes;
+  }
+
+  /**
+   * Brings the query tables in step after a lightweight transaction on the
+   * base table. Cassandra cannot condition a batch across tables, so this is a
+   * second logged batch; if it fails, the error says that the base row has
+   * changed and how to repair the query tables.
+   */
+  private async afterCondition(request: StoreRequestBase, s: EntityStatements, items: BatchItem[]): Promise<void> {
+    try {
+      await this.batch(request, items, true);
+    } catch (error) {
+      const cause = isPolyxenaError(error) ? error : cassandraError(error, batchText(items), true);
+      throw new PolyxenaError(cause.code, `the conditional write to ${s.model.table} was applied, but its query tables were not updated: ${cause.summary}`, {
+        statement: cause.statement,
+        store: this.name,
+        outcome: "unknown",
+        fix: "write the item again with an unconditional put (it rewrites every table), or retry the same write with the new version",
+        cause,
+      });
+    }
   }
 
   private async batch(request: StoreRequestBase, items: BatchItem[], idempotent: boolean): Promise<void> {

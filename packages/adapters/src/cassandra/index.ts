@@ -10,6 +10,7 @@
  * const repos = createRepositories({ stores: { cassandra: cassandraStore } });
  */
 import cassandra from "cassandra-driver";
+import { PolyxenaError } from "@polyxena/core";
 import { CassandraAdapter, type CassandraAdapterOptions } from "./cassandra-adapter.js";
 import { DriverCqlSession } from "./cassandra-driver-session.js";
 
@@ -26,8 +27,24 @@ export type CassandraConnection = cassandra.ClientOptions | { client: cassandra.
 /**
  * Creates the Cassandra adapter. A client passed in is never shut down by the
  * adapter; a client created from options is shut down by `close()`.
+ *
+ * The keyspace comes from `options.keyspace`, or else from the driver's own
+ * `keyspace` option. The adapter qualifies every statement with it, so the
+ * client it creates connects without one: the keyspace need not exist until
+ * `applySchema` creates it.
  */
-export function createCassandraAdapter(connection: CassandraConnection, options: CassandraAdapterOptions): CassandraAdapter {
-  if ("client" in connection) return new CassandraAdapter(new DriverCqlSession(connection.client, false), options);
-  return new CassandraAdapter(new DriverCqlSession(new cassandra.Client(connection), true), options);
+export function createCassandraAdapter(connection: CassandraConnection, options: Partial<CassandraAdapterOptions> = {}): CassandraAdapter {
+  const driverKeyspace = "client" in connection ? connection.client.keyspace : connection.keyspace;
+  const keyspace = options.keyspace ?? driverKeyspace;
+  if (keyspace === undefined) {
+    throw new PolyxenaError("E_DEFINITION", "no Cassandra keyspace given", {
+      store: options.name ?? "cassandra",
+      path: "keyspace",
+      fix: 'pass createCassandraAdapter(connection, { keyspace: "..." })',
+    });
+  }
+  const adapterOptions = { ...options, keyspace };
+  if ("client" in connection) return new CassandraAdapter(new DriverCqlSession(connection.client, false), adapterOptions);
+  const { keyspace: _connectKeyspace, ...clientOptions } = connection;
+  return new CassandraAdapter(new DriverCqlSession(new cassandra.Client(clientOptions), true), adapterOptions);
 }
