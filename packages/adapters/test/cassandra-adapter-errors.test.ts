@@ -186,6 +186,25 @@ describe("cassandra adapter error paths on the stock driver", () => {
     }
   });
 
+  it("fails statements it had prepared on a table dropped behind its back with E_STORE, not applied, and how to apply the schema", async () => {
+    const { adapter, runtime } = await open(cluster, [Note]);
+    try {
+      const repo = runtime.entity(Note);
+      const item = { id: randomUUID(), text: "kept" };
+      await repo.put(item, { ifNotExists: true });
+      await repo.get({ id: item.id });
+      await client.execute(`DROP TABLE "${adapter.keyspace}"."note"`);
+      const read = await expectPolyxenaError(repo.get({ id: item.id }), "E_STORE");
+      expect(read.statement).toBe(`SELECT "id", "text" FROM "${adapter.keyspace}"."note" WHERE "id" = ?`);
+      expect(read.fix).toContain("applySchema");
+      const write = await expectPolyxenaError(repo.put({ id: randomUUID(), text: "lost" }, { ifNotExists: true }), "E_STORE");
+      expect(write.outcome).toBe("not-applied");
+      expect(write.fix).toContain("applySchema");
+    } finally {
+      await adapter.close();
+    }
+  });
+
   it("reports a failed version condition as E_CONDITION_FAILED carrying the row as stored, and writes nothing", async () => {
     const { adapter, runtime } = await open(cluster, [Profile]);
     try {

@@ -18,6 +18,7 @@ const CODES = {
   syntaxError: 0x2000,
   invalid: 0x2200,
   alreadyExists: 0x2400,
+  unprepared: 0x2500,
 } as const;
 
 const CODE_CLASS: Partial<Record<PolyxenaErrorCode, ErrorClass>> = {
@@ -43,6 +44,8 @@ export function classifyCassandraError(error: unknown): ErrorClass {
   if (code === CODES.readTimeout || code === CODES.writeTimeout) return "timeout";
   if (code === CODES.unavailable || code === CODES.overloaded || code === CODES.isBootstrapping) return "unavailable";
   if (code === CODES.alreadyExists) return "already-exists";
+  // Every host refused to re-prepare the statement: it no longer fits the schema (a dropped or altered table).
+  if (refusedEverywhereAsUnprepared(error)) return "store";
   const name = nameOf(error);
   if (name === "OperationTimedOutError") return "timeout";
   if (name === "NoHostAvailableError" || name === "BusyConnectionError") return "unavailable";
@@ -54,6 +57,12 @@ export function classifyCassandraError(error: unknown): ErrorClass {
 function innerErrors(error: unknown): unknown[] {
   const inner = typeof error === "object" && error !== null ? (error as { innerErrors?: unknown }).innerErrors : undefined;
   return typeof inner === "object" && inner !== null ? Object.values(inner) : [];
+}
+
+/** Whether every host answered Unprepared, even after the driver prepared the statement again. */
+function refusedEverywhereAsUnprepared(error: unknown): boolean {
+  const inner = innerErrors(error);
+  return inner.length > 0 && inner.every((e) => codeOf(e) === CODES.unprepared);
 }
 
 const CLASS_CODE: Record<ErrorClass, PolyxenaErrorCode> = {
@@ -76,13 +85,16 @@ export function cassandraError(error: unknown, statement: string, idempotent: bo
   const code = codeOf(error) ?? (inner.length > 0 && inner.every((e) => codeOf(e) === codeOf(inner[0])) ? codeOf(inner[0]) : undefined);
   const message = error instanceof Error ? error.message : String(error);
   let outcome: "not-applied" | "unknown" | undefined;
+  if (code === CODES.unprepared) outcome = "not-applied";
   if (kind === "timeout" || kind === "unavailable") {
     outcome = code === CODES.unavailable || code === CODES.overloaded ? "not-applied" : idempotent ? undefined : "unknown";
   }
   const fix =
     code === CODES.invalid && /unconfigured table|does not exist/.test(message)
       ? "create the keyspace and tables first (adapter.applySchema(models) or the generated schema.cql)"
-      : code === CODES.unavailable
+      : code === CODES.unprepared
+        ? "the cluster no longer accepts this prepared statement, usually because its table was dropped or altered: apply the schema (adapter.applySchema(models) or the generated schema.cql) and retry"
+        : code === CODES.unavailable
         ? "lower the consistency level or bring replicas back"
         : undefined;
   return new PolyxenaError(CLASS_CODE[kind], message, { statement, outcome, fix, cause: error });
