@@ -244,7 +244,7 @@ describe("lightweight transactions and batches", () => {
     const [[wb, wo]] = rows("SELECT writetime(bal), writetime(owner) FROM ks.acc WHERE id = 'x'") as [[bigint, bigint]];
     expect(wb).toBe(wo);
     expect(failure(() => engine.batch([{ prepared: a, values: ["y", 1] }, { prepared: a, values: [null, 2] }], { type: "logged" })).message).toBe(
-      "Invalid null value in key for column id",
+      "Invalid null value in condition for column id",
     );
     expect(rows("SELECT * FROM ks.acc WHERE id = 'y'")).toEqual([]);
   });

@@ -239,8 +239,7 @@ describe("values", () => {
     const missingClustering = await responseError(`UPDATE ${ks}.t SET v = 'x' WHERE p1 = 'a' AND p2 = 1 AND c1 = 1`);
     expect(missingClustering.message).toBe("Some clustering keys are missing: c2");
     const nullKey = await responseError(`INSERT INTO ${ks}.single (id, v) VALUES (?, ?)`, [null, "x"], { prepare: true });
-    // Cassandra words it "Invalid null value in condition for column id".
-    expect([nullKey.code, nullKey.message]).toEqual([codes.invalid, expect.stringMatching(/^Invalid null value in \w+ for column id$/)]);
+    expect([nullKey.code, nullKey.message]).toEqual([codes.invalid, "Invalid null value in condition for column id"]);
   });
 
   it("rejects a wrong number of bound values", async () => {

@@ -162,10 +162,11 @@ export function planModification(statement: ModificationStatement, table: TableS
   };
 }
 
-function keyValues(r: ColumnRestriction, ctx: BindContext, what: string): CqlValue[] {
+/** Bound key values; Cassandra turns INSERT values into key relations too, so a null key is "in condition" everywhere. */
+function keyValues(r: ColumnRestriction, ctx: BindContext): CqlValue[] {
   const c = r.column;
-  if (r.eq) return [bindRequired(r.eq, c.type, c.name, ctx, what)];
-  if (Array.isArray(r.in)) return r.in.map((t) => bindRequired(t, c.type, c.name, ctx, what));
+  if (r.eq) return [bindRequired(r.eq, c.type, c.name, ctx)];
+  if (Array.isArray(r.in)) return r.in.map((t) => bindRequired(t, c.type, c.name, ctx));
   const list = bindTerm(r.in!, { kind: "list", element: c.type, frozen: false }, c.name, ctx);
   if (list === UNSET || list === null) throw invalid(`Invalid ${list === null ? "null" : "unset"} value for column ${c.name}`);
   return list as CqlValue[];
@@ -220,15 +221,14 @@ export function bindModification(plan: ModificationPlan, store: TableStore, ctx:
       ttl = n;
     }
   }
-  const what = plan.statement.type === "insert" ? "key" : "condition";
-  const partitionKeys = cartesian(plan.partition.map((r) => keyValues(r, ctx, what)));
+  const partitionKeys = cartesian(plan.partition.map((r) => keyValues(r, ctx)));
   for (const key of partitionKeys) {
     key.forEach((v, i) => {
       if (v instanceof Uint8Array && v.length === 0 && plan.table.partitionKey.length === 1) throw invalid("Key may not be empty");
       void i;
     });
   }
-  const clusterings = cartesian(plan.clustering.map((r) => keyValues(r, ctx, what)));
+  const clusterings = cartesian(plan.clustering.map((r) => keyValues(r, ctx)));
   const sliceBound = (which: "lower" | "upper"): SliceBound | undefined => {
     const b = plan.slice?.[which];
     if (!b) return undefined;
