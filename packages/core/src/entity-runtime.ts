@@ -475,7 +475,7 @@ export class EntityRuntime {
         this.adapter.search!({ op, consistency, text: options.text, fields, filter, sort, limit, position, highlight: options.highlight === true, signal }),
       );
       const result: SearchResult<StoredItem> = { items: page.items, total: page.total, hits: page.hits };
-      return page.position === undefined ? result : LazyCursorPage.wrap(result, this.services.cursors, scope, page.position);
+      return page.position === undefined ? result : LazyCursorPage.of(result, { total: page.total, hits: page.hits }, this.services.cursors, scope, page.position);
     });
   }
 
@@ -808,17 +808,19 @@ class LazyCursorPage {
   readonly #position: unknown;
   #cursor: string | undefined;
 
-  private constructor(fields: object, cursors: CursorCodec, scope: () => string, position: unknown) {
-    Object.assign(this, fields);
+  private constructor(items: readonly unknown[], extra: object | undefined, cursors: CursorCodec, scope: () => string, position: unknown) {
+    // Own properties in the order callers see them: items, the extra fields, then cursor.
+    (this as { items?: readonly unknown[] }).items = items;
+    if (extra) Object.assign(this, extra);
     this.#cursors = cursors;
     this.#scope = scope;
     this.#position = position;
     Object.defineProperty(this, "cursor", LAZY_CURSOR);
   }
 
-  /** `fields` as a page with a lazily signed `cursor`. */
-  static wrap<P extends object>(fields: P, cursors: CursorCodec, scope: () => string, position: unknown): P & { cursor?: string | undefined } {
-    return new LazyCursorPage(fields, cursors, scope, position) as unknown as P & { cursor?: string | undefined };
+  /** A page of `items` (plus `extra` fields) with a lazily signed `cursor`. */
+  static of<P extends { items: readonly unknown[] }>(page: P, extra: Omit<P, "items"> | undefined, cursors: CursorCodec, scope: () => string, position: unknown): P & { cursor?: string | undefined } {
+    return new LazyCursorPage(page.items, extra, cursors, scope, position) as unknown as P & { cursor?: string | undefined };
   }
 
   static cursorOf(page: LazyCursorPage): string {
@@ -837,7 +839,7 @@ const LAZY_CURSOR: PropertyDescriptor = {
 
 /** The caller's page of a store page: its items, and a lazily signed cursor when more may follow. */
 function pageOf(page: StorePage, cursors: CursorCodec, scope: () => string): Page<StoredItem> {
-  return page.position === undefined ? { items: page.items } : LazyCursorPage.wrap({ items: page.items }, cursors, scope, page.position);
+  return page.position === undefined ? { items: page.items } : LazyCursorPage.of<Page<StoredItem>>(page, undefined, cursors, scope, page.position);
 }
 
 function jsonBigint(_key: string, value: unknown): unknown {

@@ -71,6 +71,10 @@ interface CompiledStatement {
   prepare: boolean;
   /** Row decoder of the last result shape. */
   rows?: NeutralRowDecoder;
+  /** Item decoder of the last result read through a reader. */
+  page?: ItemPageDecoder;
+  /** The driver options of the last request options seen (the adapter reuses frozen options objects). */
+  lastOptions?: { given: CqlRequestOptions; driver: cassandra.QueryOptions };
 }
 
 function isSchemaStatement(cql: string): boolean {
@@ -117,21 +121,25 @@ export class DriverCqlSession implements CqlSession {
     fail: (error: unknown) => never,
   ): Promise<T> {
     let sent: Promise<cassandra.types.ResultSet>;
+    let compiled: CompiledStatement;
     try {
-      sent = this.send(statement, this.compile(statement), params, options);
+      compiled = this.compile(statement);
+      sent = this.send(statement, compiled, params, options);
     } catch (error) {
       return Promise.reject(error).catch(fail);
     }
-    return sent.then((rs) => take(this.page(rs, reader)), fail);
+    return sent.then((rs) => take(this.page(rs, compiled, reader)), fail);
   }
 
-  private page(rs: cassandra.types.ResultSet, reader: RowReader): CqlPage {
+  private page(rs: cassandra.types.ResultSet, compiled: CompiledStatement, reader: RowReader): CqlPage {
     const columns = (rs.columns ?? []) as unknown as readonly DriverColumn[];
-    let decoder = this.pageDecoders.get(reader);
+    // A statement is read with one reader in practice: keep its decoder on the statement, look others up by reader.
+    let decoder = compiled.page?.reader === reader ? compiled.page : this.pageDecoders.get(reader);
     if (!decoder?.fits(columns)) {
       decoder = new ItemPageDecoder(reader, columns);
       this.pageDecoders.set(reader, decoder);
     }
+    compiled.page = decoder;
     const items = decoder.decode((rs.rows ?? []) as unknown as Array<Record<string, unknown>>);
     return { items, pageState: rs.pageState ?? undefined };
   }
@@ -143,7 +151,14 @@ export class DriverCqlSession implements CqlSession {
       for (let i = 0; i < params.length; i++) converted[i] = (compiled.params[i] ?? asIs)(params[i]!);
       values = converted;
     }
-    return this.client.execute(statement.cql, values as unknown[], this.options(options, compiled.prepare));
+    const last = compiled.lastOptions;
+    let driverOptions: cassandra.QueryOptions;
+    if (last !== undefined && last.given === options) driverOptions = last.driver;
+    else {
+      driverOptions = this.options(options, compiled.prepare);
+      if (Object.isFrozen(options)) compiled.lastOptions = { given: options, driver: driverOptions };
+    }
+    return this.client.execute(statement.cql, values as unknown[], driverOptions);
   }
 
   async batch(items: ReadonlyArray<{ statement: CqlStatement; params: readonly NeutralValue[] }>, options: CqlRequestOptions): Promise<CqlResult> {

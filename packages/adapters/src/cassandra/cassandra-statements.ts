@@ -17,7 +17,7 @@ import {
   type StoredItem,
 } from "@polyxena/core";
 import type { CqlStatement, NeutralValue, ReaderColumn, RowReader } from "./cassandra-session.js";
-import { columnType, compileFieldDecoder, encodeField, neutralIsDomain } from "./cassandra-values.js";
+import { columnType, compileFieldDecoder, encodeField, fieldEncoder, neutralIsDomain, type FieldEncoder } from "./cassandra-values.js";
 
 const statement = (cql: string, types: string[]): CqlStatement => Object.freeze({ cql, types: Object.freeze(types) });
 
@@ -74,7 +74,7 @@ export interface CompiledTable {
 /** A declared query compiled for both directions and every range shape. */
 export class CompiledQuery {
   private readonly variants = new Map<string, CqlStatement>();
-  private eqModelsCache: readonly FieldModel[] | undefined;
+  private eqEncodersCache: ReadonlyArray<{ name: string; encode: FieldEncoder }> | undefined;
   private readerCache: RowReader | undefined;
   /** The range-less variants, natural and reversed (the common case skips the key lookup). */
   private readonly unbounded: Array<CqlStatement | undefined> = [undefined, undefined];
@@ -101,10 +101,10 @@ export class CompiledQuery {
     return [...this.partition, ...this.clustering.map((c) => c.field).filter((f) => this.query.by.includes(f))];
   }
 
-  /** The equality fields' models, looked up once (bind values are built on every call). */
-  private get eqModels(): readonly FieldModel[] {
-    this.eqModelsCache ??= this.eqFields().map((f) => this.s.field(f));
-    return this.eqModelsCache;
+  /** The equality fields and their encoders, looked up once (bind values are built on every call). */
+  private get eqEncoders(): ReadonlyArray<{ name: string; encode: FieldEncoder }> {
+    this.eqEncodersCache ??= this.eqFields().map((f) => ({ name: f, encode: fieldEncoder(this.s.field(f)) }));
+    return this.eqEncodersCache;
   }
 
   /** The reader of this query's rows: its equality fields hold one value per page. */
@@ -165,7 +165,9 @@ export class CompiledQuery {
 
   /** Bind values for a variant: equality values, then the range bounds. */
   values(params: StoredItem, range: RangeCondition | undefined): NeutralValue[] {
-    const values = this.eqModels.map((f) => encodeField(f, params[f.name]));
+    const eq = this.eqEncoders;
+    const values = new Array<NeutralValue>(eq.length);
+    for (let i = 0; i < eq.length; i++) values[i] = eq[i]!.encode(params[eq[i]!.name]);
     const rangeField = this.query.rangeField;
     if (rangeField && range) {
       const field = this.s.field(rangeField);
@@ -193,6 +195,8 @@ export class EntityStatements {
   /** The reader of whole rows (every field, none bound). */
   readonly reader: RowReader;
   private readonly primaryKey: readonly FieldModel[];
+  private readonly primaryKeyEncoders: readonly FieldEncoder[];
+  private readonly fieldEncoders: readonly FieldEncoder[];
   private readonly updates = new Map<string, CqlStatement>();
   private rowMarkerCache: CqlStatement | undefined;
   private readonly queries = new Map<QueryModel, CompiledQuery>();
@@ -209,6 +213,8 @@ export class EntityStatements {
     this.base = base!;
     this.queryTables = others;
     this.primaryKey = model.key.fields.map((f) => this.field(f));
+    this.primaryKeyEncoders = this.primaryKey.map(fieldEncoder);
+    this.fieldEncoders = model.fields.map(fieldEncoder);
     const keyWhere = this.where(model.key.fields);
     this.get = statement(`SELECT ${this.columnList} FROM ${this.qualified(model.table)} WHERE ${keyWhere}`, this.keyTypes(model.key.fields));
     this.insertIfNotExists = statement(`${this.base.insert.cql} IF NOT EXISTS`, [...this.base.insert.types]);
@@ -323,14 +329,19 @@ export class EntityStatements {
 
   /** All column values of an item, in column order. */
   itemValues(item: StoredItem): NeutralValue[] {
-    return this.fields.map((f) => encodeField(f, item[f.name]));
+    const fields = this.fields;
+    const encode = this.fieldEncoders;
+    const values = new Array<NeutralValue>(fields.length);
+    for (let i = 0; i < fields.length; i++) values[i] = encode[i]!(item[fields[i]!.name]);
+    return values;
   }
 
   /** Bind values of the primary key (the base table's key fields, in order) of an item or key. */
   primaryKeyValues(key: StoredItem): NeutralValue[] {
     const fields = this.primaryKey;
+    const encode = this.primaryKeyEncoders;
     const values = new Array<NeutralValue>(fields.length);
-    for (let i = 0; i < fields.length; i++) values[i] = encodeField(fields[i]!, key[fields[i]!.name]);
+    for (let i = 0; i < fields.length; i++) values[i] = encode[i]!(key[fields[i]!.name]);
     return values;
   }
 

@@ -54,21 +54,46 @@ function decodeScalar(field: FieldModel, value: NeutralValue): unknown {
   }
 }
 
-/** Encodes a domain value for the field's column; undefined and null become null. */
-export function encodeField(field: FieldModel, value: unknown): NeutralValue {
-  if (value === undefined || value === null) return null;
-  if (cassandraStoresAsJson(field)) return JSON.stringify(toJsonValue(field, value));
+/** A domain value to the neutral value of one field's column, compiled once per field. */
+export type FieldEncoder = (value: unknown) => NeutralValue;
+
+const encoders = new WeakMap<FieldModel, FieldEncoder>();
+
+/** The encoder of a field's values (see {@link encodeField}), compiled on first use and cached per field model. */
+export function fieldEncoder(field: FieldModel): FieldEncoder {
+  let encode = encoders.get(field);
+  if (!encode) {
+    encode = compileFieldEncoder(field);
+    encoders.set(field, encode);
+  }
+  return encode;
+}
+
+function compileFieldEncoder(field: FieldModel): FieldEncoder {
+  if (cassandraStoresAsJson(field)) return (value) => (value === undefined || value === null ? null : JSON.stringify(toJsonValue(field, value)));
+  const element = field.element;
   if (field.type === "list") {
-    if (!Array.isArray(value)) throw invalid(field, "expected an array");
-    return value.map((v) => encodeScalar(field.element!, v));
+    return (value) => {
+      if (value === undefined || value === null) return null;
+      if (!Array.isArray(value)) throw invalid(field, "expected an array");
+      return value.map((v) => encodeScalar(element!, v));
+    };
   }
   if (field.type === "map") {
-    if (typeof value !== "object" || Array.isArray(value)) throw invalid(field, "expected an object");
-    const out: Record<string, NeutralValue> = {};
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = encodeScalar(field.element!, v);
-    return out;
+    return (value) => {
+      if (value === undefined || value === null) return null;
+      if (typeof value !== "object" || Array.isArray(value)) throw invalid(field, "expected an object");
+      const out: Record<string, NeutralValue> = {};
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = encodeScalar(element!, v);
+      return out;
+    };
   }
-  return encodeScalar(field, value);
+  return (value) => (value === undefined || value === null ? null : encodeScalar(field, value));
+}
+
+/** Encodes a domain value for the field's column; undefined and null become null. */
+export function encodeField(field: FieldModel, value: unknown): NeutralValue {
+  return fieldEncoder(field)(value);
 }
 
 /**
