@@ -94,16 +94,19 @@ describe("driver rows decoded straight into items", () => {
       expect(expected[0]!.meta).toEqual({ device: "tv-0", seen: new Date(Date.UTC(2026, 1, 1)) });
       expect(expected[1]!.note).toBe("hello");
       expect(expected[0]!.note).toBeNull();
-      for (const generate of [true, false]) {
-        const items = new ItemPageDecoder(reader, columns, generate).decode(driverRows());
-        expect(items).toEqual(expected);
-        expect(items.map((i) => Object.keys(i))).toEqual(expected.map((i) => Object.keys(i)));
+      // The bound partition key as the caller wrote it: lowercase (used as is) or uppercase (the row's value is formatted instead).
+      for (const params of [[profile], [profile.toUpperCase()]]) {
+        for (const generate of [true, false]) {
+          const items = new ItemPageDecoder(reader, columns, generate).decode(driverRows(), params);
+          expect(items).toEqual(expected);
+          expect(items.map((i) => Object.keys(i))).toEqual(expected.map((i) => Object.keys(i)));
+        }
       }
     });
   }
 
   it("formats a repeated UUID once per run but never shares mutable values between items", () => {
-    const items = new ItemPageDecoder(statements.reader, columns).decode(driverRows());
+    const items = new ItemPageDecoder(statements.reader, columns).decode(driverRows(), [profile, 0]);
     expect(items.map((i) => i.referrer)).toEqual([referrers[0], referrers[0], undefined, referrers[0], referrers[1], undefined, referrers[1]]);
     const dates = items.map((i) => i.at);
     expect(new Set(dates).size).toBe(dates.length);
@@ -120,6 +123,6 @@ describe("driver rows decoded straight into items", () => {
   });
 
   it("decodes an empty page", () => {
-    expect(new ItemPageDecoder(statements.query(Reading.model.queries[0]!).reader, columns).decode([])).toEqual([]);
+    expect(new ItemPageDecoder(statements.query(Reading.model.queries[0]!).reader, columns).decode([], [profile])).toEqual([]);
   });
 });

@@ -128,10 +128,10 @@ export class DriverCqlSession implements CqlSession {
     } catch (error) {
       return Promise.reject(error).catch(fail);
     }
-    return sent.then((rs) => take(this.page(rs, compiled, reader)), fail);
+    return sent.then((rs) => take(this.page(rs, compiled, reader, params)), fail);
   }
 
-  private page(rs: cassandra.types.ResultSet, compiled: CompiledStatement, reader: RowReader): CqlPage {
+  private page(rs: cassandra.types.ResultSet, compiled: CompiledStatement, reader: RowReader, params: readonly NeutralValue[]): CqlPage {
     const columns = (rs.columns ?? []) as unknown as readonly DriverColumn[];
     // A statement is read with one reader in practice: keep its decoder on the statement, look others up by reader.
     let decoder = compiled.page?.reader === reader ? compiled.page : this.pageDecoders.get(reader);
@@ -140,7 +140,7 @@ export class DriverCqlSession implements CqlSession {
       this.pageDecoders.set(reader, decoder);
     }
     compiled.page = decoder;
-    const items = decoder.decode((rs.rows ?? []) as unknown as Array<Record<string, unknown>>);
+    const items = decoder.decode((rs.rows ?? []) as unknown as Array<Record<string, unknown>>, params);
     return { items, pageState: rs.pageState ?? undefined };
   }
 

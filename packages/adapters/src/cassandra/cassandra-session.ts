@@ -61,13 +61,16 @@ export interface ReaderColumn {
   readonly decode: (value: NeutralValue | undefined) => unknown;
   /** Whether a non-null neutral value already is the field's value (`decode` only matters for empty cells). */
   readonly neutralIsDomain: boolean;
-  /** Bound by equality in the statement's WHERE clause, so every row of a result holds the same value. */
-  readonly boundByEquality: boolean;
+  /**
+   * The index of the bind value that restricts this column by equality in the
+   * statement's WHERE clause (so every row of a result holds that value), if any.
+   */
+  readonly boundParam: number | undefined;
 }
 
 /**
  * How the rows of a SELECT become items, compiled once per entity (and per
- * query, for `boundByEquality`). Sessions may decode their native rows
+ * query, for `boundParam`). Sessions may decode their native rows
  * straight to items in one pass, as long as the result equals `decode` over
  * the neutral rows.
  */

@@ -54,10 +54,19 @@ function compileRowDecoder(columns: readonly ReaderColumn[]): RowDecoder {
   }
 }
 
-/** The reader of an entity's rows (every field, in field order); `bound` names the fields a statement binds by equality. */
+/**
+ * The reader of an entity's rows (every field, in field order); `bound` names
+ * the fields a statement binds by equality, in the order of their bind markers.
+ */
 function rowReader(fields: readonly FieldModel[], bound: readonly string[]): RowReader {
   const columns = fields.map(
-    (f): ReaderColumn => ({ column: f.column, field: f.name, decode: compileFieldDecoder(f), neutralIsDomain: neutralIsDomain(f), boundByEquality: bound.includes(f.name) }),
+    (f): ReaderColumn => ({
+      column: f.column,
+      field: f.name,
+      decode: compileFieldDecoder(f),
+      neutralIsDomain: neutralIsDomain(f),
+      boundParam: bound.includes(f.name) ? bound.indexOf(f.name) : undefined,
+    }),
   );
   return Object.freeze({ columns: Object.freeze(columns), decode: compileRowDecoder(columns) });
 }
@@ -107,7 +116,7 @@ export class CompiledQuery {
     return this.eqEncodersCache;
   }
 
-  /** The reader of this query's rows: its equality fields hold one value per page. */
+  /** The reader of this query's rows: its equality fields (the first bind markers of every variant) hold one value per page. */
   get reader(): RowReader {
     this.readerCache ??= rowReader(this.s.fields, this.eqFields());
     return this.readerCache;

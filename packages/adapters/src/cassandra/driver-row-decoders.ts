@@ -147,7 +147,14 @@ export class NeutralRowDecoder {
   }
 }
 
-type PageDecoder = (rows: DriverRow[]) => CqlPage["items"];
+type PageDecoder = (rows: DriverRow[], params: readonly NeutralValue[]) => CqlPage["items"];
+
+/** A UUID as the driver formats it (lowercase, dashed), so a bound value can stand in for the decoded one. */
+const CANONICAL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+function isCanonicalUuid(value: unknown): value is string {
+  return typeof value === "string" && CANONICAL_UUID.test(value);
+}
 
 /** JavaScript that reads one reader column of `row` into `v<i>` (see {@link ItemPageDecoder}); `undefined` means "leave the field out". */
 function columnCode(c: ReaderColumn, i: number, type: DriverColumn["type"] | undefined, hoisted: boolean): string {
@@ -189,17 +196,21 @@ export class ItemPageDecoder {
   ) {
     const typeOf = new Map(columns.map((c) => [c.name, c.type]));
     const types = reader.columns.map((c) => typeOf.get(c.column));
-    const hoisted = reader.columns.map((c, i) => c.boundByEquality && c.neutralIsDomain && types[i] !== undefined && isUuid(types[i]!));
+    const hoisted = reader.columns.map((c, i) => c.boundParam !== undefined && c.neutralIsDomain && types[i] !== undefined && isUuid(types[i]!));
     const conv = types.map((t) => (t ? fromDriverFor(t) : plain));
     const dec = reader.columns.map((c) => c.decode);
     const body = [
-      "return function decodePage(rows) {",
+      "return function decodePage(rows, params) {",
       "const n = rows.length;",
       "const items = new Array(n);",
       "let v, b;",
       ...reader.columns.map((c, i) =>
         hoisted[i]
-          ? `let k${i};\nif (n > 0) { v = rows[0][${JSON.stringify(c.column)}]; k${i} = dec[${i}](v === null || v === undefined ? null : v.toString()); }`
+          ? [
+              `let k${i};`,
+              // The bound value itself when it is already in the driver's format (formatting a Uuid costs more than the test).
+              `if (n > 0) { v = params[${c.boundParam}]; if (!canonical(v)) { v = rows[0][${JSON.stringify(c.column)}]; v = v === null || v === undefined ? null : v.toString(); } k${i} = dec[${i}](v); }`,
+            ].join("\n")
           : `let lb${i} = null, lt${i};`,
       ),
       `let ${reader.columns.map((_, i) => `v${i}`).join(", ")};`,
@@ -219,7 +230,7 @@ export class ItemPageDecoder {
     ].join("\n");
     let decode: PageDecoder | undefined;
     try {
-      if (generate) decode = (new Function("conv", "dec", "same", body) as (...args: unknown[]) => PageDecoder)(conv, dec, sameBytes);
+      if (generate) decode = (new Function("conv", "dec", "same", "canonical", body) as (...args: unknown[]) => PageDecoder)(conv, dec, sameBytes, isCanonicalUuid);
     } catch {
       decode = undefined;
     }
