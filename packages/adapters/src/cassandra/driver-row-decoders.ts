@@ -178,8 +178,9 @@ function columnCode(c: ReaderColumn, i: number, type: DriverColumn["type"] | und
  * Decodes driver rows straight into items in one pass, for one reader and
  * result shape: the driver-to-neutral and neutral-to-field conversions are
  * fused into generated code with constant property names (monomorphic loads
- * and stores). A UUID column bound by equality is formatted once per page;
- * other UUID columns are formatted once per run of equal values. Where code
+ * and stores). A UUID column bound by equality takes the bound value (or is
+ * formatted once per page); other UUID columns are formatted once per run of
+ * equal values. Where code
  * generation is disabled, rows are neutralized and then decoded by the reader.
  */
 export class ItemPageDecoder {
@@ -211,7 +212,9 @@ export class ItemPageDecoder {
               // The bound value itself when it is already in the driver's format (formatting a Uuid costs more than the test).
               `if (n > 0) { v = params[${c.boundParam}]; if (!canonical(v)) { v = rows[0][${JSON.stringify(c.column)}]; v = v === null || v === undefined ? null : v.toString(); } k${i} = dec[${i}](v); }`,
             ].join("\n")
-          : `let lb${i} = null, lt${i};`,
+          : types[i] !== undefined && isUuid(types[i]!) && c.neutralIsDomain
+            ? `let lb${i} = null, lt${i};`
+            : "",
       ),
       `let ${reader.columns.map((_, i) => `v${i}`).join(", ")};`,
       "for (let r = 0; r < n; r++) {",
