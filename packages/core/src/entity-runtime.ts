@@ -6,7 +6,7 @@ import type { EntityDefinition, EntitySchema } from "./define-entity.js";
 import { toMilliseconds, type Duration } from "./duration.js";
 import type { CachedRead, EntityCache, ReadSource } from "./entity-cache.js";
 import type { ConsistencyLevelModel, EntityModel, FieldModel, QueryModel, SortOrder } from "./entity-model.js";
-import { isPolyxenaError, PolyxenaError, type PolyxenaErrorCode, type ValidationIssue } from "./errors.js";
+import { isPolyxenaError, PolyxenaError, type ValidationIssue } from "./errors.js";
 import { activeCallTrace, emitOperationEvent, startTraced, type OperationListener } from "./operation-events.js";
 import type {
   ErrorClass,
@@ -22,6 +22,7 @@ import type {
   StoreTransaction,
   WriteCondition,
 } from "./store-adapter.js";
+import { errorCodeOfClass } from "./store-adapter.js";
 
 /** Options every call accepts. */
 export interface CallOptions {
@@ -587,13 +588,7 @@ export class EntityRuntime {
     const context = this.context(op);
     if (isPolyxenaError(error)) return error.withContext(context);
     const kind: ErrorClass = this.adapter.classifyError?.(error) ?? "store";
-    const code: PolyxenaErrorCode = ({
-      timeout: "E_TIMEOUT",
-      unavailable: "E_UNAVAILABLE",
-      condition: "E_CONDITION_FAILED",
-      "already-exists": "E_ALREADY_EXISTS",
-      store: "E_STORE",
-    } as const)[kind];
+    const code = errorCodeOfClass(kind);
     const message = error instanceof Error ? error.message : String(error);
     const outcome = (code === "E_TIMEOUT" || code === "E_UNAVAILABLE") && !op.idempotent ? "unknown" : undefined;
     return new PolyxenaError(code, message, { ...context, cause: error, outcome });

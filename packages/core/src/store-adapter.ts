@@ -18,6 +18,7 @@
  * {@link StoreAdapter.classifyError} says so).
  */
 import type { ConsistencyLevelModel, EntityModel, QueryModel, SortOrder, StoreKind } from "./entity-model.js";
+import type { PolyxenaErrorCode } from "./errors.js";
 
 /** What an adapter supports. Core decides behaviour from these flags. */
 export interface StoreCapabilities {
@@ -212,6 +213,35 @@ export interface TransactionOptions {
 
 /** Classification of a driver error, so core can map it to a stable code. */
 export type ErrorClass = "timeout" | "unavailable" | "condition" | "already-exists" | "store";
+
+const CLASS_CODES: Readonly<Record<ErrorClass, PolyxenaErrorCode>> = {
+  timeout: "E_TIMEOUT",
+  unavailable: "E_UNAVAILABLE",
+  condition: "E_CONDITION_FAILED",
+  "already-exists": "E_ALREADY_EXISTS",
+  store: "E_STORE",
+};
+
+/** The stable code of an error class. */
+export function errorCodeOfClass(kind: ErrorClass): PolyxenaErrorCode {
+  return CLASS_CODES[kind];
+}
+
+/** The class of an error an adapter already mapped to a Polyxena code (codes without a class of their own are `store`). */
+export function errorClassOfCode(code: PolyxenaErrorCode): ErrorClass {
+  switch (code) {
+    case "E_TIMEOUT":
+      return "timeout";
+    case "E_UNAVAILABLE":
+      return "unavailable";
+    case "E_CONDITION_FAILED":
+      return "condition";
+    case "E_ALREADY_EXISTS":
+      return "already-exists";
+    default:
+      return "store";
+  }
+}
 
 /** Result of applying a physical schema. */
 export interface SchemaApplyResult {

@@ -4,7 +4,7 @@
  * the same protocol codes) to Polyxena errors. The statement text travels,
  * never the values.
  */
-import { isPolyxenaError, PolyxenaError, type ErrorClass, type PolyxenaErrorCode } from "@polyxena/core";
+import { isPolyxenaError, PolyxenaError, errorClassOfCode, errorCodeOfClass, type ErrorClass } from "@polyxena/core";
 
 /** Native protocol error codes the adapter distinguishes. */
 const CODES = {
@@ -21,12 +21,6 @@ const CODES = {
   unprepared: 0x2500,
 } as const;
 
-const CODE_CLASS: Partial<Record<PolyxenaErrorCode, ErrorClass>> = {
-  E_TIMEOUT: "timeout",
-  E_UNAVAILABLE: "unavailable",
-  E_CONDITION_FAILED: "condition",
-  E_ALREADY_EXISTS: "already-exists",
-};
 
 function codeOf(error: unknown): number | undefined {
   const code = typeof error === "object" && error !== null ? (error as { code?: unknown }).code : undefined;
@@ -39,7 +33,7 @@ function nameOf(error: unknown): string {
 
 /** Classifies a Cassandra error (or an already mapped Polyxena error). */
 export function classifyCassandraError(error: unknown): ErrorClass {
-  if (isPolyxenaError(error)) return CODE_CLASS[error.code] ?? "store";
+  if (isPolyxenaError(error)) return errorClassOfCode(error.code);
   const code = codeOf(error);
   if (code === CODES.readTimeout || code === CODES.writeTimeout) return "timeout";
   if (code === CODES.unavailable || code === CODES.overloaded || code === CODES.isBootstrapping) return "unavailable";
@@ -65,13 +59,6 @@ function refusedEverywhereAsUnprepared(error: unknown): boolean {
   return inner.length > 0 && inner.every((e) => codeOf(e) === CODES.unprepared);
 }
 
-const CLASS_CODE: Record<ErrorClass, PolyxenaErrorCode> = {
-  timeout: "E_TIMEOUT",
-  unavailable: "E_UNAVAILABLE",
-  condition: "E_CONDITION_FAILED",
-  "already-exists": "E_ALREADY_EXISTS",
-  store: "E_STORE",
-};
 
 /**
  * Turns an error into a {@link PolyxenaError} carrying `statement`. For a
@@ -97,5 +84,5 @@ export function cassandraError(error: unknown, statement: string, idempotent: bo
         : code === CODES.unavailable
         ? "lower the consistency level or bring replicas back"
         : undefined;
-  return new PolyxenaError(CLASS_CODE[kind], message, { statement, outcome, fix, cause: error });
+  return new PolyxenaError(errorCodeOfClass(kind), message, { statement, outcome, fix, cause: error });
 }

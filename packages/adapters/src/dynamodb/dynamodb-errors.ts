@@ -4,7 +4,7 @@
  * returned it), throttling, 5xx and network failures to `unavailable`,
  * aborted or timed-out calls to `timeout`.
  */
-import { isPolyxenaError, PolyxenaError, type ErrorClass, type PolyxenaErrorCode } from "@polyxena/core";
+import { isPolyxenaError, PolyxenaError, errorClassOfCode, errorCodeOfClass, type ErrorClass } from "@polyxena/core";
 
 const UNAVAILABLE_NAMES = new Set([
   "ProvisionedThroughputExceededException",
@@ -32,15 +32,7 @@ interface SdkErrorShape {
 
 /** Classifies an SDK (or already wrapped) error. */
 export function classifyDynamoDbError(error: unknown): ErrorClass {
-  if (isPolyxenaError(error)) {
-    const byCode: Partial<Record<PolyxenaErrorCode, ErrorClass>> = {
-      E_TIMEOUT: "timeout",
-      E_UNAVAILABLE: "unavailable",
-      E_CONDITION_FAILED: "condition",
-      E_ALREADY_EXISTS: "already-exists",
-    };
-    return byCode[error.code] ?? "store";
-  }
+  if (isPolyxenaError(error)) return errorClassOfCode(error.code);
   if (typeof error !== "object" || error === null) return "store";
   const e = error as SdkErrorShape;
   if (e.name === "ConditionalCheckFailedException") return "condition";
@@ -89,7 +81,7 @@ export function cancelledCondition(error: unknown): { index: number; item?: Reco
 export function wrapDynamoDbError(error: unknown, context: { store: string; statement: string; write: boolean; entity?: string | undefined }): PolyxenaError {
   if (isPolyxenaError(error)) return error.withContext({ store: context.store, statement: context.statement, entity: context.entity });
   const kind = classifyDynamoDbError(error);
-  const code: PolyxenaErrorCode = kind === "timeout" ? "E_TIMEOUT" : kind === "unavailable" ? "E_UNAVAILABLE" : kind === "condition" ? "E_CONDITION_FAILED" : "E_STORE";
+  const code = errorCodeOfClass(kind);
   const outcome = (code === "E_TIMEOUT" || code === "E_UNAVAILABLE") && context.write ? (certainlyNotApplied(error) ? "not-applied" : "unknown") : undefined;
   const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   return new PolyxenaError(code, message, { store: context.store, statement: context.statement, entity: context.entity, cause: error, outcome });

@@ -2,7 +2,7 @@
  * Classifies errors of the official client (and of the in-memory engine, which mimics
  * them) and maps them to Polyxena errors carrying the request line as `statement`.
  */
-import { PolyxenaError, isPolyxenaError, type ErrorClass, type PolyxenaErrorCode } from "@polyxena/core";
+import { PolyxenaError, isPolyxenaError, errorClassOfCode, errorCodeOfClass, type ErrorClass } from "@polyxena/core";
 import type { EsBulkItemResult } from "./elasticsearch-client-port.js";
 
 /** HTTP status of a client `ResponseError` (or an engine error), when there is one. */
@@ -31,16 +31,10 @@ export function esErrorType(error: unknown): string | undefined {
   return undefined;
 }
 
-const CODE_CLASS: Partial<Record<PolyxenaErrorCode, ErrorClass>> = {
-  E_TIMEOUT: "timeout",
-  E_UNAVAILABLE: "unavailable",
-  E_CONDITION_FAILED: "condition",
-  E_ALREADY_EXISTS: "already-exists",
-};
 
 /** Classifies an error of the client: 409 is a failed condition; timeouts and lost nodes are transient. */
 export function classifyElasticsearchError(error: unknown): ErrorClass {
-  if (isPolyxenaError(error)) return CODE_CLASS[error.code] ?? "store";
+  if (isPolyxenaError(error)) return errorClassOfCode(error.code);
   const name = error instanceof Error ? error.name : "";
   if (name === "TimeoutError") return "timeout";
   if (name === "ConnectionError" || name === "NoLivingConnectionsError") return "unavailable";
@@ -51,13 +45,6 @@ export function classifyElasticsearchError(error: unknown): ErrorClass {
   return "store";
 }
 
-const CLASS_CODE: Record<ErrorClass, PolyxenaErrorCode> = {
-  timeout: "E_TIMEOUT",
-  unavailable: "E_UNAVAILABLE",
-  condition: "E_CONDITION_FAILED",
-  "already-exists": "E_ALREADY_EXISTS",
-  store: "E_STORE",
-};
 
 /** Context of the failing request. */
 export interface EsErrorContext {
@@ -72,7 +59,7 @@ export interface EsErrorContext {
 export function elasticsearchError(error: unknown, context: EsErrorContext): PolyxenaError {
   if (isPolyxenaError(error)) return error.statement ? error : error.withContext({ statement: context.statement });
   const kind = classifyElasticsearchError(error);
-  const code = CLASS_CODE[kind];
+  const code = errorCodeOfClass(kind);
   const type = esErrorType(error);
   const reason = (esBody(error)?.error as { reason?: unknown } | undefined)?.reason;
   const detail = type ? `${type}${typeof reason === "string" ? `: ${reason}` : ""}` : error instanceof Error ? error.message : String(error);

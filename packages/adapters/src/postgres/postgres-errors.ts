@@ -2,19 +2,13 @@
  * Maps `pg` errors to Polyxena errors. Every mapped error carries the
  * statement text (never the values) and the driver error as `cause`.
  */
-import { isPolyxenaError, PolyxenaError, type ErrorClass, type PolyxenaErrorCode } from "@polyxena/core";
+import { isPolyxenaError, PolyxenaError, errorClassOfCode, errorCodeOfClass, type ErrorClass } from "@polyxena/core";
 
 /** Socket-level error codes that mean the server cannot be reached. */
 const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "ECONNABORTED"]);
 /** Messages `pg` uses for connections that broke or never came up. */
 const CONNECTION_MESSAGES = [/Connection terminated/i, /Client has encountered a connection error/i, /connection timeout/i, /timeout exceeded when trying to connect/i, /Client was closed/i, /Cannot use a pool after calling end/i];
 
-const CODE_CLASS: Partial<Record<PolyxenaErrorCode, ErrorClass>> = {
-  E_TIMEOUT: "timeout",
-  E_UNAVAILABLE: "unavailable",
-  E_CONDITION_FAILED: "condition",
-  E_ALREADY_EXISTS: "already-exists",
-};
 
 /** SQLSTATE of a `pg` error, when it has one. */
 export function sqlState(error: unknown): string | undefined {
@@ -24,7 +18,7 @@ export function sqlState(error: unknown): string | undefined {
 
 /** Classifies a `pg` error (or an already mapped Polyxena error). */
 export function classifyPostgresError(error: unknown): ErrorClass {
-  if (isPolyxenaError(error)) return CODE_CLASS[error.code] ?? "store";
+  if (isPolyxenaError(error)) return errorClassOfCode(error.code);
   const state = sqlState(error);
   if (state) {
     if (state === "23505") return "already-exists";
@@ -41,13 +35,6 @@ export function classifyPostgresError(error: unknown): ErrorClass {
   return "store";
 }
 
-const CLASS_CODE: Record<ErrorClass, PolyxenaErrorCode> = {
-  timeout: "E_TIMEOUT",
-  unavailable: "E_UNAVAILABLE",
-  condition: "E_CONDITION_FAILED",
-  "already-exists": "E_ALREADY_EXISTS",
-  store: "E_STORE",
-};
 
 /**
  * Turns a driver error into a {@link PolyxenaError} carrying `statement`.
@@ -57,7 +44,7 @@ export function postgresError(error: unknown, statement: string, idempotent = tr
   if (isPolyxenaError(error)) return error.statement ? error : error.withContext({ statement });
   const state = sqlState(error);
   const kind = classifyPostgresError(error);
-  let code = CLASS_CODE[kind];
+  let code = errorCodeOfClass(kind);
   // Data exceptions (value too long, numeric overflow, bad encoding) are bad input, not store failures.
   if (state?.startsWith("22")) code = "E_VALIDATION";
   const pgError = error as { message?: string; constraint?: string; detail?: string; code?: string };
