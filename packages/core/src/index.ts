@@ -22,6 +22,7 @@ export type {
 export { describeField, toSnakeCase } from "./zod-introspection.js";
 export { fromJsonValue, toJsonValue } from "./field-json.js";
 export * from "./store-adapter.js";
+export * from "./condition-failed-error.js";
 export * from "./call-policy.js";
 export * from "./entity-cache.js";
 export * from "./operation-events.js";

@@ -6,6 +6,7 @@
  */
 import {
   buildCassandraSchema,
+  conditionFailedError,
   isPolyxenaError,
   cassandraColumnType,
   cassandraKeyspaceStatement,
@@ -610,24 +611,9 @@ export class CassandraAdapter implements StoreAdapter {
         current = undefined;
       }
     }
-    const why =
-      condition.kind === "notExists"
-        ? `${s.model.name} with this key already exists`
-        : condition.kind === "version"
-          ? current === undefined
-            ? `no ${s.model.name} with this key (expected version ${condition.expected})`
-            : `stored version ${String(current[condition.field])} is not the expected ${condition.expected}`
-          : `no ${s.model.name} with this key`;
-    return new PolyxenaError("E_CONDITION_FAILED", why, {
+    return conditionFailedError(s.model.name, condition, current, {
       statement: statement.cql,
-      current,
       constraint: condition.kind === "notExists" ? "IF NOT EXISTS" : condition.kind === "version" ? `IF ${condition.field} = ?` : "IF EXISTS",
-      fix:
-        condition.kind === "version"
-          ? "read the item again and retry with its current version"
-          : condition.kind === "notExists"
-            ? "update the existing item, or put without ifNotExists"
-            : "create the item first",
     });
   }
 }

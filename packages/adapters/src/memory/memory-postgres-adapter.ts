@@ -5,6 +5,7 @@
  */
 import {
   buildPostgresSchema,
+  conditionFailedError,
   PolyxenaError,
   type DeleteRequest,
   type EntityModel,
@@ -219,18 +220,8 @@ export class MemoryPostgresAdapter implements StoreAdapter {
   }
 
   private checkCondition(model: EntityModel, current: StoredItem | undefined, condition: WriteCondition, statement: string): void {
-    if (condition.kind === "exists" && current === undefined) {
-      throw new PolyxenaError("E_CONDITION_FAILED", `no ${model.name} with this key`, { statement, constraint: "exists", fix: "create the item first" });
-    }
-    if (condition.kind === "version" && (current === undefined || current[condition.field] !== condition.expected)) {
-      throw new PolyxenaError(
-        "E_CONDITION_FAILED",
-        current === undefined
-          ? `no ${model.name} with this key (expected version ${condition.expected})`
-          : `stored version ${String(current[condition.field])} is not the expected ${condition.expected}`,
-        { statement, current: current === undefined ? undefined : structuredClone(current), constraint: "version", fix: "read the item again and retry with its current version" },
-      );
-    }
+    const failed = condition.kind === "exists" ? current === undefined : condition.kind === "version" && (current === undefined || current[condition.field] !== condition.expected);
+    if (failed) throw conditionFailedError(model.name, condition, current === undefined ? undefined : structuredClone(current), { statement, constraint: condition.kind });
   }
 }
 

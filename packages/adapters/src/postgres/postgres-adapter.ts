@@ -3,6 +3,7 @@
  * pool for ad-hoc typed queries).
  */
 import {
+  conditionFailedError,
   PolyxenaError,
   type DeleteRequest,
   type EntityModel,
@@ -303,19 +304,10 @@ export class PostgresAdapter implements StoreAdapter {
     } catch {
       current = undefined;
     }
-    const why =
-      condition.kind === "notExists"
-        ? `duplicate key value violates unique constraint "${s.model.table}_pkey"`
-        : condition.kind === "version"
-          ? current === undefined
-            ? `no ${s.model.name} with this key (expected version ${condition.expected})`
-            : `stored version ${String(current[condition.field])} is not the expected ${condition.expected}`
-          : `no ${s.model.name} with this key`;
-    return new PolyxenaError("E_CONDITION_FAILED", why, {
+    return conditionFailedError(s.model.name, condition, current, {
       statement: statement.text,
-      current,
       constraint: condition.kind === "notExists" ? `${s.model.table}_pkey` : condition.kind,
-      fix: condition.kind === "version" ? "read the item again and retry with its current version" : condition.kind === "notExists" ? "update the existing item, or put without ifNotExists" : "create the item first",
+      alreadyExists: `duplicate key value violates unique constraint "${s.model.table}_pkey"`,
     });
   }
 
