@@ -4,19 +4,10 @@
  * neutral CQL values (see {@link NeutralValue}).
  */
 
-/** Cassandra consistency levels the adapter sends. */
-export type CqlConsistency =
-  | "ANY"
-  | "ONE"
-  | "TWO"
-  | "THREE"
-  | "QUORUM"
-  | "ALL"
-  | "LOCAL_QUORUM"
-  | "EACH_QUORUM"
-  | "SERIAL"
-  | "LOCAL_SERIAL"
-  | "LOCAL_ONE";
+import type { CassandraConsistency } from "@polyxena/core";
+
+/** Cassandra consistency levels the adapter sends (the levels core resolves). */
+export type CqlConsistency = CassandraConsistency;
 
 /**
  * A CQL value in driver-neutral form: text/uuid -> string, int/double ->

@@ -4,11 +4,8 @@
  * bigints as decimal text into `numeric(39,0)`; list/map/object fields as
  * JSON text into `jsonb`; `int` fields stored as `bigint` come back as numbers.
  */
-import type { FieldModel } from "@polyxena/core";
+import { fitsInt32, type FieldModel } from "@polyxena/core";
 import { fromJsonValue, stringifyJsonField } from "./postgres-json.js";
-
-const INT32_MIN = -2_147_483_648;
-const INT32_MAX = 2_147_483_647;
 
 /** The type a parameter of this field is cast to in statements (`$1::uuid`). */
 export function parameterType(field: FieldModel): string {
@@ -19,7 +16,7 @@ export function parameterType(field: FieldModel): string {
     case "uuid":
       return "uuid";
     case "int":
-      return field.min !== undefined && field.max !== undefined && field.min >= INT32_MIN && field.max <= INT32_MAX ? "int4" : "int8";
+      return fitsInt32(field) ? "int4" : "int8";
     case "number":
       return "float8";
     case "bigint":
