@@ -73,8 +73,6 @@ interface CompiledStatement {
   rows?: NeutralRowDecoder;
   /** Item decoder of the last result read through a reader. */
   page?: ItemPageDecoder;
-  /** The driver options of the last request options seen (the adapter reuses frozen options objects). */
-  lastOptions?: { given: CqlRequestOptions; driver: cassandra.QueryOptions };
 }
 
 function isSchemaStatement(cql: string): boolean {
@@ -85,8 +83,6 @@ function isSchemaStatement(cql: string): boolean {
 export class DriverCqlSession implements CqlSession {
   /** Per statement: bind converters, whether it is prepared (schema statements are not), and its last result's row decoder. */
   private readonly compiled = new WeakMap<CqlStatement, CompiledStatement>();
-  /** Item decoders per reader, for the last result shape seen. */
-  private readonly pageDecoders = new WeakMap<RowReader, ItemPageDecoder>();
   /** Driver query options per consistency / serial consistency / idempotence / prepare combination (never mutated by the driver). */
   private readonly queryOptions = new Map<string, cassandra.QueryOptions>();
   private readonly preparedOptions = new WeakMap<CqlRequestOptions, cassandra.QueryOptions>();
@@ -133,13 +129,9 @@ export class DriverCqlSession implements CqlSession {
 
   private page(rs: cassandra.types.ResultSet, compiled: CompiledStatement, reader: RowReader, params: readonly NeutralValue[]): CqlPage {
     const columns = (rs.columns ?? []) as unknown as readonly DriverColumn[];
-    // A statement is read with one reader in practice: keep its decoder on the statement, look others up by reader.
-    let decoder = compiled.page?.reader === reader ? compiled.page : this.pageDecoders.get(reader);
-    if (!decoder?.fits(columns)) {
-      decoder = new ItemPageDecoder(reader, columns);
-      this.pageDecoders.set(reader, decoder);
-    }
-    compiled.page = decoder;
+    // The adapter reads each statement with one reader; a new reader or result shape compiles anew.
+    let decoder = compiled.page;
+    if (decoder?.reader !== reader || !decoder.fits(columns)) decoder = compiled.page = new ItemPageDecoder(reader, columns);
     const items = decoder.decode((rs.rows ?? []) as unknown as Array<Record<string, unknown>>, params);
     return { items, pageState: rs.pageState ?? undefined };
   }
@@ -151,14 +143,7 @@ export class DriverCqlSession implements CqlSession {
       for (let i = 0; i < params.length; i++) converted[i] = (compiled.params[i] ?? asIs)(params[i]!);
       values = converted;
     }
-    const last = compiled.lastOptions;
-    let driverOptions: cassandra.QueryOptions;
-    if (last !== undefined && last.given === options) driverOptions = last.driver;
-    else {
-      driverOptions = this.options(options, compiled.prepare);
-      if (Object.isFrozen(options)) compiled.lastOptions = { given: options, driver: driverOptions };
-    }
-    return this.client.execute(statement.cql, values as unknown[], driverOptions);
+    return this.client.execute(statement.cql, values as unknown[], this.options(options, compiled.prepare));
   }
 
   async batch(items: ReadonlyArray<{ statement: CqlStatement; params: readonly NeutralValue[] }>, options: CqlRequestOptions): Promise<CqlResult> {
