@@ -172,7 +172,7 @@ export class CassandraAdapter implements StoreAdapter {
       await this.run(request, base.statement, base.params, { mode: "write", idempotent: true });
       return;
     }
-    await this.batch(request, [base, ...this.queryTableWrites(s, old, item, ttl)], true);
+    await this.batch(request, [base, ...this.queryTableWrites(s, old, item, ttl)]);
   }
 
   async update(request: UpdateRequest): Promise<StoredItem | undefined> {
@@ -283,7 +283,7 @@ export class CassandraAdapter implements StoreAdapter {
     }
     const base = { statement: s.base.delete, params: key };
     if (queryDeletes.length === 0) await this.run(request, base.statement, base.params, { mode: "write", idempotent: true });
-    else await this.batch(request, [base, ...queryDeletes], true);
+    else await this.batch(request, [base, ...queryDeletes]);
   }
 
   query(request: QueryRequest): Promise<StorePage> {
@@ -441,15 +441,7 @@ export class CassandraAdapter implements StoreAdapter {
   /** Runs a lightweight transaction: one conditional statement, or a conditional batch on one partition. */
   private async conditional(request: StoreRequestBase, items: readonly BatchItem[]): Promise<CqlResult> {
     if (items.length === 1) return this.run(request, items[0]!.statement, items[0]!.params, { mode: "write", idempotent: false, serial: true });
-    const { consistency, serial } = cassandraLevels(request.consistency, "write");
-    const text = batchText(items);
-    this.checkOpen(request, text);
-    this.checkAborted(request, text);
-    try {
-      return await this.session.batch(items, { consistency, serialConsistency: serial, idempotent: false });
-    } catch (error) {
-      throw cassandraError(error, text, false);
-    }
+    return this.batch(request, items, true);
   }
 
   /** Inserts of the new item into every query table, plus deletes of rows whose query key changed. */
@@ -472,7 +464,7 @@ export class CassandraAdapter implements StoreAdapter {
    */
   private async afterCondition(request: StoreRequestBase, s: EntityStatements, items: BatchItem[]): Promise<void> {
     try {
-      await this.batch(request, items, true);
+      await this.batch(request, items);
     } catch (error) {
       const cause = isPolyxenaError(error) ? error : cassandraError(error, batchText(items), true);
       throw new PolyxenaError(cause.code, `the conditional write to ${s.model.table} was applied, but its query tables were not updated: ${cause.summary}`, {
@@ -485,16 +477,17 @@ export class CassandraAdapter implements StoreAdapter {
     }
   }
 
-  private async batch(request: StoreRequestBase, items: BatchItem[], idempotent: boolean): Promise<void> {
-    if (items.length === 0) return;
-    const { consistency } = cassandraLevels(request.consistency, "write");
-    this.checkOpen(request, "BEGIN BATCH");
+  /** A logged batch at the write level; `conditional` makes it a lightweight transaction (serial level, not idempotent). */
+  private async batch(request: StoreRequestBase, items: readonly BatchItem[], conditional = false): Promise<CqlResult> {
+    if (items.length === 0) return { rows: [] };
+    const { consistency, serial } = cassandraLevels(request.consistency, "write");
     const text = batchText(items);
+    this.checkOpen(request, text);
     this.checkAborted(request, text);
     try {
-      await this.session.batch(items, { consistency, idempotent });
+      return await this.session.batch(items, conditional ? { consistency, serialConsistency: serial, idempotent: false } : { consistency, idempotent: true });
     } catch (error) {
-      throw cassandraError(error, text, idempotent);
+      throw cassandraError(error, text, !conditional);
     }
   }
 
