@@ -227,11 +227,11 @@ export class CassandraAdapter implements StoreAdapter {
    */
   private async updateWithTtl(request: UpdateRequest, s: EntityStatements, changed: readonly string[], ttl: number): Promise<undefined> {
     const condition = request.condition as Exclude<WriteCondition, { kind: "notExists" }>;
-    const keyFields = s.model.key.fields;
     const nonKey = s.nonKeyFields();
+    const shape = condition.kind === "version" ? "version" : "unchanged";
     const statement = s.update(
       nonKey.map((f) => f.name),
-      condition.kind === "version" ? "version" : "unchanged",
+      shape,
       true,
     );
     for (let attempt = 1; ; attempt++) {
@@ -240,14 +240,8 @@ export class CassandraAdapter implements StoreAdapter {
         throw await this.conditionFailed(request, s, request.key, condition, statement, undefined);
       }
       const next = withChanges(current, changed, request.changes);
-      const key = s.keyValues(keyFields, request.key);
-      const params: NeutralValue[] = [ttl, ...nonKey.map((f) => encodeField(f, next[f.name])), ...key];
-      if (condition.kind === "version") params.push(versionValue(s, condition.expected));
-      else params.push(...nonKey.map((f) => conditionValue(encodeField(f, current[f.name]))));
-      const result = await this.conditional(request, [
-        { statement, params },
-        { statement: s.rowMarkerWithTtl, params: [...key, ttl] },
-      ]);
+      const expected = condition.kind === "version" ? [versionValue(s, condition.expected)] : nonKey.map((f) => conditionValue(encodeField(f, current[f.name])));
+      const result = await this.conditional(request, this.rowRewrite(s, next, shape, expected, ttl));
       if (result.applied !== false) {
         if (s.queryTables.length > 0) await this.afterCondition(request, s, this.queryTableWrites(s, current, next, ttl));
         return undefined;
@@ -416,21 +410,28 @@ export class CassandraAdapter implements StoreAdapter {
 
   /** The lightweight transaction of a conditional put: one statement, or a batch on the item's partition when a TTL must reach the row marker. */
   private conditionalPut(s: EntityStatements, item: StoredItem, condition: WriteCondition, ttl: number | undefined): BatchItem[] {
-    const values = s.itemValues(item);
     if (condition.kind === "notExists") {
       // An INSERT writes the row marker itself.
+      const values = s.itemValues(item);
       return ttl === undefined ? [{ statement: s.insertIfNotExists, params: values }] : [{ statement: s.insertIfNotExistsWithTtl, params: [...values, ttl] }];
     }
-    const keyFields = s.model.key.fields;
+    return this.rowRewrite(s, item, condition.kind, condition.kind === "version" ? [versionValue(s, condition.expected)] : [], ttl);
+  }
+
+  /**
+   * An UPDATE of every non-key column of `item` under a condition (bound by
+   * `expected`), plus, with a TTL, the row marker in the same batch: an
+   * UPDATE never writes the marker, which would otherwise outlive the cells.
+   */
+  private rowRewrite(s: EntityStatements, item: StoredItem, condition: "exists" | "version" | "unchanged", expected: NeutralValue[], ttl: number | undefined): BatchItem[] {
     const nonKey = s.nonKeyFields();
     const statement = s.update(
       nonKey.map((f) => f.name),
-      condition.kind,
+      condition,
       ttl !== undefined,
     );
-    const key = s.keyValues(keyFields, item);
-    const params: NeutralValue[] = [...(ttl === undefined ? [] : [ttl]), ...nonKey.map((f) => values[s.fields.indexOf(f)]!), ...key];
-    if (condition.kind === "version") params.push(versionValue(s, condition.expected));
+    const key = s.keyValues(s.model.key.fields, item);
+    const params: NeutralValue[] = [...(ttl === undefined ? [] : [ttl]), ...nonKey.map((f) => encodeField(f, item[f.name])), ...key, ...expected];
     if (ttl === undefined) return [{ statement, params }];
     return [
       { statement, params },
