@@ -116,12 +116,7 @@ export interface OwnCpuOptions {
  * (machine drift moves both halves of a pair alike, so pairing cancels most of it).
  */
 export async function ownCpu(sdk: Contender, baseline: Contender, options: OwnCpuOptions) {
-  const measure = async (c: Contender, offset: number) => {
-    const start = process.cpuUsage();
-    for (let i = 0; i < options.opsPerRound; i++) await c.run(offset + i);
-    const cpu = process.cpuUsage(start);
-    return (cpu.user + cpu.system) / options.opsPerRound;
-  };
+  const measure = async (c: Contender, offset: number) => (await runRound(c, options.opsPerRound, 1, offset)).cpuMicros / options.opsPerRound;
   const warmup = options.warmupOps ?? options.opsPerRound;
   for (let done = 0; done < warmup; done += options.opsPerRound) {
     await measure(sdk, done);
