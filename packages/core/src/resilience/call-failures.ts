@@ -1,5 +1,5 @@
 import { isPolyxenaError, PolyxenaError } from "../errors.js";
-import type { ErrorClass, OperationDescriptor, StoreAdapter } from "../store-adapter.js";
+import { errorClassOfCode, type ErrorClass, type OperationDescriptor, type StoreAdapter } from "../store-adapter.js";
 
 /** How the policy sees a failed call. `client` errors (validation, unsupported, ...) say nothing about the store's health. */
 export type FailureClass = ErrorClass | "client";
@@ -10,20 +10,9 @@ const fastFailures = new WeakSet<object>();
 /** Classifies an error thrown by a store call, using the adapter's own classifier for driver errors. */
 export function classifyFailure(error: unknown, adapter: StoreAdapter): FailureClass {
   if (isPolyxenaError(error)) {
-    switch (error.code) {
-      case "E_TIMEOUT":
-        return "timeout";
-      case "E_UNAVAILABLE":
-        return "unavailable";
-      case "E_CONDITION_FAILED":
-        return "condition";
-      case "E_ALREADY_EXISTS":
-        return "already-exists";
-      case "E_STORE":
-        return "store";
-      default:
-        return "client";
-    }
+    const kind = errorClassOfCode(error.code);
+    // Codes without a class of their own (validation, unsupported, ...) are the caller's, not the store's.
+    return kind === "store" && error.code !== "E_STORE" ? "client" : kind;
   }
   try {
     return adapter.classifyError?.(error) ?? "store";
