@@ -29,7 +29,12 @@ export type PostgresConnection =
  * adapter; a pool created from `connectionString` is closed by `close()`.
  */
 export function createPostgresAdapter(connection: PostgresConnection, options: PostgresAdapterOptions = {}): PostgresAdapter {
-  if ("pool" in connection) return new PostgresAdapter(connection.pool, false, options);
+  if ("pool" in connection) {
+    // An idle client of a pool without an `error` listener crashes the process when its backend goes away
+    // (pg_terminate_backend, failover). A pool that has its own listener is left as its owner set it up.
+    if (connection.pool.listenerCount("error") === 0) connection.pool.on("error", () => undefined);
+    return new PostgresAdapter(connection.pool, false, options);
+  }
   const pool = new pg.Pool({ connectionString: connection.connectionString, max: connection.max ?? 10, types: polyxenaTypeParsers });
   // An idle client losing its connection must not crash the process; the next query reports it.
   pool.on("error", () => undefined);

@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import { buildPostgresSchema, quoteIdent, type EntityModel, type SchemaApplyResult } from "@polyxena/core";
 import type { Pool } from "pg";
 import { postgresError } from "./postgres-errors.js";
+import { holdClient } from "./postgres-transaction.js";
 
 /** Name of the table recording applied statements. */
 export const MIGRATIONS_TABLE = "polyxena_schema_migrations";
@@ -26,9 +27,10 @@ export async function applyPostgresSchema(pool: Pool, models: readonly EntityMod
   const migrations = `${quoteIdent(schema)}.${quoteIdent(MIGRATIONS_TABLE)}`;
   const result: SchemaApplyResult = { applied: [], unchanged: [] };
   let current = "BEGIN";
-  const client = await pool.connect().catch((error: unknown) => {
+  const held = await holdClient(pool).catch((error: unknown) => {
     throw postgresError(error, current);
   });
+  const client = held.client;
   try {
     const run = async (text: string, values: unknown[] = []) => {
       current = text;
@@ -59,6 +61,6 @@ export async function applyPostgresSchema(pool: Pool, models: readonly EntityMod
     await client.query("ROLLBACK").catch(() => undefined);
     throw postgresError(error, current, false);
   } finally {
-    client.release();
+    held.release();
   }
 }

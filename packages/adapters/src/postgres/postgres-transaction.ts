@@ -3,7 +3,7 @@
  * statement of the transaction.
  */
 import { PolyxenaError, type StoreTransaction } from "@polyxena/core";
-import type { PoolClient } from "pg";
+import type { Pool, PoolClient } from "pg";
 
 /** The handle core passes back with every request of the transaction. */
 export class PostgresTransactionHandle implements StoreTransaction {
@@ -32,4 +32,42 @@ export function transactionClient(handle: StoreTransaction, owner: object, store
     });
   }
   return handle.client;
+}
+
+/** A client checked out of the pool, watched for the connection closing while it is held. */
+export interface HeldClient {
+  readonly client: PoolClient;
+  /** The error that closed the connection while it was held, if one did. */
+  readonly lost: Error | undefined;
+  /** Returns the client to the pool, or destroys it when its connection broke. */
+  release(error?: Error): void;
+}
+
+/**
+ * Checks a client out of the pool with an `error` listener for as long as it is
+ * held. pg-pool removes its own listener from a checked-out client, and `pg`
+ * emits `error` whenever the connection closes (pg_terminate_backend,
+ * idle_in_transaction_session_timeout, a failover), even during a query: with
+ * no listener, that event takes the whole process down.
+ */
+export async function holdClient(pool: Pool): Promise<HeldClient> {
+  const client = await pool.connect();
+  let lost: Error | undefined;
+  const onError = (error: Error) => {
+    lost ??= error;
+  };
+  client.on("error", onError);
+  let released = false;
+  return {
+    client,
+    get lost() {
+      return lost;
+    },
+    release(error?: Error) {
+      if (released) return;
+      released = true;
+      client.off("error", onError);
+      client.release(lost ?? error);
+    },
+  };
 }
