@@ -102,6 +102,8 @@ async function startInChild(dynalitePath: string, dynaliteOptions: Record<string
   ].join("\n");
   const child = spawn(process.execPath, ["-e", script], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  // Kill or IPC failures after start are `error` events too: never let one end the test process.
+  child.on("error", () => undefined);
   const port = await new Promise<number>((resolve, reject) => {
     child.once("message", (message) => resolve(Number(message)));
     child.once("error", reject);

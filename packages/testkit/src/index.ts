@@ -9,6 +9,7 @@ export * from "./postgres-test-database.js";
 export * from "./dynalite-server.js";
 export * from "./memcached-server.js";
 export * from "./chaos-adapter.js";
+export * from "./connection-killer.js";
 export * from "./cache-test-store.js";
 export * from "./cql-server/index.js";
 export * from "./cassandra-test-cluster.js";

@@ -78,6 +78,13 @@ async function startOne(binary: string, memoryMb: number): Promise<MemcachedServ
     if (process.getuid?.() === 0) args.push("-u", "root");
     const proc = spawn(binary, args, { stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
+    // A failed spawn (EACCES, EAGAIN) or signal is an `error` event: without a listener it ends the test process.
+    proc.on("error", (error) => (stderr += `${stderr ? "\n" : ""}${error.message}`));
+    if (proc.pid === undefined) {
+      const error = await new Promise<Error>((resolve) => proc.once("error", resolve));
+      throw new Error(`memcached could not be started from ${binary}: ${error.message}`, { cause: error });
+    }
+    proc.stderr?.on("error", () => undefined);
     proc.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     running.add(proc);
     proc.once("exit", () => running.delete(proc));
