@@ -81,7 +81,7 @@ export interface QueryOptions<V = unknown> extends CallOptions {
   /** Page size, 1..1000 (default 100). */
   limit?: number;
   /** The cursor of the previous page. */
-  cursor?: string;
+  cursor?: string | undefined;
   range?: Range<V>;
   /** Return the declared order reversed. */
   reverse?: boolean;
@@ -101,7 +101,7 @@ export interface SearchOptions<T> extends CallOptions {
   filter?: { [F in keyof T]?: SearchFilterValue };
   sort?: readonly { field: keyof T & string; order?: SortOrder }[];
   limit?: number;
-  cursor?: string;
+  cursor?: string | undefined;
   highlight?: boolean;
 }
 

@@ -28,7 +28,7 @@ export interface MemcachedDriverOptions {
   /** memcached's item size limit (`-I`, default 1 MB); larger values are never sent. */
   itemLimitBytes?: number;
   /** Ketama points per server (default 160, as libketama). */
-  pointsPerServer?: number;
+  pointsPerServer?: number | undefined;
 }
 
 const ADDRESS = /^[A-Za-z0-9.:[\]_-]+:\d{1,5}$/;

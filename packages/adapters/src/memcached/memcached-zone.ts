@@ -10,7 +10,7 @@ export interface MemcachedZoneOptions extends MemcachedNodeOptions {
   /** Largest value sent, in bytes. */
   maxValueBytes: number;
   /** Ketama points per server (default 160). */
-  pointsPerServer?: number;
+  pointsPerServer?: number | undefined;
 }
 
 /**

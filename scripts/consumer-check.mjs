@@ -1,0 +1,163 @@
+#!/usr/bin/env node
+// Consumer check: the packages as they would be published, used by a project
+// outside the workspace. Packs @polyxena/core, /adapters and /codegen (each
+// pack builds dist/), creates a project in a temp folder, installs the
+// tarballs (third-party packages from the npm registry), declares two
+// entities, runs `npx polyxena generate`, compiles under strict and
+// exactOptionalPropertyTypes with skipLibCheck: false, and runs a put and a
+// get on the memory adapters. Exits 1 on the first failing step, printing
+// its output. `--keep` leaves the temp project in place.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = resolve(fileURLToPath(import.meta.url), "..", "..");
+const PACKAGES = ["core", "adapters", "codegen"];
+const PNPM = ["-y", "pnpm@10.34.8"];
+const keep = process.argv.includes("--keep");
+const started = performance.now();
+
+function step(label, command, args, cwd) {
+  const began = performance.now();
+  const run = spawnSync(command, args, { cwd, encoding: "utf8", env: { ...process.env, npm_config_update_notifier: "false" } });
+  const seconds = ((performance.now() - began) / 1000).toFixed(1);
+  if (run.status !== 0) {
+    console.error(`consumer-check: ${label} failed (exit ${run.status ?? run.signal}) after ${seconds}s: ${command} ${args.join(" ")}`);
+    console.error(run.stdout);
+    console.error(run.stderr);
+    process.exit(1);
+  }
+  console.log(`consumer-check: ${label} (${seconds}s)`);
+  return run;
+}
+
+/** The version the workspace resolved, so the consumer gets the same third-party packages. */
+function workspaceVersion(name, from = join(ROOT, "packages", "codegen")) {
+  for (let dir = from; ; dir = resolve(dir, "..")) {
+    const manifest = join(dir, "node_modules", name, "package.json");
+    if (existsSync(manifest)) return JSON.parse(readFileSync(manifest, "utf8")).version;
+    if (dir === resolve(dir, "..")) throw new Error(`${name} is not installed in the workspace; run pnpm install`);
+  }
+}
+
+const project = mkdtempSync(join(tmpdir(), "polyxena-consumer-"));
+const packs = join(project, ".packs");
+mkdirSync(packs);
+try {
+  for (const name of PACKAGES) step(`pack @polyxena/${name}`, "npx", [...PNPM, "pack", "--pack-destination", packs], join(ROOT, "packages", name));
+  const tarball = (name) => `file:./.packs/${readdirSync(packs).find((f) => f.startsWith(`polyxena-${name}-`))}`;
+  const ours = Object.fromEntries(PACKAGES.map((name) => [`@polyxena/${name}`, tarball(name)]));
+
+  writeFileSync(
+    join(project, "package.json"),
+    JSON.stringify(
+      {
+        name: "polyxena-consumer",
+        private: true,
+        type: "module",
+        dependencies: { ...ours, zod: workspaceVersion("zod") },
+        devDependencies: {
+          typescript: workspaceVersion("typescript", ROOT),
+          "@types/node": workspaceVersion("@types/node", ROOT),
+        },
+        // The adapters and codegen tarballs depend on @polyxena/core by version: take it from its tarball too.
+        overrides: { "@polyxena/core": ours["@polyxena/core"] },
+      },
+      null,
+      2,
+    ),
+  );
+  writeFileSync(
+    join(project, "tsconfig.json"),
+    JSON.stringify(
+      {
+        compilerOptions: {
+          target: "ES2022",
+          module: "NodeNext",
+          moduleResolution: "NodeNext",
+          strict: true,
+          exactOptionalPropertyTypes: true,
+          noUncheckedIndexedAccess: true,
+          skipLibCheck: false,
+          outDir: "build",
+          rootDir: "src",
+          types: ["node"],
+        },
+        include: ["src"],
+      },
+      null,
+      2,
+    ),
+  );
+  mkdirSync(join(project, "src", "entities"), { recursive: true });
+  writeFileSync(
+    join(project, "polyxena.config.ts"),
+    `import { defineConfig } from "@polyxena/codegen";\n\nexport default defineConfig({ entities: ["./src/entities/*.ts"], out: "./src/generated" });\n`,
+  );
+  writeFileSync(
+    join(project, "src", "entities", "watch-event.ts"),
+    `import { z } from "zod";
+import { defineEntity } from "@polyxena/core";
+
+export const WatchEvent = defineEntity("WatchEvent", {
+  store: "cassandra",
+  schema: z.object({ profileId: z.uuid(), watchedAt: z.date(), titleId: z.string(), note: z.string().optional() }),
+  key: { partition: ["profileId"], clustering: [{ field: "watchedAt", order: "desc" }] },
+  queries: { eventsOfProfile: { by: ["profileId"], order: { watchedAt: "desc" } } },
+});
+`,
+  );
+  writeFileSync(
+    join(project, "src", "entities", "account.ts"),
+    `import { z } from "zod";
+import { defineEntity } from "@polyxena/core";
+
+export const Account = defineEntity("Account", {
+  store: "dynamodb",
+  schema: z.object({ accountId: z.uuid(), email: z.email(), plan: z.enum(["basic", "premium"]) }),
+  key: { partition: "accountId" },
+});
+`,
+  );
+  writeFileSync(
+    join(project, "src", "main.ts"),
+    `import { randomUUID } from "node:crypto";
+import { memoryStores } from "@polyxena/adapters/memory";
+import { isPolyxenaError } from "@polyxena/core";
+import { createRepositories } from "./generated/index.js";
+
+const repos = createRepositories({ stores: memoryStores() });
+const accountId = randomUUID();
+await repos.account.put({ accountId, email: "ada@example.com", plan: "premium" });
+const account = await repos.account.get({ accountId });
+if (account?.plan !== "premium") throw new Error("account get returned " + JSON.stringify(account));
+
+const profileId = randomUUID();
+await repos.watchEvent.put({ profileId, watchedAt: new Date(1_000), titleId: "t1" });
+const event = await repos.watchEvent.get({ profileId, watchedAt: new Date(1_000) });
+if (event?.titleId !== "t1") throw new Error("watch event get returned " + JSON.stringify(event));
+
+try {
+  await repos.account.put({ accountId, email: "not an email", plan: "basic" });
+  throw new Error("an invalid email was accepted");
+} catch (error) {
+  if (!isPolyxenaError(error, "E_VALIDATION")) throw error;
+}
+console.log("consumer ok: put and get on the memory adapters");
+`,
+  );
+
+  step("npm install (tarballs + registry)", "npm", ["install", "--no-audit", "--no-fund", "--loglevel=error"], project);
+  step("npx polyxena generate", "npx", ["--no-install", "polyxena", "generate"], project);
+  step("tsc (strict, exactOptionalPropertyTypes, skipLibCheck: false)", "npx", ["--no-install", "tsc", "-p", "."], project);
+  const run = step("node build/main.js", "node", ["build/main.js"], project);
+  if (!run.stdout.includes("consumer ok")) {
+    console.error(`consumer-check: the program printed no success line:\n${run.stdout}\n${run.stderr}`);
+    process.exit(1);
+  }
+  console.log(`consumer-check: passed in ${((performance.now() - started) / 1000).toFixed(1)}s (${project})`);
+} finally {
+  if (!keep) rmSync(project, { recursive: true, force: true });
+}
