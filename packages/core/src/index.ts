@@ -3,10 +3,29 @@
  * repository runtime, the store adapter port and the cache/policy seams.
  * Core never imports a store driver.
  */
-export * from "./errors.js";
-export * from "./duration.js";
-export * from "./entity-model.js";
-export * from "./consistency.js";
+export { ERROR_CODES, PolyxenaError, definitionError, isPolyxenaError } from "./errors.js";
+export type { PolyxenaErrorCode, PolyxenaErrorContext, ValidationIssue } from "./errors.js";
+export { toMilliseconds } from "./duration.js";
+export type { Duration } from "./duration.js";
+export { STORE_KINDS, findField } from "./entity-model.js";
+export type {
+  CacheModel,
+  ConsistencyLevelModel,
+  ConsistencyModel,
+  EntityModel,
+  FieldModel,
+  FieldType,
+  KeyModel,
+  OrderedField,
+  PortableConsistency,
+  QueryIndexModel,
+  QueryModel,
+  SortOrder,
+  StoreKind,
+  StoreRefModel,
+} from "./entity-model.js";
+export { nativeLevels, resolveConsistency } from "./consistency.js";
+export type { CassandraConsistency, ConsistencyInput, ElasticsearchRefresh, PostgresIsolation } from "./consistency.js";
 export { defineEntity, buildEntityModel } from "./define-entity.js";
 export type {
   CacheSpec,
@@ -21,11 +40,43 @@ export type {
 } from "./define-entity.js";
 export { describeField, toSnakeCase } from "./zod-introspection.js";
 export { fromJsonValue, toJsonValue } from "./field-json.js";
-export * from "./store-adapter.js";
-export * from "./condition-failed-error.js";
-export * from "./call-policy.js";
-export * from "./entity-cache.js";
-export * from "./operation-events.js";
+export { BASE_CAPABILITIES, errorClassOfCode, errorCodeOfClass } from "./store-adapter.js";
+export type {
+  BulkItemFailure,
+  DeleteRequest,
+  ErrorClass,
+  GetManyRequest,
+  GetRequest,
+  KeyValues,
+  OperationDescriptor,
+  OperationKind,
+  PutManyRequest,
+  PutRequest,
+  QueryRequest,
+  RangeCondition,
+  SchemaApplyResult,
+  SearchFilterValue,
+  SearchHit,
+  SearchPage,
+  SearchRequest,
+  StoreAdapter,
+  StoreCapabilities,
+  StoreMap,
+  StorePage,
+  StoreRequestBase,
+  StoreTransaction,
+  StoredItem,
+  TransactionOptions,
+  UpdateRequest,
+  WriteCondition,
+} from "./store-adapter.js";
+export { conditionFailedError } from "./condition-failed-error.js";
+export type { ConditionFailureContext } from "./condition-failed-error.js";
+export { directCallPolicy } from "./call-policy.js";
+export type { CallContext, CallPolicy, CallTrace } from "./call-policy.js";
+export type { CacheProvider, CachedRead, EntityCache, ReadSource } from "./entity-cache.js";
+export { activeCallTrace, emitOperationEvent, startTraced } from "./operation-events.js";
+export type { OperationEvent, OperationListener } from "./operation-events.js";
 export { CursorCodec, canonicalJson } from "./cursor-codec.js";
 export { EntityRuntime } from "./entity-runtime.js";
 export type {
@@ -48,7 +99,134 @@ export type {
 export { Repository, SearchableRepository } from "./repository.js";
 export { PolyxenaRuntime, bindRepositories } from "./polyxena-runtime.js";
 export type { RepositoriesControl, RepositoryScope, RuntimeOptions, StoreResolver, TransactionCallOptions } from "./polyxena-runtime.js";
-export * from "./physical/index.js";
-export * from "./cache/index.js";
-export * from "./resilience/index.js";
-export * from "./observability/index.js";
+export {
+  DEFAULT_CASSANDRA_REPLICATION,
+  DYNAMODB_TTL_ATTRIBUTE,
+  buildCassandraSchema,
+  buildDynamoDbTables,
+  buildElasticsearchIndices,
+  buildPostgresSchema,
+  cassandraColumnType,
+  cassandraDeleteStatement,
+  cassandraInsertStatement,
+  cassandraKeyspaceStatement,
+  cassandraQueryStatement,
+  cassandraSelectStatement,
+  cassandraStoresAsJson,
+  cassandraTableStatement,
+  cassandraTables,
+  dynamoAttributeType,
+  dynamoQueryRequest,
+  dynamoTableDefinition,
+  dynamoTableName,
+  elasticsearchFieldMapping,
+  elasticsearchIndexDefinition,
+  elasticsearchIndexName,
+  elasticsearchProperties,
+  elasticsearchQueryRequest,
+  fitsInt32,
+  isScalarField,
+  listStatements,
+  postgresColumnDefinition,
+  postgresColumnType,
+  postgresIndexStatements,
+  postgresQueryStatement,
+  postgresTableStatement,
+  qualifiedName,
+  quoteIdent,
+  quoteLiteral,
+} from "./physical/index.js";
+export type {
+  CassandraReplication,
+  CassandraSchemaOptions,
+  CassandraTable,
+  DynamoAttributeDefinition,
+  DynamoAttributeType,
+  DynamoCreateTableInput,
+  DynamoDbTablesOptions,
+  DynamoGlobalSecondaryIndex,
+  DynamoKeySchemaElement,
+  DynamoTableDefinition,
+  DynamoTimeToLiveInput,
+  ElasticsearchFieldMapping,
+  ElasticsearchIndexDefinition,
+  ElasticsearchIndexSettings,
+  ElasticsearchIndicesOptions,
+  PostgresSchemaOptions,
+  StatementListingEntry,
+  StatementListingOptions,
+} from "./physical/index.js";
+export {
+  CACHE_POLICY_DEFAULTS,
+  CacheKeyBuilder,
+  CacheTier,
+  CacheValueCodec,
+  CacheValueTooLargeError,
+  DEFAULT_MAX_VALUE_BYTES,
+  ENVELOPE_FORMAT,
+  EntityCacheAside,
+  InProcessInvalidationBus,
+  InvalidationRetrier,
+  LEASE_SUFFIX,
+  MAX_CACHE_KEY_BYTES,
+  ReadThrough,
+  STALE_SUFFIX,
+  TierZone,
+  ZonedCacheDriver,
+  createCacheAside,
+  decodeEnvelope,
+  emptyCacheStats,
+  encodeEnvelope,
+  encodeKeyValue,
+  isCacheValueTooLargeError,
+  isSkippedCacheCall,
+  toSafeCacheKey,
+  zonesOf,
+} from "./cache/index.js";
+export type {
+  CacheAside,
+  CacheAsideOptions,
+  CacheBreakerConfig,
+  CacheContext,
+  CacheDriver,
+  CacheStats,
+  DerivedCachePolicy,
+  Envelope,
+  EnvelopeKind,
+  InvalidationBus,
+  InvalidationMessage,
+  L1Cache,
+  L1Entry,
+  ReadPlan,
+  ReadThroughTiming,
+  RetryPolicy,
+  TierRead,
+  ZoneWrite,
+} from "./cache/index.js";
+export {
+  RESILIENCE_DEFAULTS,
+  classifyFailure,
+  createCachePolicy,
+  createResiliencePolicy,
+  isRetryable,
+  isStoreFailure,
+  timeoutClassOf,
+} from "./resilience/index.js";
+export type {
+  BreakerConfig,
+  BreakerState,
+  BulkheadConfig,
+  CacheCallContext,
+  CachePolicy,
+  CachePolicyOptions,
+  CallPolicyConfig,
+  FailureClass,
+  ResilienceConfig,
+  ResiliencePolicy,
+  RetryConfig,
+  StorePolicyConfig,
+  TimeoutClass,
+  TimeoutConfig,
+} from "./resilience/index.js";
+export { LatencyHistogram, MetricsRecorder, createTracingListener, spanAttributes } from "./observability/index.js";
+export type { CacheMetrics, EntityMetrics, LatencySummary, MetricsSnapshot, TracingOptions } from "./observability/index.js";

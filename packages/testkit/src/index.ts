@@ -2,16 +2,28 @@
  * @polyxena/testkit: conformance suites, wire-compatible test servers and
  * launchers for local services.
  */
-export * from "./conformance/index.js";
-export * from "./conformance/postgres-conformance.js";
-export * from "./conformance/dynamodb-conformance.js";
-export * from "./postgres-test-database.js";
-export * from "./dynalite-server.js";
-export * from "./memcached-server.js";
-export * from "./chaos-adapter.js";
-export * from "./connection-killer.js";
-export * from "./cache-test-store.js";
-export * from "./cql-server/index.js";
-export * from "./cassandra-test-cluster.js";
-export * from "./elasticsearch-server/index.js";
-export * from "./elasticsearch-test-cluster.js";
+export { conformanceEntity, conformanceItemSchema, expectPolyxenaError, storeConformance } from "./conformance/index.js";
+export type { ConformanceItem, ConformanceTarget } from "./conformance/index.js";
+export { PgAccount, PgEvent, PlainCounter, SerialCounter, postgresConformance } from "./conformance/postgres-conformance.js";
+export { DynamoBlob, DynamoReservedWords, dynamoDbConformance, dynamoReservedWordsSchema } from "./conformance/dynamodb-conformance.js";
+export type { DynamoDbConformanceTarget } from "./conformance/dynamodb-conformance.js";
+export { DEFAULT_TEST_POSTGRES_URL, createPostgresTestDatabase, testPostgresUrl } from "./postgres-test-database.js";
+export type { PostgresTestDatabase } from "./postgres-test-database.js";
+export { startDynamoDbTestServer } from "./dynalite-server.js";
+export type { DynamoDbTestServer, DynamoDbTestServerOptions } from "./dynalite-server.js";
+export { startMemcached } from "./memcached-server.js";
+export type { MemcachedCluster, MemcachedServer, StartMemcachedOptions } from "./memcached-server.js";
+export { ChaosAdapter, ChaosError, isChaosError } from "./chaos-adapter.js";
+export type { ChaosFault, ChaosOptions, ChaosRule } from "./chaos-adapter.js";
+export { startConnectionKiller } from "./connection-killer.js";
+export type { ConnectionKiller } from "./connection-killer.js";
+export { CacheTestStore, keyId } from "./cache-test-store.js";
+export type { CacheTestStoreOptions } from "./cache-test-store.js";
+export { CassandraEngine, CqlError, CqlErrorCode, ManualClock, startCqlTestServer } from "./cql-server/index.js";
+export type { CqlTestServer, CqlTestServerOptions, EngineClock, RecordedRequest } from "./cql-server/index.js";
+export { CASSANDRA_TEST_DC_ENV, CASSANDRA_TEST_ENV, createCassandraTestCluster } from "./cassandra-test-cluster.js";
+export type { CassandraTestCluster, CassandraTestClusterOptions } from "./cassandra-test-cluster.js";
+export { SearchEngine, startElasticsearchTestServer } from "./elasticsearch-server/index.js";
+export type { ElasticsearchTestServer, ElasticsearchTestServerOptions } from "./elasticsearch-server/index.js";
+export { ELASTICSEARCH_TEST_ENV, createElasticsearchTestCluster } from "./elasticsearch-test-cluster.js";
+export type { ElasticsearchTestCluster } from "./elasticsearch-test-cluster.js";

@@ -17,7 +17,27 @@ export { ELASTICSEARCH_CAPABILITIES } from "./elasticsearch-capabilities.js";
 export { bulkItemError, classifyElasticsearchError } from "./elasticsearch-errors.js";
 export { applyElasticsearchSchema, type ElasticsearchSchemaOptions } from "./elasticsearch-schema.js";
 export { compileFilters, compileQueryRequest, compileQueryShape, compileSearchRequest, compileText } from "./search-request-compiler.js";
-export type * from "./elasticsearch-client-port.js";
+export type {
+  ElasticsearchClientPort,
+  EsBulkItemResult,
+  EsBulkParams,
+  EsBulkResponse,
+  EsDeleteParams,
+  EsErrorCause,
+  EsFieldValue,
+  EsGetResponse,
+  EsIndexParams,
+  EsRefresh,
+  EsReindexFailure,
+  EsReindexParams,
+  EsReindexResponse,
+  EsRequestOptions,
+  EsSearchHit,
+  EsSearchParams,
+  EsSearchResponse,
+  EsSortKey,
+  EsWriteResponse,
+} from "./elasticsearch-client-port.js";
 
 /**
  * How the adapter reaches Elasticsearch: node URLs (it creates the official client and

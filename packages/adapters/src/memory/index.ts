@@ -11,10 +11,20 @@ import { createMemoryDynamoDbAdapter } from "./memory-dynamodb-adapter.js";
 import { createMemoryElasticsearchAdapter } from "./memory-elasticsearch-adapter.js";
 import { createMemoryPostgresAdapter } from "./memory-postgres-adapter.js";
 
-export * from "./memory-cassandra-adapter.js";
-export * from "./memory-dynamodb-adapter.js";
-export * from "./memory-elasticsearch-adapter.js";
-export * from "./memory-postgres-adapter.js";
+export {
+  CassandraEngine,
+  EngineCqlSession,
+  ManualClock,
+  MemoryCassandraAdapter,
+  createMemoryCassandraAdapter,
+} from "./memory-cassandra-adapter.js";
+export type { MemoryCassandraAdapterOptions } from "./memory-cassandra-adapter.js";
+export { MemoryDynamoDbAdapter, createMemoryDynamoDbAdapter } from "./memory-dynamodb-adapter.js";
+export type { MemoryDynamoDbAdapterOptions } from "./memory-dynamodb-adapter.js";
+export { MemoryElasticsearchAdapter, SearchEngineClient, createMemoryElasticsearchAdapter } from "./memory-elasticsearch-adapter.js";
+export type { MemoryElasticsearchAdapterOptions } from "./memory-elasticsearch-adapter.js";
+export { MemoryPostgresAdapter, createMemoryPostgresAdapter } from "./memory-postgres-adapter.js";
+export type { MemoryPostgresAdapterOptions } from "./memory-postgres-adapter.js";
 export { MemoryCacheDriver, type MemoryCacheDriverOptions } from "./memory-cache-driver.js";
 
 /** One fresh in-memory adapter per store kind, keyed as `createRepositories({ stores })` expects. */

@@ -9,7 +9,34 @@ export { ManualClock, systemClock } from "./clock.js";
 export type { EngineClock } from "./clock.js";
 export { CONSISTENCY_CODES, consistencyName } from "./consistency.js";
 export type { ConsistencyLevel } from "./consistency.js";
-export type * from "./cql-ast.js";
+export type {
+  AlterTableStatement,
+  Assignment,
+  BatchStatement,
+  ColumnDefinition,
+  Condition,
+  CreateKeyspaceStatement,
+  CreateTableStatement,
+  DeleteStatement,
+  DropStatement,
+  InsertStatement,
+  LiteralKind,
+  ModificationStatement,
+  Operator,
+  OptionValue,
+  ParsedStatement,
+  QualifiedName,
+  Relation,
+  SelectStatement,
+  Selector,
+  SelectorArgument,
+  Statement,
+  Term,
+  TruncateStatement,
+  UpdateStatement,
+  UseStatement,
+  UsingClause,
+} from "./cql-ast.js";
 export { CqlError, CqlErrorCode, isCqlError } from "./cql-error.js";
 export type { CqlErrorCodeValue, CqlErrorDetails } from "./cql-error.js";
 export { parseCql } from "./cql-parser.js";
