@@ -29,6 +29,7 @@ function queryDoc(model: EntityModel, query: QueryModel): string[] {
   const lines = [`Query \`${query.name}\`: ${by}${order}.`, describeIndex(model, query)];
   if (query.rangeField) lines.push(`\`options.range\` restricts \`${query.rangeField}\`; \`options.cursor\` continues from a previous page.`);
   else lines.push("`options.cursor` continues from a previous page.");
+  lines.push(`\`${query.name}.all(params)\` reads every item, one page at a time, lazily.`);
   if (query.cached) lines.push("Results are cached and invalidated on every write of this entity.");
   return lines;
 }
@@ -48,7 +49,7 @@ export function emitEntityFile(source: EntitySource, names: EntityNames): string
   const searchable = model.store.kind === "elasticsearch";
   const base = searchable ? "SearchableRepository" : "Repository";
   const hasQueries = model.queries.length > 0;
-  const coreTypes = hasQueries ? "type Page, type QueryOptions, " : "";
+  const coreTypes = hasQueries ? "type QueryMethod, " : "";
   let out = TS_HEADER;
   out += `import type { z } from "zod";\n`;
   out += `import { ${coreTypes}${base} } from "@polyxena/core";\n`;
@@ -82,9 +83,7 @@ export function emitEntityFile(source: EntitySource, names: EntityNames): string
     if (i > 0) out += "\n";
     const range = query.rangeField ? `${names.type}[${tsString(query.rangeField)}]` : "never";
     out += docComment(queryDoc(model, query), "  ");
-    out += `  ${query.name}(params: ${queryParamsTypeName(names, query)}, options?: QueryOptions<${range}>): Promise<Page<${names.type}>> {\n`;
-    out += `    return this.runQuery(${tsString(query.name)}, params, options);\n`;
-    out += "  }\n";
+    out += `  readonly ${query.name}: QueryMethod<${queryParamsTypeName(names, query)}, ${names.type}, ${range}> = this.queryMethod(${tsString(query.name)});\n`;
   });
   out += "}\n";
   return out;

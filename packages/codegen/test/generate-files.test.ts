@@ -75,7 +75,7 @@ describe("generateFiles", () => {
     expect(text).toContain("export interface ViewingHistoryViewersOfTitleParams {\n  titleId: ViewingHistory[\"titleId\"];\n}");
     expect(text).toContain("export class ViewingHistoryRepository extends Repository<ViewingHistory, ViewingHistoryInput, ViewingHistoryKey> {");
     expect(text).toContain(
-      `  historyForProfile(params: ViewingHistoryHistoryForProfileParams, options?: QueryOptions<ViewingHistory["watchedAt"]>): Promise<Page<ViewingHistory>> {\n    return this.runQuery("historyForProfile", params, options);\n  }`,
+      `  readonly historyForProfile: QueryMethod<ViewingHistoryHistoryForProfileParams, ViewingHistory, ViewingHistory["watchedAt"]> = this.queryMethod("historyForProfile");`,
     );
     expect(text).toContain("Served by the denormalized table `viewing_history_by_title_id`");
     expect(files.get("profile.ts")).toContain("Served by the global secondary index `profilesOfAccountIndex` (eventually consistent).");

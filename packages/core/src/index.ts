@@ -97,6 +97,8 @@ export type {
   UpdateOptions,
 } from "./entity-runtime.js";
 export { Repository, SearchableRepository } from "./repository.js";
+export { readItems, readPages } from "./page-iteration.js";
+export type { QueryMethod, SearchMethod } from "./page-iteration.js";
 export { PolyxenaRuntime, bindRepositories } from "./polyxena-runtime.js";
 export type { RepositoriesControl, RepositoryScope, RuntimeOptions, StoreResolver, TransactionCallOptions } from "./polyxena-runtime.js";
 export {

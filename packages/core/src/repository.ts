@@ -1,5 +1,6 @@
 import type { EntityRuntime, BulkWriteResult, DeleteOptions, PutManyOptions, Page, PutOptions, QueryOptions, ReadOptions, ReadResult, SearchOptions, SearchResult, UpdateOptions } from "./entity-runtime.js";
 import { PolyxenaError } from "./errors.js";
+import { readItems, readPages, type QueryMethod, type SearchMethod } from "./page-iteration.js";
 import type { KeyValues } from "./store-adapter.js";
 
 /**
@@ -66,13 +67,29 @@ export class Repository<TItem extends object, TInput extends object, TKey extend
   protected runQuery(name: string, params: object, options?: QueryOptions): Promise<Page<TItem>> {
     return this.runtime.query(name, params, options) as Promise<Page<TItem>>;
   }
+
+  /** The typed method of the declared query `name`: one page when called, every page through `all` and `pages`. */
+  protected queryMethod<TParams extends object, TRange>(name: string): QueryMethod<TParams, TItem, TRange> {
+    const page = (params: TParams, options?: QueryOptions<TRange>) => this.runQuery(name, params, options);
+    const pages = (params: TParams, options: QueryOptions<TRange> = {}) =>
+      readPages((cursor) => page(params, { ...options, cursor }), options.cursor);
+    return Object.assign(page, { pages, all: (params: TParams, options?: QueryOptions<TRange>) => readItems(pages(params, options)) });
+  }
 }
 
 /** A repository of an Elasticsearch entity: adds `search`. */
 export class SearchableRepository<TItem extends object, TInput extends object, TKey extends object> extends Repository<TItem, TInput, TKey> {
-  /** Full-text search over the declared text fields with exact filters, sort and cursor paging. */
-  search(options: SearchOptions<TItem> = {}): Promise<SearchResult<TItem>> {
-    return this.runtime.search(options as SearchOptions<Record<string, unknown>>) as Promise<SearchResult<TItem>>;
+  /**
+   * Full-text search over the declared text fields with exact filters, sort
+   * and cursor paging; `search.all(options)` reads every hit lazily.
+   */
+  readonly search: SearchMethod<TItem> = this.searchMethod();
+
+  private searchMethod(): SearchMethod<TItem> {
+    const page = (options: SearchOptions<TItem> = {}) =>
+      this.runtime.search(options as SearchOptions<Record<string, unknown>>) as Promise<SearchResult<TItem>>;
+    const pages = (options: SearchOptions<TItem> = {}) => readPages((cursor) => page({ ...options, cursor }), options.cursor);
+    return Object.assign(page, { pages, all: (options?: SearchOptions<TItem>) => readItems(pages(options)) });
   }
 }
 
