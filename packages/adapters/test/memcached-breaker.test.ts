@@ -25,7 +25,7 @@ const Item = defineEntity("Item", {
 class CountingDriver implements CacheDriver {
   readonly name: string;
   readonly maxValueBytes: number;
-  gets = 0;
+  getCalls = 0;
   calls = 0;
   constructor(private readonly inner: CacheDriver) {
     this.name = inner.name;
@@ -33,7 +33,7 @@ class CountingDriver implements CacheDriver {
   }
   get(key: string) {
     this.calls++;
-    this.gets++;
+    this.getCalls++;
     return this.inner.get(key);
   }
   add(key: string, value: Uint8Array, ttl: number) {
@@ -103,11 +103,11 @@ describe("memcached breaker", () => {
       expect(cache.stats().l2Errors).toBe(minimumCalls);
 
       // Open: the next reads never reach memcached.
-      const getsWhenOpened = driver.gets;
+      const getsWhenOpened = driver.getCalls;
       const skippedReads = KEYS.slice(20, 40);
       const fast = await Promise.all(skippedReads.map((id) => items.get({ id })));
       expect(fast.every((r) => r.item?.rev === 1 && r.source === "store")).toBe(true);
-      expect(driver.gets).toBe(getsWhenOpened);
+      expect(driver.getCalls).toBe(getsWhenOpened);
       expect(cache.stats()).toMatchObject({ l2Errors: minimumCalls, l2Skipped: skippedReads.length });
       expect(store.reads - storeReadsBefore).toBe(minimumCalls + skippedReads.length);
     } finally {
@@ -117,14 +117,14 @@ describe("memcached breaker", () => {
     // Resumed: once half-open, one probe read reaches memcached and closes the breaker.
     while (policy.breakerState(driver.name) === "open") await new Promise((r) => setTimeout(r, 50));
     expect(policy.breakerState(driver.name)).toBe("half-open");
-    const gets = driver.gets;
+    const gets = driver.getCalls;
     const probe = await items.get({ id: KEYS[39]! });
     expect(probe).toMatchObject({ item: { id: KEYS[39], rev: 1 }, source: "l2" });
-    expect(driver.gets).toBe(gets + 1);
+    expect(driver.getCalls).toBe(gets + 1);
     expect(policy.breakerState(driver.name)).toBe("closed");
     const again = await Promise.all(KEYS.slice(30, 35).map((id) => items.get({ id })));
     expect(again.every((r) => r.source === "l2")).toBe(true);
-    expect(driver.gets).toBe(gets + 6);
+    expect(driver.getCalls).toBe(gets + 6);
 
     await cache.close();
     await warm.close();

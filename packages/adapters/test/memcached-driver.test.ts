@@ -46,6 +46,73 @@ describe("memcached driver", () => {
     expect(await driver.delete(key)).toBe(false);
   });
 
+  it("gets returns a version that cas needs: a later write makes the cas fail, the right version makes it land", async () => {
+    const [zone] = driver.zones as MemcachedZone[];
+    const key = unique("cas");
+    expect(await zone!.gets(key)).toBeUndefined();
+    await zone!.set(key, bytes("tombstone"), 60);
+    const seen = await zone!.gets(key);
+    expect(text(seen!.value)).toBe("tombstone");
+    expect(typeof seen!.cas.version).toBe("bigint");
+    // Another writer replaces it: the version the reader holds no longer matches.
+    await zone!.set(key, bytes("tombstone 2"), 60);
+    expect(await zone!.cas(key, bytes("old value"), 60, seen!.cas)).toBe(false);
+    expect(text(await zone!.get(key))).toBe("tombstone 2");
+    const again = await zone!.gets(key);
+    expect(await zone!.cas(key, bytes("new value"), 60, again!.cas)).toBe(true);
+    expect(text(await zone!.get(key))).toBe("new value");
+    // A version is used once: the value it stored has a new one.
+    expect(await zone!.cas(key, bytes("twice"), 60, again!.cas)).toBe(false);
+    // Absent keys cannot be swapped.
+    await zone!.delete(key);
+    expect(await zone!.cas(key, bytes("ghost"), 60, again!.cas)).toBe(false);
+    expect(await zone!.get(key)).toBeUndefined();
+  });
+
+  it("gets many keys in one request per server and pipelines adds", async () => {
+    const zone = (driver.zones as MemcachedZone[])[1]!;
+    const keys = Array.from({ length: 60 }, (_, i) => unique(`multi${i}`));
+    const added = await zone.addMany(keys.filter((_, i) => i % 2 === 0).map((key) => ({ key, value: bytes(`v:${key}`), ttlSeconds: 60 })));
+    expect(added.every(Boolean)).toBe(true);
+    // A second add of the same keys is refused per key; a fresh one is taken.
+    const again = await zone.addMany([{ key: keys[0]!, value: bytes("x"), ttlSeconds: 60 }, { key: keys[1]!, value: bytes(`v:${keys[1]}`), ttlSeconds: 60 }]);
+    expect(again).toEqual([false, true]);
+    const got = await zone.getMulti(keys);
+    expect([...got.keys()].sort()).toEqual(keys.filter((_, i) => i % 2 === 0 || i === 1).sort());
+    for (const [key, value] of got) expect(text(value)).toBe(`v:${key}`);
+    expect((await zone.getMulti([])).size).toBe(0);
+  });
+
+  it("refuses a cas whose version was read on a connection that has since been reset (server restarted)", async () => {
+    const cluster1 = await startMemcached({ count: 1 });
+    const single = createMemcachedDriver({ zones: [{ name: "r", servers: cluster1.addresses }], timeoutMs: 500, failureCooldownMs: 1 });
+    try {
+      const zone = single.zones[0] as MemcachedZone;
+      const key = unique("restart");
+      await zone.set(key, bytes("tombstone"), 60);
+      const seen = await zone.gets(key);
+      const connection = zone.connectionOf(key);
+      expect(connection).toBeDefined();
+      await cluster1.servers[0]!.restart();
+      // The restarted server counts versions from the start again: the same key, rewritten until its
+      // version may equal the old one, must still refuse the old token.
+      await zone.set(key, bytes("x"), 60).catch(() => undefined);
+      let now = await zone.gets(key).catch(() => undefined);
+      for (let i = 0; i < 1000 && (now === undefined || now.cas.version < seen!.cas.version); i++) {
+        await zone.set(key, bytes("tombstone"), 60).catch(() => undefined);
+        now = await zone.gets(key).catch(() => undefined);
+      }
+      expect(now!.cas.version).toBe(seen!.cas.version);
+      expect(zone.connectionOf(key)).not.toBe(connection);
+      const before = text(now!.value);
+      expect(await zone.cas(key, bytes("value read before the restart"), 60, seen!.cas)).toBe(false);
+      expect(text(await zone.get(key))).toBe(before);
+    } finally {
+      await single.close();
+      await cluster1.stop();
+    }
+  });
+
   it("answers a burst of concurrent gets (one batched write) each with its own value, as memjs stored it", async () => {
     const [local] = driver.zones as MemcachedZone[];
     const raw = memjs.Client.create(cluster.addresses[0], { retries: 0, logger: { log: () => undefined } });

@@ -187,8 +187,50 @@ describe("cache-aside write path", () => {
     expect(cache.stats().loadsInvalidated).toBe(0);
   });
 
-  it("a fill never overwrites a tombstone, and fills resume once it expires", async () => {
-    const { clock, store, cache, plain } = setup();
+  it("the first read after a write replaces the tombstone (cas), so the next reads hit L2", async () => {
+    const { store, cache, plain } = setup();
+    seed(store, { id: "k", rev: 1, blob: "x" });
+    await plain.get({ id: "k" });
+    await plain.put({ id: "k", rev: 2, blob: "x" });
+    expect(await plain.get({ id: "k" })).toMatchObject({ source: "store", item: { rev: 2 } });
+    expect(await plain.get({ id: "k" })).toMatchObject({ source: "l2", item: { rev: 2 } });
+    expect(cache.stats()).toMatchObject({ fills: 2, refills: 1, fillsRejected: 0 });
+    expect(store.readsOf({ id: "k" })).toBe(2);
+  });
+
+  it("a refill fails when another write tombstoned the key after the reader saw the tombstone", async () => {
+    const { store, driver, cache, plain } = setup();
+    seed(store, { id: "r", rev: 1, blob: "x" });
+    await plain.put({ id: "r", rev: 2, blob: "x" });
+    // Another process, no bus between them: only the tombstone's version protects L2.
+    const other = createCacheAside({ driver, closeDriver: false });
+    const otherPlain = new PolyxenaRuntime({ stores: { dynamodb: store }, cache: other }, [Plain]).entity(Plain);
+    const release = store.holdReads();
+    const straddling = otherPlain.get({ id: "r" });
+    while (store.readsOf({ id: "r" }) < 1) await new Promise((r) => setTimeout(r, 5));
+    // The reader saw the tombstone of rev 2 and the store answered rev 2; now rev 3 is written.
+    await plain.put({ id: "r", rev: 3, blob: "x" });
+    release();
+    expect((await straddling).item!.rev).toBe(2);
+    expect(other.stats()).toMatchObject({ refills: 0, fillsRejected: 1 });
+    const key = cache.forEntity(Plain)!.keys.itemKey({ id: "r" });
+    expect(decodeEnvelope((await driver.get(key))!, Plain.model.schemaHash)!.kind).toBe("t");
+    expect((await otherPlain.get({ id: "r" })).item!.rev).toBe(3);
+    expect((await plain.get({ id: "r" })).item!.rev).toBe(3);
+  });
+
+  it("without gets/cas in the tier, a tombstone blocks fills until it expires", async () => {
+    const clock = new Clock();
+    const memory = new MemoryCacheDriver({ now: clock.now });
+    const plainDriver: CacheDriver = {
+      name: "no-cas",
+      maxValueBytes: memory.maxValueBytes,
+      get: (k) => memory.get(k),
+      add: (k, v, t) => memory.add(k, v, t),
+      set: (k, v, t) => memory.set(k, v, t),
+      delete: (k) => memory.delete(k),
+    };
+    const { store, cache, plain } = setup({ driver: plainDriver });
     seed(store, { id: "k", rev: 1, blob: "x" });
     await plain.get({ id: "k" });
     await plain.put({ id: "k", rev: 2, blob: "x" });

@@ -6,6 +6,7 @@ import {
   defineEntity,
   InProcessInvalidationBus,
   PolyxenaRuntime,
+  ZonedCacheDriver,
   type CacheAside,
   type CacheDriver,
   type CacheStats,
@@ -62,16 +63,46 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-function zonesDriver(local: "a" | "b"): CacheDriver {
+function zonesDriver(local: "a" | "b", timeoutMs = 2_000): CacheDriver {
   return createMemcachedDriver({
     zones: [
       { name: "a", servers: cluster.addresses.slice(0, 2) },
       { name: "b", servers: cluster.addresses.slice(2, 4) },
     ],
     localZone: local,
-    // Generous deadline: this test is about interleavings, not faults.
-    timeoutMs: 2_000,
+    // Generous deadline by default: most of these histories are about interleavings, not faults.
+    timeoutMs,
   });
+}
+
+/**
+ * The same zones with a broken token scheme: a refill after a write is an
+ * unconditional `set` instead of a `cas` over the tombstone the reader saw.
+ */
+function unconditionalRefill(driver: CacheDriver): CacheDriver {
+  const zones = (driver.zones ?? [driver]).map(
+    (zone): CacheDriver => ({
+      name: zone.name,
+      maxValueBytes: zone.maxValueBytes,
+      timeoutMs: zone.timeoutMs,
+      get: (key) => zone.get(key),
+      gets: (key) => zone.gets!(key),
+      cas: (key, value, ttl) => zone.set(key, value, ttl).then(() => true),
+      add: (key, value, ttl) => zone.add(key, value, ttl),
+      set: (key, value, ttl) => zone.set(key, value, ttl),
+      delete: (key) => zone.delete(key),
+      close: () => zone.close?.() ?? Promise.resolve(),
+    }),
+  );
+  return new ZonedCacheDriver(zones);
+}
+
+/** Options of one history run. */
+interface HistoryOptions {
+  /** Deadline of the memcached driver (default 2 s). */
+  timeoutMs?: number;
+  /** Runs alongside the clients until they finish (e.g. kills servers). */
+  chaos?: (done: () => boolean) => Promise<void>;
 }
 
 /** A deterministic PRNG so a failing history can be replayed. */
@@ -93,7 +124,7 @@ interface HistoryResult {
   violations: { key: string; floor: number; got: number }[];
 }
 
-async function runHistory(entity: typeof Hot, makeProvider: (driver: CacheDriver, bus: InProcessInvalidationBus) => CacheProvider): Promise<HistoryResult> {
+async function runHistory(entity: typeof Hot, makeProvider: (driver: CacheDriver, bus: InProcessInvalidationBus) => CacheProvider, options: HistoryOptions = {}): Promise<HistoryResult> {
   const random = prng(42 + run++);
   const store = new CacheTestStore({
     // The race window: the store has answered, the fill has not happened yet.
@@ -110,7 +141,7 @@ async function runHistory(entity: typeof Hot, makeProvider: (driver: CacheDriver
   const runtimes: EntityRuntime[] = [];
   const providers: CacheProvider[] = [];
   for (let p = 0; p < PROCESSES; p++) {
-    const driver = zonesDriver(p % 2 === 0 ? "a" : "b");
+    const driver = zonesDriver(p % 2 === 0 ? "a" : "b", options.timeoutMs);
     drivers.push(driver);
     const provider = makeProvider(driver, bus);
     providers.push(provider);
@@ -152,7 +183,14 @@ async function runHistory(entity: typeof Hot, makeProvider: (driver: CacheDriver
       }
     }
   };
-  await Promise.all(Array.from({ length: CLIENTS }, (_, c) => client(c)));
+  let finished = false;
+  const chaos = options.chaos?.(() => finished);
+  try {
+    await Promise.all(Array.from({ length: CLIENTS }, (_, c) => client(c)));
+  } finally {
+    finished = true;
+    await chaos;
+  }
   await Promise.all(drivers.map((d) => d.close?.()));
   return result;
 }
@@ -215,6 +253,42 @@ describe("cache history", () => {
     const total = summarize(result);
     expect(total("l2Hits")).toBeGreaterThan(100);
     expect(total("fills")).toBeGreaterThan(0);
+    // Reads right after writes refilled over the tombstone, and refills that a later write overtook were refused.
+    expect(total("refills")).toBeGreaterThan(100);
+    expect(total("fillsRejected")).toBeGreaterThan(0);
+  }, 60_000);
+
+  it("never returns a version older than the last acknowledged write while memcached servers are killed and restarted (L2 only)", async () => {
+    const prefix = `histkill${Date.now().toString(36)}`;
+    let kills = 0;
+    const result = await runHistory(HotL2, (driver) => createCacheAside({ driver, prefix, tombstoneTtlSeconds: 2, fillMarginMs: 300, closeDriver: false}), {
+      timeoutMs: 250,
+      chaos: async (done) => {
+        // One server at a time, each zone in turn: killed (SIGKILL, its entries and CAS counter lost), then restarted empty.
+        for (let i = 0; !done(); i++) {
+          await new Promise((r) => setTimeout(r, 150));
+          if (done()) break;
+          const server = cluster.servers[i % cluster.servers.length]!;
+          await server.kill();
+          kills++;
+          await new Promise((r) => setTimeout(r, 60));
+          await server.restart();
+        }
+      },
+    });
+    expect(result.reads + result.writes).toBe(CLIENTS * OPS_PER_CLIENT);
+    expect(kills).toBeGreaterThan(2);
+    expect(result.violations).toEqual([]);
+    const total = summarize(result);
+    expect(total("refills")).toBeGreaterThan(0);
+    expect(total("l2Errors") + total("l2Skipped")).toBeGreaterThan(0);
+  }, 120_000);
+
+  it("catches a token scheme that refills with set instead of cas", async () => {
+    const prefix = `histset${Date.now().toString(36)}`;
+    const result = await runHistory(HotL2, (driver) => createCacheAside({ driver: unconditionalRefill(driver), prefix, tombstoneTtlSeconds: 2, fillMarginMs: 300, closeDriver: false }));
+    console.log(`refill with set: ${result.violations.length} stale reads of ${result.reads}`);
+    expect(result.violations.length).toBeGreaterThan(0);
   }, 60_000);
 
   it("catches the naive protocol (delete on write, set on fill) returning old versions", async () => {

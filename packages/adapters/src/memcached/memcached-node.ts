@@ -1,5 +1,6 @@
 import type { Socket } from "node:net";
 import memjs from "memjs";
+import type { CasToken, CasValue, CacheEntry } from "@polyxena/core";
 
 /** Timeouts and health settings of one memcached server connection. */
 export interface MemcachedNodeOptions {
@@ -15,8 +16,22 @@ type Callback<T> = (error: Error | null, result: T) => void;
 
 /** A response as memjs parses it. */
 interface MemjsResponse {
-  header: { status: number };
+  header: { status: number; totalBodyLength: number; cas?: Buffer };
+  key?: Buffer;
   val: Buffer;
+}
+
+/** memjs calls a handler marked quiet for every response of its opaque until an empty one (the NOOP). */
+type ResponseHandler = ((response: MemjsResponse) => void) & { quiet?: boolean };
+
+/**
+ * The CAS token of this driver: the version and the connection it was read
+ * on. A restarted server counts versions from 1 again, and a connection that
+ * was reset may have missed writes; neither can make an old token match.
+ */
+export interface MemcachedCasToken extends CasToken {
+  readonly node: MemcachedNode;
+  readonly connection: object;
 }
 
 /** The part of memjs's server object used to batch writes and to send gets without its client. */
@@ -25,7 +40,7 @@ interface MemjsServer {
   connected?: boolean;
   /** One deadline per request in flight. */
   requestTimeouts?: unknown[];
-  onResponse(seq: number, handler: (response: MemjsResponse) => void): void;
+  onResponse(seq: number, handler: ResponseHandler): void;
   onError(seq: number, handler: (error: unknown) => void): void;
   write(request: Buffer): void;
 }
@@ -37,8 +52,14 @@ interface MemjsSequence {
 }
 
 const OPCODE_GET = 0x00;
+const OPCODE_SET = 0x01;
+const OPCODE_ADD = 0x02;
+const OPCODE_NOOP = 0x0a;
+const OPCODE_GETKQ = 0x0d;
 const STATUS_OK = 0x00;
 const STATUS_KEY_NOT_FOUND = 0x01;
+const STATUS_KEY_EXISTS = 0x02;
+const STATUS_NOT_STORED = 0x05;
 
 /**
  * A binary-protocol GET request in one allocation (memjs's builder makes
@@ -53,6 +74,35 @@ function getRequest(key: string, opaque: number): Buffer {
   request.writeUInt32BE(key.length, 8);
   request.writeUInt32BE(opaque, 12);
   request.write(key, 24, "latin1");
+  return request;
+}
+
+/** A bodiless request header (GETKQ, NOOP) written into `target` at `offset`. */
+function writeKeyRequest(target: Buffer, offset: number, opcode: number, key: string, opaque: number): number {
+  target.fill(0, offset, offset + 24);
+  target[offset] = 0x80;
+  target[offset + 1] = opcode;
+  target.writeUInt16BE(key.length, offset + 2);
+  target.writeUInt32BE(key.length, offset + 8);
+  target.writeUInt32BE(opaque, offset + 12);
+  target.write(key, offset + 24, "latin1");
+  return offset + 24 + key.length;
+}
+
+/** A SET (with a CAS version: compare-and-swap) or ADD request: flags 0, expiry in the extras. */
+function storeRequest(opcode: number, key: string, value: Uint8Array, ttlSeconds: number, opaque: number, cas?: bigint): Buffer {
+  const request = Buffer.allocUnsafe(24 + 8 + key.length + value.byteLength);
+  request.fill(0, 0, 32);
+  request[0] = 0x80;
+  request[1] = opcode;
+  request.writeUInt16BE(key.length, 2);
+  request[4] = 8;
+  request.writeUInt32BE(8 + key.length + value.byteLength, 8);
+  request.writeUInt32BE(opaque, 12);
+  if (cas !== undefined) request.writeBigUInt64BE(cas, 16);
+  request.writeUInt32BE(ttlSeconds, 28);
+  request.write(key, 32, "latin1");
+  request.set(value, 32 + key.length);
   return request;
 }
 
@@ -132,12 +182,87 @@ export class MemcachedNode {
     });
   }
 
+  /** The open connection to this server, `undefined` when there is none (see `CacheDriver.connectionOf`). */
+  connection(): object | undefined {
+    const server = this.server;
+    if (!server) return this;
+    return server.connected && server._socket && !server._socket.destroyed ? server._socket : undefined;
+  }
+
+  /** A get that also returns the value's CAS version and the connection it was read on. */
+  gets(key: string): Promise<CasValue | undefined> {
+    return this.request(getRequest(key, 0), (response, resolve, reject, connection) => {
+      const status = response.header.status;
+      if (status === STATUS_KEY_NOT_FOUND) return resolve(undefined);
+      if (status !== STATUS_OK || !response.header.cas) return reject(new Error(`MemJS GETS: status ${status}`));
+      if (!connection) return resolve(undefined);
+      const cas: MemcachedCasToken = { version: response.header.cas.readBigUInt64BE(0), node: this, connection };
+      resolve({ value: response.val, cas });
+    });
+  }
+
+  /**
+   * Compare-and-swap: stores only if the key still has the version of
+   * `token`, read on the connection still open (otherwise `false` without
+   * sending: after a reset the server may have restarted and reused versions).
+   */
+  cas(key: string, value: Uint8Array, ttlSeconds: number, token: CasToken): Promise<boolean> {
+    const mine = token as Partial<MemcachedCasToken>;
+    if (mine.node !== this || mine.connection === undefined || mine.connection !== this.connection()) return Promise.resolve(false);
+    return this.request(storeRequest(OPCODE_SET, key, value, ttlSeconds, 0, token.version), storeAnswer("CAS"));
+  }
+
+  /**
+   * Several gets in one request (quiet GETKQ per key, then a NOOP that ends
+   * the answer): one write and one round trip. Misses are absent from the map.
+   */
+  getMulti(keys: readonly string[]): Promise<Map<string, Buffer>> {
+    const out = new Map<string, Buffer>();
+    if (keys.length === 0) return Promise.resolve(out);
+    let size = 24;
+    for (const key of keys) size += 24 + key.length;
+    const request = Buffer.allocUnsafe(size);
+    const handler = (opaque: number) => {
+      let offset = 0;
+      for (const key of keys) offset = writeKeyRequest(request, offset, OPCODE_GETKQ, key, opaque);
+      writeKeyRequest(request, offset, OPCODE_NOOP, "", opaque);
+    };
+    return this.request(
+      request,
+      (response, resolve) => {
+        if (response.header.totalBodyLength === 0) return resolve(out);
+        if (response.header.status === STATUS_OK && response.key) out.set(response.key.toString("latin1"), response.val);
+      },
+      handler,
+    );
+  }
+
+  /** Several adds sent in one socket write (pipelined); answers aligned with `entries`. */
+  addMany(entries: readonly CacheEntry[]): Promise<boolean[]> {
+    const socket = this.server?._socket;
+    const corked = socket && this.server?.connected && typeof socket.cork === "function" && this.corked !== socket;
+    if (corked) socket.cork();
+    try {
+      return Promise.all(entries.map((e) => this.request(storeRequest(OPCODE_ADD, e.key, e.value, e.ttlSeconds, 0), storeAnswer("ADD"))));
+    } finally {
+      if (corked) socket.uncork();
+    }
+  }
+
   add(key: string, value: Uint8Array, ttlSeconds: number): Promise<boolean> {
     return this.call<boolean>((cb) => this.client.add(key, Buffer.from(value.buffer, value.byteOffset, value.byteLength), { expires: ttlSeconds }, (err, ok) => cb(err, ok === true)));
   }
 
+  /**
+   * Sets are the protocol's invalidations (tombstones, query generations): they are sent even during
+   * the failure cooldown, because a server that came back must not miss one (readers may replace the
+   * tombstone it would overwrite). A server still down refuses the connection at once.
+   */
   async set(key: string, value: Uint8Array, ttlSeconds: number): Promise<void> {
-    await this.call<boolean>((cb) => this.client.set(key, Buffer.from(value.buffer, value.byteOffset, value.byteLength), { expires: ttlSeconds }, (err, ok) => cb(err, ok === true)));
+    await this.call<boolean>(
+      (cb) => this.client.set(key, Buffer.from(value.buffer, value.byteOffset, value.byteLength), { expires: ttlSeconds }, (err, ok) => cb(err, ok === true)),
+      true,
+    );
   }
 
   delete(key: string): Promise<boolean> {
@@ -150,6 +275,39 @@ export class MemcachedNode {
 
   close(): void {
     this.client.close();
+  }
+
+  /**
+   * Sends one prepared request on memjs's connection under a fresh opaque
+   * (written into the buffer at bytes 12-15, or by `prepare` for multi-part
+   * requests) and settles through `handle`. Without memjs internals it fails:
+   * callers that need it are only reached when the internals exist.
+   */
+  private request<T>(
+    request: Buffer,
+    handle: (response: MemjsResponse, resolve: (value: T) => void, reject: (error: Error) => void, connection: object | undefined) => void,
+    prepare?: (opaque: number) => void,
+  ): Promise<T> {
+    const server = this.server;
+    if (!server) return Promise.reject(new Error("memcached node: memjs internals unavailable for this request"));
+    if (this.downUntil !== 0 && this.downUntil > Date.now()) return Promise.reject(this.coolingDown());
+    this.batchWrites();
+    return new Promise<T>((resolve, reject) => {
+      const sequence = this.client as unknown as MemjsSequence;
+      sequence.incrSeq();
+      const seq = sequence.seq >>> 0;
+      if (prepare) prepare(seq);
+      else request.writeUInt32BE(seq, 12);
+      const handler: ResponseHandler = (response) => handle(response, resolve, reject, this.connection());
+      if (prepare) handler.quiet = true;
+      server.onResponse(seq, handler);
+      server.onError(seq, (error) => reject(this.failure(error)));
+      try {
+        server.write(request);
+      } catch (error) {
+        reject(error instanceof Error ? error : new Error(String(error)));
+      }
+    });
   }
 
   /**
@@ -170,8 +328,8 @@ export class MemcachedNode {
     process.nextTick(this.uncork);
   }
 
-  private call<T>(invoke: (cb: Callback<T>) => void): Promise<T> {
-    if (this.downUntil !== 0 && this.downUntil > Date.now()) return Promise.reject(this.coolingDown());
+  private call<T>(invoke: (cb: Callback<T>) => void, duringCooldown = false): Promise<T> {
+    if (!duringCooldown && this.downUntil !== 0 && this.downUntil > Date.now()) return Promise.reject(this.coolingDown());
     this.batchWrites();
     return new Promise<T>((resolve, reject) => {
       try {
@@ -198,4 +356,14 @@ export class MemcachedNode {
   private fail(): void {
     this.downUntil = Date.now() + this.options.failureCooldownMs;
   }
+}
+
+/** The answer of a SET/CAS/ADD: stored, or refused because the key changed, exists or is absent. */
+function storeAnswer(name: string) {
+  return (response: MemjsResponse, resolve: (value: boolean) => void, reject: (error: Error) => void): void => {
+    const status = response.header.status;
+    if (status === STATUS_OK) resolve(true);
+    else if (status === STATUS_KEY_EXISTS || status === STATUS_KEY_NOT_FOUND || status === STATUS_NOT_STORED) resolve(false);
+    else reject(new Error(`MemJS ${name}: status ${status}`));
+  };
 }

@@ -1,4 +1,4 @@
-import { CacheValueTooLargeError, toSafeCacheKey, type CacheDriver } from "@polyxena/core";
+import { CacheValueTooLargeError, toSafeCacheKey, type CacheDriver, type CacheEntry, type CasToken, type CasValue } from "@polyxena/core";
 import { KetamaRing } from "./ketama-ring.js";
 import { MemcachedNode, type MemcachedNodeOptions } from "./memcached-node.js";
 
@@ -47,15 +47,60 @@ export class MemcachedZone implements CacheDriver {
     return this.ring.nodeFor(safe).get(safe);
   }
 
+  gets(key: string): Promise<CasValue | undefined> {
+    const safe = toSafeCacheKey(key);
+    return this.ring.nodeFor(safe).gets(safe);
+  }
+
+  cas(key: string, value: Uint8Array, ttlSeconds: number, token: CasToken): Promise<boolean> {
+    const checked = this.check(value);
+    if (checked) return Promise.reject(checked);
+    const safe = toSafeCacheKey(key);
+    return this.ring.nodeFor(safe).cas(safe, value, ttl(ttlSeconds), token);
+  }
+
+  connectionOf(key: string): object | undefined {
+    return this.ring.nodeFor(toSafeCacheKey(key)).connection();
+  }
+
+  /** One multi-key get per server of the zone (all sent at once). */
   async getMulti(keys: readonly string[]): Promise<Map<string, Uint8Array>> {
+    const byNode = new Map<MemcachedNode, string[]>();
+    const original = new Map<string, string>();
+    for (const key of keys) {
+      const safe = toSafeCacheKey(key);
+      original.set(safe, key);
+      const node = this.ring.nodeFor(safe);
+      const list = byNode.get(node);
+      if (list) list.push(safe);
+      else byNode.set(node, [safe]);
+    }
     const out = new Map<string, Uint8Array>();
+    const answers = await Promise.all([...byNode].map(([node, safeKeys]) => node.getMulti(safeKeys)));
+    for (const answer of answers) for (const [safe, value] of answer) out.set(original.get(safe) ?? safe, value);
+    return out;
+  }
+
+  /** Adds pipelined per server (one socket write each); oversize entries answer `false` without being sent. */
+  async addMany(entries: readonly CacheEntry[]): Promise<boolean[]> {
+    const results: boolean[] = entries.map(() => false);
+    const byNode = new Map<MemcachedNode, { index: number; entry: CacheEntry }[]>();
+    entries.forEach((entry, index) => {
+      if (this.check(entry.value)) return;
+      const safe = toSafeCacheKey(entry.key);
+      const node = this.ring.nodeFor(safe);
+      const item = { index, entry: { key: safe, value: entry.value, ttlSeconds: ttl(entry.ttlSeconds) } };
+      const list = byNode.get(node);
+      if (list) list.push(item);
+      else byNode.set(node, [item]);
+    });
     await Promise.all(
-      keys.map(async (key) => {
-        const value = await this.get(key);
-        if (value !== undefined) out.set(key, value);
+      [...byNode].map(async ([node, items]) => {
+        const answers = await node.addMany(items.map((i) => i.entry));
+        items.forEach((item, k) => (results[item.index] = answers[k]!));
       }),
     );
-    return out;
+    return results;
   }
 
   add(key: string, value: Uint8Array, ttlSeconds: number): Promise<boolean> {

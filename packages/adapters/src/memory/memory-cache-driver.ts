@@ -1,4 +1,4 @@
-import { CacheValueTooLargeError, DEFAULT_MAX_VALUE_BYTES, toSafeCacheKey, type CacheDriver } from "@polyxena/core";
+import { CacheValueTooLargeError, DEFAULT_MAX_VALUE_BYTES, toSafeCacheKey, type CacheDriver, type CacheEntry, type CasToken, type CasValue } from "@polyxena/core";
 
 /** Options of {@link MemoryCacheDriver}. */
 export interface MemoryCacheDriverOptions {
@@ -14,6 +14,8 @@ interface Entry {
   value: Uint8Array;
   /** Absolute expiry in ms, or Infinity. */
   expiresAt: number;
+  /** Version, unique per store operation of this driver (memcached's CAS unique). */
+  version: bigint;
 }
 
 /** TTLs above this many seconds are absolute Unix times, as in memcached. */
@@ -22,8 +24,9 @@ const RELATIVE_TTL_LIMIT = 60 * 60 * 24 * 30;
 /**
  * An in-memory {@link CacheDriver} with memcached's semantics: `add` stores
  * only when absent, `set` always, TTL in seconds (0 = never, over 30 days =
- * absolute Unix time), an item size limit, and keys made safe exactly as the
- * memcached driver does. Values are copied in and out.
+ * absolute Unix time), `gets`/`cas` with a version per stored value, an item
+ * size limit, and keys made safe exactly as the memcached driver does. Values
+ * are copied in and out.
  *
  * @example
  * const driver = new MemoryCacheDriver({ now: () => clock.now });
@@ -33,6 +36,9 @@ export class MemoryCacheDriver implements CacheDriver {
   readonly maxValueBytes: number;
   private readonly entries = new Map<string, Entry>();
   private readonly now: () => number;
+  /** The identity of this driver's tokens: a token of another driver never matches. */
+  private readonly tokenOwner = {};
+  private nextVersion = 0n;
 
   constructor(options: MemoryCacheDriverOptions = {}) {
     this.name = options.name ?? "memory";
@@ -61,17 +67,37 @@ export class MemoryCacheDriver implements CacheDriver {
     return out;
   }
 
+  async gets(key: string): Promise<CasValue | undefined> {
+    const entry = this.live(toSafeCacheKey(key));
+    if (!entry) return undefined;
+    const cas: CasToken & { owner: object } = { version: entry.version, owner: this.tokenOwner };
+    return { value: Buffer.from(entry.value), cas };
+  }
+
+  async cas(key: string, value: Uint8Array, ttlSeconds: number, token: CasToken): Promise<boolean> {
+    this.checkSize(value);
+    const safe = toSafeCacheKey(key);
+    const entry = this.live(safe);
+    if (!entry || entry.version !== token.version || (token as { owner?: object }).owner !== this.tokenOwner) return false;
+    this.store(safe, value, ttlSeconds);
+    return true;
+  }
+
+  async addMany(entries: readonly CacheEntry[]): Promise<boolean[]> {
+    return Promise.all(entries.map((e) => this.add(e.key, e.value, e.ttlSeconds).catch(() => false)));
+  }
+
   async add(key: string, value: Uint8Array, ttlSeconds: number): Promise<boolean> {
     this.checkSize(value);
     const safe = toSafeCacheKey(key);
     if (this.live(safe)) return false;
-    this.entries.set(safe, { value: Buffer.from(value), expiresAt: this.expiry(ttlSeconds) });
+    this.store(safe, value, ttlSeconds);
     return true;
   }
 
   async set(key: string, value: Uint8Array, ttlSeconds: number): Promise<void> {
     this.checkSize(value);
-    this.entries.set(toSafeCacheKey(key), { value: Buffer.from(value), expiresAt: this.expiry(ttlSeconds) });
+    this.store(toSafeCacheKey(key), value, ttlSeconds);
   }
 
   async delete(key: string): Promise<boolean> {
@@ -94,6 +120,10 @@ export class MemoryCacheDriver implements CacheDriver {
   }
 
   async close(): Promise<void> {}
+
+  private store(key: string, value: Uint8Array, ttlSeconds: number): void {
+    this.entries.set(key, { value: Buffer.from(value), expiresAt: this.expiry(ttlSeconds), version: ++this.nextVersion });
+  }
 
   private live(key: string): Entry | undefined {
     const entry = this.entries.get(key);

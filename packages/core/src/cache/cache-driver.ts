@@ -1,4 +1,28 @@
 /**
+ * The version a tier gave a stored value (memcached's CAS unique), as read by
+ * `gets`. Opaque to the protocol: it is passed back unchanged to `cas`.
+ * Drivers may carry more than the number (e.g. the connection it was read
+ * on, so a server restart, which resets CAS counters, cannot make an old
+ * token match).
+ */
+export interface CasToken {
+  readonly version: bigint;
+}
+
+/** A value with its version, as returned by `gets`. */
+export interface CasValue {
+  value: Uint8Array;
+  cas: CasToken;
+}
+
+/** One entry of a pipelined `addMany`. */
+export interface CacheEntry {
+  key: string;
+  value: Uint8Array;
+  ttlSeconds: number;
+}
+
+/**
  * What the cache protocol needs from an L2 tier (memcached or an in-memory
  * stand-in). Values are bytes; TTLs are whole seconds with memcached
  * semantics (0 = no expiry, more than 30 days = an absolute Unix time).
@@ -27,6 +51,31 @@ export interface CacheDriver {
   get(key: string): Promise<Uint8Array | undefined>;
   /** Several values at once; missing keys are absent from the map. */
   getMulti?(keys: readonly string[]): Promise<Map<string, Uint8Array>>;
+  /**
+   * The value with its version, or `undefined` on a miss. With `cas`, it lets
+   * a reader replace exactly the entry it saw (the tombstone of a write) and
+   * nothing written after it.
+   */
+  gets?(key: string): Promise<CasValue | undefined>;
+  /**
+   * Stores only when the key still holds the version `cas` read; `false`
+   * when it changed, expired or is absent, or when the token cannot be
+   * trusted any more (read on a connection that has since been reset).
+   */
+  cas?(key: string, value: Uint8Array, ttlSeconds: number, cas: CasToken): Promise<boolean>;
+  /**
+   * Several `add`s sent together (one pipelined write per server); the
+   * answers are aligned with `entries`, `false` where the key existed.
+   */
+  addMany?(entries: readonly CacheEntry[]): Promise<boolean[]>;
+  /**
+   * The connection a call for `key` would use now, or `undefined` when none
+   * is open. A fill decided while one connection was open is sent only if
+   * that same connection is still open: a server that was killed, restarted
+   * or reset after a timeout may have missed an invalidation meanwhile.
+   * Drivers without connections omit it.
+   */
+  connectionOf?(key: string): object | undefined;
   /** Stores only when the key is absent; `false` when it exists. */
   add(key: string, value: Uint8Array, ttlSeconds: number): Promise<boolean>;
   /** Stores unconditionally. */

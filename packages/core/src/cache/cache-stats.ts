@@ -12,8 +12,12 @@ export interface CacheStats {
   singleFlightJoins: number;
   /** L2 entries written by fills (counted per zone). */
   fills: number;
-  /** Fills refused by the tier because the key existed (tombstone or a newer fill). */
+  /** Fills that replaced a write's tombstone with `cas` (also counted in `fills`). */
+  refills: number;
+  /** Fills refused by the tier: the key existed (`add`), or a later write replaced the tombstone the reader saw (`cas`). */
   fillsRejected: number;
+  /** Fills not sent to a zone whose connection was reset (server restarted, killed or timed out) since the load began. */
+  fillsDroppedReconnected: number;
   /** Fills dropped because their store read began longer ago than the tombstone lifetime. */
   fillsDroppedTooOld: number;
   /** Loads not installed because an invalidation arrived while they were in flight. */
@@ -59,7 +63,9 @@ export function emptyCacheStats(): CacheStats {
     loads: 0,
     singleFlightJoins: 0,
     fills: 0,
+    refills: 0,
     fillsRejected: 0,
+    fillsDroppedReconnected: 0,
     fillsDroppedTooOld: 0,
     loadsInvalidated: 0,
     oversize: 0,

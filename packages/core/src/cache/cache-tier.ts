@@ -1,5 +1,5 @@
 import { isSkippedCacheCall, type CacheCallContext, type CachePolicy } from "../resilience/cache-policy.js";
-import { isCacheValueTooLargeError, zonesOf, type CacheDriver } from "./cache-driver.js";
+import { isCacheValueTooLargeError, zonesOf, type CacheDriver, type CacheEntry, type CasToken } from "./cache-driver.js";
 import type { CacheStats } from "./cache-stats.js";
 import { decodeEnvelope, type Envelope } from "./cache-envelope.js";
 import { InvalidationRetrier, type RetryPolicy } from "./invalidation-retrier.js";
@@ -11,6 +11,23 @@ export type TierRead =
   | { kind: "miss" }
   /** Every zone failed. */
   | { kind: "error" };
+
+/**
+ * What one zone held for a key when a reader re-read it after finding a
+ * tombstone: the tombstone with its version (replaceable with `cas`), a value
+ * someone already put back, nothing, or no usable answer.
+ */
+export type ZoneVersion = { kind: "tombstone"; cas: CasToken } | { kind: "hit"; envelope: Envelope } | { kind: "miss" } | { kind: "none" };
+
+/**
+ * The connections each zone would use for a key when a load began (see
+ * `CacheDriver.connectionOf`); `NO_CONNECTIONS` marks a zone whose driver has none.
+ */
+export type FillGuard = readonly (object | undefined)[];
+
+const NO_CONNECTIONS = {};
+const NONE: ZoneVersion = { kind: "none" };
+const ZONE_MISS: ZoneVersion = { kind: "miss" };
 
 const MISS: TierRead = { kind: "miss" };
 const ERROR: TierRead = { kind: "error" };
@@ -26,12 +43,21 @@ export class TierZone {
   readonly add: CacheCallContext;
   readonly set: CacheCallContext;
   readonly delete: CacheCallContext;
+  readonly gets: CacheCallContext;
+  readonly cas: CacheCallContext;
+  /** Whether the zone can replace a tombstone it was seen with (`gets` + `cas`). */
+  readonly versioned: boolean;
 
   constructor(readonly driver: CacheDriver) {
     const target = driver.name;
+    this.versioned = typeof driver.gets === "function" && typeof driver.cas === "function";
+    this.gets = { operation: "gets", target };
+    this.cas = { operation: "cas", target };
     this.get = { operation: "get", target };
     this.add = { operation: "add", target };
-    this.set = { operation: "set", target };
+    // Invalidations go out even while the zone's breaker is open: readers may replace the
+    // tombstone they saw (`cas`), so a zone that is back must not miss the next one.
+    this.set = { operation: "set", target, essential: true };
     this.delete = { operation: "delete", target };
   }
 }
@@ -50,6 +76,7 @@ export class CacheTier {
   private readonly tierZones: readonly TierZone[];
   /** Leases live in the same zone for every process (zone name order), so processes in different zones share them. */
   private readonly leaseZones: readonly TierZone[];
+  private readonly tracksConnections: boolean;
 
   constructor(
     driver: CacheDriver,
@@ -61,6 +88,7 @@ export class CacheTier {
     this.tierZones = this.zones.map((zone) => new TierZone(zone));
     this.maxValueBytes = Math.min(driver.maxValueBytes, ...this.zones.map((z) => z.maxValueBytes));
     this.retrier = new InvalidationRetrier(this.tierZones, stats, (zone, key, value, ttlSeconds) => this.setIn(zone, key, value, ttlSeconds), retry);
+    this.tracksConnections = this.zones.some((zone) => typeof zone.connectionOf === "function");
     this.leaseZones = [...this.tierZones].sort((a, b) => (a.driver.name < b.driver.name ? -1 : a.driver.name > b.driver.name ? 1 : 0));
   }
 
@@ -103,24 +131,101 @@ export class CacheTier {
     return envelope.kind === "t" ? TOMBSTONE : { kind: "hit", envelope };
   }
 
-  /** Fills every zone with `add` (never overwrites a tombstone). */
-  async fill(key: string, value: Uint8Array, ttlSeconds: number): Promise<void> {
+  /**
+   * The connection of every zone for a key, taken when a load begins; a fill
+   * is sent to a zone only over the same connection (`undefined` when no
+   * zone driver tracks connections).
+   */
+  guard(key: string): FillGuard | undefined {
+    if (!this.tracksConnections) return undefined;
+    return this.tierZones.map((zone) => (zone.driver.connectionOf ? zone.driver.connectionOf(key) : NO_CONNECTIONS));
+  }
+
+  /** Fills every zone with `add` (never overwrites a tombstone), skipping zones whose connection changed since `guard` was taken. */
+  async fill(key: string, value: Uint8Array, ttlSeconds: number, guard?: FillGuard): Promise<void> {
+    if (value.byteLength > this.maxValueBytes) {
+      this.stats.oversize++;
+      return;
+    }
+    const seconds = ttl(ttlSeconds);
+    await Promise.all(this.tierZones.map((zone, i) => (this.sameConnection(zone, i, key, guard) ? this.addIn(zone, key, value, seconds) : undefined)));
+  }
+
+  /**
+   * Re-reads a key in every zone with its version, after a reader found a
+   * tombstone: the answers are aligned with the zones.
+   */
+  versions(key: string, schemaHash: string): Promise<ZoneVersion[]> {
+    return Promise.all(
+      this.tierZones.map(async (zone): Promise<ZoneVersion> => {
+        if (!zone.versioned) return NONE;
+        try {
+          const read = await this.policy.run(zone.gets, () => zone.driver.gets!(key));
+          if (read === undefined) return ZONE_MISS;
+          const envelope = decodeEnvelope(read.value, schemaHash);
+          if (!envelope) return NONE;
+          return envelope.kind === "t" ? { kind: "tombstone", cas: read.cas } : { kind: "hit", envelope };
+        } catch (error) {
+          this.failed(error);
+          return NONE;
+        }
+      }),
+    );
+  }
+
+  /**
+   * Puts a loaded value back after a write: with `cas` over the tombstone
+   * each zone held when the load began (refused if any write tombstoned the
+   * key since), with `add` where the zone held nothing (only when `addAllowed`:
+   * the load is young enough for an `add`), nowhere else.
+   */
+  async refill(key: string, value: Uint8Array, ttlSeconds: number, versions: readonly ZoneVersion[], guard: FillGuard | undefined, addAllowed: boolean): Promise<void> {
     if (value.byteLength > this.maxValueBytes) {
       this.stats.oversize++;
       return;
     }
     const seconds = ttl(ttlSeconds);
     await Promise.all(
-      this.tierZones.map(async (zone) => {
+      this.tierZones.map(async (zone, i) => {
+        const seen = versions[i];
+        if (!seen || !this.sameConnection(zone, i, key, guard)) return;
+        if (seen.kind === "miss") {
+          if (addAllowed) await this.addIn(zone, key, value, seconds);
+          return;
+        }
+        if (seen.kind !== "tombstone") return;
         try {
-          if (await this.policy.run(zone.add, () => zone.driver.add(key, value, seconds))) this.stats.fills++;
-          else this.stats.fillsRejected++;
+          if (await this.policy.run(zone.cas, () => zone.driver.cas!(key, value, seconds, seen.cas))) {
+            this.stats.fills++;
+            this.stats.refills++;
+          } else {
+            this.stats.fillsRejected++;
+          }
         } catch (error) {
           if (isCacheValueTooLargeError(error)) this.stats.oversize++;
           else this.failed(error);
         }
       }),
     );
+  }
+
+  private async addIn(zone: TierZone, key: string, value: Uint8Array, seconds: number): Promise<void> {
+    try {
+      if (await this.policy.run(zone.add, () => zone.driver.add(key, value, seconds))) this.stats.fills++;
+      else this.stats.fillsRejected++;
+    } catch (error) {
+      if (isCacheValueTooLargeError(error)) this.stats.oversize++;
+      else this.failed(error);
+    }
+  }
+
+  /** Whether a fill decided under `guard` may go to a zone: it must use the connection that was open when the load began. */
+  private sameConnection(zone: TierZone, index: number, key: string, guard: FillGuard | undefined): boolean {
+    if (!guard || !zone.driver.connectionOf) return true;
+    const before = guard[index];
+    if (before !== undefined && before === zone.driver.connectionOf(key)) return true;
+    this.stats.fillsDroppedReconnected++;
+    return false;
   }
 
   /** Writes an invalidation (tombstone or generation) to every zone; failures are retried in the background. */

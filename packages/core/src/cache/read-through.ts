@@ -3,7 +3,7 @@ import type { CachedRead } from "../entity-cache.js";
 import type { CacheStats } from "./cache-stats.js";
 import type { Envelope } from "./cache-envelope.js";
 import { LEASE_SUFFIX, STALE_SUFFIX } from "./cache-key-builder.js";
-import type { CacheTier } from "./cache-tier.js";
+import type { CacheTier, FillGuard, ZoneVersion } from "./cache-tier.js";
 
 /** An L1 entry (the decoded value, shared by every reader of this process). */
 export interface L1Entry {
@@ -52,6 +52,9 @@ class Flight {
   next: Flight | undefined;
   promise!: Promise<CachedRead<unknown>>;
 }
+
+/** How a load may put its value into L2: not at all, `add` (the key was missing), or over the tombstones the reader saw. */
+type FillMode = false | true | { versions: ZoneVersion[]; staleVersions: ZoneVersion[] | undefined };
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const settled = () => undefined;
@@ -148,7 +151,8 @@ export class ReadThrough {
         this.stats.decodeFailures++;
         return await this.load(plan, flight, false);
       }
-      // A tombstone blocks fills until it expires; an unreachable tier is not worth filling.
+      if (read.kind === "tombstone") return await this.afterWrite(plan, flight);
+      // An unreachable tier is not worth filling.
       if (read.kind !== "miss") return await this.load(plan, flight, false);
       return await this.leased(plan, flight);
     } finally {
@@ -183,6 +187,7 @@ export class ReadThrough {
         if (decoded) return this.l2Hit(plan, flight, decoded.value);
         return this.load(plan, flight, false);
       }
+      if (read.kind === "tombstone") return this.afterWrite(plan, flight);
       if (read.kind !== "miss") return this.load(plan, flight, false);
       // Still cold: the holder may have failed and released the lease.
       lease = await this.tier.lease(leaseKey, this.timing.leaseTtlSeconds);
@@ -190,6 +195,27 @@ export class ReadThrough {
     }
     if (!flight.invalidated) this.stats.leaseWaitTimeouts++;
     return this.load(plan, flight, true);
+  }
+
+  /**
+   * The key was tombstoned by a write: re-read it with its version in every
+   * zone, load, and replace exactly those tombstones (`cas`), so the first
+   * read after a write refills at once while any later write (a new
+   * tombstone, a new version) makes the refill fail.
+   */
+  private async afterWrite<T>(plan: ReadPlan<T>, flight: Flight): Promise<CachedRead<T>> {
+    const [versions, staleVersions] = await Promise.all([
+      this.tier.versions(plan.key, plan.schemaHash),
+      plan.staleIfErrorMs > 0 ? this.tier.versions(plan.key + STALE_SUFFIX, plan.schemaHash) : undefined,
+    ]);
+    const local = versions[0];
+    if (local?.kind === "hit") {
+      // Another reader already put a value back.
+      const decoded = plan.decode(local.envelope);
+      if (decoded) return this.l2Hit(plan, flight, decoded.value);
+    }
+    if (!versions.some((v) => v.kind === "tombstone")) return this.load(plan, flight, false);
+    return this.load(plan, flight, { versions, staleVersions });
   }
 
   private async loadUnderLease<T>(plan: ReadPlan<T>, flight: Flight, lease: Awaited<ReturnType<CacheTier["lease"]>>, leaseKey: string): Promise<CachedRead<T>> {
@@ -202,10 +228,17 @@ export class ReadThrough {
     }
   }
 
-  private async load<T>(plan: ReadPlan<T>, flight: Flight, fill: boolean): Promise<CachedRead<T>> {
+  private async load<T>(plan: ReadPlan<T>, flight: Flight, fill: FillMode): Promise<CachedRead<T>> {
     this.stats.misses++;
     this.stats.loads++;
     const started = performance.now();
+    const staleKey = plan.staleIfErrorMs > 0 ? plan.key + STALE_SUFFIX : undefined;
+    let guard: FillGuard | undefined;
+    let staleGuard: FillGuard | undefined;
+    if (fill !== false) {
+      guard = this.tier.guard(plan.key);
+      if (staleKey) staleGuard = this.tier.guard(staleKey);
+    }
     let value: T;
     try {
       value = await plan.load();
@@ -218,20 +251,33 @@ export class ReadThrough {
       this.stats.loadsInvalidated++;
       return { value, source: "store" };
     }
-    if (fill) {
-      // Checked immediately before the adds are sent: a late fill could outlive the tombstone.
-      if (performance.now() - started > this.timing.maxFillAgeMs) {
-        this.stats.fillsDroppedTooOld++;
-      } else {
-        const bytes = plan.encode(value);
-        const fills = [this.tier.fill(plan.key, bytes, plan.ttlSeconds)];
-        if (plan.staleIfErrorMs > 0) fills.push(this.tier.fill(plan.key + STALE_SUFFIX, bytes, plan.ttlSeconds + Math.ceil(plan.staleIfErrorMs / 1000)));
+    if (fill !== false) {
+      // Checked immediately before the writes are sent: a late `add` could outlive the tombstone.
+      const young = performance.now() - started <= this.timing.maxFillAgeMs;
+      const bytes = young || fill !== true ? plan.encode(value) : undefined;
+      if (fill === true) {
+        if (!bytes) {
+          this.stats.fillsDroppedTooOld++;
+        } else {
+          const fills = [this.tier.fill(plan.key, bytes, plan.ttlSeconds, guard)];
+          if (staleKey) fills.push(this.tier.fill(staleKey, bytes, this.staleTtl(plan), staleGuard));
+          await Promise.all(fills);
+        }
+      } else if (bytes) {
+        // `cas` needs no age limit: any write since the tombstone was read changed its version.
+        if (!young && fill.versions.some((v) => v.kind === "miss")) this.stats.fillsDroppedTooOld++;
+        const fills = [this.tier.refill(plan.key, bytes, plan.ttlSeconds, fill.versions, guard, young)];
+        if (staleKey && fill.staleVersions) fills.push(this.tier.refill(staleKey, bytes, this.staleTtl(plan), fill.staleVersions, staleGuard, young));
         await Promise.all(fills);
       }
     }
     if (!flight.invalidated) plan.l1?.set(plan.key, { value });
     else this.stats.loadsInvalidated++;
     return { value, source: "store" };
+  }
+
+  private staleTtl<T>(plan: ReadPlan<T>): number {
+    return plan.ttlSeconds + Math.ceil(plan.staleIfErrorMs / 1000);
   }
 
   /** The stale-if-error copy, when the policy allows one and it is within its window. */

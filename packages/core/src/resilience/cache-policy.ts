@@ -15,6 +15,12 @@ export interface CacheCallContext {
   readonly entity?: string | undefined;
   /** The caller's signal; aborting it ends the call. */
   readonly signal?: AbortSignal | undefined;
+  /**
+   * A call that must be attempted even while the target's breaker is open
+   * (still under the timeout; it does not count as the probe): cache
+   * invalidations, which a zone that is back must not miss.
+   */
+  readonly essential?: boolean | undefined;
 }
 
 /**
@@ -167,7 +173,7 @@ class CacheGuard {
     if (context.signal?.aborted) return Promise.reject(cacheError("E_TIMEOUT", `the caller's signal aborted cache ${context.operation}`, context, this.target));
     if (!this.sampler) return this.timer.run(call, onTimeout, new GuardedCall(this, context, false), context.signal, onAbort);
     let probe = false;
-    if (this.circuit !== CircuitState.Closed) {
+    if (this.circuit !== CircuitState.Closed && !context.essential) {
       if (this.probing || Date.now() - this.openedAt < this.breaker!.halfOpenAfterMs) {
         return Promise.reject(
           cacheError("E_UNAVAILABLE", `the circuit breaker of ${this.target} is ${this.probing ? "half-open (probe in flight)" : "open"}; cache ${context.operation} skipped`, context, this.target, true),
