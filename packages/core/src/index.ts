@@ -191,7 +191,10 @@ export type {
   CacheBreakerConfig,
   CacheContext,
   CacheDriver,
+  CacheEntry,
   CacheStats,
+  CasToken,
+  CasValue,
   DerivedCachePolicy,
   Envelope,
   EnvelopeKind,
@@ -202,7 +205,9 @@ export type {
   ReadPlan,
   ReadThroughTiming,
   RetryPolicy,
+  FillGuard,
   TierRead,
+  ZoneVersion,
   ZoneWrite,
 } from "./cache/index.js";
 export {
