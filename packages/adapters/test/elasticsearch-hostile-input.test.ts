@@ -102,9 +102,11 @@ describe.each(["memory", "official client"])("hostile input (%s)", (name) => {
       ["lighthouse AND NOT harbor", ["p1", "p2"]],
       ['fort OR "', ["p3"]],
       ["/bastion.*/ ~ [1 TO 5] {a TO b}", []],
-      ["ferries\u0000 \ud800 \u202e", ["p4"]],
+      ["ferries\u0000 \u202e", ["p4"]],
       ["😀 ¯\\_(ツ)_/¯", []],
     ];
+    // A lone surrogate is refused before any store sees it: stores disagree on how to encode it.
+    await expectValidation(repo().search({ text: "ferries \ud800", limit: 10 }), ["text"]);
     for (const [text, expected] of cases) {
       const page = await repo().search({ text, limit: 10 });
       expect(ids(page.items), JSON.stringify(text)).toEqual(expected);

@@ -1,5 +1,6 @@
 import { createHmac, createSecretKey, randomBytes, timingSafeEqual, type KeyObject } from "node:crypto";
 import { PolyxenaError } from "./errors.js";
+import { inspectInput } from "./input-inspection.js";
 
 /** Longest cursor accepted, so a hostile caller cannot make us parse megabytes. */
 const MAX_CURSOR_LENGTH = 8192;
@@ -49,11 +50,16 @@ export class CursorCodec {
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
       throw invalid("signature mismatch (altered, or issued for another query or other parameters)");
     }
+    let position: unknown;
     try {
-      return (JSON.parse(Buffer.from(body, "base64url").toString("utf8")) as { p: unknown }).p;
+      position = (JSON.parse(Buffer.from(body, "base64url").toString("utf8")) as { p: unknown }).p;
     } catch {
       throw invalid("unreadable body");
     }
+    // Signed by us, but never trusted to hold keys that could reach a prototype when an adapter copies it.
+    const hostile = inspectInput(position, undefined, ["cursor"], "strip");
+    if (hostile.length) throw invalid(hostile[0]!.message);
+    return position;
   }
 
   private sign(scope: string, body: string): string {

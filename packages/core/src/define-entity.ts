@@ -19,6 +19,7 @@ import type {
 } from "./entity-model.js";
 import { STORE_KINDS } from "./entity-model.js";
 import { definitionError } from "./errors.js";
+import type { UnknownFieldsRule } from "./input-inspection.js";
 import { describeField, toSnakeCase } from "./zod-introspection.js";
 
 /** Any zod object schema usable as an entity schema. */
@@ -83,6 +84,13 @@ export interface EntitySpec<S extends EntitySchema> {
   search?: { text: readonly FieldName<S>[] };
   /** Physical table / index name; defaults to the snake_case entity name. */
   table?: string;
+  /**
+   * What every write (put, putMany, update, conditional and transactional
+   * writes) does with fields the schema does not declare, at any depth:
+   * `"reject"` (the default) refuses the write with `E_VALIDATION` naming the
+   * field; `"strip"` drops them and writes the rest.
+   */
+  unknownFields?: UnknownFieldsRule;
 }
 
 /** A declared entity: its schema (for types and validation) and its normalized model. */
@@ -260,12 +268,17 @@ export function buildEntityModel(name: string, spec: EntitySpec<EntitySchema>): 
     q.cached ||= cache.queries === true || (Array.isArray(cache.queries) && cache.queries.includes(q.name));
   }
 
+  const unknownFields = spec.unknownFields ?? "reject";
+  if (unknownFields !== "reject" && unknownFields !== "strip") {
+    throw fail("unknownFields", `unknownFields ${JSON.stringify(unknownFields)} is not "reject" or "strip"`, 'use "reject" (the default) or "strip"');
+  }
+
   const schemaHash = createHash("sha256")
     .update(JSON.stringify({ fields, key }))
     .digest("hex")
     .slice(0, 8);
 
-  return { name, store, table, fields, key, queries, consistency, ttlSeconds, cache, version, textFields, schemaHash };
+  return { name, store, table, fields, key, queries, consistency, ttlSeconds, cache, version, textFields, schemaHash, unknownFields };
 }
 
 type Fail = (path: string, message: string, fix: string) => Error;

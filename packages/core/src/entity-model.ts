@@ -41,6 +41,8 @@ export interface FieldModel {
   element?: FieldModel;
   /** For `object`: its fields (mapped as JSON where a store has no nested type). */
   fields?: readonly FieldModel[];
+  /** For `object`: true when the schema accepts fields beyond `fields` (zod `looseObject`, `catchall`). */
+  open?: boolean;
   /** Physical column name for column stores (snake_case of the name). */
   column: string;
 }
@@ -144,6 +146,8 @@ export interface EntityModel {
   textFields: readonly string[];
   /** Short stable hash of the schema shape: part of cache keys and envelopes. */
   schemaHash: string;
+  /** What writes do with fields the schema does not declare: refuse them (default) or drop them. */
+  unknownFields: "reject" | "strip";
 }
 
 /** Looks up a field of a model; undefined when absent. */

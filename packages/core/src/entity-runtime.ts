@@ -7,6 +7,8 @@ import { toMilliseconds, type Duration } from "./duration.js";
 import type { CachedRead, EntityCache, ReadSource } from "./entity-cache.js";
 import type { ConsistencyLevelModel, EntityModel, FieldModel, QueryModel, SortOrder } from "./entity-model.js";
 import { isPolyxenaError, PolyxenaError, type ValidationIssue } from "./errors.js";
+import { ValueCanonicalizer } from "./canonical-values.js";
+import { inspectInput, isWellFormedText, type InputShape } from "./input-inspection.js";
 import { activeCallTrace, emitOperationEvent, startTraced, type OperationListener } from "./operation-events.js";
 import type {
   ErrorClass,
@@ -168,6 +170,8 @@ export class EntityRuntime {
   private readonly keySchema: z.ZodType;
   private readonly fieldSchemas: Readonly<Record<string, z.ZodType>>;
   private readonly fieldModels: ReadonlyMap<string, FieldModel>;
+  private readonly itemShape: InputShape;
+  private readonly canonical: ValueCanonicalizer;
 
   constructor(
     definition: EntityDefinition,
@@ -197,6 +201,8 @@ export class EntityRuntime {
     this.fieldSchemas = definition.schema.shape as Record<string, z.ZodType>;
     this.keySchema = definition.schema.pick(Object.fromEntries(entity.key.fields.map((f) => [f, true])) as Record<string, true>);
     this.fieldModels = new Map(entity.fields.map((f) => [f.name, f]));
+    this.itemShape = { fields: entity.fields };
+    this.canonical = new ValueCanonicalizer(entity.fields);
   }
 
   /** A view of this runtime bound to a transaction (shares every compiled schema and descriptor). */
@@ -269,7 +275,7 @@ export class EntityRuntime {
   async put(input: unknown, options: PutOptions = {}): Promise<StoredItem> {
     const op = this.ops.put;
     const consistency = this.consistency(op, options.consistency, "write");
-    const item = this.parse(op, this.schema, input) as StoredItem;
+    const item = this.parseItem(op, input);
     if (options.ifNotExists && options.expectedVersion !== undefined) {
       throw this.validationError(op, [{ path: ["options"], message: "ifNotExists and expectedVersion exclude each other" }]);
     }
@@ -310,12 +316,13 @@ export class EntityRuntime {
     const failed: BulkWriteResult<StoredItem>["failed"] = [];
     const valid: { index: number; item: StoredItem }[] = [];
     inputs.forEach((input, index) => {
-      const result = this.schema.safeParse(input);
-      if (!result.success) {
-        failed.push({ index, error: this.validationError(op, result.error.issues.map((i) => ({ ...i, path: [index, ...i.path] }))) });
+      let item: StoredItem;
+      try {
+        item = this.parseItem(op, input, [index]);
+      } catch (error) {
+        failed.push({ index, error: error as PolyxenaError });
         return;
       }
-      const item = result.data as StoredItem;
       if (this.model.version && item[this.model.version] === undefined) item[this.model.version] = 1;
       valid.push({ index, item });
     });
@@ -449,6 +456,8 @@ export class EntityRuntime {
     if (options.text !== undefined && (typeof options.text !== "string" || options.text.length > MAX_SEARCH_TEXT)) {
       issues.push({ path: ["text"], message: `text must be a string of at most ${MAX_SEARCH_TEXT} characters` });
     }
+    if (typeof options.text === "string" && !isWellFormedText(options.text)) issues.push({ path: ["text"], message: "text holds invalid Unicode (a lone surrogate)" });
+    issues.push(...inspectInput(options.filter, undefined, ["filter"], "strip"));
     const fields = options.fields ?? undefined;
     for (const [i, f] of (fields ?? []).entries()) {
       if (!this.model.textFields.includes(f)) issues.push({ path: ["fields", i], message: `${String(f)} is not a declared text field (${this.model.textFields.join(", ")})` });
@@ -460,7 +469,7 @@ export class EntityRuntime {
       if (!model) issues.push({ path: ["filter", field], message: `unknown field ${field}` });
       else if (this.model.textFields.includes(field)) issues.push({ path: ["filter", field], message: `${field} is full text; use text to match it` });
       else issues.push(...this.checkFilterValue(field, value as SearchFilterValue));
-      filter[field] = value as SearchFilterValue;
+      if (!issues.length) filter[field] = this.canonical.value(field, value) as SearchFilterValue;
     }
     const sort = (options.sort ?? []).map((s, i) => {
       if (!this.fieldModels.has(s.field) || this.model.textFields.includes(s.field)) issues.push({ path: ["sort", i], message: `cannot sort by ${s.field}` });
@@ -643,20 +652,22 @@ export class EntityRuntime {
     if (typeof key !== "object" || key === null || Array.isArray(key)) {
       throw this.validationError(op, [{ path, message: `expected an object with ${this.model.key.fields.join(", ")}` }]);
     }
+    this.inspectArgument(op, key, path);
     const result = this.keySchema.safeParse(key);
     if (!result.success) throw this.validationError(op, result.error.issues.map((i) => ({ ...i, path: [...path, ...i.path] })));
-    return result.data as KeyValues;
+    return this.canonical.apply(result.data as KeyValues);
   }
 
   private validateChanges(op: OperationDescriptor, changes: unknown): StoredItem {
     if (typeof changes !== "object" || changes === null || Array.isArray(changes)) {
       throw this.validationError(op, [{ path: ["changes"], message: "expected an object of fields to change" }]);
     }
-    const issues: ValidationIssue[] = [];
+    const issues: ValidationIssue[] = inspectInput(changes, this.itemShape, ["changes"], this.model.unknownFields);
+    if (issues.length) throw this.validationError(op, issues);
     const out: StoredItem = {};
     for (const [field, value] of Object.entries(changes)) {
-      const fieldSchema = this.fieldSchemas[field];
-      if (!fieldSchema) issues.push({ path: ["changes", field], message: `unknown field ${field}` });
+      const fieldSchema = Object.hasOwn(this.fieldSchemas, field) ? this.fieldSchemas[field] : undefined;
+      if (!fieldSchema) continue; // unknown: refused above, or stripped by the entity's rule
       else if (this.model.key.fields.includes(field)) issues.push({ path: ["changes", field], message: `${field} is part of the key and cannot be updated; put a new item instead` });
       else if (field === this.model.version) issues.push({ path: ["changes", field], message: `${field} is the version field; pass expectedVersion instead` });
       else if (value === undefined) {
@@ -670,13 +681,14 @@ export class EntityRuntime {
     }
     if (Object.keys(out).length === 0 && issues.length === 0) issues.push({ path: ["changes"], message: "no fields to change" });
     if (issues.length) throw this.validationError(op, issues);
-    return out;
+    return this.canonical.apply(out);
   }
 
   private validateParams(op: OperationDescriptor, query: QueryModel, params: unknown): StoredItem {
     if (typeof params !== "object" || params === null || Array.isArray(params)) {
       throw this.validationError(op, [{ path: ["params"], message: `expected { ${query.by.join(", ")} }` }]);
     }
+    this.inspectArgument(op, params, ["params"]);
     const issues: ValidationIssue[] = [];
     const out: StoredItem = {};
     for (const field of query.by) {
@@ -689,13 +701,14 @@ export class EntityRuntime {
       if (!query.by.includes(field)) issues.push({ path: ["params", field], message: `${field} is not a parameter of ${query.name} (${query.by.join(", ")})` });
     }
     if (issues.length) throw this.validationError(op, issues);
-    return out;
+    return this.canonical.apply(out);
   }
 
   private validateRange(op: OperationDescriptor, query: QueryModel, range: unknown): RangeCondition | undefined {
     if (range === undefined) return undefined;
     if (!query.rangeField) throw this.validationError(op, [{ path: ["range"], message: `${query.name} declares no order field to range over` }]);
     if (typeof range !== "object" || range === null) throw this.validationError(op, [{ path: ["range"], message: "expected { gt?, gte?, lt?, lte? }" }]);
+    this.inspectArgument(op, range, ["range"]);
     const schema = this.fieldSchemas[query.rangeField]!;
     const issues: ValidationIssue[] = [];
     const out: RangeCondition = {};
@@ -707,7 +720,7 @@ export class EntityRuntime {
       if (value === undefined) continue;
       const r = schema.safeParse(value);
       if (!r.success || r.data == null) issues.push({ path: ["range", bound], message: r.success ? "required" : (r.error.issues[0]?.message ?? "invalid") });
-      else out[bound] = r.data;
+      else out[bound] = this.canonical.value(query.rangeField, r.data);
     }
     if ((out.gt !== undefined && out.gte !== undefined) || (out.lt !== undefined && out.lte !== undefined)) {
       issues.push({ path: ["range"], message: "give at most one lower and one upper bound" });
@@ -751,10 +764,23 @@ export class EntityRuntime {
     }
   }
 
-  private parse(op: OperationDescriptor, schema: z.ZodType, input: unknown): unknown {
-    const result = schema.safeParse(input);
-    if (!result.success) throw this.validationError(op, result.error.issues);
-    return result.data;
+  /**
+   * Validates one whole item: hostile keys, invalid Unicode and (unless the
+   * entity strips them) unknown fields first, then the schema; returns the
+   * item in canonical form. Every write of an item comes through here.
+   */
+  private parseItem(op: OperationDescriptor, input: unknown, base: PropertyKey[] = []): StoredItem {
+    const inspected = inspectInput(input, this.itemShape, base, this.model.unknownFields);
+    if (inspected.length) throw this.validationError(op, inspected);
+    const result = this.schema.safeParse(input);
+    if (!result.success) throw this.validationError(op, result.error.issues.map((i) => ({ ...i, path: [...base, ...i.path] })));
+    return this.canonical.apply(result.data as StoredItem);
+  }
+
+  /** Refuses hostile keys and invalid Unicode in a value that names no new fields (keys, parameters, options). */
+  private inspectArgument(op: OperationDescriptor, value: unknown, path: PropertyKey[]): void {
+    const issues = inspectInput(value, undefined, path, "strip");
+    if (issues.length) throw this.validationError(op, issues);
   }
 
   private validationError(op: OperationDescriptor, issues: readonly ValidationIssue[]): PolyxenaError {

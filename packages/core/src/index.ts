@@ -39,6 +39,8 @@ export type {
   StoreSpec,
 } from "./define-entity.js";
 export { describeField, toSnakeCase } from "./zod-introspection.js";
+export { HOSTILE_OBJECT_KEYS, MAX_INPUT_DEPTH, inspectInput, isWellFormedText } from "./input-inspection.js";
+export type { InputShape, UnknownFieldsRule } from "./input-inspection.js";
 export { fromJsonValue, toJsonValue } from "./field-json.js";
 export { BASE_CAPABILITIES, errorClassOfCode, errorCodeOfClass } from "./store-adapter.js";
 export type {

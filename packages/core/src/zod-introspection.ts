@@ -83,7 +83,9 @@ function describeType(schema: unknown): Omit<FieldModel, "name" | "optional" | "
       return { type: "map", element: describeField("value", def.valueType as z.ZodType) };
     case "object": {
       const shape = (def.shape ?? {}) as Record<string, z.ZodType>;
-      return { type: "object", fields: Object.entries(shape).map(([k, v]) => describeField(k, v)) };
+      const fields = Object.entries(shape).map(([k, v]) => describeField(k, v));
+      const catchall = def.catchall as { _zod?: { def?: { type?: string } } } | undefined;
+      return catchall && catchall._zod?.def?.type !== "never" ? { type: "object", fields, open: true } : { type: "object", fields };
     }
     default:
       return { type: "object" as FieldType };

@@ -23,14 +23,21 @@ export type ConformanceItem = z.output<typeof conformanceItemSchema>;
  * served by a secondary structure (`byOwner`: a Cassandra query table, a
  * DynamoDB GSI, a Postgres index, an Elasticsearch filter + sort).
  */
-export function conformanceEntity(kind: StoreKind, table = "conformance_item"): EntityDefinition<typeof conformanceItemSchema> {
+export function conformanceEntity(
+  kind: StoreKind,
+  table = "conformance_item",
+  variant: { name?: string; unknownFields?: "reject" | "strip" } = {},
+): EntityDefinition<typeof conformanceItemSchema> {
+  const name = variant.name ?? "ConformanceItem";
+  const unknownFields = variant.unknownFields ?? "reject";
   const queries = {
     itemsOfGroup: { by: ["groupId" as const], order: { itemId: "asc" as const } },
     byOwner: { by: ["ownerId" as const], order: { createdAt: "desc" as const }, consistency: "eventual" as const },
   };
   switch (kind) {
     case "cassandra":
-      return defineEntity("ConformanceItem", {
+      return defineEntity(name, {
+        unknownFields,
         store: "cassandra",
         schema: conformanceItemSchema,
         table,
@@ -41,7 +48,8 @@ export function conformanceEntity(kind: StoreKind, table = "conformance_item"): 
         ttl: "30d",
       });
     case "dynamodb":
-      return defineEntity("ConformanceItem", {
+      return defineEntity(name, {
+        unknownFields,
         store: "dynamodb",
         schema: conformanceItemSchema,
         table,
@@ -51,7 +59,8 @@ export function conformanceEntity(kind: StoreKind, table = "conformance_item"): 
         ttl: "30d",
       });
     case "postgres":
-      return defineEntity("ConformanceItem", {
+      return defineEntity(name, {
+        unknownFields,
         store: "postgres",
         schema: conformanceItemSchema,
         table,
@@ -60,7 +69,8 @@ export function conformanceEntity(kind: StoreKind, table = "conformance_item"): 
         version: "version",
       });
     case "elasticsearch":
-      return defineEntity("ConformanceItem", {
+      return defineEntity(name, {
+        unknownFields,
         store: "elasticsearch",
         schema: conformanceItemSchema,
         table,

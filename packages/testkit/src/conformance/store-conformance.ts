@@ -48,13 +48,16 @@ export async function expectPolyxenaError(promise: Promise<unknown>, code: Polyx
 export function storeConformance(name: string, target: ConformanceTarget): void {
   describe(`${name}: store conformance`, () => {
     const definition = conformanceEntity(target.kind);
+    const lenientDefinition = conformanceEntity(target.kind, "conformance_lenient_item", { name: "ConformanceLenientItem", unknownFields: "strip" });
     let adapter: StoreAdapter;
     let cleanup: () => Promise<void>;
+    let runtime: PolyxenaRuntime;
     let repo: EntityRuntime;
 
     beforeAll(async () => {
-      ({ adapter, cleanup } = await target.setup([definition]));
-      repo = new PolyxenaRuntime({ stores: { [target.kind]: adapter } }, [definition]).entity(definition);
+      ({ adapter, cleanup } = await target.setup([definition, lenientDefinition]));
+      runtime = new PolyxenaRuntime({ stores: { [target.kind]: adapter } }, [definition, lenientDefinition]);
+      repo = runtime.entity(definition);
     });
     afterAll(async () => {
       await cleanup?.();
@@ -195,6 +198,94 @@ export function storeConformance(name: string, target: ConformanceTarget): void 
       await expectPolyxenaError(repo.get({ ...keyOf(item), itemId: 42 }), "E_VALIDATION");
       await expectPolyxenaError(repo.get({ ...keyOf(item), itemId: "x".repeat(201) }), "E_VALIDATION");
       expect((await repo.get(keyOf(item))).item).toEqual(item);
+    });
+
+    it("refuses fields the schema does not know on every write, naming the field, and writes nothing", async () => {
+      const item = newItem();
+      const withExtra = { ...item, nickname: "x" };
+      const named = (error: { issues?: readonly { path: readonly PropertyKey[]; message: string }[] | undefined; message: string }) => {
+        expect(error.issues?.map((i) => i.path.join("."))).toEqual(["nickname"]);
+        expect(error.message).toContain("unknown field nickname");
+      };
+      named(await expectPolyxenaError(repo.put(withExtra), "E_VALIDATION"));
+      named(await expectPolyxenaError(repo.put(withExtra, { ifNotExists: true }), "E_VALIDATION"));
+      await expectPolyxenaError(repo.put(withExtra, { expectedVersion: 0 }), "E_VALIDATION");
+      expect((await repo.get(keyOf(item))).item).toBeUndefined();
+      const good = newItem();
+      const bulk = await repo.putMany([good, withExtra]);
+      expect(bulk.written.map((i) => i.itemId)).toEqual([good.itemId]);
+      expect(bulk.failed.map((f) => [f.index, f.error.code, f.error.issues?.map((i) => i.path.join("."))])).toEqual([[1, "E_VALIDATION", ["1.nickname"]]]);
+      expect((await repo.get(keyOf(item))).item).toBeUndefined();
+      await repo.put(item, { ifNotExists: true });
+      const refused = await expectPolyxenaError(repo.update(keyOf(item), { title: "renamed", nickname: "x" }, { expectedVersion: 1 }), "E_VALIDATION");
+      expect(refused.issues?.map((i) => i.path.join("."))).toEqual(["changes.nickname"]);
+      expect((await repo.get(keyOf(item))).item).toEqual({ ...item, version: 1 });
+      if (adapter.capabilities.transactions && adapter.transaction) {
+        const other = newItem();
+        await expectPolyxenaError(runtime.transaction((scope) => scope.entity(definition).put({ ...other, nickname: "x" })), "E_VALIDATION");
+        expect((await repo.get(keyOf(other))).item).toBeUndefined();
+      }
+    });
+
+    it("drops unknown fields on every write of an entity declared unknownFields: \"strip\"", async () => {
+      const lenient = runtime.entity(lenientDefinition);
+      const item = newItem();
+      const stored = await lenient.put({ ...item, nickname: "x" }, { ifNotExists: true });
+      expect(stored).toEqual({ ...item, version: 1 });
+      expect((await lenient.get(keyOf(item))).item).toEqual({ ...item, version: 1 });
+      const updated = await lenient.update(keyOf(item), { title: "renamed", nickname: "x" }, { expectedVersion: 1 });
+      expect(updated).toEqual({ ...item, title: "renamed", version: 2 });
+      await expectPolyxenaError(lenient.update(keyOf(item), { nickname: "x" }, { expectedVersion: 2 }), "E_VALIDATION");
+      const bulk = await lenient.putMany([{ ...newItem(), nickname: "y" }]);
+      expect(bulk.failed).toEqual([]);
+      expect(Object.keys(bulk.written[0]!)).not.toContain("nickname");
+    });
+
+    it("refuses hostile object keys (__proto__, constructor, prototype) anywhere with E_VALIDATION, touching no prototype", async () => {
+      const item = newItem();
+      await repo.put(item, { ifNotExists: true });
+      const key = keyOf(item);
+      const keyJson = JSON.stringify(key).slice(1, -1);
+      const itemJson = JSON.stringify(item).slice(1, -1);
+      const hostile = ['"__proto__": { "polluted": true, "title": "evil" }', '"constructor": { "prototype": { "polluted": true } }', '"prototype": { "polluted": true }'];
+      for (const member of hostile) {
+        const path = member.slice(1, member.indexOf('"', 1));
+        const withMember = (json: string) => JSON.parse(`{ ${json}, ${member} }`) as Record<string, unknown>;
+        const refusal = await expectPolyxenaError(repo.update(key, withMember('"title": "renamed"'), { expectedVersion: 1 }), "E_VALIDATION");
+        expect(refusal.issues?.map((i) => i.path.join("."))).toEqual([`changes.${path}`]);
+        await expectPolyxenaError(repo.put({ ...withMember(itemJson), createdAt: item.createdAt }), "E_VALIDATION");
+        await expectPolyxenaError(repo.put({ ...withMember(itemJson), createdAt: item.createdAt, itemId: `${item.itemId}-x` }, { ifNotExists: true }), "E_VALIDATION");
+        const bulk = await repo.putMany([{ ...withMember(itemJson), createdAt: item.createdAt }]);
+        expect(bulk.failed.map((f) => f.error.code)).toEqual(["E_VALIDATION"]);
+        await expectPolyxenaError(repo.get(withMember(keyJson)), "E_VALIDATION");
+        await expectPolyxenaError(repo.getMany([key, withMember(keyJson)]), "E_VALIDATION");
+        await expectPolyxenaError(repo.delete(withMember(keyJson)), "E_VALIDATION");
+        await expectPolyxenaError(repo.update(withMember(keyJson), { title: "renamed" }), "E_VALIDATION");
+        await expectPolyxenaError(repo.query("itemsOfGroup", withMember(`"groupId": "${item.groupId}"`)), "E_VALIDATION");
+        await expectPolyxenaError(repo.query("itemsOfGroup", { groupId: item.groupId }, { range: withMember('"gte": "a"') }), "E_VALIDATION");
+      }
+      expect((await repo.get(key)).item).toEqual({ ...item, version: 1 });
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+      expect((Object.prototype as Record<string, unknown>).title).toBeUndefined();
+    });
+
+    it("refuses text with invalid Unicode (a lone surrogate) with E_VALIDATION in items, keys, changes and parameters", async () => {
+      const item = newItem();
+      for (const bad of ["a\ud800b", "\udfff", "tail\ud83d"]) {
+        const error = await expectPolyxenaError(repo.put({ ...item, title: bad }), "E_VALIDATION");
+        expect(error.issues?.map((i) => i.path.join("."))).toEqual(["title"]);
+        await expectPolyxenaError(repo.put({ ...item, tags: ["ok", bad] }), "E_VALIDATION");
+        await expectPolyxenaError(repo.put({ ...item, itemId: `${item.itemId}${bad}` }), "E_VALIDATION");
+        await expectPolyxenaError(repo.get({ ...keyOf(item), itemId: `${item.itemId}${bad}` }), "E_VALIDATION");
+        await expectPolyxenaError(repo.query("byOwner", { ownerId: bad }), "E_VALIDATION");
+      }
+      expect((await repo.get(keyOf(item))).item).toBeUndefined();
+      await repo.put(item, { ifNotExists: true });
+      await expectPolyxenaError(repo.update(keyOf(item), { note: "x\udc00" }, { expectedVersion: 1 }), "E_VALIDATION");
+      expect((await repo.get(keyOf(item))).item).toEqual({ ...item, version: 1 });
+      const paired = newItem({ title: "\ud83c\udfac surrogate pair" });
+      await repo.put(paired);
+      expect((await repo.get(keyOf(paired))).item).toEqual(paired);
     });
 
     it("stores hostile text verbatim (quotes, injection attempts, control characters, unicode)", async () => {
