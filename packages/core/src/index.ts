@@ -72,6 +72,8 @@ export type {
   UpdateRequest,
   WriteCondition,
 } from "./store-adapter.js";
+export { checkLimit, limitExceeded, utf8Bytes } from "./store-limits.js";
+export type { LimitContext, StoreLimit } from "./store-limits.js";
 export { conditionFailedError } from "./condition-failed-error.js";
 export type { ConditionFailureContext } from "./condition-failed-error.js";
 export { directCallPolicy } from "./call-policy.js";

@@ -14,11 +14,13 @@
  * Adapters throw {@link PolyxenaError}s for conditions they detect
  * (`E_CONDITION_FAILED`, `E_ALREADY_EXISTS`, `E_VALIDATION` for limits such
  * as item size, `E_UNSUPPORTED`) with `statement` set; anything else they
- * throw is wrapped by core as `E_STORE` (or `E_TIMEOUT`/`E_UNAVAILABLE` when
- * {@link StoreAdapter.classifyError} says so).
+ * throw is wrapped by core as `E_STORE` (or the code of the class
+ * {@link StoreAdapter.classifyError} gives it: `E_TIMEOUT`, `E_UNAVAILABLE`,
+ * `E_VALIDATION` for the caller's mistakes, ...).
  */
 import type { ConsistencyLevelModel, EntityModel, QueryModel, SortOrder, StoreKind } from "./entity-model.js";
 import type { PolyxenaErrorCode } from "./errors.js";
+import type { StoreLimit } from "./store-limits.js";
 
 /** What an adapter supports. Core decides behaviour from these flags. */
 export interface StoreCapabilities {
@@ -36,6 +38,12 @@ export interface StoreCapabilities {
   search: boolean;
   /** Largest item the store accepts, in bytes, when it has a limit. */
   maxItemBytes?: number | undefined;
+  /**
+   * Limits a request can break (key sizes, id length, batch sizes), declared by
+   * the store's own module. The adapter checks them before the call and refuses
+   * with `E_VALIDATION` naming the limit ({@link limitExceeded}).
+   */
+  limits?: Readonly<Record<string, StoreLimit>> | undefined;
 }
 
 /** Capabilities of an adapter that supports nothing optional. */
@@ -211,14 +219,21 @@ export interface TransactionOptions {
   isolation?: string | undefined;
 }
 
-/** Classification of a driver error, so core can map it to a stable code. */
-export type ErrorClass = "timeout" | "unavailable" | "condition" | "already-exists" | "store";
+/**
+ * Classification of a driver error, so core can map it to a stable code.
+ * `invalid` is a request the store refused as the caller's mistake (a key
+ * over its size limit, a value of the wrong type, a malformed document):
+ * it is `E_VALIDATION` and, like every class but `timeout`, `unavailable`
+ * and `store`, never counts against the store's health (breakers, retries).
+ */
+export type ErrorClass = "timeout" | "unavailable" | "condition" | "already-exists" | "invalid" | "store";
 
 const CLASS_CODES: Readonly<Record<ErrorClass, PolyxenaErrorCode>> = {
   timeout: "E_TIMEOUT",
   unavailable: "E_UNAVAILABLE",
   condition: "E_CONDITION_FAILED",
   "already-exists": "E_ALREADY_EXISTS",
+  invalid: "E_VALIDATION",
   store: "E_STORE",
 };
 
@@ -238,6 +253,8 @@ export function errorClassOfCode(code: PolyxenaErrorCode): ErrorClass {
       return "condition";
     case "E_ALREADY_EXISTS":
       return "already-exists";
+    case "E_VALIDATION":
+      return "invalid";
     default:
       return "store";
   }

@@ -38,6 +38,9 @@ export function classifyCassandraError(error: unknown): ErrorClass {
   if (code === CODES.readTimeout || code === CODES.writeTimeout) return "timeout";
   if (code === CODES.unavailable || code === CODES.overloaded || code === CODES.isBootstrapping) return "unavailable";
   if (code === CODES.alreadyExists) return "already-exists";
+  // Invalid is Cassandra refusing the request's values (a key over 64 KB, a batch too large, a bad value),
+  // unless the table or keyspace is missing, which is the schema's problem, not the request's.
+  if (code === CODES.invalid && !/unconfigured table|does not exist/.test(error instanceof Error ? error.message : String(error))) return "invalid";
   // Every host refused to re-prepare the statement: it no longer fits the schema (a dropped or altered table).
   if (refusedEverywhereAsUnprepared(error)) return "store";
   const name = nameOf(error);

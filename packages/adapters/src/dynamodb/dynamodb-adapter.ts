@@ -66,6 +66,7 @@ import { applyDynamoDbSchema } from "./dynamodb-schema.js";
 import { EntityStatements } from "./dynamodb-statements.js";
 import { collectTransaction, ownTransaction, transactionConditionFailed } from "./dynamodb-transaction.js";
 import { applyChanges, assertItemSize, assertKeyValues } from "./dynamodb-write-rules.js";
+import { assertKeySizes, DYNAMODB_LIMITS } from "./dynamodb-limits.js";
 
 /** Where to connect when the adapter creates its own client. */
 export interface DynamoDbConnectionConfig {
@@ -109,7 +110,7 @@ export interface DynamoDbAdapterOptions {
 /** A collected transactional write, as TransactWriteItems takes it. */
 type TransactWrite = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
 
-const BATCH_GET_CHUNK = 100;
+const BATCH_GET_CHUNK = DYNAMODB_LIMITS.batchGetItems.max;
 
 /**
  * Creates a DynamoDB adapter.
@@ -174,6 +175,7 @@ export class DynamoDbAdapter implements StoreAdapter {
     const model = request.op.entity;
     const s = this.statementsFor(model);
     const input: GetCommandInput = { TableName: s.tableName, Key: encodeKey(model, request.key) };
+    assertKeySizes(model, input.Key!);
     if (request.consistency.level === "strong") input.ConsistentRead = true;
     const command = new GetCommand(input);
     let raw: Record<string, unknown> | undefined;
@@ -192,6 +194,7 @@ export class DynamoDbAdapter implements StoreAdapter {
     const unique = new Map<string, NativeItem>();
     for (const key of request.keys) unique.set(keyIdentity(model, key), encodeKey(model, key));
     const keys = [...unique.values()];
+    for (const key of keys) assertKeySizes(model, key);
     const found = new Map<string, StoredItem>();
     const chunks: NativeItem[][] = [];
     for (let i = 0; i < keys.length; i += BATCH_GET_CHUNK) chunks.push(keys.slice(i, i + BATCH_GET_CHUNK));
@@ -252,6 +255,7 @@ export class DynamoDbAdapter implements StoreAdapter {
     const expiresAt = expiryFor(this.now(), request.ttlSeconds);
     const compiled = s.update(setFields, removeFields, request.condition, expiresAt !== undefined, request.incrementVersion);
     const key = encodeKey(model, request.key);
+    assertKeySizes(model, key);
     const values: Record<string, DynamoNative> = { ":now": this.nowSeconds() };
     const written: NativeItem = { ...key };
     compiled.setFields.forEach((field, i) => {
@@ -289,6 +293,7 @@ export class DynamoDbAdapter implements StoreAdapter {
     const model = request.op.entity;
     const s = this.statementsFor(model);
     const key = encodeKey(model, request.key);
+    assertKeySizes(model, key);
     const input: DeleteCommandInput = { TableName: s.tableName, Key: key };
     if (request.condition) this.addCondition(input, s, request.condition);
     if (request.transaction) {
@@ -319,6 +324,7 @@ export class DynamoDbAdapter implements StoreAdapter {
     if (plan.kind === "empty") return { items: [] };
     const keyCondition = compiled.keyCondition(plan);
     const values: Record<string, DynamoNative> = { ":p": encodeValue(fields.get(access.partition), request.params[access.partition]) as DynamoNative };
+    assertKeySizes(model, { [access.partition]: values[":p"]! }, "params");
     if (plan.kind === "single") values[":b"] = plan.value;
     if (plan.kind === "between") Object.assign(values, { ":lo": plan.lo, ":hi": plan.hi });
     const encodeStart = (item: StoredItem): NativeItem => {

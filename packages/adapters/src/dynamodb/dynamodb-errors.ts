@@ -18,6 +18,8 @@ const UNAVAILABLE_NAMES = new Set([
   "TransactionInProgressException",
   "LimitExceededException",
 ]);
+/** Refusals of the request itself: they say nothing about DynamoDB's health. */
+const CALLER_ERRORS = new Set(["ValidationException", "SerializationException", "ItemCollectionSizeLimitExceededException"]);
 const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "ETIMEDOUT"]);
 const THROTTLING = new Set(["ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"]);
 
@@ -40,8 +42,11 @@ export function classifyDynamoDbError(error: unknown): ErrorClass {
     const reasons = e.CancellationReasons ?? [];
     if (reasons.some((r) => r.Code === "ConditionalCheckFailed")) return "condition";
     if (reasons.some((r) => r.Code === "TransactionConflict" || r.Code === "ThrottlingError" || r.Code === "ProvisionedThroughputExceeded")) return "unavailable";
+    if (reasons.some((r) => r.Code === "ValidationError" || r.Code === "ItemCollectionSizeLimitExceeded")) return "invalid";
     return "store";
   }
+  // DynamoDB refused the request itself (a key or item over a limit, a value of the wrong type): the caller's mistake.
+  if (e.name && CALLER_ERRORS.has(e.name)) return "invalid";
   if (e.name === "AbortError" || e.name === "TimeoutError" || e.name === "RequestTimeout") return "timeout";
   if (e.name && UNAVAILABLE_NAMES.has(e.name)) return "unavailable";
   if (e.code && NETWORK_CODES.has(e.code)) return "unavailable";
@@ -78,9 +83,13 @@ export function cancelledCondition(error: unknown): { index: number; item?: Reco
 }
 
 /** Wraps an SDK error in a Polyxena error with the statement and a stable code. */
-export function wrapDynamoDbError(error: unknown, context: { store: string; statement: string; write: boolean; entity?: string | undefined }): PolyxenaError {
+export function wrapDynamoDbError(
+  error: unknown,
+  context: { store: string; statement: string; write: boolean; entity?: string | undefined; /** A table or index request the adapter built: a refusal is not the caller's mistake. */ schema?: boolean | undefined },
+): PolyxenaError {
   if (isPolyxenaError(error)) return error.withContext({ store: context.store, statement: context.statement, entity: context.entity });
-  const kind = classifyDynamoDbError(error);
+  let kind = classifyDynamoDbError(error);
+  if (kind === "invalid" && context.schema) kind = "store";
   const code = errorCodeOfClass(kind);
   const outcome = (code === "E_TIMEOUT" || code === "E_UNAVAILABLE") && context.write ? (certainlyNotApplied(error) ? "not-applied" : "unknown") : undefined;
   const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);

@@ -36,7 +36,7 @@ export interface ApplyDynamoDbSchemaOptions {
 export async function applyDynamoDbSchema(client: DynamoDBDocumentClient, entities: readonly EntityModel[], options: ApplyDynamoDbSchemaOptions): Promise<SchemaApplyResult> {
   const applied: string[] = [];
   const unchanged: string[] = [];
-  const fail = (error: unknown, statement: string) => wrapDynamoDbError(error, { store: options.store, statement, write: true });
+  const fail = (error: unknown, statement: string) => wrapDynamoDbError(error, { store: options.store, statement, write: true, schema: true });
   for (const table of buildDynamoDbTables(entities, { tablePrefix: options.tablePrefix })) {
     const name = table.createTable.TableName;
     const create = `CreateTable ${name}`;

@@ -5,9 +5,10 @@
  * handle refuses more with `E_VALIDATION` before anything is sent.
  */
 import { PolyxenaError, type EntityModel, type StoreTransaction } from "@polyxena/core";
+import { DYNAMODB_LIMITS } from "./dynamodb-limits.js";
 
 /** The most items one TransactWriteItems call may hold. */
-export const MAX_TRANSACTION_ITEMS = 100;
+export const MAX_TRANSACTION_ITEMS = DYNAMODB_LIMITS.transactionItems.max;
 /** The largest total size of one transaction. */
 export const MAX_TRANSACTION_BYTES = 4 * 1024 * 1024;
 

@@ -1,12 +1,13 @@
 /**
  * Checks DynamoDB applies to every write, run before anything is sent so
  * that the real and the in-memory adapter refuse the same writes with the
- * same `E_VALIDATION`: the 400 KB item limit and non-empty key strings.
+ * same `E_VALIDATION`: the 400 KB item limit, key sizes and non-empty key strings.
  */
 import { PolyxenaError, type EntityModel, type StoredItem } from "@polyxena/core";
 import type { NativeItem } from "./dynamodb-codec.js";
 import { allKeyAttributes } from "./dynamodb-access.js";
 import { DYNAMODB_MAX_ITEM_BYTES, dynamoItemSize } from "./dynamodb-item-size.js";
+import { assertKeySizes } from "./dynamodb-limits.js";
 
 const KEY_ATTRIBUTES = new WeakMap<EntityModel, readonly string[]>();
 
@@ -22,8 +23,9 @@ export function assertItemSize(model: EntityModel, item: NativeItem, what = "ite
   }
 }
 
-/** Refuses empty strings in table or index key attributes, which DynamoDB rejects. */
+/** Refuses empty strings and values over the key size limits in table or index key attributes, which DynamoDB rejects. */
 export function assertKeyValues(model: EntityModel, item: NativeItem): void {
+  assertKeySizes(model, item, "item");
   let attrs = KEY_ATTRIBUTES.get(model);
   if (!attrs) KEY_ATTRIBUTES.set(model, (attrs = allKeyAttributes(model)));
   for (const attr of attrs) {

@@ -6,6 +6,7 @@
 export { createDynamoDbAdapter, DynamoDbAdapter } from "./dynamodb-adapter.js";
 export type { BatchGetRetryOptions, DynamoDbAdapterOptions, DynamoDbConnectionConfig } from "./dynamodb-adapter.js";
 export { DYNAMODB_CAPABILITIES } from "./dynamodb-capabilities.js";
+export { DYNAMODB_LIMITS } from "./dynamodb-limits.js";
 export { classifyDynamoDbError } from "./dynamodb-errors.js";
 export { DYNAMODB_MAX_ITEM_BYTES, dynamoItemSize, dynamoNumberSize, dynamoValueSize } from "./dynamodb-item-size.js";
 export { TTL_ATTRIBUTE, type DynamoNative, type NativeItem } from "./dynamodb-codec.js";

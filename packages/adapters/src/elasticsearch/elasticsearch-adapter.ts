@@ -4,6 +4,7 @@
  * the in-memory engine's client (`createMemoryElasticsearchAdapter`).
  */
 import {
+  isPolyxenaError,
   PolyxenaError,
   type BulkItemFailure,
   type ConsistencyLevelModel,
@@ -30,7 +31,8 @@ import {
 import { bulkChunks, DEFAULT_BULK_LIMITS, type BulkChunkLimits } from "./bulk-chunks.js";
 import { ELASTICSEARCH_CAPABILITIES } from "./elasticsearch-capabilities.js";
 import type { ElasticsearchClientPort, EsDeleteParams, EsGetResponse, EsRefresh, EsRequestOptions, EsSearchResponse } from "./elasticsearch-client-port.js";
-import { decodeSource, documentId, encodeSource } from "./elasticsearch-codec.js";
+import { decodeSource, encodeSource } from "./elasticsearch-codec.js";
+import { checkedDocumentId } from "./elasticsearch-limits.js";
 import { bulkItemError, classifyElasticsearchError, elasticsearchError, esBody, esStatus } from "./elasticsearch-errors.js";
 import { applyElasticsearchSchema, type ElasticsearchSchemaOptions } from "./elasticsearch-schema.js";
 import { compileQueryRequest, compileQueryShape, compileSearchRequest, type CompiledQueryShape } from "./search-request-compiler.js";
@@ -169,14 +171,14 @@ export class ElasticsearchAdapter implements StoreAdapter {
 
   async get(request: GetRequest): Promise<StoredItem | undefined> {
     const model = request.op.entity;
-    const doc = await this.getDocument(request, this.alias(model), documentId(model, request.key));
+    const doc = await this.getDocument(request, this.alias(model), checkedDocumentId(model, request.key));
     return doc ? decodeSource(model, doc._source) : undefined;
   }
 
   async getMany(request: GetManyRequest): Promise<(StoredItem | undefined)[]> {
     const model = request.op.entity;
     const index = this.alias(model);
-    const ids = request.keys.map((k) => documentId(model, k));
+    const ids = request.keys.map((k) => checkedDocumentId(model, k));
     const res = await this.run(request, `POST /${index}/_mget`, () => this.client.mget({ index, ids }, transport(request)));
     return res.docs.map((raw) => {
       const doc = raw as Partial<EsGetResponse> & { error?: unknown };
@@ -199,7 +201,7 @@ export class ElasticsearchAdapter implements StoreAdapter {
     }
     const model = request.op.entity;
     const index = this.alias(model);
-    const id = documentId(model, request.item);
+    const id = checkedDocumentId(model, request.item, "item");
     const document = encodeSource(model, request.item);
     const refresh = refreshFor(request.consistency);
     const condition = request.condition;
@@ -234,9 +236,20 @@ export class ElasticsearchAdapter implements StoreAdapter {
     const index = this.alias(model);
     const statement = `POST /_bulk (index ${index})`;
     const refresh = refreshFor(request.consistency);
-    const chunks = bulkChunks(model, index, request.items, this.bulkLimits);
     const context = { entity: model.name, operation: request.op.id, store: this.name, statement, idempotent: true };
     const failures: BulkItemFailure[] = [];
+    // An item whose id is over the limit is refused on its own; the others are written.
+    const sent: number[] = [];
+    request.items.forEach((item, i) => {
+      try {
+        checkedDocumentId(model, item, "item");
+        sent.push(i);
+      } catch (error) {
+        failures.push({ index: i, error: isPolyxenaError(error) ? error.withContext({ statement }) : error });
+      }
+    });
+    if (sent.length === 0) return failures;
+    const chunks = bulkChunks(model, index, sent.map((i) => request.items[i]!), this.bulkLimits);
     let wholesale: PolyxenaError | undefined;
     let answered = false;
     let lastFailed = false;
@@ -249,14 +262,14 @@ export class ElasticsearchAdapter implements StoreAdapter {
         for (let i = 0; i < chunk.count; i++) {
           const entry = res.items[i];
           const result = entry?.index ?? entry?.create;
-          if (!result) failures.push({ index: chunk.first + i, error: bulkItemError({ status: 500, error: { type: "missing_bulk_item", reason: "no result for this item" } }, context) });
-          else if (result.error || result.status >= 300) failures.push({ index: chunk.first + i, error: bulkItemError(result, context) });
+          if (!result) failures.push({ index: sent[chunk.first + i]!, error: bulkItemError({ status: 500, error: { type: "missing_bulk_item", reason: "no result for this item" } }, context) });
+          else if (result.error || result.status >= 300) failures.push({ index: sent[chunk.first + i]!, error: bulkItemError(result, context) });
         }
       } catch (error) {
         const failure = error as PolyxenaError;
         wholesale ??= failure;
         lastFailed = isLast;
-        for (let i = 0; i < chunk.count; i++) failures.push({ index: chunk.first + i, error: failure });
+        for (let i = 0; i < chunk.count; i++) failures.push({ index: sent[chunk.first + i]!, error: failure });
       }
     }
     if (wholesale && !answered) throw wholesale;
@@ -273,7 +286,7 @@ export class ElasticsearchAdapter implements StoreAdapter {
     }
     const model = request.op.entity;
     const index = this.alias(model);
-    const id = documentId(model, request.key);
+    const id = checkedDocumentId(model, request.key);
     const statement = `PUT /${index}/_doc/{id}?if_seq_no&if_primary_term`;
     const current = await this.checkCondition(request, index, id, request.condition, statement);
     const next: StoredItem = { ...current.item };
@@ -297,7 +310,7 @@ export class ElasticsearchAdapter implements StoreAdapter {
   async delete(request: DeleteRequest): Promise<void> {
     const model = request.op.entity;
     const index = this.alias(model);
-    const id = documentId(model, request.key);
+    const id = checkedDocumentId(model, request.key);
     const refresh = refreshFor(request.consistency);
     const statement = `DELETE /${index}/_doc/{id}`;
     const params: EsDeleteParams = { index, id, refresh };

@@ -1,4 +1,5 @@
 import type { StoreCapabilities } from "@polyxena/core";
+import { ELASTICSEARCH_LIMITS } from "./elasticsearch-limits.js";
 
 /**
  * What the Elasticsearch adapter supports: conditional writes through `if_seq_no` /
@@ -14,4 +15,5 @@ export const ELASTICSEARCH_CAPABILITIES: StoreCapabilities = {
   search: true,
   // http.max_content_length is 100mb; keep documents far below it.
   maxItemBytes: 10 * 1024 * 1024,
+  limits: ELASTICSEARCH_LIMITS,
 };

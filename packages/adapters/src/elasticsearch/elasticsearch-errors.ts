@@ -32,6 +32,9 @@ export function esErrorType(error: unknown): string | undefined {
 }
 
 
+/** 400 error types that mean the index or its mapping is not in place rather than a bad request. */
+const MISSING_SCHEMA_TYPES = new Set(["index_not_found_exception", "resource_already_exists_exception"]);
+
 /** Classifies an error of the client: 409 is a failed condition; timeouts and lost nodes are transient. */
 export function classifyElasticsearchError(error: unknown): ErrorClass {
   if (isPolyxenaError(error)) return errorClassOfCode(error.code);
@@ -42,6 +45,9 @@ export function classifyElasticsearchError(error: unknown): ErrorClass {
   if (status === 409) return "condition";
   if (status === 429 || status === 502 || status === 503 || status === 504) return "unavailable";
   if (status === 408) return "timeout";
+  // The request itself was refused (a document that does not fit the mapping, an id over 512 bytes, a body
+  // too large): the caller's mistake, except a missing index, which is the schema's problem.
+  if (status === 413 || (status === 400 && !MISSING_SCHEMA_TYPES.has(esErrorType(error) ?? ""))) return "invalid";
   return "store";
 }
 

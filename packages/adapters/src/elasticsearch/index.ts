@@ -14,6 +14,7 @@ import type { ElasticsearchClientPort } from "./elasticsearch-client-port.js";
 export { ElasticsearchAdapter, refreshFor, type ElasticsearchAdapterOptions } from "./elasticsearch-adapter.js";
 export { bulkChunks, DEFAULT_BULK_LIMITS, type BulkChunk, type BulkChunkLimits } from "./bulk-chunks.js";
 export { ELASTICSEARCH_CAPABILITIES } from "./elasticsearch-capabilities.js";
+export { ELASTICSEARCH_LIMITS } from "./elasticsearch-limits.js";
 export { bulkItemError, classifyElasticsearchError } from "./elasticsearch-errors.js";
 export { applyElasticsearchSchema, type ElasticsearchSchemaOptions } from "./elasticsearch-schema.js";
 export { compileFilters, compileQueryRequest, compileQueryShape, compileSearchRequest, compileText } from "./search-request-compiler.js";

@@ -36,6 +36,7 @@ import { dynamoItemSize } from "../dynamodb/dynamodb-item-size.js";
 import { planRange, type RangePlan } from "../dynamodb/dynamodb-key-range.js";
 import { collectTransaction, ownTransaction, transactionConditionFailed } from "../dynamodb/dynamodb-transaction.js";
 import { applyChanges, assertItemSize, assertKeyValues } from "../dynamodb/dynamodb-write-rules.js";
+import { assertKeySizes } from "../dynamodb/dynamodb-limits.js";
 import { MemoryDynamoDbTable } from "./memory-dynamodb-table.js";
 
 /** Options of {@link createMemoryDynamoDbAdapter}. */
@@ -81,15 +82,19 @@ export class MemoryDynamoDbAdapter implements StoreAdapter {
 
   async get(request: GetRequest): Promise<StoredItem | undefined> {
     const table = this.table(request.op.entity);
-    const item = table.live(table.identity(encodeKey(table.model, request.key)), this.nowSeconds());
+    const key = encodeKey(table.model, request.key);
+    assertKeySizes(table.model, key);
+    const item = table.live(table.identity(key), this.nowSeconds());
     return item && table.decode(item);
   }
 
   async getMany(request: GetManyRequest): Promise<(StoredItem | undefined)[]> {
     const table = this.table(request.op.entity);
     const nowSeconds = this.nowSeconds();
-    return request.keys.map((key) => {
-      const item = table.live(table.identity(encodeKey(table.model, key)), nowSeconds);
+    const keys = request.keys.map((key) => encodeKey(table.model, key));
+    for (const key of keys) assertKeySizes(table.model, key);
+    return keys.map((key) => {
+      const item = table.live(table.identity(key), nowSeconds);
       return item && table.decode(item);
     });
   }
@@ -156,6 +161,7 @@ export class MemoryDynamoDbAdapter implements StoreAdapter {
   async delete(request: DeleteRequest): Promise<void> {
     const table = this.table(request.op.entity);
     const key = encodeKey(table.model, request.key);
+    assertKeySizes(table.model, key);
     const identity = table.identity(key);
     const statement = `DeleteItem ${table.name}`;
     this.run(request.transaction, table, identity, dynamoItemSize(key), {
@@ -186,9 +192,11 @@ export class MemoryDynamoDbAdapter implements StoreAdapter {
       after = {};
       for (const attr of access.positionAttributes) after[attr] = encodeValue(fields.get(attr), position[attr])!;
     }
+    const partitionValue = encodeValue(fields.get(access.partition), request.params[access.partition])!;
+    assertKeySizes(model, { [access.partition]: partitionValue }, "params");
     const found = table.query({
       access,
-      partitionValue: encodeValue(fields.get(access.partition), request.params[access.partition])!,
+      partitionValue,
       plan,
       forward: access.ascending !== request.reverse,
       after,

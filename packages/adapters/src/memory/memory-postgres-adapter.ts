@@ -28,6 +28,7 @@ import { classifyPostgresError } from "../postgres/postgres-errors.js";
 import { decodePosition, directed, encodePosition, queryOrdering, type OrderingColumn } from "../postgres/postgres-ordering.js";
 import { isolationLevel } from "../postgres/postgres-isolation.js";
 import { POSTGRES_CAPABILITIES } from "../postgres/postgres-capabilities.js";
+import { assertIndexRowSizes } from "../postgres/postgres-limits.js";
 import { MemoryPostgresStore, MemoryPostgresTransaction } from "./memory-postgres-store.js";
 import { compareNullable, compareValues, memoryKeyString, normalizeItem, normalizeValue } from "./memory-postgres-values.js";
 
@@ -52,6 +53,7 @@ export class MemoryPostgresAdapter implements StoreAdapter {
   }
 
   async get(request: GetRequest): Promise<StoredItem | undefined> {
+    assertIndexRowSizes(request.op.entity, request.key, "key");
     await tick();
     const model = request.op.entity;
     const item = this.store.read(model.table, memoryKeyString(model, request.key), this.tx(request));
@@ -59,6 +61,7 @@ export class MemoryPostgresAdapter implements StoreAdapter {
   }
 
   async getMany(request: GetManyRequest): Promise<(StoredItem | undefined)[]> {
+    for (const key of request.keys) assertIndexRowSizes(request.op.entity, key, "key");
     await tick();
     const model = request.op.entity;
     const tx = this.tx(request);
@@ -69,6 +72,7 @@ export class MemoryPostgresAdapter implements StoreAdapter {
   }
 
   async put(request: PutRequest): Promise<void> {
+    assertIndexRowSizes(request.op.entity, request.item, "item");
     const model = request.op.entity;
     const statement = `INSERT INTO "${model.table}"`;
     const item = normalizeItem(model, request.item, statement);
@@ -90,6 +94,8 @@ export class MemoryPostgresAdapter implements StoreAdapter {
   }
 
   async update(request: UpdateRequest): Promise<StoredItem | undefined> {
+    assertIndexRowSizes(request.op.entity, request.key, "key");
+    assertIndexRowSizes(request.op.entity, request.changes, "changes");
     const model = request.op.entity;
     const statement = `UPDATE "${model.table}"`;
     if (request.condition.kind === "notExists") throw new PolyxenaError("E_UNSUPPORTED", "a notExists condition makes no sense on update", { statement });
@@ -117,6 +123,7 @@ export class MemoryPostgresAdapter implements StoreAdapter {
   }
 
   async delete(request: DeleteRequest): Promise<void> {
+    assertIndexRowSizes(request.op.entity, request.key, "key");
     const model = request.op.entity;
     const statement = `DELETE FROM "${model.table}"`;
     if (request.condition?.kind === "notExists") throw new PolyxenaError("E_UNSUPPORTED", "a notExists condition makes no sense on delete", { statement });
@@ -129,6 +136,7 @@ export class MemoryPostgresAdapter implements StoreAdapter {
   }
 
   async query(request: QueryRequest): Promise<StorePage> {
+    assertIndexRowSizes(request.op.entity, request.params, "params");
     await tick();
     const model = request.op.entity;
     const query = request.op.query;

@@ -15,6 +15,7 @@ import { polyxenaTypeParsers } from "./postgres-type-parsers.js";
 export { PostgresAdapter, type PostgresAdapterOptions } from "./postgres-adapter.js";
 export { polyxenaTypeParsers } from "./postgres-type-parsers.js";
 export { POSTGRES_CAPABILITIES } from "./postgres-capabilities.js";
+export { POSTGRES_LIMITS } from "./postgres-limits.js";
 export { classifyPostgresError } from "./postgres-errors.js";
 export { MIGRATIONS_TABLE } from "./postgres-schema-apply.js";
 export { POSTGRES_ISOLATION_LEVELS, type PostgresIsolationLevel } from "./postgres-isolation.js";

@@ -31,6 +31,7 @@ import { POSTGRES_CAPABILITIES } from "./postgres-capabilities.js";
 import { encodeParameter } from "./postgres-codec.js";
 import { decodePosition, encodePosition } from "./postgres-ordering.js";
 import { classifyPostgresError, postgresError } from "./postgres-errors.js";
+import { assertIndexRowSizes } from "./postgres-limits.js";
 import { applyPostgresSchema } from "./postgres-schema-apply.js";
 import { CompiledQuery, EntityStatements, type PgStatement } from "./postgres-statements.js";
 import { isolationLevel } from "./postgres-isolation.js";
@@ -80,6 +81,7 @@ export class PostgresAdapter implements StoreAdapter {
   }
 
   async get(request: GetRequest): Promise<StoredItem | undefined> {
+    assertIndexRowSizes(request.op.entity, request.key, "key");
     const s = this.statements(request.op);
     const result = await this.execute(request, s.get, s.keyValues(request.key));
     const row = result.rows[0];
@@ -88,6 +90,7 @@ export class PostgresAdapter implements StoreAdapter {
 
   async getMany(request: GetManyRequest): Promise<(StoredItem | undefined)[]> {
     if (request.keys.length === 0) return [];
+    for (const key of request.keys) assertIndexRowSizes(request.op.entity, key, "key");
     const s = this.statements(request.op);
     const result = await this.execute(request, s.getMany, s.getManyValues(request.keys));
     const found = new Map<string, StoredItem>();
@@ -108,6 +111,7 @@ export class PostgresAdapter implements StoreAdapter {
   }
 
   async put(request: PutRequest): Promise<void> {
+    assertIndexRowSizes(request.op.entity, request.item, "item");
     const s = this.statements(request.op);
     const values = s.itemValues(request.item);
     const condition = request.condition;
@@ -135,6 +139,8 @@ export class PostgresAdapter implements StoreAdapter {
   }
 
   async update(request: UpdateRequest): Promise<StoredItem | undefined> {
+    assertIndexRowSizes(request.op.entity, request.key, "key");
+    assertIndexRowSizes(request.op.entity, request.changes, "changes");
     const s = this.statements(request.op);
     const condition = request.condition;
     if (condition.kind === "notExists") throw this.unsupportedCondition(request, "update");
@@ -161,6 +167,7 @@ export class PostgresAdapter implements StoreAdapter {
   }
 
   async delete(request: DeleteRequest): Promise<void> {
+    assertIndexRowSizes(request.op.entity, request.key, "key");
     const s = this.statements(request.op);
     const condition = request.condition;
     if (condition?.kind === "notExists") throw this.unsupportedCondition(request, "delete");
@@ -172,6 +179,7 @@ export class PostgresAdapter implements StoreAdapter {
   }
 
   async query(request: QueryRequest): Promise<StorePage> {
+    assertIndexRowSizes(request.op.entity, request.params, "params");
     const compiled = this.compiledQuery(request.op);
     const s = this.statements(request.op);
     const position = request.position === undefined ? undefined : decodePosition(compiled.ordering, request.position);

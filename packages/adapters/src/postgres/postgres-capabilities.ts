@@ -1,4 +1,5 @@
 import type { StoreCapabilities } from "@polyxena/core";
+import { POSTGRES_LIMITS } from "./postgres-limits.js";
 
 /** What the Postgres adapters (real and in-memory) support. */
 export const POSTGRES_CAPABILITIES: StoreCapabilities = Object.freeze({
@@ -8,4 +9,5 @@ export const POSTGRES_CAPABILITIES: StoreCapabilities = Object.freeze({
   atomicVersionIncrement: true,
   returnsUpdatedItem: true,
   search: false,
+  limits: POSTGRES_LIMITS,
 });

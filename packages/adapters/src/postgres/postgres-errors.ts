@@ -10,6 +10,9 @@ const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE
 const CONNECTION_MESSAGES = [/Connection terminated/i, /Client has encountered a connection error/i, /connection timeout/i, /timeout exceeded when trying to connect/i, /Client was closed/i, /Cannot use a pool after calling end/i];
 
 
+/** Missing tables, columns or schemas: the schema was not applied, not the request's fault. */
+const SCHEMA_STATES = new Set(["42P01", "42703", "42501", "3F000"]);
+
 /** SQLSTATE of a `pg` error, when it has one. */
 export function sqlState(error: unknown): string | undefined {
   const code = typeof error === "object" && error !== null ? (error as { code?: unknown }).code : undefined;
@@ -22,6 +25,9 @@ export function classifyPostgresError(error: unknown): ErrorClass {
   const state = sqlState(error);
   if (state) {
     if (state === "23505") return "already-exists";
+    // The request's data broke a rule (bad value, constraint, type, a value too large for an index): the caller's mistake.
+    if (state.startsWith("22") || state.startsWith("23") || state === "54000" || state === "54001") return "invalid";
+    if (state.startsWith("42") && !SCHEMA_STATES.has(state)) return "invalid";
     if (state === "40001" || state === "40P01") return "condition";
     if (state === "57014") return "timeout";
     if (state.startsWith("08") || state === "57P01" || state === "57P02" || state === "57P03" || state === "53300") return "unavailable";
@@ -44,9 +50,8 @@ export function postgresError(error: unknown, statement: string, idempotent = tr
   if (isPolyxenaError(error)) return error.statement ? error : error.withContext({ statement });
   const state = sqlState(error);
   const kind = classifyPostgresError(error);
-  let code = errorCodeOfClass(kind);
-  // Data exceptions (value too long, numeric overflow, bad encoding) are bad input, not store failures.
-  if (state?.startsWith("22")) code = "E_VALIDATION";
+  // Data exceptions (value too long, numeric overflow, bad encoding) classify as `invalid`: bad input, not store failures.
+  const code = errorCodeOfClass(kind);
   const pgError = error as { message?: string; constraint?: string; detail?: string; code?: string };
   const message = typeof pgError?.message === "string" ? pgError.message : String(error);
   let outcome: "not-applied" | "unknown" | undefined;

@@ -6,7 +6,7 @@ import { UNSET, compareValues, valuesEqual, type CqlValue, type Unset } from "./
 import type { ResultColumn } from "./engine-result.js";
 import { MarkerCollector, columnOf, groupRelations, isEqOrIn, type ColumnRestriction } from "./restrictions.js";
 import { cartesian } from "./select-executor.js";
-import type { Cell, LiveRow, SliceBound, TableStore } from "./storage.js";
+import { validatePartitionKeyLength, type Cell, type LiveRow, type SliceBound, type TableStore } from "./storage.js";
 import { bindRequired, bindTerm, type BindContext } from "./term-binder.js";
 
 /** An INSERT, UPDATE or DELETE checked against its table. */
@@ -227,6 +227,7 @@ export function bindModification(plan: ModificationPlan, store: TableStore, ctx:
       if (v instanceof Uint8Array && v.length === 0 && plan.table.partitionKey.length === 1) throw invalid("Key may not be empty");
       void i;
     });
+    validatePartitionKeyLength(plan.table.partitionKey, key);
   }
   const clusterings = cartesian(plan.clustering.map((r) => keyValues(r, ctx)));
   const sliceBound = (which: "lower" | "upper"): SliceBound | undefined => {

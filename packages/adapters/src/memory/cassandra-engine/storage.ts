@@ -1,6 +1,21 @@
 import type { ColumnSchema, TableSchema } from "./catalog.js";
 import { compareBytes, compareValues, serializeValue, type CqlValue } from "./cql-values.js";
 import { murmur3Token } from "./murmur3-partitioner.js";
+import { invalid } from "./cql-error.js";
+
+/** Cassandra stores a partition key's length in an unsigned short: longer serialized keys are refused. */
+export const MAX_PARTITION_KEY_LENGTH = 65_535;
+
+/**
+ * Refuses a partition key whose serialized form (the value itself, or for a composite key each
+ * component with its 2-byte length and end byte) is over 65535 bytes, with Cassandra's Invalid message.
+ */
+export function validatePartitionKeyLength(columns: readonly ColumnSchema[], key: readonly CqlValue[]): void {
+  if (key.some((v) => v === null || v === undefined)) return;
+  const parts = key.map((v, i) => serializeValue(columns[i]!.type, v).length);
+  const length = parts.length === 1 ? parts[0]! : parts.reduce((n, p) => n + 2 + p + 1, 0);
+  if (length > MAX_PARTITION_KEY_LENGTH) throw invalid(`Key length of ${length} is longer than maximum of ${MAX_PARTITION_KEY_LENGTH}`);
+}
 
 /** A cell: a value (null = tombstone), its write timestamp in microseconds and its expiry. */
 export interface Cell {

@@ -1,0 +1,132 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { defineEntity, isPolyxenaError, PolyxenaRuntime, type EntityDefinition, type StoreAdapter, type StoreKind } from "@polyxena/core";
+import { createCassandraAdapter } from "../../adapters/src/cassandra/index.js";
+import { createDynamoDbAdapter } from "../../adapters/src/dynamodb/index.js";
+import { createElasticsearchAdapter } from "../../adapters/src/elasticsearch/index.js";
+import {
+  createMemoryCassandraAdapter,
+  createMemoryDynamoDbAdapter,
+  createMemoryElasticsearchAdapter,
+  createMemoryPostgresAdapter,
+} from "../../adapters/src/memory/index.js";
+import { createPostgresAdapter } from "../../adapters/src/postgres/index.js";
+import { createResiliencePolicy } from "../../core/src/resilience/index.js";
+import { createCassandraTestCluster, type CassandraTestCluster } from "../src/cassandra-test-cluster.js";
+import { ChaosAdapter } from "../src/chaos-adapter.js";
+import { startDynamoDbTestServer, type DynamoDbTestServer } from "../src/dynalite-server.js";
+import { createElasticsearchTestCluster, type ElasticsearchTestCluster } from "../src/elasticsearch-test-cluster.js";
+import { createPostgresTestDatabase, type PostgresTestDatabase } from "../src/postgres-test-database.js";
+
+/**
+ * A caller's mistake never opens the breaker: twenty requests whose key is
+ * over the store's limit are each refused with E_VALIDATION naming the limit,
+ * none is retried or counted as a store failure, and a valid request right
+ * after them succeeds. Per store, on its memory and its real (or test) adapter,
+ * under the default resilience policy (the breaker opens at 50 % failures of
+ * 20 calls).
+ */
+
+const KINDS: StoreKind[] = ["postgres", "dynamodb", "cassandra", "elasticsearch"];
+
+function entityFor(store: StoreKind): EntityDefinition {
+  const key = store === "postgres" ? { primary: ["id"] } : store === "elasticsearch" ? { id: "id" } : { partition: ["id"] };
+  return defineEntity(`Mistake${store}`, {
+    store,
+    schema: z.object({ id: z.string().min(1), owner: z.string().min(1), note: z.string() }),
+    key,
+    queries: { byOwner: { by: ["owner"] } },
+  } as never) as EntityDefinition;
+}
+
+/** Over every store's key limit (Cassandra's 64 KB included). */
+const HUGE = "k".repeat(70_000);
+
+let pg: PostgresTestDatabase;
+let dynamo: DynamoDbTestServer;
+let cassandra: CassandraTestCluster;
+let search: ElasticsearchTestCluster;
+const adapters: StoreAdapter[] = [];
+
+beforeAll(async () => {
+  [pg, dynamo, cassandra, search] = await Promise.all([
+    createPostgresTestDatabase("caller_mistakes"),
+    startDynamoDbTestServer(),
+    createCassandraTestCluster("caller-mistakes"),
+    createElasticsearchTestCluster("caller-mistakes"),
+  ]);
+});
+
+afterAll(async () => {
+  for (const a of adapters) await a.close().catch(() => undefined);
+  await Promise.all([pg?.drop(), dynamo?.close(), cassandra?.close(), search?.close()]);
+});
+
+function realAdapter(kind: StoreKind): StoreAdapter {
+  switch (kind) {
+    case "postgres":
+      return createPostgresAdapter({ connectionString: pg.connectionString, max: 2 }, { schema: pg.schema });
+    case "dynamodb":
+      return createDynamoDbAdapter({ client: { endpoint: dynamo.endpoint, region: "local", credentials: { accessKeyId: "test", secretAccessKey: "test" } }, tablePrefix: `mistakes_${Date.now().toString(36)}_` });
+    case "cassandra":
+      return createCassandraAdapter({ contactPoints: [cassandra.contactPoint], localDataCenter: cassandra.localDataCenter }, { keyspace: `${cassandra.keyspace}_m` });
+    case "elasticsearch":
+      return createElasticsearchAdapter({ node: search.url }, { indexPrefix: search.indexPrefix });
+  }
+}
+
+function memoryAdapter(kind: StoreKind): StoreAdapter {
+  switch (kind) {
+    case "postgres":
+      return createMemoryPostgresAdapter();
+    case "dynamodb":
+      return createMemoryDynamoDbAdapter();
+    case "cassandra":
+      return createMemoryCassandraAdapter();
+    case "elasticsearch":
+      return createMemoryElasticsearchAdapter();
+  }
+}
+
+for (const kind of KINDS) {
+  for (const variant of ["memory", "real"] as const) {
+    describe(`${kind} (${variant})`, () => {
+      it("twenty oversized-key requests are refused with E_VALIDATION naming the limit; the breaker stays closed and a valid request succeeds", async () => {
+        const def = entityFor(kind);
+        const adapter = variant === "memory" ? memoryAdapter(kind) : realAdapter(kind);
+        adapters.push(adapter);
+        await adapter.applySchema?.([def.model]);
+        const counted = new ChaosAdapter(adapter);
+        const policy = createResiliencePolicy();
+        const repo = new PolyxenaRuntime({ stores: { [kind]: counted }, policy }, [def]).entity(def);
+        const mistakes: (() => Promise<unknown>)[] = [
+          () => repo.put({ id: HUGE, owner: "o", note: "n" }),
+          () => repo.get({ id: HUGE }, { consistency: "strong" }),
+          () => repo.getMany([{ id: "fine" }, { id: HUGE }], { consistency: "strong" }),
+          () => repo.delete({ id: HUGE }),
+          () => repo.update({ id: HUGE }, { note: "x" }),
+        ];
+        for (let i = 0; i < 20; i++) {
+          const error = await mistakes[i % mistakes.length]!().then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+          expect(isPolyxenaError(error, "E_VALIDATION"), `request ${i}: ${String(error)}`).toBe(true);
+          if (kind === "cassandra") {
+            // Cassandra refuses the key itself (Invalid: "Key length of 70000 is longer than maximum of 65535").
+            expect(String(error), `request ${i}`).toMatch(/Key length of \d+ is longer than maximum of 65535/);
+          } else {
+            expect((error as { constraint?: string }).constraint ?? "", `request ${i}: ${String(error)}`).toMatch(new RegExp(`^${kind}\\.`));
+            expect((error as { fix?: string }).fix, `request ${i}`).toBeTruthy();
+          }
+        }
+        expect(policy.breakerState(counted)).toBe("closed");
+        // None was retried: each reached the adapter once.
+        expect(counted.calls()).toBe(20);
+        await repo.put({ id: "fine", owner: "o", note: "valid" });
+        expect((await repo.get({ id: "fine" }, { consistency: "strong" })).item).toEqual({ id: "fine", owner: "o", note: "valid" });
+        expect(policy.breakerState(counted)).toBe("closed");
+      });
+    });
+  }
+}
