@@ -2,10 +2,10 @@
 // Consumer check: the packages as they would be published, used by a project
 // outside the workspace. Packs @polyxena/core, /adapters and /codegen (each
 // pack builds dist/), creates a project in a temp folder, installs the
-// tarballs (third-party packages from the npm registry), declares two
-// entities, runs `npx polyxena generate`, compiles under strict and
-// exactOptionalPropertyTypes with skipLibCheck: false, and runs a put and a
-// get on the memory adapters. Exits 1 on the first failing step, printing
+// tarballs (third-party packages from the npm registry), runs `npx polyxena
+// init`, declares two more entities, runs `npx polyxena generate`, compiles
+// under strict and exactOptionalPropertyTypes with skipLibCheck: false, runs
+// a put and a get on the memory adapters, and runs the test init wrote. Exits 1 on the first failing step, printing
 // its output. `--keep` leaves the temp project in place.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -82,20 +82,17 @@ try {
           noUncheckedIndexedAccess: true,
           skipLibCheck: false,
           outDir: "build",
-          rootDir: "src",
+          rootDir: ".",
           types: ["node"],
         },
-        include: ["src"],
+        include: ["src", "test"],
       },
       null,
       2,
     ),
   );
-  mkdirSync(join(project, "src", "entities"), { recursive: true });
-  writeFileSync(
-    join(project, "polyxena.config.ts"),
-    `import { defineConfig } from "@polyxena/codegen";\n\nexport default defineConfig({ entities: ["./src/entities/*.ts"], out: "./src/generated" });\n`,
-  );
+  step("npm install (tarballs + registry)", "npm", ["install", "--no-audit", "--no-fund", "--loglevel=error"], project);
+  step("npx polyxena init", "npx", ["--no-install", "polyxena", "init"], project);
   writeFileSync(
     join(project, "src", "entities", "watch-event.ts"),
     `import { z } from "zod";
@@ -138,6 +135,9 @@ const profileId = randomUUID();
 await repos.watchEvent.put({ profileId, watchedAt: new Date(1_000), titleId: "t1" });
 const event = await repos.watchEvent.get({ profileId, watchedAt: new Date(1_000) });
 if (event?.titleId !== "t1") throw new Error("watch event get returned " + JSON.stringify(event));
+const titles: string[] = [];
+for await (const each of repos.watchEvent.eventsOfProfile.all({ profileId }, { limit: 10 })) titles.push(each.titleId);
+if (titles.join() !== "t1") throw new Error("eventsOfProfile.all yielded " + titles.join());
 
 try {
   await repos.account.put({ accountId, email: "not an email", plan: "basic" });
@@ -149,14 +149,14 @@ console.log("consumer ok: put and get on the memory adapters");
 `,
   );
 
-  step("npm install (tarballs + registry)", "npm", ["install", "--no-audit", "--no-fund", "--loglevel=error"], project);
   step("npx polyxena generate", "npx", ["--no-install", "polyxena", "generate"], project);
   step("tsc (strict, exactOptionalPropertyTypes, skipLibCheck: false)", "npx", ["--no-install", "tsc", "-p", "."], project);
-  const run = step("node build/main.js", "node", ["build/main.js"], project);
+  const run = step("node build/src/main.js", "node", ["build/src/main.js"], project);
   if (!run.stdout.includes("consumer ok")) {
     console.error(`consumer-check: the program printed no success line:\n${run.stdout}\n${run.stderr}`);
     process.exit(1);
   }
+  step("node --test build/test/task.test.js (written by init)", "node", ["--test", "build/test/task.test.js"], project);
   console.log(`consumer-check: passed in ${((performance.now() - started) / 1000).toFixed(1)}s (${project})`);
 } finally {
   if (!keep) rmSync(project, { recursive: true, force: true });

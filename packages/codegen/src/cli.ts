@@ -3,6 +3,7 @@ import { isPolyxenaError } from "@polyxena/core";
 import { applyProjectSchema, formatSchemaReport } from "./apply-project-schema.js";
 import { CodegenError } from "./codegen-error.js";
 import { generateFiles } from "./generate-files.js";
+import { initProject } from "./init-project.js";
 import { loadProject } from "./load-project.js";
 import { checkGeneratedFiles, writeGeneratedFiles } from "./write-generated-files.js";
 
@@ -12,8 +13,12 @@ export interface CliIo {
   err(line: string): void;
 }
 
-const USAGE = `usage: polyxena generate [--config polyxena.config.ts] [--check]
+const USAGE = `usage: polyxena init
+       polyxena generate [--config polyxena.config.ts] [--check]
        polyxena schema apply [--config polyxena.config.ts]
+
+  init            in an existing project: write polyxena.config.ts, an example
+                  entity and a test on the memory adapters (never overwrites)
 
   generate        write the repositories and physical schema files
   schema apply    create the tables, indexes, keyspaces and index aliases in the
@@ -30,7 +35,7 @@ interface Arguments {
   help: boolean;
 }
 
-const COMMANDS = new Set(["generate", "schema apply"]);
+const COMMANDS = new Set(["init", "generate", "schema apply"]);
 
 function parseArguments(argv: readonly string[]): Arguments {
   const args: Arguments = { command: undefined, config: "polyxena.config.ts", check: false, help: false };
@@ -83,6 +88,17 @@ export async function main(argv: readonly string[], io: CliIo = consoleIo): Prom
     return 1;
   }
   try {
+    if (args.command === "init") {
+      const result = initProject(process.cwd());
+      io.out(`polyxena: wrote ${result.written.join(", ")}`);
+      io.out("next:");
+      const { dependencies, devDependencies } = result.missing;
+      if (dependencies.length > 0) io.out(`  npm install ${dependencies.join(" ")}`);
+      if (devDependencies.length > 0) io.out(`  npm install --save-dev ${devDependencies.join(" ")}`);
+      io.out("  npx polyxena generate");
+      io.out(`  ${result.testCommand}`);
+      return 0;
+    }
     const project = await loadProject(args.config);
     if (args.command === "schema apply") {
       for (const line of formatSchemaReport(await applyProjectSchema(project))) io.out(line);

@@ -16,5 +16,7 @@ export type { WriteResult } from "./write-generated-files.js";
 export { MARKER_FILE } from "./file-header.js";
 export { applyProjectSchema, formatSchemaReport } from "./apply-project-schema.js";
 export type { ProjectSchemaReport } from "./apply-project-schema.js";
+export { initProject } from "./init-project.js";
+export type { InitResult } from "./init-project.js";
 export { main } from "./cli.js";
 export type { CliIo } from "./cli.js";
