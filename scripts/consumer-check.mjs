@@ -24,10 +24,7 @@ function step(label, command, args, cwd) {
   const run = spawnSync(command, args, { cwd, encoding: "utf8", env: { ...process.env, npm_config_update_notifier: "false" } });
   const seconds = ((performance.now() - began) / 1000).toFixed(1);
   if (run.status !== 0) {
-    console.error(`consumer-check: ${label} failed (exit ${run.status ?? run.signal}) after ${seconds}s: ${command} ${args.join(" ")}`);
-    console.error(run.stdout);
-    console.error(run.stderr);
-    process.exit(1);
+    throw new Error(`${label} failed (exit ${run.status ?? run.signal}) after ${seconds}s: ${command} ${args.join(" ")}\n${run.stdout}\n${run.stderr}`);
   }
   console.log(`consumer-check: ${label} (${seconds}s)`);
   return run;
@@ -152,12 +149,13 @@ console.log("consumer ok: put and get on the memory adapters");
   step("npx polyxena generate", "npx", ["--no-install", "polyxena", "generate"], project);
   step("tsc (strict, exactOptionalPropertyTypes, skipLibCheck: false)", "npx", ["--no-install", "tsc", "-p", "."], project);
   const run = step("node build/src/main.js", "node", ["build/src/main.js"], project);
-  if (!run.stdout.includes("consumer ok")) {
-    console.error(`consumer-check: the program printed no success line:\n${run.stdout}\n${run.stderr}`);
-    process.exit(1);
-  }
+  if (!run.stdout.includes("consumer ok")) throw new Error(`the program printed no success line:\n${run.stdout}\n${run.stderr}`);
   step("node --test build/test/task.test.js (written by init)", "node", ["--test", "build/test/task.test.js"], project);
   console.log(`consumer-check: passed in ${((performance.now() - started) / 1000).toFixed(1)}s (${project})`);
+} catch (error) {
+  // exitCode, not process.exit(): a pipe gets the whole message before the process ends.
+  console.error(`consumer-check: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
 } finally {
   if (!keep) rmSync(project, { recursive: true, force: true });
 }
