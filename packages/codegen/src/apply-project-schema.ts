@@ -1,6 +1,7 @@
 import { DEFAULT_CASSANDRA_REPLICATION, isPolyxenaError, PolyxenaRuntime, type CassandraReplication, type SchemaApplyResult, type StoreAdapter, type StoreMap } from "@polyxena/core";
 import { CodegenError } from "./codegen-error.js";
 import type { LoadedProject } from "./load-project.js";
+import { unreachableStoreError } from "./unreachable-store.js";
 
 /** What `polyxena schema apply` did. */
 export interface ProjectSchemaReport {
@@ -126,7 +127,7 @@ export async function applyProjectSchema(project: LoadedProject): Promise<Projec
     };
   } catch (error) {
     await closeAdapters(adapters);
-    throw error;
+    throw unreachableStoreError(error, stores, project.configPath) ?? error;
   }
   const closeFailure = await closeAdapters(adapters);
   if (closeFailure !== undefined) {

@@ -6,6 +6,7 @@ import type { EntityDefinition } from "@polyxena/core";
 import { CodegenError } from "./codegen-error.js";
 import type { PolyxenaConfig } from "./define-config.js";
 import { findFiles, hasGlob } from "./find-files.js";
+import { importUserModule } from "./import-user-module.js";
 import type { EntitySource } from "./generation-context.js";
 
 /** A config and the entities it names. */
@@ -71,7 +72,7 @@ export async function loadProject(configPath: string): Promise<LoadedProject> {
   const absoluteConfig = resolve(configPath);
   if (!existsSync(absoluteConfig)) throw new CodegenError(`config file ${configPath} not found; create it with defineConfig({ entities, out }) or pass --config`);
   const configDir = dirname(absoluteConfig);
-  const configModule = (await import(pathToFileURL(absoluteConfig).href)) as { default?: unknown };
+  const configModule = (await importUserModule(pathToFileURL(absoluteConfig).href)) as { default?: unknown };
   const config = validateConfig(configModule.default, configPath);
   const outDir = resolve(configDir, config.out);
 
@@ -104,7 +105,7 @@ export async function loadProject(configPath: string): Promise<LoadedProject> {
 
   const sources: EntitySource[] = [];
   for (const module of modules) {
-    const namespace = (await import(module.url)) as Record<string, unknown>;
+    const namespace = await importUserModule(module.url);
     const names = Object.keys(namespace).sort();
     for (const exportName of names) {
       const value = namespace[exportName];
