@@ -27,3 +27,5 @@ export { SearchEngine, startElasticsearchTestServer } from "./elasticsearch-serv
 export type { ElasticsearchTestServer, ElasticsearchTestServerOptions } from "./elasticsearch-server/index.js";
 export { ELASTICSEARCH_TEST_ENV, createElasticsearchTestCluster } from "./elasticsearch-test-cluster.js";
 export type { ElasticsearchTestCluster } from "./elasticsearch-test-cluster.js";
+export { SEARCH_ENGINE_POM, resolveOpenSearchJars, startOpenSearch } from "./opensearch-server.js";
+export type { OpenSearchServer, StartOpenSearchOptions } from "./opensearch-server.js";
