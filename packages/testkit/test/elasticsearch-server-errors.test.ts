@@ -109,13 +109,17 @@ describe("HTTP protocol details", () => {
     expect(badJson.status).toBe(400);
     expect(await badJson.json()).toMatchObject({ error: { type: "x_content_parse_exception" }, status: 400 });
 
-    const badBulk = await fetch(`${server.url}/_bulk`, { method: "POST", headers: { "content-type": ndjson }, body: '{"index":{"_index":"films","_id":"9"}}\n{"title":\n' });
-    expect(badBulk.status).toBe(400);
+    // A document line is read when its item runs: it fails that item, not the request.
+    const badDocument = await fetch(`${server.url}/_bulk`, { method: "POST", headers: { "content-type": ndjson }, body: '{"index":{"_index":"films","_id":"9"}}\n{"title":\n' });
+    expect(badDocument.status).toBe(200);
+    expect(await badDocument.json()).toMatchObject({ errors: true, items: [{ index: { status: 400, error: { type: "document_parsing_exception" } } }] });
+    const badAction = await fetch(`${server.url}/_bulk`, { method: "POST", headers: { "content-type": ndjson }, body: '{"index":{"_index":"films",\n{"title":"x"}\n' });
+    expect(badAction.status).toBe(400);
     const noNewline = await fetch(`${server.url}/_bulk`, { method: "POST", headers: { "content-type": ndjson }, body: '{"delete":{"_index":"films","_id":"9"}}' });
     expect(noNewline.status).toBe(400);
-    const badAction = await fetch(`${server.url}/_bulk`, { method: "POST", headers: { "content-type": ndjson }, body: '{"explode":{"_index":"films"}}\n' });
-    expect(badAction.status).toBe(400);
-    expect(await badAction.json()).toMatchObject({ error: { type: "illegal_argument_exception" } });
+    const unknownAction = await fetch(`${server.url}/_bulk`, { method: "POST", headers: { "content-type": ndjson }, body: '{"explode":{"_index":"films"}}\n' });
+    expect(unknownAction.status).toBe(400);
+    expect(await unknownAction.json()).toMatchObject({ error: { type: "illegal_argument_exception" } });
 
     const unknown = await fetch(`${server.url}/films/_nothing_here`, { headers: { accept: json } });
     expect(unknown.status).toBe(400);

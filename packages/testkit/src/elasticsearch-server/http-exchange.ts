@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { SearchEngineError } from "@polyxena/adapters/memory/search-engine";
+import { SearchEngineError, malformedBulkLine } from "@polyxena/adapters/memory/search-engine";
 
 /** Elasticsearch's default `http.max_content_length`. */
 export const MAX_BODY_BYTES = 100 * 1024 * 1024;
@@ -87,7 +87,9 @@ export function parseNdjsonBody(raw: Buffer): unknown[] {
     try {
       out.push(JSON.parse(line));
     } catch (e) {
-      throw new SearchEngineError(400, "x_content_parse_exception", `[${i + 1}:1] Malformed content, line [${i + 1}]: ${(e as Error).message}`);
+      // Whether it fails the request (an action line) or one item (a document line) is the engine's call.
+      const reason = (e as Error).message;
+      out.push(malformedBulkLine(i + 1, reason, /end of (JSON )?input/i.test(reason)));
     }
   }
   if (out.length === 0) throw new SearchEngineError(400, "action_request_validation_exception", "Validation Failed: 1: no requests added;");

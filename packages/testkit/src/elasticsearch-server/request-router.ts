@@ -1,4 +1,4 @@
-import type { RefreshParam, SearchEngine } from "@polyxena/adapters/memory/search-engine";
+import type { ConcurrencyParams, RefreshParam, SearchEngine, VersionType } from "@polyxena/adapters/memory/search-engine";
 import { SearchEngineError, illegalArgument } from "@polyxena/adapters/memory/search-engine";
 import type { HttpReply } from "./http-exchange.js";
 
@@ -51,12 +51,22 @@ function boolParam(q: URLSearchParams, name: string): boolean | undefined {
   throw illegalArgument(`Failed to parse value [${v}] as only [true] or [false] are allowed.`);
 }
 
-function conditions(q: URLSearchParams): { if_seq_no?: number; if_primary_term?: number } {
-  const out: { if_seq_no?: number; if_primary_term?: number } = {};
+function conditions(q: URLSearchParams): ConcurrencyParams {
+  const out: ConcurrencyParams = {};
   const seqNo = longParam(q, "if_seq_no");
   const term = longParam(q, "if_primary_term");
   if (seqNo !== undefined) out.if_seq_no = seqNo;
   if (term !== undefined) out.if_primary_term = term;
+  return out;
+}
+
+/** `version` and `version_type` of an index, create or delete (the update API takes neither). */
+function versioning(q: URLSearchParams): ConcurrencyParams {
+  const out: ConcurrencyParams = {};
+  const version = longParam(q, "version");
+  const type = q.get("version_type");
+  if (version !== undefined) out.version = version;
+  if (type !== null) out.version_type = type as VersionType;
   return out;
 }
 
@@ -129,12 +139,12 @@ const putAlias: Handler = (engine, req, p) => {
 const indexDoc: Handler = (engine, req, p) => {
   const opType = req.query.get("op_type");
   if (opType !== null && opType !== "index" && opType !== "create") throw illegalArgument(`opType must be 'create' or 'index', found: [${opType}]`);
-  const params = { index: p.index!, document: req.body, refresh: refreshParam(req.query), ...conditions(req.query), ...(p.id !== undefined ? { id: p.id } : {}), ...(opType ? { op_type: opType as "index" | "create" } : {}) };
+  const params = { index: p.index!, document: req.body, refresh: refreshParam(req.query), ...conditions(req.query), ...versioning(req.query), ...(p.id !== undefined ? { id: p.id } : {}), ...(opType ? { op_type: opType as "index" | "create" } : {}) };
   const body = engine.index(params);
   return { status: writeStatus(body.result), body };
 };
 const createDoc: Handler = (engine, req, p) => {
-  const body = engine.create({ index: p.index!, id: p.id!, document: req.body, refresh: refreshParam(req.query) });
+  const body = engine.create({ index: p.index!, id: p.id!, document: req.body, refresh: refreshParam(req.query), ...versioning(req.query) });
   return { status: 201, body };
 };
 
@@ -185,7 +195,7 @@ const ROUTES: Route[] = [
     PUT: indexDoc,
     POST: indexDoc,
     DELETE: (e, r, p) => {
-      const body = e.delete({ index: p.index!, id: p.id!, refresh: refreshParam(r.query), ...conditions(r.query) });
+      const body = e.delete({ index: p.index!, id: p.id!, refresh: refreshParam(r.query), ...conditions(r.query), ...versioning(r.query) });
       return { status: writeStatus(body.result), body };
     },
   } },

@@ -44,12 +44,24 @@ function entriesOf(obj: Record<string, unknown>): Array<[string, unknown]> {
   return out;
 }
 
+/** Fields a node keeps about a document: a document that sets one at its top level is refused. */
+const METADATA_FIELDS = new Set(["_id", "_index", "_source", "_routing", "_ignored", "_seq_no", "_version", "_primary_term", "_field_names", "_tier"]);
+
 /**
  * Parses a document against an index mapping: validates and coerces every value like
  * Elasticsearch (`"abc"` into a `long` is a `document_parsing_exception`), analyzes text,
  * and maps unseen fields dynamically (or rejects them when the mapping is `strict`).
  */
 export function parseDocument(mapping: IndexMapping, source: Record<string, unknown>, id: string): ParsedDocument {
+  for (const key of Object.keys(source)) {
+    if (METADATA_FIELDS.has(key)) {
+      throw new SearchEngineError(
+        400,
+        "document_parsing_exception",
+        `[1:1] Field [${key}] is a metadata field and cannot be added inside a document. Use the index API request parameters.`,
+      );
+    }
+  }
   const fields = new Map<string, FieldValues>();
   const addedLeaves = new Map<string, LeafField>();
   const addedObjects = new Set<string>();

@@ -42,10 +42,16 @@ export interface GetResponseBody {
   _source?: Record<string, unknown>;
 }
 
+/** How a write's `version` is checked: `internal` takes none; `external` needs a higher one, `external_gte` a higher or equal one. */
+export type VersionType = "internal" | "external" | "external_gte";
+
 /** Conditions shared by index, update and delete. */
 export interface ConcurrencyParams {
   if_seq_no?: number | undefined;
   if_primary_term?: number | undefined;
+  /** With `version_type` `external` or `external_gte`: the version the write stores (index and delete only). */
+  version?: number | undefined;
+  version_type?: VersionType | undefined;
 }
 
 /** Parameters of {@link SearchEngine.index}, named like the official client's. */

@@ -16,9 +16,12 @@ export type {
   RefreshParam,
   SearchEngineOptions,
   UpdateParams,
+  VersionType,
   WriteResponseBody,
 } from "./engine-api.js";
 export { validateIndexName } from "./index-catalog.js";
+export { malformedBulkLine, isMalformedBulkLine } from "./bulk-request.js";
+export type { MalformedBulkLine } from "./bulk-request.js";
 export { SearchEngineError, isSearchEngineError, indexNotFound, illegalArgument, parsingError } from "./search-engine-error.js";
 export type { ElasticsearchErrorCause } from "./search-engine-error.js";
 export type { SearchHit, SearchResponseBody } from "./search-executor.js";

@@ -14,9 +14,10 @@ import type {
   RefreshParam,
   SearchEngineOptions,
   UpdateParams,
+  VersionType,
   WriteResponseBody,
 } from "./engine-api.js";
-import { parseBulkOperations } from "./bulk-request.js";
+import { isMalformedBulkLine, malformedDocument, parseBulkOperations } from "./bulk-request.js";
 import { parseReindexBody } from "./reindex-request.js";
 import type { ReindexOptions } from "./reindex-request.js";
 import { IndexCatalog, invalidIndexName, validateIndexName } from "./index-catalog.js";
@@ -29,6 +30,9 @@ import { PRIMARY_TERM, SearchIndex, parseTimeValue } from "./search-index.js";
 import type { StoredDocument } from "./search-index.js";
 
 type Json = Record<string, unknown>;
+
+/** The `version` of a write that does not ask for one (Elasticsearch's `Versions.MATCH_ANY`). */
+const MATCH_ANY_VERSION = -3;
 
 /** Response of `POST /_reindex?wait_for_completion=true`. */
 export interface ReindexResponseBody {
@@ -303,6 +307,44 @@ export class SearchEngine {
     });
   }
 
+  /**
+   * The request checks Elasticsearch makes before a write reaches the index
+   * (`action_request_validation_exception`, every failed check numbered).
+   */
+  private validateVersioning(params: ConcurrencyParams, operation: "index" | "create" | "delete"): void {
+    const type = params.version_type ?? "internal";
+    if (!["internal", "external", "external_gte"].includes(type)) throw illegalArgument(`No version type match [${String(type)}]`);
+    const version = params.version;
+    const messages: string[] = [];
+    if (operation === "create" && type !== "internal") messages.push("create operations only support internal versioning. use index instead");
+    if (type !== "internal" && (version === undefined || version < 0)) {
+      messages.push(`illegal version value [${version ?? MATCH_ANY_VERSION}] for version type [${type.toUpperCase()}]`);
+    }
+    if (type === "internal" && version !== undefined && version !== MATCH_ANY_VERSION) {
+      messages.push("internal versioning can not be used for optimistic concurrency control. Please use `if_seq_no` and `if_primary_term` instead");
+    }
+    if (params.if_seq_no !== undefined && (type !== "internal" || version !== undefined)) messages.push("compare and write operations can not use versioning");
+    if (params.if_seq_no !== undefined && params.if_primary_term === undefined) messages.push("ifSeqNo is set, but primary term is [0]");
+    if (params.if_seq_no === undefined && params.if_primary_term !== undefined) messages.push(`ifSeqNo is unassigned, but primary term is [${params.if_primary_term}]`);
+    if (messages.length > 0) throw validationFailed(...messages);
+  }
+
+  /** The version an externally versioned write stores, or undefined for internal versioning; 409 when it is not newer. */
+  private externalVersion(index: SearchIndex, id: string, params: ConcurrencyParams): number | undefined {
+    const type = params.version_type ?? "internal";
+    if (type === "internal" || params.version === undefined) return undefined;
+    const current = index.currentVersion(id);
+    if (current !== undefined) {
+      if (type === "external" && current >= params.version) {
+        throw this.versionConflict(index, id, `current version [${current}] is higher or equal to the one provided [${params.version}]`);
+      }
+      if (type === "external_gte" && current > params.version) {
+        throw this.versionConflict(index, id, `current version [${current}] is higher than the one provided [${params.version}]`);
+      }
+    }
+    return params.version;
+  }
+
   private checkConditions(index: SearchIndex, id: string, current: StoredDocument | undefined, params: ConcurrencyParams): void {
     const { if_seq_no: seqNo, if_primary_term: term } = params;
     if (seqNo === undefined && term === undefined) return;
@@ -316,13 +358,13 @@ export class SearchEngine {
     }
   }
 
-  private store(index: SearchIndex, id: string, source: unknown): StoredDocument {
+  private store(index: SearchIndex, id: string, source: unknown, version?: number): StoredDocument {
     if (!isObject(source)) {
       throw new SearchEngineError(400, "document_parsing_exception", "[1:1] failed to parse: the document must be a JSON object");
     }
     const parsed = parseDocument(index.mapping, source, id);
     if (parsed.dynamicUpdate) index.mapping.merge(parsed.dynamicUpdate);
-    return index.put(id, structuredClone(source), parsed.fields);
+    return index.put(id, structuredClone(source), parsed.fields, version);
   }
 
   private finishWrite(index: SearchIndex, refresh: RefreshParam, body: WriteResponseBody): WriteResponseBody {
@@ -339,6 +381,7 @@ export class SearchEngine {
   /** `PUT /index/_doc/id` / `POST /index/_doc`: creates or replaces a document. */
   index(params: IndexParams): WriteResponseBody {
     refreshRequested(params.refresh);
+    this.validateVersioning(params, params.op_type === "create" ? "create" : "index");
     const id = params.id ?? randomBytes(15).toString("base64url");
     this.validateId(id);
     const index = this.resolveWrite(params.index, true);
@@ -347,12 +390,13 @@ export class SearchEngine {
       throw this.versionConflict(index, id, `document already exists (current version [${current.version}])`);
     }
     this.checkConditions(index, id, current, params);
-    const doc = this.store(index, id, params.document);
+    const doc = this.store(index, id, params.document, this.externalVersion(index, id, params));
     return this.finishWrite(index, params.refresh, this.writeBody(index, id, doc.version, doc.seqNo, current ? "updated" : "created"));
   }
 
   /** `PUT /index/_create/id`: creates a document, 409 when it exists. */
   create(params: Omit<IndexParams, "op_type" | "if_seq_no" | "if_primary_term"> & { id: string }): WriteResponseBody {
+    // Versioned creates are refused by validateVersioning, as Elasticsearch refuses them.
     return this.index({ ...params, op_type: "create" });
   }
 
@@ -397,14 +441,16 @@ export class SearchEngine {
   delete(params: DeleteParams): WriteResponseBody {
     refreshRequested(params.refresh);
     this.validateId(params.id);
+    this.validateVersioning(params, "delete");
     const index = this.resolveWrite(params.index, false);
     const current = index.get(params.id);
     this.checkConditions(index, params.id, current, params);
+    const external = this.externalVersion(index, params.id, params);
     if (!current) {
-      const { version, seqNo } = index.noteMissingDelete(params.id);
+      const { version, seqNo } = index.noteMissingDelete(params.id, external);
       return this.finishWrite(index, params.refresh, this.writeBody(index, params.id, version, seqNo, "not_found"));
     }
-    const { version, seqNo } = index.remove(params.id);
+    const { version, seqNo } = index.remove(params.id, external);
     return this.finishWrite(index, params.refresh, this.writeBody(index, params.id, version, seqNo, "deleted"));
   }
 
@@ -475,9 +521,12 @@ export class SearchEngine {
       const cond: ConcurrencyParams = {};
       if (op.meta.if_seq_no !== undefined) cond.if_seq_no = Number(op.meta.if_seq_no);
       if (op.meta.if_primary_term !== undefined) cond.if_primary_term = Number(op.meta.if_primary_term);
+      if (op.meta.version !== undefined) cond.version = Number(op.meta.version);
+      if (op.meta.version_type !== undefined) cond.version_type = String(op.meta.version_type) as VersionType;
       try {
         let body: WriteResponseBody;
         let status: number;
+        if (isMalformedBulkLine(op.source)) throw malformedDocument(op.source);
         if (op.action === "index" || op.action === "create") {
           body = this.index({ index: indexName, id, document: op.source, op_type: op.action === "create" ? "create" : "index", ...cond });
           status = body.result === "created" ? 201 : 200;

@@ -4,6 +4,7 @@ import type { HighlightSpec } from "./highlighter.js";
 import { compileQuery } from "./query-compiler.js";
 import type { Matcher, QueryContext } from "./query-compiler.js";
 import { illegalArgument, isSearchEngineError, parsingError, searchPhaseFailure } from "./search-engine-error.js";
+import type { SearchEngineError } from "./search-engine-error.js";
 import type { SearchIndex, StoredDocument } from "./search-index.js";
 import { compareSortValues, normalizeAfterValue, parseSort, sortValue } from "./sort-spec.js";
 import type { SortKey, SortValue } from "./sort-spec.js";
@@ -130,10 +131,12 @@ export function executeSearch(indices: SearchIndex[], body: Json, now: number): 
   const size = intParam("size", body.size, 10);
   if (from < 0) throw illegalArgument(`[from] parameter cannot be negative but was [${from}]`);
   if (size < 0) throw illegalArgument(`[size] parameter cannot be negative, found [${size}]`);
+  // Checked on the shard, so reported as a shard failure.
+  const shardFailure = (e: SearchEngineError) => searchPhaseFailure(e, indices[0]?.name ?? "_all");
   if (from + size > MAX_RESULT_WINDOW) {
-    throw illegalArgument(
+    throw shardFailure(illegalArgument(
       `Result window is too large, from + size must be less than or equal to: [${MAX_RESULT_WINDOW}] but was [${from + size}]. See the scroll api for a more efficient way to request large data sets. This limit can be set by changing the [index.max_result_window] index level setting.`,
-    );
+    ));
   }
   const mappings = indices.map((i) => i.mapping);
   let sortKeys: SortKey[];
@@ -151,10 +154,16 @@ export function executeSearch(indices: SearchIndex[], body: Json, now: number): 
   if (body.search_after !== undefined) {
     if (!Array.isArray(body.search_after)) throw parsingError("[search_after] must be an array");
     if (from > 0) throw illegalArgument("[from] parameter must be set to 0 when [search_after] is used");
+    if (!explicitSort) throw shardFailure(illegalArgument("Sort must contain at least one field."));
     if (body.search_after.length !== sortKeys.length) {
-      throw illegalArgument(`search_after has ${body.search_after.length} value(s) but sort has ${sortKeys.length}.`);
+      throw shardFailure(illegalArgument(`search_after has ${body.search_after.length} value(s) but sort has ${sortKeys.length}.`));
     }
-    after = sortKeys.map((k, i) => normalizeAfterValue(k, (body.search_after as unknown[])[i], mappings));
+    try {
+      after = sortKeys.map((k, i) => normalizeAfterValue(k, (body.search_after as unknown[])[i], mappings));
+    } catch (e) {
+      if (isSearchEngineError(e)) throw shardFailure(e);
+      throw e;
+    }
   }
   const minScore = body.min_score === undefined ? undefined : Number(body.min_score);
 

@@ -62,6 +62,11 @@ export class SearchIndex {
     return this.live.get(id);
   }
 
+  /** The version of the live document or of its delete (undefined when `id` was never written). */
+  currentVersion(id: string): number | undefined {
+    return this.live.get(id)?.version ?? this.deletedVersions.get(id);
+  }
+
   /** The version a new write of `id` gets (deleted documents keep counting). */
   nextVersion(id: string): number {
     return (this.live.get(id)?.version ?? this.deletedVersions.get(id) ?? 0) + 1;
@@ -73,8 +78,8 @@ export class SearchIndex {
   }
 
   /** Stores a new version of a document, assigning its sequence number. */
-  put(id: string, source: Record<string, unknown>, fields: Map<string, FieldValues>): StoredDocument {
-    const doc: StoredDocument = { id, source, version: this.nextVersion(id), seqNo: this.nextSeqNo++, primaryTerm: PRIMARY_TERM, fields };
+  put(id: string, source: Record<string, unknown>, fields: Map<string, FieldValues>, version = this.nextVersion(id)): StoredDocument {
+    const doc: StoredDocument = { id, source, version, seqNo: this.nextSeqNo++, primaryTerm: PRIMARY_TERM, fields };
     this.live.set(id, doc);
     this.deletedVersions.delete(id);
     this.pending.set(id, doc);
@@ -82,8 +87,7 @@ export class SearchIndex {
   }
 
   /** Deletes a document; returns the delete's version and sequence number. */
-  remove(id: string): { version: number; seqNo: number } {
-    const version = this.nextVersion(id);
+  remove(id: string, version = this.nextVersion(id)): { version: number; seqNo: number } {
     const seqNo = this.nextSeqNo++;
     this.live.delete(id);
     this.deletedVersions.set(id, version);
@@ -92,8 +96,7 @@ export class SearchIndex {
   }
 
   /** Consumes a sequence number for a write that found nothing (delete of a missing id). */
-  noteMissingDelete(id: string): { version: number; seqNo: number } {
-    const version = this.nextVersion(id);
+  noteMissingDelete(id: string, version = this.nextVersion(id)): { version: number; seqNo: number } {
     const seqNo = this.nextSeqNo++;
     this.deletedVersions.set(id, version);
     return { version, seqNo };

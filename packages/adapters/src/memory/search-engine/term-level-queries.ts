@@ -9,6 +9,9 @@ import { NO_MATCH, addHighlight, unionCandidates, withCandidates, checkParams, f
 import type { Matcher, QueryCompiler, QueryContext } from "./query-context.js";
 import { SearchEngineError, parsingError } from "./search-engine-error.js";
 
+/** `index.max_terms_count` when the index does not set it. */
+const DEFAULT_MAX_TERMS_COUNT = 65_536;
+
 /** Parses a query value for a numeric, date or boolean field (`query_shard_exception` when it does not fit). */
 export function parseNumberForField(leaf: LeafField, value: unknown): number {
   if (leaf.type === "date") {
@@ -151,6 +154,13 @@ export const TERM_LEVEL_QUERIES: Record<string, QueryCompiler> = {
     const [field, values] = entries[0]!;
     if (!Array.isArray(values)) throw parsingError(`[terms] query does not support [${field}]`);
     const boost = numberParam("terms", "boost", body.boost, 1);
+    const maxTerms = Number(ctx.index.settings["index.max_terms_count"] ?? DEFAULT_MAX_TERMS_COUNT);
+    if (values.length > maxTerms) {
+      const reason =
+        `The number of terms [${values.length}] used in the Terms Query request has exceeded the allowed maximum of [${maxTerms}]. ` +
+        "This maximum can be set by changing the [index.max_terms_count] index level setting.";
+      throw queryShardError(`failed to create query: ${reason}`, { type: "illegal_argument_exception", reason });
+    }
     const matchers = values.map((v) => termMatcher(field, v, 1, false, ctx));
     return withCandidates((doc) => (matchers.some((m) => m(doc) !== null) ? boost : null), unionCandidates(matchers));
   },
