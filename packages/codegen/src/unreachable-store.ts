@@ -70,7 +70,7 @@ export function unreachableStoreError(error: unknown, stores: StoreMap, configPa
       ? `start the store at ${found.address}, or set ${variables[0]} to the address of a running one`
       : `start the store at ${found.address}, or give ${entry} the address of a running one`;
   return new CodegenError(
-    `store ${storeName ?? key ?? "?"} cannot be reached at ${found.address} (${UNREACHABLE[found.code]}, ${found.code});\n  ${source}.\n  Fix: ${fix}.`,
+    `${isPolyxenaError(error) ? `${error.code}: ` : ""}store ${storeName ?? key ?? "?"} cannot be reached at ${found.address} (${UNREACHABLE[found.code]}, ${found.code});\n  ${source}.\n  Fix: ${fix}.`,
     { cause: error },
   );
 }

@@ -61,7 +61,7 @@ describe("polyxena CLI errors", () => {
     const result = await run(["schema", "apply", "--config", config]);
     expect(result.status).toBe(1);
     expect(result.stderr).toBe(
-      `polyxena: store postgres cannot be reached at 127.0.0.1:${port} (connection refused, ECONNREFUSED);\n` +
+      `polyxena: E_UNAVAILABLE: store postgres cannot be reached at 127.0.0.1:${port} (connection refused, ECONNREFUSED);\n` +
         `  the address comes from the environment variable POLYXENA_CHECK_UNREACHABLE_URL, read by stores["postgres"] in ${config}.\n` +
         `  Fix: start the store at 127.0.0.1:${port}, or set POLYXENA_CHECK_UNREACHABLE_URL to the address of a running one.`,
     );
@@ -72,7 +72,7 @@ describe("polyxena CLI errors", () => {
     const config = postgresProject("unreachable-config", JSON.stringify(`postgres://postgres@127.0.0.1:${port}/test`));
     const result = await run(["schema", "apply", "--config", config]);
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain(`polyxena: store postgres cannot be reached at 127.0.0.1:${port} (connection refused, ECONNREFUSED);`);
+    expect(result.stderr).toContain(`polyxena: E_UNAVAILABLE: store postgres cannot be reached at 127.0.0.1:${port} (connection refused, ECONNREFUSED);`);
     expect(result.stderr).toContain(`the address is set by stores["postgres"] in ${config} (no environment variable holds it).`);
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
