@@ -29,3 +29,5 @@ export { ELASTICSEARCH_TEST_ENV, createElasticsearchTestCluster } from "./elasti
 export type { ElasticsearchTestCluster } from "./elasticsearch-test-cluster.js";
 export { SEARCH_ENGINE_POM, resolveOpenSearchJars, startOpenSearch } from "./opensearch-server.js";
 export type { OpenSearchServer, StartOpenSearchOptions } from "./opensearch-server.js";
+export { CASSANDRA_ENGINE_POM, resolveCassandraClasspath, startCassandra } from "./cassandra-server.js";
+export type { CassandraNode, CassandraServer, StartCassandraOptions } from "./cassandra-server.js";

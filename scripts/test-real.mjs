@@ -1,0 +1,117 @@
+#!/usr/bin/env node
+// `pnpm test:real [engine ...]`: starts each real engine in ENGINES (all, or the ones named), runs
+// that engine's vitest file sets against it unchanged (the suites read POLYXENA_TEST_* from the
+// environment), stops it, and goes on to the next. Engines run one after another: the CI machine
+// has two cores, and a JVM engine beside another one would only slow both down.
+//
+// Adding an engine: append an entry to ENGINES with
+//   name   - what `pnpm test:real NAME` selects;
+//   start  - starts the engine, prints its own version, returns { env, stop };
+//   suites - vitest file sets run with `env` set: { files, testNamePattern? }.
+// The script runs under `node --import tsx`, so it imports the testkit's TypeScript launchers directly.
+import { spawnSync } from "node:child_process";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+/** Packages the runner loads from the testkit's dependencies (pnpm keeps them out of the root). */
+const testkitRequire = createRequire(join(root, "packages", "testkit", "package.json"));
+
+/** Tests that inspect an in-process test server say `server-only` in their name; a real engine cannot run them. */
+const EXCEPT_SERVER_ONLY = "^(?!.*server-only)";
+
+const ENGINES = [
+  {
+    name: "cassandra",
+    async start() {
+      const { startCassandra } = await import("../packages/testkit/src/cassandra-server.ts");
+      const server = await startCassandra();
+      const contactPoint = server.contactPoints[0];
+      try {
+        const version = await cassandraReleaseVersion(contactPoint, server.localDataCenter);
+        console.log(`[test:real] Apache Cassandra ${version} (system.local release_version) at ${contactPoint}`);
+      } catch (error) {
+        await server.stop();
+        throw error;
+      }
+      return {
+        env: { POLYXENA_TEST_CASSANDRA: contactPoint, POLYXENA_TEST_CASSANDRA_DC: server.localDataCenter },
+        stop: () => server.stop(),
+      };
+    },
+    suites: [
+      {
+        files: [
+          // The Cassandra adapter suites; cassandra-adapter.test.ts also runs the shared store conformance suite.
+          "packages/adapters/test/cassandra-adapter.test.ts",
+          "packages/adapters/test/cassandra-adapter-errors.test.ts",
+          "packages/adapters/test/cassandra-connection.test.ts",
+          "packages/adapters/test/cassandra-ttl-updates.test.ts",
+          // The CQL test server's own suites.
+          "packages/testkit/test/cql-server.test.ts",
+          "packages/testkit/test/cql-server-protocol.test.ts",
+          "packages/testkit/test/cql-server-strictness.test.ts",
+          "packages/testkit/test/cql-server-test-cluster.test.ts",
+        ],
+        testNamePattern: EXCEPT_SERVER_ONLY,
+      },
+    ],
+  },
+];
+
+async function cassandraReleaseVersion(contactPoint, localDataCenter) {
+  const cassandra = testkitRequire("cassandra-driver");
+  const client = new cassandra.Client({ contactPoints: [contactPoint], localDataCenter });
+  try {
+    await client.connect();
+    const result = await client.execute("SELECT release_version FROM system.local");
+    return result.rows[0]?.["release_version"];
+  } finally {
+    await client.shutdown();
+  }
+}
+
+function runVitest(suite, env) {
+  const args = ["run", ...suite.files];
+  if (suite.testNamePattern) args.push("--testNamePattern", suite.testNamePattern);
+  const result = spawnSync(join(root, "node_modules", ".bin", "vitest"), args, { cwd: root, stdio: "inherit", env: { ...process.env, ...env } });
+  if (result.error) throw result.error;
+  return result.status ?? 1;
+}
+
+const wanted = process.argv.slice(2);
+const unknown = wanted.filter((name) => !ENGINES.some((e) => e.name === name));
+if (unknown.length > 0) {
+  console.error(`unknown engine ${unknown.join(", ")}; engines: ${ENGINES.map((e) => e.name).join(", ")}`);
+  process.exit(2);
+}
+let stopCurrent;
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.once(signal, () => {
+    console.error(`[test:real] ${signal}: stopping the engine`);
+    Promise.resolve(stopCurrent?.()).finally(() => process.exit(130));
+  });
+}
+
+const failed = [];
+const started = Date.now();
+for (const engine of ENGINES.filter((e) => wanted.length === 0 || wanted.includes(e.name))) {
+  const t0 = Date.now();
+  console.log(`[test:real] starting ${engine.name}`);
+  const running = await engine.start();
+  stopCurrent = running.stop;
+  console.log(`[test:real] ${engine.name} started in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  try {
+    for (const suite of engine.suites) if (runVitest(suite, running.env) !== 0) failed.push(engine.name);
+  } finally {
+    stopCurrent = undefined;
+    await running.stop();
+  }
+  console.log(`[test:real] ${engine.name} done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+}
+console.log(`[test:real] all engines done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+if (failed.length > 0) {
+  console.error(`[test:real] failures against: ${[...new Set(failed)].join(", ")}`);
+  process.exit(1);
+}
