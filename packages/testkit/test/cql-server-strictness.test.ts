@@ -379,3 +379,47 @@ describe("fault injection", () => {
     }
   });
 });
+
+describe("size limits (Cassandra 5.0 defaults)", () => {
+  beforeAll(async () => {
+    await client.execute(`CREATE TABLE ${ks}.sized (k text PRIMARY KEY, v text)`);
+    insert = `INSERT INTO ${ks}.sized (k, v) VALUES (?, ?)`;
+  });
+  let insert: string;
+  const stored = async (k: string) => (await client.execute(`SELECT v FROM ${ks}.sized WHERE k = ?`, [k], { prepare: true })).rows.length;
+
+  it("refuses a batch over batch_size_fail_threshold (50 KiB) across partitions, logged or not, and writes none of it", async () => {
+    const big = "x".repeat(26 * 1024);
+    for (const logged of [true, false]) {
+      const err = await client.batch([{ query: insert, params: ["b1", big] }, { query: insert, params: ["b2", big] }], { prepare: true, logged }).then(
+        () => undefined,
+        (e: unknown) => e as cassandra.errors.ResponseError,
+      );
+      expect([err?.code, err?.message]).toEqual([codes.invalid, "Batch too large"]);
+    }
+    expect([await stored("b1"), await stored("b2")]).toEqual([0, 0]);
+    const fits = "x".repeat(24 * 1024);
+    await client.batch([{ query: insert, params: ["b1", fits] }, { query: insert, params: ["b2", fits] }], { prepare: true });
+    expect([await stored("b1"), await stored("b2")]).toEqual([1, 1]);
+  });
+
+  it("lets a batch on one partition exceed the threshold", async () => {
+    const big = "x".repeat(40 * 1024);
+    await client.batch([{ query: insert, params: ["one", big] }, { query: `UPDATE ${ks}.sized SET v = ? WHERE k = ?`, params: [big, "one"] }], { prepare: true });
+    expect(await stored("one")).toBe(1);
+  });
+
+  it("refuses an empty partition key on writes and reads", async () => {
+    expect((await responseError(insert, ["", "v"], { prepare: true })).message).toBe("Key may not be empty");
+    expect((await responseError(`SELECT v FROM ${ks}.sized WHERE k = ''`)).message).toBe("Key may not be empty");
+  });
+
+  it("refuses a partition key over 65,535 bytes, counting a composite key's component framing", async () => {
+    await client.execute(insert, ["k".repeat(65_535), "v"], { prepare: true });
+    expect(await stored("k".repeat(65_535))).toBe(1);
+    const err = await responseError(insert, ["k".repeat(65_536), "v"], { prepare: true });
+    expect([err.code, err.message]).toEqual([codes.invalid, "Key length of 65536 is longer than maximum of 65535"]);
+    const composite = await responseError(`INSERT INTO ${ks}.t (p1, p2, c1, c2) VALUES (?, 1, 1, 1)`, ["p".repeat(65_530)], { prepare: true });
+    expect(composite.message).toBe("Key length of 65540 is longer than maximum of 65535");
+  });
+});

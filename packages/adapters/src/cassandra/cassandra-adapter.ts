@@ -40,6 +40,7 @@ import { cassandraError, classifyCassandraError } from "./cassandra-errors.js";
 import type { CqlPage, CqlRequestOptions, CqlResult, CqlSession, CqlStatement, NeutralValue, RowReader } from "./cassandra-session.js";
 import { EntityStatements } from "./cassandra-statements.js";
 import { encodeField } from "./cassandra-values.js";
+import { CASSANDRA_BATCH_SIZE_FAIL_THRESHOLD_BYTES, checkBatchSize, checkKeySizes } from "./cassandra-write-limits.js";
 
 /** Options of the Cassandra adapter besides the session. */
 export interface CassandraAdapterOptions {
@@ -49,6 +50,11 @@ export interface CassandraAdapterOptions {
   replication?: CassandraReplication | undefined;
   /** Instance id in errors and metrics (default `cassandra`). */
   name?: string | undefined;
+  /**
+   * The cluster's `batch_size_fail_threshold` in bytes (default 50 KiB, Cassandra's default): an
+   * item whose logged batch with its query tables would exceed it is refused before anything is written.
+   */
+  batchSizeFailThresholdBytes?: number | undefined;
 }
 
 type BatchItem = { statement: CqlStatement; params: NeutralValue[] };
@@ -94,6 +100,14 @@ function conditionValue(value: NeutralValue): NeutralValue {
   return value;
 }
 
+/**
+ * Whether a bound key value could be empty or over Cassandra's 65,535-byte key limit (a string of
+ * up to 21,845 UTF-16 units has at most 65,535 UTF-8 bytes), so the exact check is worth running.
+ */
+function mayBreakKeyLimits(value: NeutralValue): boolean {
+  return typeof value === "string" ? value.length === 0 || value.length > 21_845 : typeof value === "object" && value !== null && !(value instanceof Date);
+}
+
 /** Reads in flight at once for one `getMany`. */
 const GET_MANY_CONCURRENCY = 32;
 
@@ -110,6 +124,8 @@ export class CassandraAdapter implements StoreAdapter {
   readonly keyspace: string;
   /** Replication of the keyspace `applySchema` creates. */
   readonly replication: CassandraReplication;
+  /** The batch size over which the cluster refuses a batch spanning several partitions. */
+  readonly batchSizeFailThresholdBytes: number;
   private readonly byModel = new WeakMap<EntityModel, EntityStatements>();
   private readonly optionsByLevel = new WeakMap<ConsistencyLevelModel, CqlRequestOptions[]>();
   private readonly optionsBySize = new WeakMap<CqlRequestOptions, Map<number, CqlRequestOptions>>();
@@ -129,6 +145,7 @@ export class CassandraAdapter implements StoreAdapter {
     this.keyspace = options.keyspace;
     this.replication = options.replication ?? DEFAULT_CASSANDRA_REPLICATION;
     this.name = options.name ?? "cassandra";
+    this.batchSizeFailThresholdBytes = options.batchSizeFailThresholdBytes ?? CASSANDRA_BATCH_SIZE_FAIL_THRESHOLD_BYTES;
   }
 
   get(request: GetRequest): Promise<StoredItem | undefined> {
@@ -159,12 +176,15 @@ export class CassandraAdapter implements StoreAdapter {
     const item = request.item;
     const ttl = request.ttlSeconds;
     const condition = request.condition;
+    checkKeySizes(s, item, "all", this.name);
     const old = s.queryTables.length > 0 ? await this.read(request, s, item, condition ? "serial" : "beforeWrite") : undefined;
     if (condition) {
       const lwt = this.conditionalPut(s, item, condition, ttl);
+      const after = s.queryTables.length > 0 ? this.queryTableWrites(s, old, item, ttl) : [];
+      this.checkBatchSize(s, after);
       const result = await this.conditional(request, lwt);
       if (result.applied === false) throw await this.conditionFailed(request, s, item, condition, lwt[0]!.statement, result);
-      if (s.queryTables.length > 0) await this.afterCondition(request, s, this.queryTableWrites(s, old, item, ttl));
+      if (after.length > 0) await this.afterCondition(request, s, after);
       return;
     }
     const base = this.insert(s, s.base, item, ttl);
@@ -194,6 +214,7 @@ export class CassandraAdapter implements StoreAdapter {
         throw new PolyxenaError("E_VALIDATION", `key field ${f} cannot be updated`, { store: this.name, issues: [{ path: ["changes", f], message: "key fields cannot change" }] });
       }
     }
+    checkKeySizes(s, request.key, "base", this.name);
     const ttl = request.ttlSeconds;
     if (ttl !== undefined) return this.updateWithTtl(request, s, changed, ttl);
     const old = s.queryTables.length > 0 ? await this.read(request, s, request.key, "serial") : undefined;
@@ -210,9 +231,11 @@ export class CassandraAdapter implements StoreAdapter {
     for (const f of changed) params.push(encodeField(s.field(f), request.changes[f]));
     params.push(...s.keyValues(request.op.entity.key.fields, request.key));
     if (condition.kind === "version") params.push(versionValue(s, condition.expected));
+    const after = s.queryTables.length > 0 && old ? this.queryTableWrites(s, old, withChanges(old, changed, request.changes), undefined) : [];
+    this.checkBatchSize(s, after);
     const result = await this.run(request, statement, params, { mode: "write", idempotent: false, serial: true });
     if (result.applied === false) throw await this.conditionFailed(request, s, request.key, condition, statement, result);
-    if (s.queryTables.length > 0 && old) await this.afterCondition(request, s, this.queryTableWrites(s, old, withChanges(old, changed, request.changes), undefined));
+    if (after.length > 0) await this.afterCondition(request, s, after);
     return undefined;
   }
 
@@ -240,10 +263,12 @@ export class CassandraAdapter implements StoreAdapter {
         throw await this.conditionFailed(request, s, request.key, condition, statement, undefined);
       }
       const next = withChanges(current, changed, request.changes);
+      const after = s.queryTables.length > 0 ? this.queryTableWrites(s, current, next, ttl) : [];
+      this.checkBatchSize(s, after);
       const expected = condition.kind === "version" ? [versionValue(s, condition.expected)] : nonKey.map((f) => conditionValue(encodeField(f, current[f.name])));
       const result = await this.conditional(request, this.rowRewrite(s, next, shape, expected, ttl));
       if (result.applied !== false) {
-        if (s.queryTables.length > 0) await this.afterCondition(request, s, this.queryTableWrites(s, current, next, ttl));
+        if (after.length > 0) await this.afterCondition(request, s, after);
         return undefined;
       }
       if (condition.kind === "version") throw await this.conditionFailed(request, s, request.key, condition, statement, result);
@@ -264,6 +289,7 @@ export class CassandraAdapter implements StoreAdapter {
       throw new PolyxenaError("E_UNSUPPORTED", "a notExists condition makes no sense on delete", { store: this.name, operation: request.op.id });
     }
     const key = s.keyValues(request.op.entity.key.fields, request.key);
+    if (key.some(mayBreakKeyLimits)) checkKeySizes(s, request.key, "base", this.name);
     const old = s.queryTables.length > 0 ? await this.read(request, s, request.key, condition ? "serial" : "beforeWrite") : undefined;
     const queryDeletes: BatchItem[] = old ? s.queryTables.map((t) => ({ statement: t.delete, params: s.keyValues(t.keyFields, old) })) : [];
     if (condition) {
@@ -397,6 +423,7 @@ export class CassandraAdapter implements StoreAdapter {
     let params: NeutralValue[];
     try {
       params = s.primaryKeyValues(key);
+      if (params.some(mayBreakKeyLimits)) checkKeySizes(s, key, "base", this.name);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -478,10 +505,16 @@ export class CassandraAdapter implements StoreAdapter {
     }
   }
 
+  /** Refuses a multi-statement batch Cassandra would refuse as too large, before anything is sent. */
+  private checkBatchSize(s: EntityStatements, items: readonly BatchItem[]): void {
+    checkBatchSize(items, this.batchSizeFailThresholdBytes, this.name, s.model.name);
+  }
+
   /** A logged batch at the write level; `conditional` makes it a lightweight transaction (serial level, not idempotent). */
   private async batch(request: StoreRequestBase, items: readonly BatchItem[], conditional = false): Promise<CqlResult> {
     if (items.length === 0) return { rows: [] };
     const { consistency, serial } = cassandraLevels(request.consistency, "write");
+    if (!conditional) this.checkBatchSize(this.statements(request.op), items);
     const text = batchText(items);
     this.checkOpen(request, text);
     this.checkAborted(request, text);

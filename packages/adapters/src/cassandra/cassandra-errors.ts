@@ -4,6 +4,7 @@
  * the same protocol codes) to Polyxena errors. The statement text travels,
  * never the values.
  */
+import { CASSANDRA_LIMITS, isSizeLimitRefusal } from "./cassandra-write-limits.js";
 import { isPolyxenaError, PolyxenaError, errorClassOfCode, errorCodeOfClass, type ErrorClass } from "@polyxena/core";
 
 /** Native protocol error codes the adapter distinguishes. */
@@ -78,6 +79,20 @@ export function cassandraError(error: unknown, statement: string, idempotent: bo
   if (code === CODES.unprepared) outcome = "not-applied";
   if (kind === "timeout" || kind === "unavailable") {
     outcome = code === CODES.unavailable || code === CODES.overloaded ? "not-applied" : idempotent ? undefined : "unknown";
+  }
+  if (code === CODES.invalid && isSizeLimitRefusal(message)) {
+    // Cassandra refused the whole statement or batch while validating it: nothing was written.
+    return new PolyxenaError("E_VALIDATION", message, {
+      statement,
+      outcome: "not-applied",
+      constraint: /^Batch/.test(message)
+        ? CASSANDRA_LIMITS.batchSizeFailThreshold.name
+        : /^Key may not be empty/.test(message)
+          ? "cassandra.nonEmptyPartitionKey"
+          : CASSANDRA_LIMITS.partitionKeyBytes.name,
+      fix: /^Batch/.test(message) ? CASSANDRA_LIMITS.batchSizeFailThreshold.fix : "use a non-empty key of at most 65,535 bytes",
+      cause: error,
+    });
   }
   const fix =
     code === CODES.invalid && /unconfigured table|does not exist/.test(message)

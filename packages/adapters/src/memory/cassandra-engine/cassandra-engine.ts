@@ -14,6 +14,7 @@ import { CqlError, CqlErrorCode, configError, invalid } from "./cql-error.js";
 import { parseCql } from "./cql-parser.js";
 import { nativeType } from "./cql-types.js";
 import { UNSET, normalizeValue, type CqlValue, type Unset } from "./cql-values.js";
+import { checkBatchSize, type BatchedWrite } from "./write-limits.js";
 import type { EngineResult, ResultColumn } from "./engine-result.js";
 import {
   appliedColumn,
@@ -434,6 +435,7 @@ export class CassandraEngine {
       bindModification(p.plan, this.storeOf(p.plan.table), { ...ctx, values: p.values }, { defaultTimestamp, nowSec }),
     );
     if (!conditional) {
+      if (mode !== "single") checkBatchSize(bound.map(batchedWrite));
       for (const b of bound) applyModification(b, nowSec);
       return { kind: "void" };
     }
@@ -645,4 +647,13 @@ function pkIndexes(table: TableSchema, terms: Array<{ column: string; term: impo
     out.push(found.term.index);
   }
   return out;
+}
+
+/** What a bound statement writes, for the batch size limit. */
+function batchedWrite(b: BoundModification): BatchedWrite {
+  const cells = b.plan.writes.flatMap(({ column }, i) => {
+    const v = b.writeValues[i]!.value;
+    return v === UNSET ? [] : [{ column, value: v }];
+  });
+  return { table: b.plan.table, partitionKeys: b.partitionKeys, clusterings: b.clusterings, cells };
 }

@@ -1,4 +1,5 @@
 import { MAX_TTL, type ColumnSchema, type TableSchema } from "./catalog.js";
+import { checkClustering, checkPartitionKey } from "./write-limits.js";
 import type { Assignment, Condition, ModificationStatement, Term } from "./cql-ast.js";
 import { invalid } from "./cql-error.js";
 import { nativeType, typeToString, type CqlType } from "./cql-types.js";
@@ -6,7 +7,7 @@ import { UNSET, compareValues, valuesEqual, type CqlValue, type Unset } from "./
 import type { ResultColumn } from "./engine-result.js";
 import { MarkerCollector, columnOf, groupRelations, isEqOrIn, type ColumnRestriction } from "./restrictions.js";
 import { cartesian } from "./select-executor.js";
-import { validatePartitionKeyLength, type Cell, type LiveRow, type SliceBound, type TableStore } from "./storage.js";
+import { type Cell, type LiveRow, type SliceBound, type TableStore } from "./storage.js";
 import { bindRequired, bindTerm, type BindContext } from "./term-binder.js";
 
 /** An INSERT, UPDATE or DELETE checked against its table. */
@@ -222,14 +223,9 @@ export function bindModification(plan: ModificationPlan, store: TableStore, ctx:
     }
   }
   const partitionKeys = cartesian(plan.partition.map((r) => keyValues(r, ctx)));
-  for (const key of partitionKeys) {
-    key.forEach((v, i) => {
-      if (v instanceof Uint8Array && v.length === 0 && plan.table.partitionKey.length === 1) throw invalid("Key may not be empty");
-      void i;
-    });
-    validatePartitionKeyLength(plan.table.partitionKey, key);
-  }
+  for (const key of partitionKeys) checkPartitionKey(plan.table, key);
   const clusterings = cartesian(plan.clustering.map((r) => keyValues(r, ctx)));
+  for (const clustering of clusterings) checkClustering(plan.table, clustering);
   const sliceBound = (which: "lower" | "upper"): SliceBound | undefined => {
     const b = plan.slice?.[which];
     if (!b) return undefined;

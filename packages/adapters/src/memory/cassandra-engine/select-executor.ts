@@ -15,8 +15,9 @@ import {
   isRestrictedByEq,
   type ColumnRestriction,
 } from "./restrictions.js";
-import { compareClustering, keyString, inSlice, validatePartitionKeyLength, type LiveRow, type Partition, type SliceBound, type TableStore } from "./storage.js";
+import { compareClustering, keyString, inSlice, type LiveRow, type Partition, type SliceBound, type TableStore } from "./storage.js";
 import { bindRequired, bindTerm, type BindContext } from "./term-binder.js";
+import { checkPartitionKey } from "./write-limits.js";
 
 type ResolvedSelector =
   | { kind: "column"; column: ColumnSchema }
@@ -364,7 +365,7 @@ export function executeSelect(plan: SelectPlan, store: TableStore, ctx: BindCont
       throw invalid("Cannot page queries with both ORDER BY and a IN restriction on the partition key; you must either remove the ORDER BY or the IN and sort client side, or disable paging for this query");
     }
     const keys = cartesian(plan.partition.map((r) => restrictionValues(r, ctx)));
-    for (const key of keys) validatePartitionKeyLength(table.partitionKey, key);
+    for (const key of keys) checkPartitionKey(plan.table, key);
     partitions = keys.map((k) => store.partition(k, false)).filter((p): p is Partition => p !== undefined);
   } else {
     partitions = store.allPartitions();
