@@ -48,6 +48,7 @@ const ENGINES = [
           "packages/adapters/test/cassandra-adapter-errors.test.ts",
           "packages/adapters/test/cassandra-connection.test.ts",
           "packages/adapters/test/cassandra-ttl-updates.test.ts",
+          "packages/adapters/test/cassandra-write-limits.test.ts",
           // The CQL test server's own suites.
           "packages/testkit/test/cql-server.test.ts",
           "packages/testkit/test/cql-server-protocol.test.ts",
