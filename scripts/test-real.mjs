@@ -59,6 +59,15 @@ const ENGINES = [
       },
     ],
   },
+  {
+    // Consistency on replicas: the test file starts a real three-node cluster on 127.0.0.1-3 itself
+    // (it stops nodes during the test), so this entry only tells it to.
+    name: "cassandra-replicas",
+    async start() {
+      return { env: { POLYXENA_TEST_CASSANDRA_REPLICAS: "launch" }, stop: async () => {} };
+    },
+    suites: [{ files: ["packages/adapters/test/cassandra-replicas.test.ts"] }],
+  },
 ];
 
 async function cassandraReleaseVersion(contactPoint, localDataCenter) {

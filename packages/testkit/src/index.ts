@@ -31,3 +31,5 @@ export { SEARCH_ENGINE_POM, resolveOpenSearchJars, startOpenSearch } from "./ope
 export type { OpenSearchServer, StartOpenSearchOptions } from "./opensearch-server.js";
 export { CASSANDRA_ENGINE_POM, resolveCassandraClasspath, startCassandra } from "./cassandra-server.js";
 export type { CassandraNode, CassandraServer, StartCassandraOptions } from "./cassandra-server.js";
+export { CASSANDRA_REPLICAS_ENV, REPLICA_CLUSTER_NODES, createCassandraReplicaCluster } from "./cassandra-replica-cluster.js";
+export type { CassandraReplicaCluster } from "./cassandra-replica-cluster.js";

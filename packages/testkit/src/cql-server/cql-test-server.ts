@@ -14,6 +14,11 @@ export interface CqlTestServerOptions {
   engine?: CassandraEngine;
   /** Keep every request in `requests` (default true; turn off for long benchmark runs). */
   recordRequests?: boolean;
+  /**
+   * Nodes of the simulated cluster (default 1): consistency levels count live replicas among them;
+   * stop and start them with `engine.replicas.down`.
+   */
+  replicas?: number;
 }
 
 /** A running CQL test server. */
@@ -63,7 +68,7 @@ export interface CqlTestServer {
  * await server.close();
  */
 export async function startCqlTestServer(options: CqlTestServerOptions = {}): Promise<CqlTestServer> {
-  const engine = options.engine ?? new CassandraEngine(options.clock ? { clock: options.clock } : {});
+  const engine = options.engine ?? new CassandraEngine({ ...(options.clock ? { clock: options.clock } : {}), ...(options.replicas ? { replicas: options.replicas } : {}) });
   const requests: RecordedRequest[] = [];
   const prepared = new Map<string, PreparedCql>();
   const connections = new Set<CqlConnection>();

@@ -8,7 +8,7 @@ import {
   type TableSchema,
 } from "./catalog.js";
 import { systemClock, type EngineClock } from "./clock.js";
-import { checkConsistency, type ConsistencyLevel } from "./consistency.js";
+import { checkConsistency, type ConsistencyLevel, type LocalTopology } from "./consistency.js";
 import type { CreateTableStatement, ModificationStatement, ParsedStatement, QualifiedName, Statement, UsingClause } from "./cql-ast.js";
 import { CqlError, CqlErrorCode, configError, invalid } from "./cql-error.js";
 import { parseCql } from "./cql-parser.js";
@@ -41,6 +41,8 @@ export interface CassandraEngineOptions {
   clock?: EngineClock;
   /** What `system.local` reports. */
   node?: Partial<NodeInfo>;
+  /** Nodes of the simulated cluster in the node's data center (default 1), for the consistency rules. */
+  replicas?: number;
 }
 
 /** A statement analysed against the schema, reusable with different values. */
@@ -110,6 +112,11 @@ interface PlannedItem {
 export class CassandraEngine {
   readonly clock: EngineClock;
   readonly node: NodeInfo;
+  /**
+   * The simulated cluster the consistency rules see: `nodes` in the local data
+   * center, `down` of them stopped (set `down` to stop or start replicas).
+   */
+  readonly replicas: { nodes: number; down: number };
   private readonly keyspaceMap = new Map<string, KeyspaceSchema>();
   private readonly stores = new Map<string, TableStore>();
   private lastTimestamp = 0n;
@@ -118,6 +125,7 @@ export class CassandraEngine {
   constructor(options: CassandraEngineOptions = {}) {
     this.clock = options.clock ?? systemClock;
     this.node = { ...DEFAULT_NODE, ...options.node };
+    this.replicas = { nodes: options.replicas ?? 1, down: 0 };
     this.bootstrapSystemKeyspaces();
   }
 
@@ -158,6 +166,10 @@ export class CassandraEngine {
   tableStore(keyspace: string, name: string): TableStore | undefined {
     const t = this.table(keyspace, name);
     return t ? this.stores.get(t.id) : undefined;
+  }
+
+  private topology(): LocalTopology {
+    return { dataCenter: this.node.dataCenter, nodes: this.replicas.nodes, down: this.replicas.down };
   }
 
   /** Updates what `system.local` reports (e.g. the port the server listens on). */
@@ -338,7 +350,7 @@ export class CassandraEngine {
       case "select": {
         const table = this.resolveTable(statement.table, prepared.keyspace);
         const ks = this.keyspaceMap.get(table.keyspace)!;
-        checkConsistency(ks, options.consistency ?? "ONE", "read", this.node);
+        checkConsistency(ks, options.consistency ?? "ONE", "read", this.topology());
         const plan = this.cachedPlan(statement, table, () => planSelect(statement, table, new MarkerCollector(prepared.parsed.markerCount, table)));
         return executeSelect(plan, this.storeOf(table), ctx, {
           nowSec: this.nowSec(),
@@ -411,7 +423,7 @@ export class CassandraEngine {
     }
     for (const p of planned) {
       const ks = this.keyspaceMap.get(p.plan.table.keyspace)!;
-      checkConsistency(ks, options.consistency ?? "ONE", conditional ? "conditionalWrite" : "write", this.node);
+      if (!conditional) checkConsistency(ks, options.consistency ?? "ONE", "write", this.topology());
       if (conditional) {
         const serial = options.serialConsistency ?? "SERIAL";
         if (serial !== "SERIAL" && serial !== "LOCAL_SERIAL") {
@@ -420,7 +432,9 @@ export class CassandraEngine {
         if (options.consistency === "SERIAL" || options.consistency === "LOCAL_SERIAL") {
           throw invalid(`Invalid consistency for conditional update (${options.consistency}). Use SERIAL/LOCAL_SERIAL only in serial_consistency`);
         }
-        checkConsistency(ks, serial, "conditionalWrite", this.node);
+        // Paxos needs its serial quorum before the commit level is looked at.
+        checkConsistency(ks, serial, "conditionalWrite", this.topology());
+        checkConsistency(ks, options.consistency ?? "ONE", "conditionalWrite", this.topology());
       }
     }
     // Paxos uses the server's clock; plain writes use USING TIMESTAMP, then the client's default, then the server clock.

@@ -24,9 +24,16 @@ export function consistencyName(code: number): ConsistencyLevel | undefined {
   return (Object.keys(CONSISTENCY_CODES) as ConsistencyLevel[]).find((k) => CONSISTENCY_CODES[k] === code);
 }
 
-/** The single node's topology, as the engine simulates it. */
+/**
+ * The cluster as the engine simulates it: the node itself in `dataCenter`,
+ * `nodes` nodes in that data center in all (default 1), `down` of them
+ * stopped. Every keyspace places min(replication factor, nodes) replicas in
+ * the data center, and a stopped node is taken to hold one of them.
+ */
 export interface LocalTopology {
   dataCenter: string;
+  nodes?: number;
+  down?: number;
 }
 
 function replicationFactors(ks: KeyspaceSchema): Map<string, number> {
@@ -43,7 +50,7 @@ function replicationFactors(ks: KeyspaceSchema): Map<string, number> {
 export type RequestKind = "read" | "write" | "conditionalWrite";
 
 /**
- * Applies Cassandra 4.0's consistency rules for a one-node cluster: ANY for a
+ * Applies Cassandra's consistency rules for the simulated cluster: ANY for a
  * read and SERIAL / LOCAL_SERIAL for a plain write raise Invalid (every other
  * level is valid for reads, EACH_QUORUM included, since Cassandra 3.0), and a
  * level needing more live replicas than the single node can provide raises
@@ -59,8 +66,8 @@ export function checkConsistency(ks: KeyspaceSchema, level: ConsistencyLevel, ki
   const simple = factors.has("*");
   const total = [...factors.values()].reduce((a, b) => a + b, 0);
   const local = simple ? total : factors.get(topology.dataCenter) ?? 0;
-  // One node: the local data center has at most one live replica; remote data centers have none.
-  const aliveLocal = local > 0 ? 1 : 0;
+  // Remote data centers have no live replica; the local one has its replicas less the stopped nodes.
+  const aliveLocal = local > 0 ? Math.max(0, Math.min(local, topology.nodes ?? 1) - (topology.down ?? 0)) : 0;
   const aliveTotal = aliveLocal;
   const quorum = (rf: number) => Math.floor(rf / 2) + 1;
   let required: number;
