@@ -5,6 +5,9 @@ import { toMilliseconds, type Duration } from "./duration.js";
 import type {
   CacheModel,
   ConsistencyLevelModel,
+  EventCarry,
+  EventsModel,
+  ProjectionModel,
   ConsistencyModel,
   EntityModel,
   FieldModel,
@@ -68,8 +71,32 @@ export interface CacheSpec {
 /** The store an entity lives in: a kind, or a named instance of a kind. */
 export type StoreSpec = StoreKind | { kind: StoreKind; name: string };
 
+/** What an entity publishes on every change (see {@link EntitySpec.events}). */
+export interface EventsSpec {
+  /** Topic the change events go to (default `polyxena.<table>`): letters, digits, `.`, `_`, `-`. */
+  topic?: string;
+  /** `"item"` (default): every event carries the item after the write; `"key"`: only key and version. */
+  carry?: EventCarry;
+}
+
+/** The item type a projection's map returns: the target's input, with the target's version field left to the applier. */
+export type ProjectedItem<D> =
+  D extends EntityDefinition<infer T, infer V> ? Omit<z.input<T>, V> & Partial<Pick<z.input<T>, V & keyof z.input<T>>> : never;
+
+/** One declared projection: the target entity and the map from a source item to a target item. */
+export interface ProjectionSpec<S extends EntitySchema, D> {
+  /** The target entity (any store). It must declare a `version` field: the applier stores the source version there. */
+  to: D;
+  /** Pure function from the source item (as stored) to the target item; a throw or an invalid result is dead-lettered. */
+  map: (source: z.output<S>) => ProjectedItem<D>;
+}
+
 /** Everything declared about one entity. */
-export interface EntitySpec<S extends EntitySchema> {
+export interface EntitySpec<
+  S extends EntitySchema,
+  V extends FieldName<S> = FieldName<S>,
+  P extends Record<string, AnyEntityDefinition> = Record<string, AnyEntityDefinition>,
+> {
   store: StoreSpec;
   schema: S;
   key: KeySpec<FieldName<S>>;
@@ -79,7 +106,22 @@ export interface EntitySpec<S extends EntitySchema> {
   ttl?: Duration;
   cache?: false | CacheSpec;
   /** Integer field used for optimistic concurrency. */
-  version?: FieldName<S>;
+  version?: V;
+  /**
+   * Publish every change of this entity as a change event, recorded in the
+   * same store write (an outbox) and delivered by `createOutboxRelay`.
+   * Events are ordered per key by a per-key version the outbox assigns, so
+   * the entity needs no version field of its own.
+   */
+  events?: EventsSpec;
+  /**
+   * Projections into other entities, kept up to date from this entity's
+   * change events by the projection applier (implies `events`).
+   *
+   * @example
+   * projections: { titleSearch: { to: TitleSearch, map: (t) => ({ titleId: t.titleId, name: t.name }) } }
+   */
+  projections?: { [K in keyof P]: ProjectionSpec<S, P[K]> };
   /** Elasticsearch: which string fields are analyzed full text. */
   search?: { text: readonly FieldName<S>[] };
   /** Physical table / index name; defaults to the snake_case entity name. */
@@ -94,10 +136,26 @@ export interface EntitySpec<S extends EntitySchema> {
 }
 
 /** A declared entity: its schema (for types and validation) and its normalized model. */
-export interface EntityDefinition<S extends EntitySchema = EntitySchema> {
+export interface EntityDefinition<S extends EntitySchema = EntitySchema, V extends string = string> {
   readonly name: string;
   readonly schema: S;
   readonly model: EntityModel;
+  /** The declared version field (also `model.version`); typed so projections can leave it to the applier. */
+  readonly versionField?: V | undefined;
+  /** Declared projections with their map functions (empty when none). */
+  readonly projections?: readonly ProjectionDefinition[] | undefined;
+}
+
+/** Any entity definition, whatever its schema and version field. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyEntityDefinition = EntityDefinition<any, any>;
+
+/** A projection as the runtime sees it: the normalized model, the target definition and the map. */
+export interface ProjectionDefinition {
+  readonly model: ProjectionModel;
+  readonly source: string;
+  readonly target: EntityDefinition;
+  readonly map: (source: Record<string, unknown>) => unknown;
 }
 
 const ENTITY_NAME = /^[A-Z][A-Za-z0-9]{0,62}$/;
@@ -140,9 +198,17 @@ const ROW_TTL: ReadonlySet<StoreKind> = new Set(["cassandra", "dynamodb"]);
  *   cache: { ttl: "10m" },
  * });
  */
-export function defineEntity<S extends EntitySchema>(name: string, spec: EntitySpec<S>): EntityDefinition<S> {
+export function defineEntity<
+  S extends EntitySchema,
+  const V extends FieldName<S> = never,
+  P extends Record<string, AnyEntityDefinition> = Record<never, AnyEntityDefinition>,
+>(name: string, spec: EntitySpec<S, V, P>): EntityDefinition<S, V> {
   const model = buildEntityModel(name, spec as unknown as EntitySpec<EntitySchema>);
-  return Object.freeze({ name, schema: spec.schema, model });
+  const projections: ProjectionDefinition[] = (model.projections ?? []).map((p) => {
+    const declared = (spec.projections as unknown as Record<string, { to: EntityDefinition; map: (source: Record<string, unknown>) => unknown }>)[p.name]!;
+    return Object.freeze({ model: p, source: name, target: declared.to, map: declared.map });
+  });
+  return Object.freeze({ name, schema: spec.schema, model, versionField: model.version as V | undefined, projections: Object.freeze(projections) });
 }
 
 /** Builds and validates the normalized model of one declaration. */
@@ -278,7 +344,74 @@ export function buildEntityModel(name: string, spec: EntitySpec<EntitySchema>): 
     .digest("hex")
     .slice(0, 8);
 
-  return { name, store, table, fields, key, queries, consistency, ttlSeconds, cache, version, textFields, schemaHash, unknownFields };
+  const projections = normalizeProjections(name, store, spec.projections, fail);
+  const events = normalizeEvents(store.kind, table, spec.events, projections.length > 0, fail);
+
+  const model: EntityModel = { name, store, table, fields, key, queries, consistency, ttlSeconds, cache, version, textFields, schemaHash, unknownFields };
+  if (events) model.events = events;
+  if (projections.length) model.projections = projections;
+  return model;
+}
+
+const TOPIC_NAME = /^[A-Za-z0-9._-]{1,200}$/;
+/** Stores that can record a change event atomically with the write that caused it. */
+const EVENT_SOURCES: ReadonlySet<StoreKind> = new Set(["postgres", "dynamodb", "cassandra"]);
+
+function normalizeEvents(kind: StoreKind, table: string, spec: EventsSpec | undefined, projected: boolean, fail: Fail): EventsModel | undefined {
+  if (spec === undefined && !projected) return undefined;
+  if (spec !== undefined && (typeof spec !== "object" || spec === null || Array.isArray(spec))) {
+    throw fail("events", "events must be an object", 'declare events: { topic: "titles" } (or {} for the defaults)');
+  }
+  if (!EVENT_SOURCES.has(kind)) {
+    throw fail(
+      "events",
+      `${kind} cannot record a change event atomically with the write that caused it: a document write and a second document (the outbox entry) are two requests with no transaction between them, so a crash between them would lose the event or publish one for a write that never happened`,
+      "keep the source of truth in postgres, dynamodb or cassandra and project it into elasticsearch with projections",
+    );
+  }
+  const topic = spec?.topic ?? `polyxena.${table}`;
+  if (typeof topic !== "string" || !TOPIC_NAME.test(topic) || topic === "." || topic === "..") {
+    throw fail("events.topic", `topic ${JSON.stringify(topic)} is not a valid topic name`, "use letters, digits, '.', '_' and '-' (at most 200 characters)");
+  }
+  const carry = spec?.carry ?? "item";
+  if (carry !== "item" && carry !== "key") throw fail("events.carry", `carry ${JSON.stringify(carry)} is not "item" or "key"`, 'use "item" (the item after the write) or "key" (only key and version)');
+  if (projected && carry !== "item") {
+    throw fail("events.carry", "projections map the changed item, but the events carry only the key", 'set events.carry to "item" (the default)');
+  }
+  return { topic, carry };
+}
+
+function normalizeProjections(source: string, sourceStore: StoreRefModel, spec: unknown, fail: Fail): ProjectionModel[] {
+  if (spec === undefined) return [];
+  if (typeof spec !== "object" || spec === null || Array.isArray(spec)) {
+    throw fail("projections", "projections must be an object of named projections", "declare projections: { name: { to: Target, map: (item) => ({ ... }) } }");
+  }
+  const out: ProjectionModel[] = [];
+  for (const [name, raw] of Object.entries(spec as Record<string, unknown>)) {
+    const path = `projections.${name}`;
+    if (!QUERY_NAME.test(name)) throw fail(path, `projection name ${JSON.stringify(name)} is not a camelCase identifier`, 'name projections like "titleSearch"');
+    const p = raw as { to?: unknown; map?: unknown } | null;
+    const target = p?.to as EntityDefinition | undefined;
+    if (!target || typeof target !== "object" || typeof target.name !== "string" || !target.model) {
+      throw fail(`${path}.to`, "the projection's target is not an entity definition", "pass the target entity returned by defineEntity (to: TitleSearch)");
+    }
+    if (target.name === source) throw fail(`${path}.to`, `${source} cannot project into itself`, "project into another entity");
+    if (typeof p?.map !== "function") throw fail(`${path}.map`, "map is not a function", "declare map: (source) => ({ ...target fields })");
+    const versionField = target.model.version;
+    if (!versionField) {
+      throw fail(
+        `${path}.to`,
+        `target ${target.name} declares no version field to hold the source version, so the applier could not keep an older or repeated event from overwriting a newer one`,
+        `add an integer field to ${target.name} (e.g. sourceVersion: z.number().int().nonnegative()) and declare version: "sourceVersion"`,
+      );
+    }
+    if (target.model.events) {
+      throw fail(`${path}.to`, `target ${target.name} publishes events itself`, "project into an entity that only this projection writes");
+    }
+    void sourceStore;
+    out.push({ name, target: target.name, targetStore: target.model.store, targetVersionField: versionField });
+  }
+  return out;
 }
 
 type Fail = (path: string, message: string, fix: string) => Error;

@@ -127,6 +127,28 @@ export interface StoreRefModel {
   name: string;
 }
 
+/** What a change event carries besides the key and version: the item after the write, or only the key. */
+export type EventCarry = "item" | "key";
+
+/** Published changes of an entity (see `events` in `defineEntity`). */
+export interface EventsModel {
+  /** Topic (Kafka topic, sink channel) the entity's change events go to. */
+  topic: string;
+  carry: EventCarry;
+}
+
+/** A declared projection of an entity into another entity (the map function stays on the definition). */
+export interface ProjectionModel {
+  /** Projection name, e.g. `titleSearch`. */
+  name: string;
+  /** Target entity name. */
+  target: string;
+  /** Target store (kind and instance). */
+  targetStore: StoreRefModel;
+  /** Target integer field that holds the source version the projected item was made from. */
+  targetVersionField: string;
+}
+
 /** The whole normalized entity. */
 export interface EntityModel {
   name: string;
@@ -148,6 +170,10 @@ export interface EntityModel {
   schemaHash: string;
   /** What writes do with fields the schema does not declare: refuse them (default) or drop them. */
   unknownFields: "reject" | "strip";
+  /** Change events, when the entity publishes them (declared `events`, or implied by `projections`). */
+  events?: EventsModel | undefined;
+  /** Declared projections into other entities. */
+  projections?: readonly ProjectionModel[] | undefined;
 }
 
 /** Looks up a field of a model; undefined when absent. */

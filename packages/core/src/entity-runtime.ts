@@ -25,6 +25,8 @@ import type {
   WriteCondition,
 } from "./store-adapter.js";
 import { errorCodeOfClass } from "./store-adapter.js";
+import { randomUUID } from "node:crypto";
+import { changeKeyString, outboxPartitionOf, type ChangeRecordRequest } from "./events/change-event.js";
 
 /** Options every call accepts. */
 export interface CallOptions {
@@ -295,9 +297,11 @@ export class EntityRuntime {
     const ttlSeconds = this.ttl(op, options.ttl);
     const key = pick(item, this.model.key.fields);
     const writeOp = condition ? this.ops.conditionalPut : op;
+    const change = this.changeRequest(key);
     await this.write(writeOp, consistency, [key], (signal) =>
-      this.adapter.put({ op: writeOp, consistency, item, condition, ttlSeconds, signal, transaction: this.tx?.handle }),
+      this.adapter.put({ op: writeOp, consistency, item, condition, ttlSeconds, signal, transaction: this.tx?.handle, change }),
       options.signal,
+      change?.id,
     );
     return item;
   }
@@ -329,7 +333,8 @@ export class EntityRuntime {
     if (valid.length === 0) return { written: [], failed };
     const items = valid.map((v) => v.item);
     const refused = await this.observe(op, consistency, async () => {
-      const failures = this.adapter.putMany
+      // A native bulk write has no per-item outbox record: entities with events write item by item.
+      const failures = this.adapter.putMany && !this.model.events
         ? await this.call(op, options.signal, (signal) => this.adapter.putMany!({ op, consistency, items, ttlSeconds, signal, transaction: this.tx?.handle }))
         : await this.putEach(items, consistency, ttlSeconds, options.signal);
       const refusedSet = new Set(failures.map((f) => f.index));
@@ -369,9 +374,11 @@ export class EntityRuntime {
     }
     this.requireCapability(op, "conditionalWrites", "updates of existing items");
     const ttlSeconds = this.ttl(op, options.ttl);
+    const change = this.changeRequest(cleanKey);
     const updated = await this.write(op, consistency, [cleanKey], (signal) =>
-      this.adapter.update({ op, consistency, key: cleanKey, changes: cleanChanges, condition, incrementVersion, ttlSeconds, signal, transaction: this.tx?.handle }),
+      this.adapter.update({ op, consistency, key: cleanKey, changes: cleanChanges, condition, incrementVersion, ttlSeconds, signal, transaction: this.tx?.handle, change }),
       options.signal,
+      change?.id,
     );
     if (updated) return updated;
     const reread = await this.call(this.ops.get, options.signal, (signal) =>
@@ -392,10 +399,65 @@ export class EntityRuntime {
     }
     if (condition) this.requireCapability(op, "conditionalWrites", "conditional deletes");
     const writeOp = condition ? this.ops.conditionalDelete : op;
+    const change = this.changeRequest(cleanKey);
     await this.write(writeOp, consistency, [cleanKey], (signal) =>
-      this.adapter.delete({ op: writeOp, consistency, key: cleanKey, condition, signal, transaction: this.tx?.handle }),
+      this.adapter.delete({ op: writeOp, consistency, key: cleanKey, condition, signal, transaction: this.tx?.handle, change }),
       options.signal,
+      change?.id,
     );
+  }
+
+  /**
+   * Writes an item a projection produced from source version `sourceVersion`,
+   * unless the target already holds that version or a newer one (`orEqual`:
+   * rewrite an equal version too, for rebuilds that repair). A compare-and-set
+   * on the target's version field, retried when a concurrent apply moved it;
+   * the cache entry is invalidated like any write. Returns whether it wrote.
+   * Used by the projection applier; not for application code.
+   */
+  async applyProjected(input: unknown, sourceVersion: number, options: { changeId?: string | undefined; orEqual?: boolean | undefined } = {}): Promise<boolean> {
+    const field = this.requireVersionField(this.ops.put);
+    const item = this.parseItem(this.ops.put, { ...(input as object), [field]: sourceVersion });
+    const key = pick(item, this.model.key.fields);
+    const consistency = this.model.consistency.write;
+    for (let attempt = 0; ; attempt++) {
+      const current = await this.call(this.ops.get, undefined, (signal) => this.adapter.get({ op: this.ops.get, consistency: { level: "strong" }, key, signal }));
+      const stored = current?.[field];
+      if (typeof stored === "number" && (stored > sourceVersion || (stored === sourceVersion && !options.orEqual))) return false;
+      const condition: WriteCondition = current === undefined ? { kind: "notExists" } : { kind: "version", field, expected: stored as number };
+      const op = this.ops.conditionalPut;
+      try {
+        await this.write(op, consistency, [key], (signal) => this.adapter.put({ op, consistency, item, condition, signal, ttlSeconds: this.model.ttlSeconds }), undefined, options.changeId);
+        return true;
+      } catch (error) {
+        if (!isPolyxenaError(error, "E_CONDITION_FAILED") || attempt >= 8) throw error;
+      }
+    }
+  }
+
+  /**
+   * Deletes a projected item for a tombstone of source version
+   * `sourceVersion`, unless the target holds a newer version. Returns whether
+   * it deleted. Used by the projection applier; not for application code.
+   */
+  async deleteProjected(key: KeyValues, sourceVersion: number, options: { changeId?: string | undefined } = {}): Promise<boolean> {
+    const field = this.requireVersionField(this.ops.delete);
+    const cleanKey = this.validateKey(this.ops.delete, key);
+    const consistency = this.model.consistency.write;
+    for (let attempt = 0; ; attempt++) {
+      const current = await this.call(this.ops.get, undefined, (signal) => this.adapter.get({ op: this.ops.get, consistency: { level: "strong" }, key: cleanKey, signal }));
+      if (current === undefined) return false;
+      const stored = current[field];
+      if (typeof stored === "number" && stored > sourceVersion) return false;
+      const op = this.ops.conditionalDelete;
+      const condition: WriteCondition = { kind: "version", field, expected: stored as number };
+      try {
+        await this.write(op, consistency, [cleanKey], (signal) => this.adapter.delete({ op, consistency, key: cleanKey, condition, signal }), undefined, options.changeId);
+        return true;
+      } catch (error) {
+        if (!isPolyxenaError(error, "E_CONDITION_FAILED") || attempt >= 8) throw error;
+      }
+    }
   }
 
   query(name: string, params: unknown, options: QueryOptions = {}): Promise<Page<StoredItem>> {
@@ -495,12 +557,27 @@ export class EntityRuntime {
     return this.cache !== undefined && this.tx === undefined && consistency.level === "eventual";
   }
 
-  private async write<T>(op: OperationDescriptor, consistency: ConsistencyLevelModel, keys: KeyValues[], run: (signal: AbortSignal | undefined) => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  private async write<T>(
+    op: OperationDescriptor,
+    consistency: ConsistencyLevelModel,
+    keys: KeyValues[],
+    run: (signal: AbortSignal | undefined) => Promise<T>,
+    signal: AbortSignal | undefined,
+    changeId?: string | undefined,
+  ): Promise<T> {
     return this.observe(op, consistency, async () => {
       const result = await this.call(op, signal, run);
       await this.invalidate(keys);
       return result;
-    }, keys[0]);
+    }, keys[0], changeId);
+  }
+
+  /** The change record of a write of `key`, for entities with events. */
+  private changeRequest(key: KeyValues): ChangeRecordRequest | undefined {
+    if (!this.model.events) return undefined;
+    const keyString = changeKeyString(this.model, key);
+    const partitions = this.adapter.outbox?.partitions;
+    return { id: randomUUID(), model: this.model, key, keyString, partition: outboxPartitionOf(this.model.name, keyString, partitions), occurredAt: new Date() };
   }
 
   /** After a successful write: invalidate the cache now, or after commit inside a transaction. Never throws. */
@@ -520,7 +597,9 @@ export class EntityRuntime {
       while (next < items.length) {
         const index = next++;
         try {
-          await this.call(op, signal, (s) => this.adapter.put({ op, consistency, item: items[index]!, ttlSeconds, signal: s, transaction: this.tx?.handle }));
+          const item = items[index]!;
+          const change = this.changeRequest(pick(item, this.model.key.fields));
+          await this.call(op, signal, (s) => this.adapter.put({ op, consistency, item, ttlSeconds, signal: s, transaction: this.tx?.handle, change }));
         } catch (error) {
           failures.push({ index, error });
         }
@@ -554,7 +633,13 @@ export class EntityRuntime {
     });
   }
 
-  private async observe<T>(op: OperationDescriptor, consistency: ConsistencyLevelModel, run: (mark: (source: ReadSource) => void) => Promise<T>, key?: KeyValues): Promise<T> {
+  private async observe<T>(
+    op: OperationDescriptor,
+    consistency: ConsistencyLevelModel,
+    run: (mark: (source: ReadSource) => void) => Promise<T>,
+    key?: KeyValues,
+    changeId?: string | undefined,
+  ): Promise<T> {
     const listeners = this.services.listeners;
     if (listeners.length === 0) return run(noop);
     const started = performance.now();
@@ -589,6 +674,7 @@ export class EntityRuntime {
         retries: trace.attempts > 0 ? trace.retries : undefined,
         statement: known?.statement,
         key: this.services.includeKeys ? key : undefined,
+        changeId,
       });
     }
   }

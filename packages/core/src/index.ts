@@ -13,6 +13,9 @@ export type {
   ConsistencyLevelModel,
   ConsistencyModel,
   EntityModel,
+  EventCarry,
+  EventsModel,
+  ProjectionModel,
   FieldModel,
   FieldType,
   KeyModel,
@@ -28,8 +31,13 @@ export { nativeLevels, resolveConsistency } from "./consistency.js";
 export type { CassandraConsistency, ConsistencyInput, ElasticsearchRefresh, PostgresIsolation } from "./consistency.js";
 export { defineEntity, buildEntityModel } from "./define-entity.js";
 export type {
+  AnyEntityDefinition,
   CacheSpec,
   EntityDefinition,
+  EventsSpec,
+  ProjectedItem,
+  ProjectionDefinition,
+  ProjectionSpec,
   EntitySchema,
   EntitySpec,
   FieldName,
@@ -241,3 +249,40 @@ export type {
 } from "./resilience/index.js";
 export { LatencyHistogram, MetricsRecorder, createTracingListener, spanAttributes } from "./observability/index.js";
 export type { CacheMetrics, EntityMetrics, LatencySummary, MetricsSnapshot, TracingOptions } from "./observability/index.js";
+export {
+  OUTBOX_PARTITIONS,
+  OutboxMetrics,
+  PermanentDeliveryError,
+  changeKeyString,
+  createInProcessSink,
+  createOutboxRelay,
+  createProjectionApplier,
+  decodeChangeItem,
+  deliverPerKey,
+  encodeChangeItem,
+  isPermanentDeliveryError,
+  outboxPartitionOf,
+  rebuildProjection,
+  recordChangeEvent,
+} from "./events/index.js";
+export type {
+  ChangeEvent,
+  ChangeRecordRequest,
+  DeadLetter,
+  DeliveryOutcome,
+  EventSink,
+  OutboxBacklog,
+  OutboxEntry,
+  OutboxGauge,
+  OutboxLease,
+  OutboxMetricsSnapshot,
+  OutboxPort,
+  OutboxRelay,
+  OutboxRelayOptions,
+  ProjectionApplier,
+  ProjectionApplierOptions,
+  ProjectionRebuildOptions,
+  ProjectionRebuildResult,
+  SinkMetrics,
+  VersionedPage,
+} from "./events/index.js";

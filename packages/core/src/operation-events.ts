@@ -37,6 +37,12 @@ export interface OperationEvent {
   statement?: string | undefined;
   /** Primary key of the item, only when the runtime was told to include keys. */
   key?: KeyValues | undefined;
+  /**
+   * The change event this operation caused or applied: set on writes of
+   * entities with events, on the relay's deliveries and on projection
+   * writes, so one id links the write, the publish and the projection write.
+   */
+  changeId?: string | undefined;
 }
 
 /** Receives operation events (metrics, tracing, logs). Must not throw. */

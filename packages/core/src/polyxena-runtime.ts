@@ -95,6 +95,14 @@ export class PolyxenaRuntime implements RepositoryScope {
     if (adapter.kind !== model.store.kind) {
       throw new PolyxenaError("E_DEFINITION", `store ${model.store.kind} is served by a ${adapter.kind} adapter`, { entity: model.name, path: "stores", fix: `pass a ${model.store.kind} adapter` });
     }
+    if (model.events && !adapter.outbox) {
+      throw new PolyxenaError("E_DEFINITION", `${model.name} publishes change events, but the ${adapter.name} adapter cannot record them atomically with its writes`, {
+        entity: model.name,
+        path: "events",
+        store: adapter.name,
+        fix: "use an adapter with an outbox (postgres, the in-memory postgres and dynamodb adapters) or remove events and projections",
+      });
+    }
     return adapter;
   }
 
@@ -156,6 +164,11 @@ export class PolyxenaRuntime implements RepositoryScope {
       results[adapter.name] = await adapter.applySchema(models);
     }
     return results;
+  }
+
+  /** Every entity definition this runtime serves. */
+  entityDefinitions(): readonly EntityDefinition[] {
+    return this.definitions;
   }
 
   /** Closes every adapter and the cache. */

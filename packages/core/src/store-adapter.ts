@@ -21,6 +21,8 @@
 import type { ConsistencyLevelModel, EntityModel, QueryModel, SortOrder, StoreKind } from "./entity-model.js";
 import type { PolyxenaErrorCode } from "./errors.js";
 import type { StoreLimit } from "./store-limits.js";
+import type { ChangeRecordRequest } from "./events/change-event.js";
+import type { OutboxPort } from "./events/outbox-port.js";
 
 /** What an adapter supports. Core decides behaviour from these flags. */
 export interface StoreCapabilities {
@@ -63,7 +65,8 @@ export type StoredItem = Record<string, unknown>;
 export type KeyValues = Record<string, unknown>;
 
 /** The kinds of operation a repository performs. */
-export type OperationKind = "get" | "getMany" | "put" | "update" | "delete" | "query" | "search";
+/** `publish`: the outbox relay delivering a change event to a sink. */
+export type OperationKind = "get" | "getMany" | "put" | "update" | "delete" | "query" | "search" | "publish";
 
 /**
  * One operation of one entity, created once per repository. Adapters key
@@ -118,6 +121,8 @@ export interface PutRequest extends StoreRequestBase {
   readonly condition?: WriteCondition | undefined;
   /** Row TTL in seconds, when the store has row TTL. */
   readonly ttlSeconds?: number | undefined;
+  /** Set for entities with events: record the change event atomically with this write (see {@link StoreAdapter.outbox}). */
+  readonly change?: ChangeRecordRequest | undefined;
 }
 
 /** Write many whole items (insert or replace), each on its own. */
@@ -142,12 +147,16 @@ export interface UpdateRequest extends StoreRequestBase {
   /** When set, the adapter increments this integer field atomically (no expected version given). */
   readonly incrementVersion?: string | undefined;
   readonly ttlSeconds?: number | undefined;
+  /** Set for entities with events: record the change event atomically with this write. */
+  readonly change?: ChangeRecordRequest | undefined;
 }
 
 /** Delete one item. */
 export interface DeleteRequest extends StoreRequestBase {
   readonly key: KeyValues;
   readonly condition?: WriteCondition | undefined;
+  /** Set for entities with events: record a tombstone event atomically with the delete (none when nothing was deleted). */
+  readonly change?: ChangeRecordRequest | undefined;
 }
 
 /** A range restriction on the query's range field. */
@@ -291,6 +300,13 @@ export interface StoreAdapter {
   transaction?<T>(work: (tx: StoreTransaction) => Promise<T>, options: TransactionOptions): Promise<T>;
   /** Creates tables/indices for these entities idempotently. */
   applySchema?(entities: readonly EntityModel[]): Promise<SchemaApplyResult>;
+  /**
+   * The store's outbox, when the adapter records change events: a write
+   * request with `change` then records the event (with the next per-key
+   * version) atomically with the write, or neither. Adapters without it
+   * cannot serve entities that declare `events`.
+   */
+  readonly outbox?: OutboxPort | undefined;
   /** Maps a driver error to a class; unknown errors are `store`. */
   classifyError?(error: unknown): ErrorClass;
   close(): Promise<void>;

@@ -33,3 +33,6 @@ export { CASSANDRA_ENGINE_POM, resolveCassandraClasspath, startCassandra } from 
 export type { CassandraNode, CassandraServer, StartCassandraOptions } from "./cassandra-server.js";
 export { CASSANDRA_REPLICAS_ENV, REPLICA_CLUSTER_NODES, createCassandraReplicaCluster } from "./cassandra-replica-cluster.js";
 export type { CassandraReplicaCluster } from "./cassandra-replica-cluster.js";
+export { chaosSink, checkProjections, createOrderObserver, itemOfEvent, runRelayChaos, seededRandom } from "./events/projection-history.js";
+export type { ChaosSink, ChaosSinkOptions, OrderObserver, ProjectionMismatch, RelayChaosOptions, RelayChaosResult } from "./events/projection-history.js";
+export { EVENT_ENTITIES, EventTitle, EventTitleCard, EventTitleSearch } from "./events/projection-fixtures.js";

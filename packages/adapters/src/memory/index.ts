@@ -25,6 +25,8 @@ export { MemoryElasticsearchAdapter, SearchEngineClient, createMemoryElasticsear
 export type { MemoryElasticsearchAdapterOptions } from "./memory-elasticsearch-adapter.js";
 export { MemoryPostgresAdapter, createMemoryPostgresAdapter } from "./memory-postgres-adapter.js";
 export type { MemoryPostgresAdapterOptions } from "./memory-postgres-adapter.js";
+export { MemoryOutbox } from "./memory-outbox.js";
+export type { CommitHooks } from "./memory-outbox.js";
 export { MemoryCacheDriver, type MemoryCacheDriverOptions } from "./memory-cache-driver.js";
 
 /** One fresh in-memory adapter per store kind, keyed as `createRepositories({ stores })` expects. */

@@ -30,6 +30,7 @@ import { isolationLevel } from "../postgres/postgres-isolation.js";
 import { POSTGRES_CAPABILITIES } from "../postgres/postgres-capabilities.js";
 import { assertIndexRowSizes } from "../postgres/postgres-limits.js";
 import { MemoryPostgresStore, MemoryPostgresTransaction } from "./memory-postgres-store.js";
+import { MemoryOutbox } from "./memory-outbox.js";
 import { compareNullable, compareValues, memoryKeyString, normalizeItem, normalizeValue } from "./memory-postgres-values.js";
 
 /** Options of {@link createMemoryPostgresAdapter}. */
@@ -44,12 +45,15 @@ export class MemoryPostgresAdapter implements StoreAdapter {
   readonly capabilities = POSTGRES_CAPABILITIES;
   readonly name: string;
   private readonly store: MemoryPostgresStore;
+  /** Change events, recorded in the same transaction as the writes that caused them. */
+  readonly outbox: MemoryOutbox;
   private readonly appliedStatements = new Set<string>();
   private readonly orderings = new WeakMap<object, OrderingColumn[]>();
 
   constructor(options: MemoryPostgresAdapterOptions = {}) {
     this.name = options.name ?? "postgres";
     this.store = new MemoryPostgresStore(this.name);
+    this.outbox = new MemoryOutbox(this.name, (model) => this.store.scan(model.table, undefined));
   }
 
   async get(request: GetRequest): Promise<StoredItem | undefined> {
@@ -73,6 +77,7 @@ export class MemoryPostgresAdapter implements StoreAdapter {
 
   async put(request: PutRequest): Promise<void> {
     assertIndexRowSizes(request.op.entity, request.item, "item");
+    if (request.change && !request.transaction) return this.store.transaction("read committed", (tx) => this.put({ ...request, transaction: tx }));
     const model = request.op.entity;
     const statement = `INSERT INTO "${model.table}"`;
     const item = normalizeItem(model, request.item, statement);
@@ -91,11 +96,13 @@ export class MemoryPostgresAdapter implements StoreAdapter {
     }
     if (condition && condition.kind !== "notExists") this.checkCondition(model, current, condition, statement);
     this.store.write(model.table, key, item, tx, statement);
+    if (request.change && tx) this.outbox.stage(tx, tx, request.change, "put", item);
   }
 
   async update(request: UpdateRequest): Promise<StoredItem | undefined> {
     assertIndexRowSizes(request.op.entity, request.key, "key");
     assertIndexRowSizes(request.op.entity, request.changes, "changes");
+    if (request.change && !request.transaction) return this.store.transaction("read committed", (tx) => this.update({ ...request, transaction: tx }));
     const model = request.op.entity;
     const statement = `UPDATE "${model.table}"`;
     if (request.condition.kind === "notExists") throw new PolyxenaError("E_UNSUPPORTED", "a notExists condition makes no sense on update", { statement });
@@ -119,11 +126,13 @@ export class MemoryPostgresAdapter implements StoreAdapter {
     const version = request.incrementVersion;
     if (version && typeof next[version] === "number") next[version] = (next[version] as number) + 1;
     this.store.write(model.table, key, next, tx, statement);
+    if (request.change && tx) this.outbox.stage(tx, tx, request.change, "put", next);
     return structuredClone(next);
   }
 
   async delete(request: DeleteRequest): Promise<void> {
     assertIndexRowSizes(request.op.entity, request.key, "key");
+    if (request.change && !request.transaction) return this.store.transaction("read committed", (tx) => this.delete({ ...request, transaction: tx }));
     const model = request.op.entity;
     const statement = `DELETE FROM "${model.table}"`;
     if (request.condition?.kind === "notExists") throw new PolyxenaError("E_UNSUPPORTED", "a notExists condition makes no sense on delete", { statement });
@@ -133,6 +142,7 @@ export class MemoryPostgresAdapter implements StoreAdapter {
     const current = this.store.read(model.table, key, tx);
     if (request.condition) this.checkCondition(model, current, request.condition, statement);
     if (current !== undefined) this.store.write(model.table, key, null, tx, statement);
+    if (request.change && tx && current !== undefined) this.outbox.stage(tx, tx, request.change, "delete", current);
   }
 
   async query(request: QueryRequest): Promise<StorePage> {

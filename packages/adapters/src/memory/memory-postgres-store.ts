@@ -29,6 +29,8 @@ export class MemoryPostgresTransaction implements StoreTransaction {
   snapshot: Map<string, Rows> | undefined;
   /** table -> key -> written item (`null` = deleted). */
   readonly writes = new Map<string, Map<string, StoredItem | null>>();
+  /** Run right after the writes are applied at commit (the outbox appends its events here). */
+  private readonly commitHooks: Array<() => void> = [];
   private resolveDone!: () => void;
   /** Settles when the transaction commits or rolls back. */
   readonly done = new Promise<void>((resolve) => (this.resolveDone = resolve));
@@ -38,6 +40,16 @@ export class MemoryPostgresTransaction implements StoreTransaction {
     readonly owner: MemoryPostgresStore,
     readonly level: PostgresIsolationLevel,
   ) {}
+
+  /** Registers work to run in the same step as the commit. */
+  onCommit(run: () => void): void {
+    this.commitHooks.push(run);
+  }
+
+  /** Runs the commit hooks (called by the store once the writes are applied). */
+  runCommitHooks(): void {
+    for (const run of this.commitHooks) run();
+  }
 
   /** Marks the end of the transaction and wakes statements waiting for its rows. */
   finish(): void {
@@ -141,6 +153,7 @@ export class MemoryPostgresStore {
 
   private commit(tx: MemoryPostgresTransaction): void {
     for (const [table, writes] of tx.writes) for (const [key, item] of writes) this.apply(table, key, item);
+    tx.runCommitHooks();
   }
 
   private apply(table: string, key: string, item: StoredItem | null): void {

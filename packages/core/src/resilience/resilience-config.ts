@@ -97,6 +97,7 @@ export function timeoutClassOf(kind: OperationKind): TimeoutClass {
     case "put":
     case "update":
     case "delete":
+    case "publish":
       return "write";
     case "query":
       return "query";

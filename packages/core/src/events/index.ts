@@ -1,0 +1,13 @@
+export { OUTBOX_PARTITIONS, changeKeyString, decodeChangeItem, encodeChangeItem, outboxPartitionOf, recordChangeEvent } from "./change-event.js";
+export type { ChangeEvent, ChangeRecordRequest } from "./change-event.js";
+export type { DeadLetter, OutboxBacklog, OutboxEntry, OutboxLease, OutboxPort, VersionedPage } from "./outbox-port.js";
+export { createInProcessSink, deliverPerKey, isPermanentDeliveryError, PermanentDeliveryError } from "./event-sink.js";
+export type { DeliveryOutcome, EventSink } from "./event-sink.js";
+export { OutboxMetrics } from "./outbox-metrics.js";
+export type { OutboxGauge, OutboxMetricsSnapshot, SinkMetrics } from "./outbox-metrics.js";
+export { createOutboxRelay } from "./outbox-relay.js";
+export type { OutboxRelay, OutboxRelayOptions } from "./outbox-relay.js";
+export { createProjectionApplier } from "./projection-applier.js";
+export type { ProjectionApplier, ProjectionApplierOptions } from "./projection-applier.js";
+export { rebuildProjection } from "./projection-rebuild.js";
+export type { ProjectionRebuildOptions, ProjectionRebuildResult } from "./projection-rebuild.js";
