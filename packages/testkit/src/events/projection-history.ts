@@ -244,9 +244,11 @@ export async function runRelayChaos(options: RelayChaosOptions): Promise<RelayCh
   const relays = Array.from({ length: count }, spawn);
   let settled = false;
   void options.during.finally(() => (settled = true));
+  let step = 0;
   while (!settled) {
-    await new Promise((resolve) => setTimeout(resolve, options.stepMs ?? 15));
-    if (options.random() < 0.35) {
+    await new Promise((resolve) => setTimeout(resolve, options.stepMs ?? 5));
+    // the first step always kills one, so every history has at least one crash mid-flight
+    if (step++ === 0 || options.random() < 0.35) {
       const index = Math.floor(options.random() * relays.length);
       relays[index]!.kill();
       result.kills++;

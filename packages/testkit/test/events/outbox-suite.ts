@@ -317,7 +317,7 @@ export function outboxSuite(laneName: string, createLane: () => Promise<OutboxLa
             } catch (error) {
               if (!isPolyxenaError(error, "E_CONDITION_FAILED")) throw error;
             }
-            if (random() < 0.3) await new Promise((resolve) => setTimeout(resolve, 1));
+            if (random() < 0.5) await new Promise((resolve) => setTimeout(resolve, 1));
           }
         };
         const writers = Promise.all([0, 1, 2, 3].map(writer));
