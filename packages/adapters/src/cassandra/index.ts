@@ -33,7 +33,7 @@ export type CassandraConnection = cassandra.ClientOptions | { client: cassandra.
  * client it creates connects without one: the keyspace need not exist until
  * `applySchema` creates it.
  */
-export function createCassandraAdapter(connection: CassandraConnection, options: Partial<CassandraAdapterOptions> = {}): CassandraAdapter {
+export function createCassandraAdapter(connection: CassandraConnection, options: Partial<CassandraAdapterOptions> = {}): CassandraDriverAdapter {
   const driverKeyspace = "client" in connection ? connection.client.keyspace : connection.keyspace;
   const keyspace = options.keyspace ?? driverKeyspace;
   if (keyspace === undefined) {
@@ -44,7 +44,25 @@ export function createCassandraAdapter(connection: CassandraConnection, options:
     });
   }
   const adapterOptions = { ...options, keyspace };
-  if ("client" in connection) return new CassandraAdapter(new DriverCqlSession(connection.client, false), adapterOptions);
+  if ("client" in connection) return new CassandraDriverAdapter(new DriverCqlSession(connection.client, false), adapterOptions);
   const { keyspace: _connectKeyspace, ...clientOptions } = connection;
-  return new CassandraAdapter(new DriverCqlSession(new cassandra.Client(clientOptions), true), adapterOptions);
+  return new CassandraDriverAdapter(new DriverCqlSession(new cassandra.Client(clientOptions), true), adapterOptions);
+}
+
+/**
+ * The Cassandra adapter on `cassandra-driver`, with the driver's `Client`
+ * for statements beyond the declared access patterns.
+ *
+ * @example
+ * const { rows } = await cassandraStore.client.execute(
+ *   `SELECT title_id FROM ${cassandraStore.keyspace}.viewing_history WHERE profile_id = ?`, [profileId], { prepare: true });
+ */
+export class CassandraDriverAdapter extends CassandraAdapter {
+  /** The driver's client the adapter sends through (shared: do not shut it down while the adapter is in use). */
+  readonly client: cassandra.Client;
+
+  constructor(session: DriverCqlSession, options: CassandraAdapterOptions) {
+    super(session, options);
+    this.client = session.client;
+  }
 }

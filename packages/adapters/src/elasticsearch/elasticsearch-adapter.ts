@@ -71,7 +71,7 @@ interface CurrentDocument {
  * conditional writes read the document and write with `if_seq_no`/`if_primary_term`, so a
  * concurrent change between the two is a 409 and surfaces as `E_CONDITION_FAILED`.
  */
-export class ElasticsearchAdapter implements StoreAdapter {
+export class ElasticsearchAdapter<C extends ElasticsearchClientPort = ElasticsearchClientPort> implements StoreAdapter {
   readonly kind = "elasticsearch" as const;
   readonly capabilities = ELASTICSEARCH_CAPABILITIES;
   readonly name: string;
@@ -81,7 +81,8 @@ export class ElasticsearchAdapter implements StoreAdapter {
   private readonly bulkLimits: BulkChunkLimits;
 
   constructor(
-    readonly client: ElasticsearchClientPort,
+    /** The client requests go through, typed as given (the official `Client` from `createElasticsearchAdapter({ node })`). */
+    readonly client: C,
     private readonly options: ElasticsearchAdapterOptions = {},
   ) {
     this.name = options.name ?? "elasticsearch";
@@ -98,6 +99,11 @@ export class ElasticsearchAdapter implements StoreAdapter {
   /** The alias every request of the entity goes through (index prefix + table name). */
   private alias(model: EntityModel): string {
     return this.indexPrefix + model.table;
+  }
+
+  /** The alias an entity is read and written through, for requests beyond the declared patterns on `client`. */
+  indexName(model: EntityModel): string {
+    return this.alias(model);
   }
 
   /**

@@ -44,8 +44,8 @@ export type {
  * How the adapter reaches Elasticsearch: node URLs (it creates the official client and
  * closes it in `close()`) or a client you own.
  */
-export type ElasticsearchConnection =
-  | { client: ElasticsearchClientPort }
+export type ElasticsearchConnection<C extends ElasticsearchClientPort = Client> =
+  | { client: C }
   | {
       node: string | readonly string[];
       /** Per-request timeout in ms (client default 30 s). */
@@ -58,13 +58,23 @@ export type ElasticsearchConnection =
  * Creates the Elasticsearch adapter. Given `{ node }` it creates an official
  * `@elastic/elasticsearch` client and owns it; given `{ client }` (your
  * `new Client({ node })`) it leaves the client open unless `ownsClient: true`.
+ * The adapter's `client` is that client, typed as passed (the official
+ * `Client` by default), and `indexName(model)` the alias an entity is read
+ * and written through.
+ *
+ * @example
+ * const stats = await elasticsearch.client.indices.stats({ index: elasticsearch.indexName(TitleSearch.model) });
  */
-export function createElasticsearchAdapter(connection: ElasticsearchConnection, options: ElasticsearchAdapterOptions = {}): ElasticsearchAdapter {
+export function createElasticsearchAdapter<C extends ElasticsearchClientPort = Client>(
+  connection: ElasticsearchConnection<C>,
+  options: ElasticsearchAdapterOptions = {},
+): ElasticsearchAdapter<C> {
   if ("client" in connection) return new ElasticsearchAdapter(connection.client, options);
   const client = new Client({
     node: typeof connection.node === "string" ? connection.node : [...connection.node],
     ...(connection.requestTimeout === undefined ? {} : { requestTimeout: connection.requestTimeout }),
     ...(connection.maxRetries === undefined ? {} : { maxRetries: connection.maxRetries }),
   });
-  return new ElasticsearchAdapter(client, { ...options, ownsClient: options.ownsClient ?? true });
+  // Without a client of its own, C is the official Client this creates.
+  return new ElasticsearchAdapter(client as unknown as C, { ...options, ownsClient: options.ownsClient ?? true });
 }
