@@ -66,6 +66,12 @@ export interface CacheSpec {
   staleIfError?: Duration | boolean;
   /** Cache declared query results too: `true` for all, or the query names. */
   queries?: boolean | readonly string[];
+  /**
+   * Coalesce the cached gets of this entity issued in the same tick into one
+   * batch (one multi-key cache read per zone, one batched store load of the
+   * misses). Off by default: a lone get then waits for the end of the tick.
+   */
+  coalesce?: boolean;
 }
 
 /** The store an entity lives in: a kind, or a named instance of a kind. */
@@ -594,5 +600,6 @@ function normalizeCache(spec: false | CacheSpec | undefined, queries: QueryModel
       if (!queries.some((d) => d.name === q)) throw fail("cache.queries", `cache.queries names unknown query ${q}`, `use one of: ${queries.map((d) => d.name).join(", ") || "(none declared)"}`);
     }
   }
-  return { ttlMs, l1, staleIfErrorMs, queries: queryNames };
+  if (spec.coalesce !== undefined && typeof spec.coalesce !== "boolean") throw fail("cache.coalesce", "cache.coalesce must be true or false", "write coalesce: true to batch the gets of one tick");
+  return { ttlMs, l1, staleIfErrorMs, queries: queryNames, coalesce: spec.coalesce === true };
 }

@@ -17,13 +17,26 @@ export interface CachedRead<T> {
  * and never throw from `invalidate`.
  */
 export interface EntityCache {
-  /** Read-through by primary key: cached value, or `load()` and fill. */
-  get(key: KeyValues, load: () => Promise<StoredItem | undefined>): Promise<CachedRead<StoredItem | undefined>>;
+  /**
+   * Read-through by primary key: cached value, or `load()` and fill. When the
+   * entity coalesces gets, `loadMany` (a function kept stable per consistency
+   * level) loads the misses of all gets of one tick in one store call.
+   */
+  get(key: KeyValues, load: () => Promise<StoredItem | undefined>, loadMany?: LoadMany): Promise<CachedRead<StoredItem | undefined>>;
+  /**
+   * Read-through of many keys (answers aligned with `keys`): one multi-key
+   * cache read per zone, one `loadMany` call for all misses, one pipelined
+   * fill per zone. Optional: without it, core reads key by key.
+   */
+  getMany?(keys: readonly KeyValues[], loadMany: LoadMany): Promise<CachedRead<StoredItem | undefined>[]>;
   /** Read-through of a declared query page, keyed by `scope` (query + parameters + cursor). */
   query(queryName: string, scope: string, load: () => Promise<StorePage>): Promise<CachedRead<StorePage>>;
   /** After a write to these keys succeeded: tombstone, drop L1, publish, bump query generation. */
   invalidate(keys: readonly KeyValues[]): Promise<void>;
 }
+
+/** Loads items by key from the store in one call, answers aligned with `keys`. */
+export type LoadMany = (keys: readonly KeyValues[]) => Promise<(StoredItem | undefined)[]>;
 
 /** Creates per-entity caches; passed to `createRepositories({ cache })`. */
 export interface CacheProvider {

@@ -119,6 +119,8 @@ export interface CacheModel {
   staleIfErrorMs: number;
   /** Cache declared query results, invalidated by generation on every write. */
   queries: boolean | readonly string[];
+  /** Cached gets issued in the same tick are read and loaded as one batch. */
+  coalesce?: boolean | undefined;
 }
 
 /** The store an entity lives in: its kind and instance name (`"default"` unless named). */

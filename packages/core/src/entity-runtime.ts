@@ -4,7 +4,7 @@ import { resolveConsistency, type ConsistencyInput } from "./consistency.js";
 import { canonicalJson, type CursorCodec } from "./cursor-codec.js";
 import type { EntityDefinition, EntitySchema } from "./define-entity.js";
 import { toMilliseconds, type Duration } from "./duration.js";
-import type { CachedRead, EntityCache, ReadSource } from "./entity-cache.js";
+import type { CachedRead, EntityCache, LoadMany, ReadSource } from "./entity-cache.js";
 import type { ConsistencyLevelModel, EntityModel, FieldModel, QueryModel, SortOrder } from "./entity-model.js";
 import { isPolyxenaError, PolyxenaError, type ValidationIssue } from "./errors.js";
 import { ValueCanonicalizer } from "./canonical-values.js";
@@ -172,6 +172,7 @@ export class EntityRuntime {
   private readonly keySchema: z.ZodType;
   private readonly fieldSchemas: Readonly<Record<string, z.ZodType>>;
   private readonly fieldModels: ReadonlyMap<string, FieldModel>;
+  private batchLoader: LoadMany | undefined;
   private readonly itemShape: InputShape;
   private readonly canonical: ValueCanonicalizer;
 
@@ -236,16 +237,31 @@ export class EntityRuntime {
     } catch (error) {
       return Promise.reject(error);
     }
-    if (this.useCache(consistency)) return this.cache!.get(cleanKey, () => this.loadOne(cleanKey, consistency, options.signal)).then(valueOf);
+    if (this.useCache(consistency)) return this.cache!.get(cleanKey, () => this.loadOne(cleanKey, consistency, options.signal), this.coalescedLoader(consistency)).then(valueOf);
     return this.loadOne(cleanKey, consistency, options.signal);
   }
 
   private readOne(key: KeyValues, consistency: ConsistencyLevelModel, signal: AbortSignal | undefined, mark: (source: ReadSource) => void): Promise<ReadResult<StoredItem>> {
     if (!this.useCache(consistency)) return this.loadOne(key, consistency, signal).then((item) => ({ item, source: "store", stale: false }));
-    return this.cache!.get(key, () => this.loadOne(key, consistency, signal)).then((read) => {
+    return this.cache!.get(key, () => this.loadOne(key, consistency, signal), this.coalescedLoader(consistency)).then((read) => {
       mark(read.source);
       return { item: read.value, source: read.source, stale: read.source === "stale" };
     });
+  }
+
+  /**
+   * The batch loader coalesced gets share (one per runtime, kept stable so the
+   * cache keeps one coalescing queue for it); `undefined` unless the entity
+   * coalesces and the read uses the entity's own read consistency. Coalesced
+   * loads do not carry one caller's abort signal.
+   */
+  private coalescedLoader(consistency: ConsistencyLevelModel): LoadMany | undefined {
+    if (!this.model.cache || !this.model.cache.coalesce || consistency !== this.model.consistency.read) return undefined;
+    if (!this.batchLoader) {
+      const op = this.ops.getMany;
+      this.batchLoader = (keys) => this.call(op, undefined, (signal) => this.adapter.getMany({ op, consistency, keys, signal }));
+    }
+    return this.batchLoader;
   }
 
   private loadOne(key: KeyValues, consistency: ConsistencyLevelModel, signal: AbortSignal | undefined): Promise<StoredItem | undefined> {
@@ -264,11 +280,11 @@ export class EntityRuntime {
       if (!this.useCache(consistency)) {
         return this.call(op, options.signal, (signal) => this.adapter.getMany({ op, consistency, keys: cleanKeys, signal, transaction: this.tx?.handle }));
       }
-      // Through the cache, key by key: each miss shares single-flight with concurrent gets.
-      const reads = await Promise.all(
-        cleanKeys.map((k) => this.cache!.get(k, () => this.call(op, options.signal, (signal) => this.adapter.get({ op: this.ops.get, consistency, key: k, signal }))),
-        ),
-      );
+      const cache = this.cache!;
+      // Through the cache in one batch: one multi-key cache read per zone, one store call for the misses.
+      const reads = cache.getMany
+        ? await cache.getMany(cleanKeys, (missing) => this.call(op, options.signal, (signal) => this.adapter.getMany({ op, consistency, keys: missing, signal })))
+        : await Promise.all(cleanKeys.map((k) => cache.get(k, () => this.call(op, options.signal, (signal) => this.adapter.get({ op: this.ops.get, consistency, key: k, signal })))));
       mark(reads.every((r) => r.source === "l1") ? "l1" : reads.every((r) => r.source === "l1" || r.source === "l2") ? "l2" : "store");
       return reads.map((r) => r.value);
     });

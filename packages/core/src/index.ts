@@ -86,7 +86,7 @@ export { conditionFailedError } from "./condition-failed-error.js";
 export type { ConditionFailureContext } from "./condition-failed-error.js";
 export { directCallPolicy } from "./call-policy.js";
 export type { CallContext, CallPolicy, CallTrace } from "./call-policy.js";
-export type { CacheProvider, CachedRead, EntityCache, ReadSource } from "./entity-cache.js";
+export type { CacheProvider, CachedRead, EntityCache, LoadMany, ReadSource } from "./entity-cache.js";
 export { activeCallTrace, emitOperationEvent, startTraced } from "./operation-events.js";
 export type { OperationEvent, OperationListener } from "./operation-events.js";
 export { CursorCodec, canonicalJson } from "./cursor-codec.js";

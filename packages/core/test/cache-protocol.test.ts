@@ -4,7 +4,7 @@ import { MemoryCacheDriver } from "../../adapters/src/memory/memory-cache-driver
 import { CacheTestStore } from "../../testkit/src/cache-test-store.js";
 import { defineEntity } from "../src/define-entity.js";
 import { PolyxenaRuntime } from "../src/polyxena-runtime.js";
-import { createCacheAside, decodeEnvelope, InProcessInvalidationBus, type CacheAsideOptions, type CacheDriver } from "../src/cache/index.js";
+import { createCacheAside, decodeEnvelope, InProcessInvalidationBus, type CacheAsideOptions, type CacheDriver, type CacheEntry, type CasToken } from "../src/cache/index.js";
 
 const Profile = defineEntity("Profile", {
   store: "dynamodb",
@@ -21,6 +21,58 @@ const Plain = defineEntity("Plain", {
   cache: { ttl: "60s" },
 });
 
+const Coalesced = defineEntity("Coalesced", {
+  store: "dynamodb",
+  schema: z.object({ id: z.string(), rev: z.number().int() }),
+  key: { partition: "id" },
+  cache: { ttl: "60s", coalesce: true },
+});
+
+/** Counts the calls that reach the tier, by command. */
+class CountingDriver implements CacheDriver {
+  readonly calls: Record<string, number> = {};
+  readonly name = "counting";
+  readonly maxValueBytes: number;
+  constructor(private readonly inner: MemoryCacheDriver) {
+    this.maxValueBytes = inner.maxValueBytes;
+  }
+  private count(op: string): void {
+    this.calls[op] = (this.calls[op] ?? 0) + 1;
+  }
+  get(key: string) {
+    this.count("get");
+    return this.inner.get(key);
+  }
+  getMulti(keys: readonly string[]) {
+    this.count("getMulti");
+    return this.inner.getMulti(keys);
+  }
+  gets(key: string) {
+    this.count("gets");
+    return this.inner.gets(key);
+  }
+  cas(key: string, value: Uint8Array, ttl: number, token: CasToken) {
+    this.count("cas");
+    return this.inner.cas(key, value, ttl, token);
+  }
+  addMany(entries: readonly CacheEntry[]) {
+    this.count("addMany");
+    return this.inner.addMany(entries);
+  }
+  add(key: string, value: Uint8Array, ttl: number) {
+    this.count("add");
+    return this.inner.add(key, value, ttl);
+  }
+  set(key: string, value: Uint8Array, ttl: number) {
+    this.count("set");
+    return this.inner.set(key, value, ttl);
+  }
+  delete(key: string) {
+    this.count("delete");
+    return this.inner.delete(key);
+  }
+}
+
 class Clock {
   ms = Date.now();
   now = () => this.ms;
@@ -31,8 +83,8 @@ function setup(options: Partial<CacheAsideOptions> & { driver?: CacheDriver } = 
   const driver = options.driver ?? new MemoryCacheDriver({ now: clock.now });
   const store = new CacheTestStore();
   const cache = createCacheAside({ ...options, driver });
-  const runtime = new PolyxenaRuntime({ stores: { dynamodb: store }, cache }, [Profile, Plain]);
-  return { clock, driver, store, cache, runtime, profiles: runtime.entity(Profile), plain: runtime.entity(Plain) };
+  const runtime = new PolyxenaRuntime({ stores: { dynamodb: store }, cache }, [Profile, Plain, Coalesced]);
+  return { clock, driver, store, cache, runtime, profiles: runtime.entity(Profile), plain: runtime.entity(Plain), coalesced: runtime.entity(Coalesced) };
 }
 
 const seed = (store: CacheTestStore, item: Record<string, unknown>) => store.seed(item, ["id"]);
@@ -376,5 +428,84 @@ describe("cache-aside limits and failures", () => {
     expect(await cache.getOrLoad("top10 FR", load, policy)).toMatchObject({ source: "l1", value: { at: 1 } });
     await cache.invalidateDerived(["top10 FR"]);
     expect(await cache.getOrLoad("top10 FR", load, policy)).toMatchObject({ source: "store", value: { at: 2 } });
+  });
+});
+
+describe("batched reads", () => {
+  const counting = () => new CountingDriver(new MemoryCacheDriver());
+
+  it("getMany reads the cache once per zone, loads all misses in one store call and fills them in one pipelined write", async () => {
+    const driver = counting();
+    const { store, cache, plain } = setup({ driver });
+    for (let i = 0; i < 10; i++) seed(store, { id: `k${i}`, rev: i, blob: "x" });
+    // Half of them cached in L2.
+    await plain.getMany([0, 2, 4, 6, 8].map((i) => ({ id: `k${i}` })));
+    const before = { ...driver.calls };
+    store.getManyCalls = 0;
+    store.getCalls = 0;
+    const keys = [...Array.from({ length: 10 }, (_, i) => ({ id: `k${i}` })), { id: "absent" }, { id: "k1" }];
+    const items = await plain.getMany(keys);
+    expect(items.map((item) => item?.rev)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, undefined, 1]);
+    expect(store.getManyCalls).toBe(1);
+    expect(store.getCalls).toBe(0);
+    expect((driver.calls.getMulti ?? 0) - (before.getMulti ?? 0)).toBe(1);
+    expect((driver.calls.addMany ?? 0) - (before.addMany ?? 0)).toBe(1);
+    expect((driver.calls.get ?? 0) - (before.get ?? 0)).toBe(0);
+    expect(cache.stats()).toMatchObject({ batchLoads: 2, l2Hits: 5 });
+    // Everything is cached now, absence included: no store call.
+    expect((await plain.getMany(keys)).map((item) => item?.rev)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, undefined, 1]);
+    expect(store.getManyCalls).toBe(1);
+  });
+
+  it("getMany refills tombstoned keys with cas and never installs a load a write overtook", async () => {
+    const { store, cache, plain, driver } = setup();
+    for (let i = 0; i < 4; i++) seed(store, { id: `b${i}`, rev: 1, blob: "x" });
+    await plain.getMany([0, 1, 2, 3].map((i) => ({ id: `b${i}` })));
+    await plain.put({ id: "b1", rev: 2, blob: "x" });
+    expect((await plain.getMany([{ id: "b0" }, { id: "b1" }])).map((i) => i?.rev)).toEqual([1, 2]);
+    expect(cache.stats().refills).toBe(1);
+    expect((await plain.get({ id: "b1" })).source).toBe("l2");
+
+    // A write lands while the batch load is held: its result is neither cached nor overwrites the tombstone.
+    await plain.put({ id: "b2", rev: 2, blob: "x" });
+    const release = store.holdReads();
+    const pending = plain.getMany([{ id: "b2" }, { id: "b3" }]);
+    while (store.getManyCalls < 3) await new Promise((r) => setTimeout(r, 2));
+    await plain.put({ id: "b2", rev: 3, blob: "x" });
+    release();
+    expect((await pending).map((i) => i?.rev)).toEqual([2, 1]);
+    expect(cache.stats().loadsInvalidated).toBeGreaterThan(0);
+    const key = cache.forEntity(Plain)!.keys.itemKey({ id: "b2" });
+    expect(decodeEnvelope((await driver.get(key))!, Plain.model.schemaHash)!.kind).toBe("t");
+    expect((await plain.get({ id: "b2" })).item!.rev).toBe(3);
+  });
+
+  it("coalesces the gets of one tick into one batch when the entity opts in", async () => {
+    const driver = counting();
+    const { store, cache, coalesced, plain } = setup({ driver });
+    for (let i = 0; i < 5; i++) store.seed({ id: `c${i}`, rev: i }, ["id"]);
+    const reads = await Promise.all([0, 1, 2, 3, 4, 2].map((i) => coalesced.get({ id: `c${i}` })));
+    expect(reads.map((r) => r.item?.rev)).toEqual([0, 1, 2, 3, 4, 2]);
+    expect(store.getManyCalls).toBe(1);
+    expect(store.getCalls).toBe(0);
+    expect(driver.calls.getMulti).toBe(1);
+    expect(cache.stats().batchLoads).toBe(1);
+    const again = await Promise.all([0, 1, 2].map((i) => coalesced.get({ id: `c${i}` })));
+    expect(again.map((r) => r.source)).toEqual(["l2", "l2", "l2"]);
+    expect(driver.calls.getMulti).toBe(2);
+    // Entities that do not opt in read key by key.
+    seed(store, { id: "p", rev: 1, blob: "x" });
+    await Promise.all([plain.get({ id: "p" }), plain.get({ id: "q" })]);
+    expect(store.getCalls).toBe(2);
+  });
+
+  it("a failed batch load fails its readers and caches nothing", async () => {
+    const { store, cache, plain } = setup();
+    seed(store, { id: "f", rev: 1, blob: "x" });
+    store.failReads = new Error("store down");
+    await expect(plain.getMany([{ id: "f" }, { id: "g" }])).rejects.toThrow();
+    store.failReads = undefined;
+    expect(cache.stats().fills).toBe(0);
+    expect((await plain.getMany([{ id: "f" }])).map((i) => i?.rev)).toEqual([1]);
   });
 });

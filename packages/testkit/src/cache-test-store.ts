@@ -41,6 +41,9 @@ export class CacheTestStore implements StoreAdapter {
   reads = 0;
   /** Writes applied. */
   writes = 0;
+  /** Store calls: `get` / `getMany` requests received (a `getMany` of 50 keys is one call). */
+  getCalls = 0;
+  getManyCalls = 0;
   /** When set, every read throws this error. */
   failReads: Error | undefined;
   afterRead: ((key: string) => Promise<void> | void) | undefined;
@@ -81,10 +84,12 @@ export class CacheTestStore implements StoreAdapter {
   }
 
   async get(request: GetRequest): Promise<StoredItem | undefined> {
+    this.getCalls++;
     return this.read(keyId(request.key), () => this.items.get(keyId(request.key)));
   }
 
   async getMany(request: GetManyRequest): Promise<(StoredItem | undefined)[]> {
+    this.getManyCalls++;
     return Promise.all(request.keys.map((key) => this.read(keyId(key), () => this.items.get(keyId(key)))));
   }
 

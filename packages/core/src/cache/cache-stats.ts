@@ -8,6 +8,8 @@ export interface CacheStats {
   misses: number;
   /** Loader (store) calls made by the cache. */
   loads: number;
+  /** Batched store loads (`getMany` through the cache, coalesced gets): one per batch, its keys counted in `loads`. */
+  batchLoads: number;
   /** Reads that joined another read's in-flight load in this process. */
   singleFlightJoins: number;
   /** L2 entries written by fills (counted per zone). */
@@ -61,6 +63,7 @@ export function emptyCacheStats(): CacheStats {
     l2Hits: 0,
     misses: 0,
     loads: 0,
+    batchLoads: 0,
     singleFlightJoins: 0,
     fills: 0,
     refills: 0,

@@ -45,6 +45,8 @@ export class TierZone {
   readonly delete: CacheCallContext;
   readonly gets: CacheCallContext;
   readonly cas: CacheCallContext;
+  readonly getMulti: CacheCallContext;
+  readonly addMany: CacheCallContext;
   /** Whether the zone can replace a tombstone it was seen with (`gets` + `cas`). */
   readonly versioned: boolean;
 
@@ -53,6 +55,8 @@ export class TierZone {
     this.versioned = typeof driver.gets === "function" && typeof driver.cas === "function";
     this.gets = { operation: "gets", target };
     this.cas = { operation: "cas", target };
+    this.getMulti = { operation: "getMulti", target };
+    this.addMany = { operation: "addMany", target };
     this.get = { operation: "get", target };
     this.add = { operation: "add", target };
     // Invalidations go out even while the zone's breaker is open: readers may replace the
@@ -119,6 +123,76 @@ export class CacheTier {
       if (bytes !== undefined) return this.classify(bytes, schemaHash);
     }
     return errors === this.tierZones.length ? ERROR : MISS;
+  }
+
+  /**
+   * Reads many keys: one multi-key read in the local zone, then one in the
+   * next zone for the keys still missing or failed, and so on. Answers are
+   * aligned with `keys`.
+   */
+  async readMany(keys: readonly string[], schemaHash: string): Promise<TierRead[]> {
+    const out: TierRead[] = keys.map(() => ERROR);
+    let pending = keys.map((_, i) => i);
+    const missed = new Set<number>();
+    for (const zone of this.tierZones) {
+      if (pending.length === 0) break;
+      const wanted = pending.map((i) => keys[i]!);
+      let found: Map<string, Uint8Array>;
+      try {
+        found = await this.policy.run(zone.getMulti, () => multiGet(zone.driver, wanted));
+      } catch (error) {
+        this.failed(error);
+        continue;
+      }
+      const next: number[] = [];
+      for (const i of pending) {
+        const bytes = found.get(keys[i]!);
+        if (bytes === undefined) {
+          missed.add(i);
+          next.push(i);
+        } else {
+          out[i] = this.classify(bytes, schemaHash);
+          missed.delete(i);
+        }
+      }
+      pending = next;
+    }
+    for (const i of missed) if (out[i] === ERROR) out[i] = MISS;
+    return out;
+  }
+
+  /**
+   * Fills many keys with `add`: one pipelined write per zone (`addMany`), each
+   * entry only over the connection its guard recorded.
+   */
+  async fillMany(entries: readonly CacheEntry[], guards: readonly (FillGuard | undefined)[]): Promise<void> {
+    await Promise.all(
+      this.tierZones.map(async (zone, z) => {
+        const batch: CacheEntry[] = [];
+        entries.forEach((entry, i) => {
+          if (entry.value.byteLength > this.maxValueBytes) {
+            if (z === 0) this.stats.oversize++;
+            return;
+          }
+          if (this.sameConnection(zone, z, entry.key, guards[i])) batch.push({ key: entry.key, value: entry.value, ttlSeconds: ttl(entry.ttlSeconds) });
+        });
+        if (batch.length === 0) return;
+        const driver = zone.driver;
+        if (!driver.addMany) {
+          await Promise.all(batch.map((e) => this.addIn(zone, e.key, e.value, e.ttlSeconds)));
+          return;
+        }
+        try {
+          const answers = await this.policy.run(zone.addMany, () => driver.addMany!(batch));
+          for (const stored of answers) {
+            if (stored) this.stats.fills++;
+            else this.stats.fillsRejected++;
+          }
+        } catch (error) {
+          this.failed(error);
+        }
+      }),
+    );
   }
 
   private classify(bytes: Uint8Array, schemaHash: string): TierRead {
@@ -275,4 +349,15 @@ export class CacheTier {
     if (isSkippedCacheCall(error)) this.stats.l2Skipped++;
     else this.stats.l2Errors++;
   }
+}
+
+/** A driver's multi-key read, or its single gets in parallel when it has none. */
+async function multiGet(driver: CacheDriver, keys: readonly string[]): Promise<Map<string, Uint8Array>> {
+  if (driver.getMulti) return driver.getMulti(keys);
+  const out = new Map<string, Uint8Array>();
+  const values = await Promise.all(keys.map((key) => driver.get(key)));
+  values.forEach((value, i) => {
+    if (value !== undefined) out.set(keys[i]!, value);
+  });
+  return out;
 }

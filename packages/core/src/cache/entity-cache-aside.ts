@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
+import DataLoader from "dataloader";
 import { LRUCache } from "lru-cache";
 import type { EntityDefinition } from "../define-entity.js";
-import type { CachedRead, EntityCache } from "../entity-cache.js";
+import type { CachedRead, EntityCache, LoadMany } from "../entity-cache.js";
 import type { CacheModel } from "../entity-model.js";
 import type { KeyValues, StoredItem, StorePage } from "../store-adapter.js";
 import { CacheKeyBuilder, STALE_SUFFIX } from "./cache-key-builder.js";
@@ -53,6 +54,8 @@ export class EntityCacheAside implements EntityCache {
     encodeEnvelope(this.schemaHash, "v", Date.now(), this.pageCodec.encode(page.position === undefined ? { i: page.items } : { i: page.items, p: page.position }));
   private readonly decodePageEnvelope = (envelope: Envelope) => this.decodePage(envelope);
   private generationEpoch = 0;
+  /** One coalescing loader per store loader (the runtime keeps one per consistency level), when the entity coalesces gets. */
+  private readonly coalescers: WeakMap<LoadMany, DataLoader<KeyValues, CachedRead<StoredItem | undefined>>> | undefined;
 
   constructor(
     private readonly ctx: CacheContext,
@@ -69,6 +72,7 @@ export class EntityCacheAside implements EntityCache {
     this.pageCodec = new CacheValueCodec<PageBody>();
     this.cachesQueries = model.queries.some((q) => q.cached);
     const l1 = this.policy.l1;
+    this.coalescers = this.policy.coalesce ? new WeakMap() : undefined;
     this.l1 = l1 ? new LRUCache<string, L1Entry>({ max: l1.max, ttl: Math.max(1, l1.ttlMs), ttlAutopurge: false, updateAgeOnGet: false }) : undefined;
   }
 
@@ -77,14 +81,30 @@ export class EntityCacheAside implements EntityCache {
     return this.definition.name;
   }
 
-  get(key: KeyValues, load: () => Promise<StoredItem | undefined>): Promise<CachedRead<StoredItem | undefined>> {
+  get(key: KeyValues, load: () => Promise<StoredItem | undefined>, loadMany?: LoadMany): Promise<CachedRead<StoredItem | undefined>> {
     const cacheKey = this.keys.itemKey(key);
     const hit = this.l1?.get(cacheKey);
     if (hit !== undefined) {
       this.ctx.stats.l1Hits++;
       return l1Answer(hit);
     }
+    if (this.coalescers && loadMany) return this.coalescerFor(loadMany).load(key);
     return this.ctx.reads.read(this.itemPlan(cacheKey, load));
+  }
+
+  getMany(keys: readonly KeyValues[], loadMany: LoadMany): Promise<CachedRead<StoredItem | undefined>[]> {
+    const plans = keys.map((key) => this.itemPlan(this.keys.itemKey(key), () => loadMany([key]).then((items) => items[0])));
+    return this.ctx.reads.readMany(plans, (indexes) => loadMany(indexes.map((i) => keys[i]!)));
+  }
+
+  /** Gets of one tick go out as one `getMany` (no memoization: every batch reads the cache afresh). */
+  private coalescerFor(loadMany: LoadMany): DataLoader<KeyValues, CachedRead<StoredItem | undefined>> {
+    let loader = this.coalescers!.get(loadMany);
+    if (!loader) {
+      loader = new DataLoader((keys) => this.getMany(keys, loadMany), { cache: false, maxBatchSize: 1000 });
+      this.coalescers!.set(loadMany, loader);
+    }
+    return loader;
   }
 
   async query(queryName: string, scope: string, load: () => Promise<StorePage>): Promise<CachedRead<StorePage>> {

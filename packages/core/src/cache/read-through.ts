@@ -3,6 +3,7 @@ import type { CachedRead } from "../entity-cache.js";
 import type { CacheStats } from "./cache-stats.js";
 import type { Envelope } from "./cache-envelope.js";
 import { LEASE_SUFFIX, STALE_SUFFIX } from "./cache-key-builder.js";
+import type { CacheEntry } from "./cache-driver.js";
 import type { CacheTier, FillGuard, ZoneVersion } from "./cache-tier.js";
 
 /** An L1 entry (the decoded value, shared by every reader of this process). */
@@ -56,6 +57,17 @@ class Flight {
 /** How a load may put its value into L2: not at all, `add` (the key was missing), or over the tombstones the reader saw. */
 type FillMode = false | true | { versions: ZoneVersion[]; staleVersions: ZoneVersion[] | undefined };
 
+/** One key of a batched read. */
+interface BatchEntry<T> {
+  index: number;
+  plan: ReadPlan<T>;
+  flight: Flight;
+  fill: FillMode;
+  settled: boolean;
+  resolve(read: CachedRead<T>): void;
+  reject(error: unknown): void;
+}
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const settled = () => undefined;
 
@@ -107,6 +119,159 @@ export class ReadThrough {
     this.flights.set(plan.key, flight);
     flight.promise = this.run(plan, flight);
     return flight.promise as Promise<CachedRead<T>>;
+  }
+
+  /**
+   * Reads many keys at once: L1, then one multi-key read per zone, then one
+   * batched load of every key that missed (`loadMany` gets the indexes of the
+   * plans to load, and answers aligned with them), then one pipelined `add`
+   * per zone for the misses and a `cas` per tombstoned key. Keys another read
+   * of this process is already loading join that read; the batch registers
+   * its keys as in-flight reads, so invalidations cancel their install as
+   * for single reads. No lease: a batch is one load for all its keys.
+   */
+  readMany<T>(plans: readonly ReadPlan<T>[], loadMany: (indexes: number[]) => Promise<T[]>): Promise<CachedRead<T>[]> {
+    const results = new Array<Promise<CachedRead<T>>>(plans.length);
+    const batch: BatchEntry<T>[] = [];
+    const first = new Map<string, number>();
+    for (let i = 0; i < plans.length; i++) {
+      const plan = plans[i]!;
+      const hit = plan.l1?.get(plan.key);
+      if (hit !== undefined) {
+        this.stats.l1Hits++;
+        results[i] = l1Answer<T>(hit);
+        continue;
+      }
+      const same = first.get(plan.key);
+      if (same !== undefined) {
+        this.stats.singleFlightJoins++;
+        results[i] = results[same]!;
+        continue;
+      }
+      first.set(plan.key, i);
+      if (this.flights.has(plan.key)) {
+        results[i] = this.read(plan);
+        continue;
+      }
+      const flight = new Flight();
+      flight.started = true;
+      const entry = { index: i, plan, flight, fill: false, settled: false } as BatchEntry<T>;
+      flight.promise = new Promise<CachedRead<T>>((resolve, reject) => {
+        entry.resolve = (read) => {
+          entry.settled = true;
+          resolve(read);
+        };
+        entry.reject = (error) => {
+          entry.settled = true;
+          reject(error);
+        };
+      }) as Promise<CachedRead<unknown>>;
+      this.flights.set(plan.key, flight);
+      batch.push(entry);
+      results[i] = flight.promise as Promise<CachedRead<T>>;
+    }
+    if (batch.length > 0) void this.runBatch(batch, loadMany);
+    return Promise.all(results);
+  }
+
+  private async runBatch<T>(batch: BatchEntry<T>[], loadMany: (indexes: number[]) => Promise<T[]>): Promise<void> {
+    try {
+      const reads = await this.tier.readMany(
+        batch.map((e) => e.plan.key),
+        batch[0]!.plan.schemaHash,
+      );
+      const toLoad: BatchEntry<T>[] = [];
+      const tombstoned: BatchEntry<T>[] = [];
+      reads.forEach((read, k) => {
+        const entry = batch[k]!;
+        if (read.kind === "hit") {
+          const decoded = entry.plan.decode(read.envelope);
+          if (decoded) return entry.resolve(this.l2Hit(entry.plan, entry.flight, decoded.value));
+          this.stats.decodeFailures++;
+        } else if (read.kind === "tombstone") {
+          return void tombstoned.push(entry);
+        }
+        entry.fill = read.kind === "miss";
+        toLoad.push(entry);
+      });
+      await Promise.all(
+        tombstoned.map(async (entry) => {
+          const plan = entry.plan;
+          const [versions, staleVersions] = await Promise.all([
+            this.tier.versions(plan.key, plan.schemaHash),
+            plan.staleIfErrorMs > 0 ? this.tier.versions(plan.key + STALE_SUFFIX, plan.schemaHash) : undefined,
+          ]);
+          const local = versions[0];
+          if (local?.kind === "hit") {
+            const decoded = plan.decode(local.envelope);
+            if (decoded) return entry.resolve(this.l2Hit(plan, entry.flight, decoded.value));
+          }
+          entry.fill = versions.some((v) => v.kind === "tombstone") ? { versions, staleVersions } : false;
+          toLoad.push(entry);
+        }),
+      );
+      if (toLoad.length === 0) return;
+      this.stats.misses += toLoad.length;
+      this.stats.loads += toLoad.length;
+      this.stats.batchLoads++;
+      const started = performance.now();
+      const guards = toLoad.map((e) => (e.fill === false ? undefined : this.tier.guard(e.plan.key)));
+      const staleGuards = toLoad.map((e) => (e.fill === false || e.plan.staleIfErrorMs <= 0 ? undefined : this.tier.guard(e.plan.key + STALE_SUFFIX)));
+      let values: T[];
+      try {
+        values = await loadMany(toLoad.map((e) => e.index));
+      } catch (error) {
+        await Promise.all(
+          toLoad.map(async (e) => {
+            const stale = await this.stale(e.plan).catch(() => undefined);
+            if (stale) e.resolve(stale);
+            else e.reject(error);
+          }),
+        );
+        return;
+      }
+      const young = performance.now() - started <= this.timing.maxFillAgeMs;
+      const adds: CacheEntry[] = [];
+      const addGuards: (FillGuard | undefined)[] = [];
+      const writes: Promise<void>[] = [];
+      toLoad.forEach((e, k) => {
+        const { plan, fill } = e;
+        if (e.flight.invalidated || fill === false) return;
+        if (fill === true && !young) {
+          this.stats.fillsDroppedTooOld++;
+          return;
+        }
+        const bytes = plan.encode(values[k]!);
+        if (fill === true) {
+          adds.push({ key: plan.key, value: bytes, ttlSeconds: plan.ttlSeconds });
+          addGuards.push(guards[k]);
+          if (plan.staleIfErrorMs > 0) {
+            adds.push({ key: plan.key + STALE_SUFFIX, value: bytes, ttlSeconds: this.staleTtl(plan) });
+            addGuards.push(staleGuards[k]);
+          }
+          return;
+        }
+        writes.push(this.tier.refill(plan.key, bytes, plan.ttlSeconds, fill.versions, guards[k], young));
+        if (plan.staleIfErrorMs > 0 && fill.staleVersions) writes.push(this.tier.refill(plan.key + STALE_SUFFIX, bytes, this.staleTtl(plan), fill.staleVersions, staleGuards[k], young));
+      });
+      if (adds.length > 0) writes.push(this.tier.fillMany(adds, addGuards));
+      await Promise.all(writes);
+      toLoad.forEach((e, k) => {
+        const value = values[k]!;
+        if (!e.flight.invalidated) e.plan.l1?.set(e.plan.key, { value });
+        else this.stats.loadsInvalidated++;
+        e.resolve({ value, source: "store" });
+      });
+    } catch (error) {
+      for (const entry of batch) if (!entry.settled) entry.reject(error);
+    } finally {
+      for (const { plan, flight } of batch) {
+        if (this.flights.get(plan.key) === flight) {
+          if (flight.next) this.flights.set(plan.key, flight.next);
+          else this.flights.delete(plan.key);
+        }
+      }
+    }
   }
 
   /** Drops a key from L1 and cancels the install of any in-flight read of it. */
