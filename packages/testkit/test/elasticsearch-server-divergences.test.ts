@@ -80,6 +80,15 @@ describe("search requests a real server refuses", () => {
     expect(window.body).toMatchObject(shardFailure("illegal_argument_exception", /^Result window is too large, from \+ size must be less than or equal to: \[10000\] but was \[10005\]/));
   });
 
+  it("reports an unparsable date in a range query as the date parser's parse_exception (it used to say query_shard_exception)", async () => {
+    const dates = `${cluster.indexPrefix}dates`;
+    expect((await call("PUT", `/${dates}`, { mappings: { properties: { at: { type: "date" } } } })).status).toBe(200);
+    const res = await call("POST", `/${dates}/_search`, { query: { range: { at: { gte: "not-a-date" } } } });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject(shardFailure("parse_exception", /^failed to parse date field \[not-a-date\] with format \[strict_date_optional_time\|\|epoch_millis\]/));
+    expect(res.body.error.caused_by).toMatchObject({ type: "parse_exception", caused_by: { type: "illegal_argument_exception" } });
+  });
+
   it("refuses a terms query with more values than index.max_terms_count (it used to run it)", async () => {
     const limited = `${cluster.indexPrefix}limited`;
     expect((await call("PUT", `/${limited}`, { settings: { index: { max_terms_count: 2 } }, mappings: { properties: { tag: { type: "keyword" } } } })).status).toBe(200);

@@ -101,7 +101,7 @@ export function resolveDateBound(value: unknown, now: number, roundUp: boolean, 
     const head = sep >= 0 ? value.slice(0, sep) : value;
     math = sep >= 0 ? value.slice(sep + 2) : "";
     base = parseDateValue(head);
-    if (base === undefined) throw fail("failed to parse date");
+    if (base === undefined) throw fail(`failed to parse date field [${head}] with format [${DEFAULT_DATE_FORMAT}]`);
   }
   let time = base;
   const re = /([+-])(\d+)([yMwdhHms])|\/([yMwdhHms])/y;

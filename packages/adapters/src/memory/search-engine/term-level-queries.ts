@@ -7,7 +7,7 @@ import { parseDateValue, resolveDateBound } from "./date-parser.js";
 import type { LeafField } from "./index-mapping.js";
 import { NO_MATCH, addHighlight, unionCandidates, withCandidates, checkParams, fieldPattern, isObject, notIndexed, numberParam, queryShardError, singleField, termScorer } from "./query-context.js";
 import type { Matcher, QueryCompiler, QueryContext } from "./query-context.js";
-import { SearchEngineError, parsingError } from "./search-engine-error.js";
+import { SearchEngineError, isSearchEngineError, parsingError } from "./search-engine-error.js";
 
 /** `index.max_terms_count` when the index does not set it. */
 const DEFAULT_MAX_TERMS_COUNT = 65_536;
@@ -96,8 +96,10 @@ export function compileRange(body: unknown, ctx: QueryContext): Matcher {
       try {
         return resolveDateBound(raw, ctx.now, roundUp, field);
       } catch (e) {
-        const err = e as SearchEngineError;
-        throw queryShardError(`failed to create query: ${err.reason ?? err.message}`, { type: "parse_exception", reason: err.reason ?? err.message });
+        // A real node reports the date parser's own parse_exception as the shard's failure, not a query_shard_exception.
+        if (!isSearchEngineError(e)) throw e;
+        const plain = `failed to parse date field [${String(raw)}] with format [strict_date_optional_time||epoch_millis]`;
+        throw new SearchEngineError(400, "parse_exception", e.type === "parse_exception" ? e.reason : plain, { causedBy: { type: "illegal_argument_exception", reason: plain } });
       }
     }
     return parseNumberForField(leaf, raw);
