@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startElasticsearchTestServer } from "../src/elasticsearch-server/index.js";
-import type { ElasticsearchTestServer } from "../src/elasticsearch-server/index.js";
+import { createElasticsearchTestCluster, type ElasticsearchTestCluster } from "../src/elasticsearch-test-cluster.js";
+
+// Runs against the in-process Elasticsearch test server, or against a real Elasticsearch when
+// POLYXENA_TEST_ELASTICSEARCH=http://host:port is set. Tests named "(server-only: ...)" fail loudly on a real cluster.
 
 /** Deterministic PRNG (mulberry32), so every run sends the same requests. */
 function prng(seed: number): () => number {
@@ -51,36 +53,43 @@ function structuredSearch(rand: () => number): unknown {
   return body;
 }
 
-let server: ElasticsearchTestServer;
+let cluster: ElasticsearchTestCluster;
+/** Base URL for raw requests. */
+let base: string;
+/** This file's index (prefixed: a real cluster may hold other files' indices). */
+let fz: string;
 const json = { "content-type": "application/json", accept: "application/json" };
 
 beforeAll(async () => {
-  server = await startElasticsearchTestServer();
-  await fetch(`${server.url}/fz`, {
+  cluster = await createElasticsearchTestCluster("elasticsearch-server-fuzz");
+  base = cluster.url.replace(/\/+$/, "");
+  fz = `${cluster.indexPrefix}fz`;
+  await fetch(`${base}/${fz}`, {
     method: "PUT",
     headers: json,
     body: JSON.stringify({ mappings: { properties: { title: { type: "text" }, n: { type: "long" }, when: { type: "date" }, tag: { type: "keyword" } } } }),
   });
-  await fetch(`${server.url}/fz/_doc/1?refresh=true`, { method: "PUT", headers: json, body: JSON.stringify({ title: "hello world", n: 1, when: "2024-01-01", tag: "x" }) });
+  await fetch(`${base}/${fz}/_doc/1?refresh=true`, { method: "PUT", headers: json, body: JSON.stringify({ title: "hello world", n: 1, when: "2024-01-01", tag: "x" }) });
 });
 
 afterAll(async () => {
-  await server.close();
+  await cluster?.close();
 });
 
 describe("Elasticsearch test server under random input", () => {
-  it("answers every malformed request with a 2xx or 4xx Elasticsearch body, never a 500", async () => {
+  it("answers every malformed request with a 2xx or 4xx Elasticsearch body, never a 500 (server-only: random alias actions, wildcards included, must not reach a shared cluster)", async () => {
+    cluster.requireServer("random _aliases actions that may name any index");
     const rand = prng(20251126);
     const targets: Array<[string, string]> = [
-      ["POST", "/fz/_search"], ["POST", "/fz/_count"], ["PUT", "/fz/_doc/r"], ["POST", "/fz/_update/1"],
-      ["PUT", "/fz/_mapping"], ["PUT", "/fz-new"], ["POST", "/_mget"], ["POST", "/_aliases"], ["POST", "/fz/_doc"],
+      ["POST", `/${fz}/_search`], ["POST", `/${fz}/_count`], ["PUT", `/${fz}/_doc/r`], ["POST", `/${fz}/_update/1`],
+      ["PUT", `/${fz}/_mapping`], ["PUT", `/${fz}-new`], ["POST", "/_mget"], ["POST", "/_aliases"], ["POST", `/${fz}/_doc`],
     ];
     const failures: string[] = [];
     const statuses = new Map<string, number>();
     for (let i = 0; i < 900; i++) {
       const [method, path] = targets[i % targets.length]!;
-      const body = JSON.stringify(path === "/fz/_search" && rand() < 0.7 ? structuredSearch(rand) : randomValue(rand, 0));
-      const res = await fetch(`${server.url}${path}`, { method, headers: json, body });
+      const body = JSON.stringify(path === `/${fz}/_search` && rand() < 0.7 ? structuredSearch(rand) : randomValue(rand, 0));
+      const res = await fetch(`${base}${path}`, { method, headers: json, body });
       const text = await res.text();
       statuses.set(`${path} ${res.status}`, (statuses.get(`${path} ${res.status}`) ?? 0) + 1);
       if (res.status >= 500) failures.push(`${method} ${path} ${body} -> ${res.status} ${text}`);
@@ -88,10 +97,10 @@ describe("Elasticsearch test server under random input", () => {
         const parsed = JSON.parse(text) as { error?: unknown; status?: number };
         if (parsed.error === undefined) failures.push(`${method} ${path} ${body} -> ${res.status} without an error body`);
       }
-      if (method === "PUT" && path === "/fz-new" && res.status === 200) await fetch(`${server.url}/fz-new`, { method: "DELETE" });
+      if (method === "PUT" && path === `/${fz}-new` && res.status === 200) await fetch(`${base}/${fz}-new`, { method: "DELETE" });
     }
     // The structured bodies reach the query compilers: some searches succeed.
-    expect(statuses.get("/fz/_search 200") ?? 0).toBeGreaterThan(0);
+    expect(statuses.get(`/${fz}/_search 200`) ?? 0).toBeGreaterThan(0);
     expect(failures).toEqual([]);
   });
 
@@ -100,14 +109,14 @@ describe("Elasticsearch test server under random input", () => {
     const failures: string[] = [];
     for (let i = 0; i < 200; i++) {
       const lines = Array.from({ length: 1 + Math.floor(rand() * 4) }, () =>
-        rand() < 0.5 ? JSON.stringify({ [["index", "create", "update", "delete", "nope"][Math.floor(rand() * 5)]!]: { _index: "fz", _id: String(Math.floor(rand() * 3)) } }) : JSON.stringify(randomValue(rand, 1)),
+        rand() < 0.5 ? JSON.stringify({ [["index", "create", "update", "delete", "nope"][Math.floor(rand() * 5)]!]: { _index: fz, _id: String(Math.floor(rand() * 3)) } }) : JSON.stringify(randomValue(rand, 1)),
       );
-      const res = await fetch(`${server.url}/_bulk`, { method: "POST", headers: { "content-type": "application/x-ndjson" }, body: lines.join("\n") + "\n" });
+      const res = await fetch(`${base}/_bulk`, { method: "POST", headers: { "content-type": "application/x-ndjson" }, body: lines.join("\n") + "\n" });
       if (res.status >= 500) failures.push(`${lines.join(" | ")} -> ${res.status} ${await res.text()}`);
       else await res.text();
     }
     expect(failures).toEqual([]);
-    const info = await fetch(`${server.url}/`);
+    const info = await fetch(`${base}/`);
     expect(info.status).toBe(200);
   });
 });
