@@ -19,6 +19,7 @@ import type {
   SortOrder,
   StoreKind,
   StoreRefModel,
+  UniqueConstraintModel,
 } from "./entity-model.js";
 import { STORE_KINDS } from "./entity-model.js";
 import { definitionError } from "./errors.js";
@@ -57,6 +58,13 @@ export interface QuerySpec<F extends string> {
   /** Cache this query's results (the entity needs a cache policy). */
   cache?: boolean;
 }
+
+/**
+ * A unique constraint besides the key: one field, a field set, or a named
+ * field set. Unnamed constraints are named `<table>_<columns>_key`, as
+ * Postgres names them.
+ */
+export type UniqueSpec<F extends string> = F | readonly F[] | { name?: string; fields: F | readonly F[] };
 
 /** Cache-aside policy for an entity. */
 export interface CacheSpec {
@@ -107,6 +115,15 @@ export interface EntitySpec<
   schema: S;
   key: KeySpec<FieldName<S>>;
   queries?: Record<string, QuerySpec<FieldName<S>>>;
+  /**
+   * Field sets no two items may share besides the key, enforced by the store:
+   * a Postgres UNIQUE constraint, DynamoDB claim items written in the same
+   * TransactWriteItems, a Cassandra lookup table claimed with a lightweight
+   * transaction. Elasticsearch cannot enforce it (`E_DEFINITION`).
+   *
+   * @example unique: ["email", { name: "profile_handle", fields: ["accountId", "handle"] }]
+   */
+  unique?: readonly UniqueSpec<FieldName<S>>[];
   consistency?: ConsistencyInput | { read?: ConsistencyInput; write?: ConsistencyInput };
   /** Row time-to-live (Cassandra `USING TTL`, DynamoDB TTL attribute). */
   ttl?: Duration;
@@ -310,6 +327,8 @@ export function buildEntityModel(name: string, spec: EntitySpec<EntitySchema>): 
     patterns.set(signature, q.name);
   }
 
+  const unique = normalizeUnique(store.kind, table, key, spec.unique, fieldByName, fail);
+
   let ttlSeconds: number | undefined;
   if (spec.ttl !== undefined) {
     if (!ROW_TTL.has(store.kind)) {
@@ -353,7 +372,7 @@ export function buildEntityModel(name: string, spec: EntitySpec<EntitySchema>): 
   const projections = normalizeProjections(name, store, spec.projections, fail);
   const events = normalizeEvents(store.kind, table, spec.events, projections.length > 0, fail);
 
-  const model: EntityModel = { name, store, table, fields, key, queries, consistency, ttlSeconds, cache, version, textFields, schemaHash, unknownFields };
+  const model: EntityModel = { name, store, table, fields, key, queries, unique, consistency, ttlSeconds, cache, version, textFields, schemaHash, unknownFields };
   if (events) model.events = events;
   if (projections.length) model.projections = projections;
   return model;
@@ -582,6 +601,64 @@ function normalizeQuery(
       break;
   }
   return { name, by, order, rangeField: order[0]?.field, consistency: queryConsistency, index, cached: spec.cache === true };
+}
+
+const CONSTRAINT_NAME = /^[a-z][a-z0-9_]{0,62}$/;
+
+function normalizeUnique(
+  kind: StoreKind,
+  table: string,
+  key: KeyModel,
+  spec: EntitySpec<EntitySchema>["unique"],
+  fieldByName: ReadonlyMap<string, FieldModel>,
+  fail: Fail,
+): UniqueConstraintModel[] {
+  if (spec === undefined) return [];
+  if (!Array.isArray(spec)) throw fail("unique", "unique is not a list", 'declare unique: ["email"] or unique: [{ name: "account_handle", fields: ["accountId", "handle"] }]');
+  if (spec.length === 0) return [];
+  if (kind === "elasticsearch") {
+    throw fail("unique", "elasticsearch cannot enforce a unique constraint: there is no conditional write across documents", "make the field the document id (key: { id }), or keep the entity in a store that enforces uniqueness (postgres, dynamodb, cassandra)");
+  }
+  const constraints: UniqueConstraintModel[] = [];
+  const names = new Set<string>([`${table}_pkey`]);
+  const sets = new Map<string, string>();
+  const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x) => b.includes(x));
+  (spec as readonly UniqueSpec<string>[]).forEach((entry, i) => {
+    const path = `unique[${i}]`;
+    const named = typeof entry === "object" && entry !== null && !Array.isArray(entry) ? (entry as { name?: unknown; fields?: unknown }) : undefined;
+    const raw: unknown = named ? named.fields : entry;
+    const list: unknown[] = typeof raw === "string" ? [raw] : Array.isArray(raw) ? [...(raw as unknown[])] : [];
+    if (list.length === 0) throw fail(path, "a unique constraint needs at least one field", 'list the fields, e.g. ["email"]');
+    const fields = list.map((f, j) => {
+      const field = typeof f === "string" ? fieldByName.get(f) : undefined;
+      if (!field) throw fail(`${path}.fields[${j}]`, `unique field ${JSON.stringify(f)} is not in the schema`, `use one of: ${[...fieldByName.keys()].join(", ")}`);
+      if (!KEYABLE[kind].has(field.type)) throw fail(`${path}.fields[${j}]`, `unique field ${field.name} has type ${field.type}, which ${kind} cannot compare as a whole value`, `use one of: ${[...KEYABLE[kind]].join(", ")}`);
+      return field;
+    });
+    const fieldNames = fields.map((f) => f.name);
+    if (new Set(fieldNames).size !== fieldNames.length) throw fail(path, "a field appears twice in a unique constraint", "list each field once");
+    if (key.fields.every((k) => fieldNames.includes(k))) {
+      throw fail(path, `unique constraint on ${fieldNames.join(", ")} contains the whole key, so it always holds`, "remove it; the key is unique already");
+    }
+    let name: string;
+    if (named?.name !== undefined) {
+      if (typeof named.name !== "string" || !CONSTRAINT_NAME.test(named.name)) {
+        throw fail(`${path}.name`, `constraint name ${JSON.stringify(named.name)} is not a lower-case identifier of at most 63 characters`, 'use a name like "profile_email_key"');
+      }
+      name = named.name;
+    } else {
+      name = `${table}_${fields.map((f) => f.column).join("_")}_key`.slice(0, 63);
+    }
+    const signature = [...fieldNames].sort().join(",");
+    const other = sets.get(signature);
+    if (other !== undefined) throw fail(path, `unique constraint ${name} repeats the fields of ${other}`, `remove ${name}`);
+    sets.set(signature, name);
+    if (names.has(name)) throw fail(path, `two constraints are named ${name}`, "give the constraint its own name: { name, fields }");
+    names.add(name);
+    if (sameSet(fieldNames, key.fields)) throw fail(path, "the constraint repeats the key", "remove it");
+    constraints.push({ name, fields: fieldNames });
+  });
+  return constraints;
 }
 
 function normalizeCache(spec: false | CacheSpec | undefined, queries: QueryModel[], fail: Fail): CacheModel | false {

@@ -96,6 +96,18 @@ export interface QueryModel {
   cached: boolean;
 }
 
+/**
+ * A unique constraint besides the primary key: no two items may hold the
+ * same values in `fields`. An item with any of the fields absent or null
+ * claims nothing (SQL's rule for UNIQUE over nullable columns).
+ */
+export interface UniqueConstraintModel {
+  /** Constraint name: the Postgres constraint, the DynamoDB / Cassandra claim prefix. */
+  name: string;
+  /** The fields, in declaration order. */
+  fields: readonly string[];
+}
+
 /** Portable consistency. */
 export type PortableConsistency = "eventual" | "strong";
 
@@ -160,6 +172,8 @@ export interface EntityModel {
   fields: readonly FieldModel[];
   key: KeyModel;
   queries: readonly QueryModel[];
+  /** Unique constraints besides the key (empty when none are declared). */
+  unique: readonly UniqueConstraintModel[];
   consistency: ConsistencyModel;
   /** Row time-to-live in seconds, when the store has row TTL. */
   ttlSeconds?: number | undefined;

@@ -26,6 +26,7 @@ export type {
   SortOrder,
   StoreKind,
   StoreRefModel,
+  UniqueConstraintModel,
 } from "./entity-model.js";
 export { nativeLevels, resolveConsistency } from "./consistency.js";
 export type { CassandraConsistency, ConsistencyInput, ElasticsearchRefresh, PostgresIsolation } from "./consistency.js";
@@ -45,6 +46,7 @@ export type {
   OrderedFieldSpec,
   QuerySpec,
   StoreSpec,
+  UniqueSpec,
 } from "./define-entity.js";
 export { describeField, toSnakeCase } from "./zod-introspection.js";
 export { HOSTILE_OBJECT_KEYS, MAX_INPUT_DEPTH, inspectInput, isWellFormedText } from "./input-inspection.js";
@@ -84,6 +86,8 @@ export { checkLimit, limitExceeded, utf8Bytes } from "./store-limits.js";
 export type { LimitContext, StoreLimit } from "./store-limits.js";
 export { conditionFailedError } from "./condition-failed-error.js";
 export type { ConditionFailureContext } from "./condition-failed-error.js";
+export { claimedConstraints, uniqueViolationError } from "./unique-violation-error.js";
+export type { UniqueViolationContext } from "./unique-violation-error.js";
 export { directCallPolicy } from "./call-policy.js";
 export type { CallContext, CallPolicy, CallTrace } from "./call-policy.js";
 export type { CacheProvider, CachedRead, EntityCache, LoadMany, ReadSource } from "./entity-cache.js";
@@ -115,11 +119,14 @@ export { PolyxenaRuntime, bindRepositories } from "./polyxena-runtime.js";
 export type { RepositoriesControl, RepositoryScope, RuntimeOptions, StoreResolver, TransactionCallOptions } from "./polyxena-runtime.js";
 export {
   DEFAULT_CASSANDRA_REPLICATION,
+  DYNAMODB_CLAIM_ATTRIBUTE,
+  DYNAMODB_OWNER_ATTRIBUTE,
   DYNAMODB_TTL_ATTRIBUTE,
   buildCassandraSchema,
   buildDynamoDbTables,
   buildElasticsearchIndices,
   buildPostgresSchema,
+  cassandraClaimTableStatement,
   cassandraColumnType,
   cassandraDeleteStatement,
   cassandraInsertStatement,
@@ -130,6 +137,8 @@ export {
   cassandraTableStatement,
   cassandraTables,
   dynamoAttributeType,
+  dynamoClaimTableDefinition,
+  dynamoClaimTableName,
   dynamoQueryRequest,
   dynamoTableDefinition,
   dynamoTableName,
@@ -141,14 +150,20 @@ export {
   fitsInt32,
   isScalarField,
   listStatements,
+  planUniqueClaims,
   postgresColumnDefinition,
   postgresColumnType,
   postgresIndexStatements,
   postgresQueryStatement,
   postgresTableStatement,
+  postgresUniqueConstraint,
   qualifiedName,
   quoteIdent,
   quoteLiteral,
+  uniqueClaimOf,
+  uniqueClaimOwner,
+  uniqueClaimTable,
+  uniqueFields,
 } from "./physical/index.js";
 export type {
   CassandraReplication,
@@ -169,6 +184,8 @@ export type {
   PostgresSchemaOptions,
   StatementListingEntry,
   StatementListingOptions,
+  UniqueClaim,
+  UniqueClaimPlan,
 } from "./physical/index.js";
 export {
   CACHE_POLICY_DEFAULTS,

@@ -4,6 +4,8 @@
  */
 export { conformanceEntity, conformanceItemSchema, expectPolyxenaError, storeConformance } from "./conformance/index.js";
 export type { ConformanceItem, ConformanceTarget } from "./conformance/index.js";
+export { EMAIL_CONSTRAINT, HANDLE_CONSTRAINT, uniqueAccountEntity, uniqueAccountSchema, uniqueConformance } from "./conformance/index.js";
+export type { UniqueAccount } from "./conformance/index.js";
 export { PgAccount, PgEvent, PlainCounter, SerialCounter, postgresConformance } from "./conformance/postgres-conformance.js";
 export { DynamoBlob, DynamoReservedWords, dynamoDbConformance, dynamoReservedWordsSchema } from "./conformance/dynamodb-conformance.js";
 export type { DynamoDbConformanceTarget } from "./conformance/dynamodb-conformance.js";

@@ -9,6 +9,7 @@ import {
   conditionFailedError,
   isPolyxenaError,
   cassandraColumnType,
+  cassandraClaimTableStatement,
   cassandraKeyspaceStatement,
   cassandraTables,
   cassandraTableStatement,
@@ -16,6 +17,7 @@ import {
   PolyxenaError,
   qualifiedName,
   quoteIdent,
+  uniqueClaimTable,
   type CassandraReplication,
   type ConsistencyLevelModel,
   type DeleteRequest,
@@ -39,6 +41,7 @@ import { cassandraLevels } from "./cassandra-consistency.js";
 import { cassandraError, classifyCassandraError } from "./cassandra-errors.js";
 import type { CqlPage, CqlRequestOptions, CqlResult, CqlSession, CqlStatement, NeutralValue, RowReader } from "./cassandra-session.js";
 import { EntityStatements } from "./cassandra-statements.js";
+import { CassandraClaims, type ClaimRunner } from "./cassandra-unique-claims.js";
 import { encodeField } from "./cassandra-values.js";
 import { CASSANDRA_BATCH_SIZE_FAIL_THRESHOLD_BYTES, checkBatchSize, checkKeySizes } from "./cassandra-write-limits.js";
 
@@ -55,6 +58,14 @@ export interface CassandraAdapterOptions {
    * item whose logged batch with its query tables would exceed it is refused before anything is written.
    */
   batchSizeFailThresholdBytes?: number | undefined;
+  /**
+   * How old a unique claim whose owner does not hold its value must be before
+   * another item may take it over (default 30 s): younger ones may belong to
+   * a write in flight. See the README's store notes.
+   */
+  uniqueClaimGraceMs?: number | undefined;
+  /** Clock in epoch milliseconds for claim ages (default `Date.now`). */
+  now?: (() => number) | undefined;
 }
 
 type BatchItem = { statement: CqlStatement; params: NeutralValue[] };
@@ -129,6 +140,9 @@ export class CassandraAdapter implements StoreAdapter {
   private readonly byModel = new WeakMap<EntityModel, EntityStatements>();
   private readonly optionsByLevel = new WeakMap<ConsistencyLevelModel, CqlRequestOptions[]>();
   private readonly optionsBySize = new WeakMap<CqlRequestOptions, Map<number, CqlRequestOptions>>();
+  private readonly claimsByModel = new WeakMap<EntityModel, CassandraClaims>();
+  private readonly uniqueClaimGraceMs: number;
+  private readonly now: () => number;
   private closed = false;
 
   constructor(
@@ -146,6 +160,8 @@ export class CassandraAdapter implements StoreAdapter {
     this.replication = options.replication ?? DEFAULT_CASSANDRA_REPLICATION;
     this.name = options.name ?? "cassandra";
     this.batchSizeFailThresholdBytes = options.batchSizeFailThresholdBytes ?? CASSANDRA_BATCH_SIZE_FAIL_THRESHOLD_BYTES;
+    this.uniqueClaimGraceMs = options.uniqueClaimGraceMs ?? 30_000;
+    this.now = options.now ?? Date.now;
   }
 
   get(request: GetRequest): Promise<StoredItem | undefined> {
@@ -173,6 +189,12 @@ export class CassandraAdapter implements StoreAdapter {
 
   async put(request: PutRequest): Promise<void> {
     const s = this.statements(request.op);
+    if (s.model.unique.length === 0) return this.putRow(request, s);
+    const before = await this.read(request, s, request.item, "serial");
+    return this.claims(s).around(this.claimRunner(request, s), request.item, before, request.item, request.ttlSeconds, () => this.putRow(request, s));
+  }
+
+  private async putRow(request: PutRequest, s: EntityStatements): Promise<void> {
     const item = request.item;
     const ttl = request.ttlSeconds;
     const condition = request.condition;
@@ -197,6 +219,17 @@ export class CassandraAdapter implements StoreAdapter {
 
   async update(request: UpdateRequest): Promise<StoredItem | undefined> {
     const s = this.statements(request.op);
+    const model = s.model;
+    if (model.unique.length === 0 || (request.ttlSeconds === undefined && !model.unique.some((c) => c.fields.some((f) => f in request.changes)))) {
+      return this.updateRow(request, s);
+    }
+    const before = await this.read(request, s, request.key, "serial");
+    if (!before) return this.updateRow(request, s);
+    const after = withChanges(before, Object.keys(request.changes), request.changes);
+    return this.claims(s).around(this.claimRunner(request, s), request.key, before, after, request.ttlSeconds, () => this.updateRow(request, s));
+  }
+
+  private async updateRow(request: UpdateRequest, s: EntityStatements): Promise<StoredItem | undefined> {
     const condition = request.condition;
     if (condition.kind === "notExists") {
       throw new PolyxenaError("E_UNSUPPORTED", "a notExists condition makes no sense on update", { store: this.name, operation: request.op.id });
@@ -284,6 +317,12 @@ export class CassandraAdapter implements StoreAdapter {
 
   async delete(request: DeleteRequest): Promise<void> {
     const s = this.statements(request.op);
+    if (s.model.unique.length === 0) return this.deleteRow(request, s);
+    const before = await this.read(request, s, request.key, "serial");
+    return this.claims(s).around(this.claimRunner(request, s), request.key, before, undefined, undefined, () => this.deleteRow(request, s));
+  }
+
+  private async deleteRow(request: DeleteRequest, s: EntityStatements): Promise<void> {
     const condition = request.condition;
     if (condition?.kind === "notExists") {
       throw new PolyxenaError("E_UNSUPPORTED", "a notExists condition makes no sense on delete", { store: this.name, operation: request.op.id });
@@ -355,6 +394,8 @@ export class CassandraAdapter implements StoreAdapter {
           await apply(cassandraTableStatement(model, table, this.keyspace), present);
           if (present) for (const cql of await this.missingColumns(model, table.name)) await apply(cql, false);
         }
+        const claims = cassandraClaimTableStatement(model, this.keyspace);
+        if (claims) await apply(claims, await exists("SELECT table_name FROM system_schema.tables WHERE keyspace_name = ? AND table_name = ?", [this.keyspace, uniqueClaimTable(model)]));
       }
     } catch (error) {
       throw cassandraError(error, "applySchema", true).withContext({ store: this.name, operation: "applySchema" });
@@ -616,6 +657,24 @@ export class CassandraAdapter implements StoreAdapter {
     if (this.closed) {
       throw new PolyxenaError("E_UNAVAILABLE", `${this.name} adapter is closed`, { statement, store: this.name, operation: request.op.id, outcome: "not-applied" });
     }
+  }
+
+  /** The unique-claim statements of an entity (see `cassandra-unique-claims.ts`). */
+  private claims(s: EntityStatements): CassandraClaims {
+    let claims = this.claimsByModel.get(s.model);
+    if (!claims) {
+      claims = new CassandraClaims(s.model, this.keyspace, this.uniqueClaimGraceMs);
+      this.claimsByModel.set(s.model, claims);
+    }
+    return claims;
+  }
+
+  private claimRunner(request: StoreRequestBase, s: EntityStatements): ClaimRunner {
+    return {
+      lwt: (statement, params) => this.run(request, statement, params, { mode: "write", idempotent: false, serial: true }),
+      readItem: (key) => this.read(request, s, key, "serial"),
+      now: this.now,
+    };
   }
 
   /** `E_CONDITION_FAILED` for a lightweight transaction that was not applied, with the current row. */

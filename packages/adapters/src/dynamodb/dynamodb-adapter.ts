@@ -25,7 +25,11 @@ import {
   type UpdateCommandInput,
 } from "@aws-sdk/lib-dynamodb";
 import {
+  dynamoClaimTableName,
+  isPolyxenaError,
+  planUniqueClaims,
   PolyxenaError,
+  uniqueViolationError,
   type DeleteRequest,
   type EntityModel,
   type ErrorClass,
@@ -64,7 +68,8 @@ import { DYNAMODB_MAX_ITEM_BYTES, dynamoItemSize } from "./dynamodb-item-size.js
 import { compareKeyValues, planRange, type RangePlan } from "./dynamodb-key-range.js";
 import { applyDynamoDbSchema } from "./dynamodb-schema.js";
 import { EntityStatements } from "./dynamodb-statements.js";
-import { collectTransaction, ownTransaction, transactionConditionFailed } from "./dynamodb-transaction.js";
+import { collectTransaction, ownTransaction, transactionConditionFailed, type TransactionEntry } from "./dynamodb-transaction.js";
+import { assertClaimSizes, claimGuard, releaseClaimWrite, takeClaimWrite, withGuard } from "./dynamodb-unique-claims.js";
 import { applyChanges, assertItemSize, assertKeyValues } from "./dynamodb-write-rules.js";
 import { assertKeySizes, DYNAMODB_LIMITS } from "./dynamodb-limits.js";
 
@@ -111,6 +116,10 @@ export interface DynamoDbAdapterOptions {
 type TransactWrite = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
 
 const BATCH_GET_CHUNK = DYNAMODB_LIMITS.batchGetItems.max;
+/** How often a write with unique claims is rebuilt when the item changed between its read and its commit. */
+const MAX_CLAIMED_WRITE_ATTEMPTS = 4;
+/** Thrown by `commit` when a guarded write should be rebuilt from a fresh read. */
+const RETRY_CLAIMED_WRITE = Symbol("retry claimed write");
 
 /**
  * Creates a DynamoDB adapter.
@@ -238,6 +247,11 @@ export class DynamoDbAdapter implements StoreAdapter {
     assertItemSize(model, item);
     const input: PutCommandInput = { TableName: s.tableName, Item: item };
     if (request.condition) this.addCondition(input, s, request.condition);
+    if (model.unique.length > 0) {
+      const expiresAt = item[TTL_ATTRIBUTE] as number | undefined;
+      await this.writeClaimed(request, request.item, request.condition, () => ({ write: { Put: input }, after: request.item, bytes: dynamoItemSize(item), expiresAt }));
+      return;
+    }
     if (request.transaction) {
       this.collect(request.transaction, model, s, { Put: input }, encodeKey(model, request.item), dynamoItemSize(item));
       return;
@@ -278,6 +292,14 @@ export class DynamoDbAdapter implements StoreAdapter {
       ExpressionAttributeValues: values,
       ReturnValuesOnConditionCheckFailure: "ALL_OLD",
     };
+    if (model.unique.length > 0 && (expiresAt !== undefined || model.unique.some((c) => c.fields.some((f) => f in request.changes)))) {
+      return this.writeClaimed(request, request.key, request.condition, (before) => ({
+        write: { Update: { ...input, UpdateExpression: compiled.updateExpression } },
+        after: before && applyChanges(before, request.changes, request.incrementVersion),
+        bytes: dynamoItemSize(written),
+        expiresAt,
+      }));
+    }
     if (request.transaction) {
       this.collect(request.transaction, model, s, { Update: { ...input, UpdateExpression: compiled.updateExpression } }, key, dynamoItemSize(written));
       // DynamoDB returns nothing before commit: predict the item from a strong read.
@@ -296,6 +318,10 @@ export class DynamoDbAdapter implements StoreAdapter {
     assertKeySizes(model, key);
     const input: DeleteCommandInput = { TableName: s.tableName, Key: key };
     if (request.condition) this.addCondition(input, s, request.condition);
+    if (model.unique.length > 0) {
+      await this.writeClaimed(request, request.key, request.condition, () => ({ write: { Delete: input }, after: undefined, bytes: dynamoItemSize(key) }));
+      return;
+    }
     if (request.transaction) {
       this.collect(request.transaction, model, s, { Delete: input }, key, dynamoItemSize(key));
       return;
@@ -377,20 +403,85 @@ export class DynamoDbAdapter implements StoreAdapter {
   async transaction<T>(work: (tx: StoreTransaction) => Promise<T>, _options: TransactionOptions): Promise<T> {
     const { result, entries } = await collectTransaction<TransactWrite, T>(this.name, work);
     if (entries.length === 0) return result;
+    await this.commit(entries, undefined);
+    return result;
+  }
+
+  /**
+   * Sends collected writes as one TransactWriteItems. A failed unique-claim
+   * condition is `E_ALREADY_EXISTS` naming the constraint; another failed
+   * condition is `E_CONDITION_FAILED` with the item, unless `retry(index)`
+   * says the write should be rebuilt (then {@link RetryClaimedWrite}).
+   */
+  private async commit(entries: readonly TransactionEntry<TransactWrite>[], signal: AbortSignal | undefined, retry?: (index: number) => boolean): Promise<void> {
     const input = { TransactItems: entries.map((e) => e.write) };
     const statement = `TransactWriteItems (${entries.length} writes: ${entries.map((e) => describeWrite(e.write)).join("; ")})`;
     try {
-      await this.client.send(new TransactWriteCommand(input));
+      await this.client.send(new TransactWriteCommand(input), abortOptions(signal));
     } catch (error) {
       const failed = cancelledCondition(error);
       if (failed) {
         const entry = entries[failed.index];
+        if (entry?.constraint) throw uniqueViolationError(entry.model, entry.constraint, { store: this.name, statement, cause: error });
+        if (retry?.(failed.index)) throw RETRY_CLAIMED_WRITE;
         const current = entry && failed.item ? this.currentFrom(entry.model, failed.item) : undefined;
         throw transactionConditionFailed(this.name, failed.index, entry?.model, statement, current, error);
       }
       throw wrapDynamoDbError(error, { store: this.name, statement, write: true });
     }
-    return result;
+  }
+
+  /**
+   * A write of an entity with unique constraints: reads the item strongly,
+   * then sends the write (guarded on the item still being as read) with the
+   * claims it takes and releases in one TransactWriteItems, or adds them all
+   * to the caller's transaction. When the item changed in between and the
+   * caller set no condition of its own (or only `exists`), it reads again and
+   * retries, a few times. Returns the item as written (undefined for a delete).
+   */
+  private async writeClaimed(
+    request: PutRequest | UpdateRequest | DeleteRequest,
+    key: StoredItem,
+    condition: WriteCondition | undefined,
+    build: (before: StoredItem | undefined) => { write: TransactWrite; after: StoredItem | undefined; bytes: number; expiresAt?: number | undefined },
+  ): Promise<StoredItem | undefined> {
+    const model = request.op.entity;
+    const s = this.statementsFor(model);
+    const claimTable = dynamoClaimTableName(model, this.tablePrefix);
+    const keyOnly = Object.fromEntries(model.key.fields.map((f) => [f, key[f]]));
+    const rebuildable = condition === undefined || condition.kind === "exists";
+    for (let attempt = 1; ; attempt++) {
+      const before = await this.get({ op: request.op, consistency: { level: "strong" }, key: keyOnly, signal: request.signal });
+      const built = build(before);
+      const nowSeconds = this.nowSeconds();
+      const plan = planUniqueClaims(model, before, built.after);
+      // A write that renews the TTL renews the claims it keeps too.
+      const takes = built.expiresAt !== undefined ? [...plan.take, ...plan.keep] : plan.take;
+      assertClaimSizes(model, takes);
+      const guard = claimGuard(model, before, nowSeconds);
+      const write: TransactWrite = built.write.Put
+        ? { Put: withGuard(built.write.Put, guard) }
+        : built.write.Update
+          ? { Update: withGuard(built.write.Update, guard) }
+          : { Delete: withGuard(built.write.Delete!, guard) };
+      const entries: TransactionEntry<TransactWrite>[] = [
+        { write, model, identity: `${s.tableName}|${keyIdentity(model, keyOnly)}`, bytes: built.bytes },
+        ...takes.map((c) => ({ write: takeClaimWrite(model, this.tablePrefix, c, keyOnly, nowSeconds, built.expiresAt) as TransactWrite, model, identity: `${claimTable}|${c.claim}`, bytes: c.claim.length + 64, constraint: c.constraint })),
+        ...plan.release.map((c) => ({ write: releaseClaimWrite(model, this.tablePrefix, c, keyOnly) as TransactWrite, model, identity: `${claimTable}|${c.claim}`, bytes: c.claim.length + 64 })),
+      ];
+      if (request.transaction) {
+        const tx = ownTransaction<TransactWrite>(request.transaction, this.name);
+        for (const entry of entries) tx.add(entry);
+        return built.after;
+      }
+      try {
+        await this.commit(entries, request.signal, (index) => index === 0 && rebuildable && attempt < MAX_CLAIMED_WRITE_ATTEMPTS);
+        return built.after;
+      } catch (error) {
+        if (error === RETRY_CLAIMED_WRITE) continue;
+        throw isPolyxenaError(error) ? error.withContext({ entity: model.name }) : error;
+      }
+    }
   }
 
   /** Creates the tables and GSIs of these entities (idempotent), waits until ACTIVE, enables TTL where declared. */

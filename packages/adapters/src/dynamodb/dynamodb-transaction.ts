@@ -4,7 +4,7 @@
  * DynamoDB limits a transaction to 100 items (each item once) and 4 MB; the
  * handle refuses more with `E_VALIDATION` before anything is sent.
  */
-import { PolyxenaError, type EntityModel, type StoreTransaction } from "@polyxena/core";
+import { PolyxenaError, type EntityModel, type StoreTransaction, type UniqueConstraintModel } from "@polyxena/core";
 import { DYNAMODB_LIMITS } from "./dynamodb-limits.js";
 
 /** The most items one TransactWriteItems call may hold. */
@@ -19,6 +19,8 @@ export interface TransactionEntry<W> {
   /** Table name + key identity, to refuse two writes to one item. */
   identity: string;
   bytes: number;
+  /** Set on a unique-claim write: its condition failing means the value is taken (`E_ALREADY_EXISTS`). */
+  constraint?: UniqueConstraintModel | undefined;
 }
 
 /** Collects writes until commit. `W` is the adapter's write representation. */

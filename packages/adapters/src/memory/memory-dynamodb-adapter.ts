@@ -13,8 +13,13 @@
  */
 import { DYNAMODB_CAPABILITIES } from "../dynamodb/dynamodb-capabilities.js";
 import {
+  dynamoClaimTableName,
   isPolyxenaError,
+  planUniqueClaims,
   PolyxenaError,
+  uniqueClaimOwner,
+  uniqueFields,
+  uniqueViolationError,
   type DeleteRequest,
   type EntityModel,
   type GetManyRequest,
@@ -31,12 +36,14 @@ import {
   type UpdateRequest,
 } from "@polyxena/core";
 import { queryAccess } from "../dynamodb/dynamodb-access.js";
-import { encodeItem, encodeKey, encodeValue, expiryFor, fieldsOf, positionOf, readPosition, TTL_ATTRIBUTE, type NativeItem } from "../dynamodb/dynamodb-codec.js";
+import { compareKeyValues } from "../dynamodb/dynamodb-key-range.js";
+import { encodeItem, encodeKey, encodeValue, expiryFor, fieldsOf, isExpired, positionOf, readPosition, TTL_ATTRIBUTE, type NativeItem } from "../dynamodb/dynamodb-codec.js";
 import { dynamoItemSize } from "../dynamodb/dynamodb-item-size.js";
 import { planRange, type RangePlan } from "../dynamodb/dynamodb-key-range.js";
 import { collectTransaction, ownTransaction, transactionConditionFailed } from "../dynamodb/dynamodb-transaction.js";
 import { applyChanges, assertItemSize, assertKeyValues } from "../dynamodb/dynamodb-write-rules.js";
 import { assertKeySizes } from "../dynamodb/dynamodb-limits.js";
+import { assertClaimSizes } from "../dynamodb/dynamodb-unique-claims.js";
 import { MemoryDynamoDbTable } from "./memory-dynamodb-table.js";
 
 /** Options of {@link createMemoryDynamoDbAdapter}. */
@@ -71,6 +78,8 @@ export class MemoryDynamoDbAdapter implements StoreAdapter {
   readonly name: string;
   readonly capabilities: StoreCapabilities = DYNAMODB_CAPABILITIES;
   private readonly tables = new Map<string, MemoryDynamoDbTable>();
+  /** Unique claims: `<claims table>|<claim>` -> owner key text (and `_ttl` when it expires with its item). */
+  private readonly claims = new Map<string, { owner: string; [TTL_ATTRIBUTE]?: number }>();
   private readonly tablePrefix: string;
   private readonly now: () => number;
 
@@ -106,10 +115,12 @@ export class MemoryDynamoDbAdapter implements StoreAdapter {
     assertItemSize(table.model, item);
     const identity = table.identity(item);
     const statement = `PutItem ${table.name}`;
-    this.run(request.transaction, table, identity, dynamoItemSize(item), {
+    const write: MemoryWrite = {
       check: (now) => table.check(table.live(identity, now), request.condition, statement),
       apply: () => table.set(identity, item),
-    });
+    };
+    if (table.model.unique.length > 0) this.runClaimed(request.transaction, table, identity, dynamoItemSize(item), write, () => request.item, item[TTL_ATTRIBUTE] as number | undefined);
+    else this.run(request.transaction, table, identity, dynamoItemSize(item), write);
   }
 
   async update(request: UpdateRequest): Promise<StoredItem | undefined> {
@@ -139,7 +150,7 @@ export class MemoryDynamoDbAdapter implements StoreAdapter {
       return item;
     };
     let stored: NativeItem | undefined;
-    this.run(request.transaction, table, identity, dynamoItemSize({ ...key, ...sets }), {
+    const write: MemoryWrite = {
       check: (now) => {
         const current = table.live(identity, now);
         table.check(current, request.condition, statement);
@@ -149,7 +160,13 @@ export class MemoryDynamoDbAdapter implements StoreAdapter {
         stored = next(table.live(identity, now)!);
         table.set(identity, stored);
       },
-    });
+    };
+    const bytes = dynamoItemSize({ ...key, ...sets });
+    if (model.unique.length > 0 && (expiresAt !== undefined || model.unique.some((c) => c.fields.some((f) => f in request.changes)))) {
+      this.runClaimed(request.transaction, table, identity, bytes, write, (current) => current && table.decode(next(current)), expiresAt);
+    } else {
+      this.run(request.transaction, table, identity, bytes, write);
+    }
     if (request.transaction) {
       // Nothing is written before commit: predict the item, as the real adapter does.
       const current = await this.get({ op: request.op, consistency: { level: "strong" }, key: request.key });
@@ -164,10 +181,12 @@ export class MemoryDynamoDbAdapter implements StoreAdapter {
     assertKeySizes(table.model, key);
     const identity = table.identity(key);
     const statement = `DeleteItem ${table.name}`;
-    this.run(request.transaction, table, identity, dynamoItemSize(key), {
+    const write: MemoryWrite = {
       check: (now) => table.check(table.live(identity, now), request.condition, statement),
       apply: () => table.remove(identity),
-    });
+    };
+    if (table.model.unique.length > 0) this.runClaimed(request.transaction, table, identity, dynamoItemSize(key), write, () => undefined, undefined);
+    else this.run(request.transaction, table, identity, dynamoItemSize(key), write);
   }
 
   async query(request: QueryRequest): Promise<StorePage> {
@@ -259,6 +278,82 @@ export class MemoryDynamoDbAdapter implements StoreAdapter {
 
   private nowSeconds(): number {
     return Math.floor(this.now() / 1000);
+  }
+
+  /**
+   * A write of an entity with unique claims, as the real adapter sends it in
+   * one TransactWriteItems: the item write guarded on the item still being as
+   * read now, the claims it takes (refused with `E_ALREADY_EXISTS` when
+   * another live item owns one) and the claims it releases; all checked
+   * before any is applied, now or at the caller's commit.
+   */
+  private runClaimed(
+    handle: StoreTransaction | undefined,
+    table: MemoryDynamoDbTable,
+    identity: string,
+    bytes: number,
+    write: MemoryWrite,
+    after: (current: NativeItem | undefined) => StoredItem | undefined,
+    expiresAt: number | undefined,
+  ): void {
+    const model = table.model;
+    const readNow = this.nowSeconds();
+    const beforeNative = table.live(identity, readNow);
+    const before = beforeNative && table.decode(beforeNative);
+    const plan = planUniqueClaims(model, before, after(beforeNative));
+    const owner = uniqueClaimOwner(model, before ?? after(beforeNative) ?? {});
+    const claimTable = dynamoClaimTableName(model, this.tablePrefix);
+    const claims = this.claims;
+    const watched = uniqueFields(model);
+    const guarded: MemoryWrite = {
+      check: (now) => {
+        const current = table.live(identity, now);
+        const same = before === undefined ? current === undefined : current !== undefined && watched.every((f) => compareKeyValues(current[f] ?? null, beforeNative![f] ?? null) === 0);
+        if (!same) throw new PolyxenaError("E_CONDITION_FAILED", "the item changed while its unique claims were written", { entity: model.name, statement: `TransactWriteItems ${table.name}`, current: current && table.decode(current) });
+        write.check(now);
+      },
+      apply: (now) => write.apply(now),
+    };
+    const entries: { identity: string; write: MemoryWrite }[] = [{ identity: `${table.name}|${identity}`, write: guarded }];
+    const takes = expiresAt !== undefined ? [...plan.take, ...plan.keep] : plan.take;
+    assertClaimSizes(model, takes);
+    for (const c of takes) {
+      const id = `${claimTable}|${c.claim}`;
+      entries.push({
+        identity: id,
+        write: {
+          check: (now) => {
+            const held = claims.get(id);
+            if (held && held.owner !== owner && !isExpired(held, now)) throw uniqueViolationError(model, c.constraint, { statement: `Put ${claimTable}` });
+          },
+          apply: () => claims.set(id, expiresAt === undefined ? { owner } : { owner, [TTL_ATTRIBUTE]: expiresAt }),
+        },
+      });
+    }
+    for (const c of plan.release) {
+      const id = `${claimTable}|${c.claim}`;
+      entries.push({
+        identity: id,
+        write: {
+          check: () => {
+            const held = claims.get(id);
+            if (held && held.owner !== owner) throw new PolyxenaError("E_CONDITION_FAILED", `claim ${c.claim} is held by another item`, { entity: model.name, statement: `Delete ${claimTable}` });
+          },
+          apply: () => claims.delete(id),
+        },
+      });
+    }
+    if (handle) {
+      const tx = ownTransaction<MemoryWrite>(handle, this.name);
+      entries.forEach((entry, i) => tx.add({ write: entry.write, model, identity: entry.identity, bytes: i === 0 ? bytes : entry.identity.length + 64 }));
+      return;
+    }
+    try {
+      for (const entry of entries) entry.write.check(readNow);
+    } catch (error) {
+      throw isPolyxenaError(error) ? error.withContext({ store: this.name }) : error;
+    }
+    for (const entry of entries) entry.write.apply(readNow);
   }
 
   /** Applies a write now (check, then apply), or adds it to the transaction. */

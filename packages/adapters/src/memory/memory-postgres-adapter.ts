@@ -7,6 +7,8 @@ import {
   buildPostgresSchema,
   conditionFailedError,
   PolyxenaError,
+  claimedConstraints,
+  uniqueViolationError,
   type DeleteRequest,
   type EntityModel,
   type ErrorClass,
@@ -21,6 +23,7 @@ import {
   type StoreRequestBase,
   type StoreTransaction,
   type TransactionOptions,
+  type UniqueConstraintModel,
   type UpdateRequest,
   type WriteCondition,
 } from "@polyxena/core";
@@ -95,6 +98,8 @@ export class MemoryPostgresAdapter implements StoreAdapter {
       });
     }
     if (condition && condition.kind !== "notExists") this.checkCondition(model, current, condition, statement);
+    for (let wait = this.uniqueWait(model, key, item, tx); wait; wait = this.uniqueWait(model, key, item, tx)) await wait;
+    this.checkUnique(model, key, item, tx, statement);
     this.store.write(model.table, key, item, tx, statement);
     if (request.change && tx) this.outbox.stage(tx, tx, request.change, "put", item);
   }
@@ -125,6 +130,8 @@ export class MemoryPostgresAdapter implements StoreAdapter {
     }
     const version = request.incrementVersion;
     if (version && typeof next[version] === "number") next[version] = (next[version] as number) + 1;
+    for (let wait = this.uniqueWait(model, key, next, tx); wait; wait = this.uniqueWait(model, key, next, tx)) await wait;
+    this.checkUnique(model, key, next, tx, statement);
     this.store.write(model.table, key, next, tx, statement);
     if (request.change && tx) this.outbox.stage(tx, tx, request.change, "put", next);
     return structuredClone(next);
@@ -237,6 +244,28 @@ export class MemoryPostgresAdapter implements StoreAdapter {
     return handle;
   }
 
+  /**
+   * Outside a transaction, a row the running transaction wrote with the same
+   * values of a unique constraint is waited for, as Postgres waits on the
+   * unique index: the end of that transaction, or undefined when none.
+   */
+  private uniqueWait(model: EntityModel, key: string, item: StoredItem, tx: MemoryPostgresTransaction | undefined): Promise<void> | undefined {
+    if (tx || model.unique.length === 0) return undefined;
+    const pending = this.store.pendingRows(model.table);
+    const conflict = pending?.rows.some(([otherKey, other]) => otherKey !== key && other !== null && uniqueClash(model, other, item) !== undefined);
+    return conflict ? pending!.done : undefined;
+  }
+
+  /** `E_ALREADY_EXISTS` when another row visible to this statement holds the values of one of the entity's unique constraints. */
+  private checkUnique(model: EntityModel, key: string, item: StoredItem, tx: MemoryPostgresTransaction | undefined, statement: string): void {
+    if (model.unique.length === 0) return;
+    for (const other of this.store.scan(model.table, tx)) {
+      if (memoryKeyString(model, other) === key) continue;
+      const violated = uniqueClash(model, other, item);
+      if (violated) throw uniqueViolationError(model, violated, { statement });
+    }
+  }
+
   private checkCondition(model: EntityModel, current: StoredItem | undefined, condition: WriteCondition, statement: string): void {
     const failed = condition.kind === "exists" ? current === undefined : condition.kind === "version" && (current === undefined || current[condition.field] !== condition.expected);
     if (failed) throw conditionFailedError(model.name, condition, current === undefined ? undefined : structuredClone(current), { statement, constraint: condition.kind });
@@ -251,6 +280,16 @@ export class MemoryPostgresAdapter implements StoreAdapter {
  */
 export function createMemoryPostgresAdapter(options: MemoryPostgresAdapterOptions = {}): MemoryPostgresAdapter {
   return new MemoryPostgresAdapter(options);
+}
+
+/** The first unique constraint whose values `item` claims and `other` holds too. */
+function uniqueClash(model: EntityModel, other: StoredItem, item: StoredItem): UniqueConstraintModel | undefined {
+  return claimedConstraints(model, item).find((c) =>
+    c.fields.every((f) => {
+      const field = model.fields.find((x) => x.name === f)!;
+      return other[f] != null && compareValues(field, other[f], item[f]) === 0;
+    }),
+  );
 }
 
 /** Yields once, so calls stay asynchronous like a real store's. */

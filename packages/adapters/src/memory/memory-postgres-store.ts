@@ -146,6 +146,13 @@ export class MemoryPostgresStore {
     writes.set(key, item);
   }
 
+  /** Rows of `table` the running transaction wrote but has not committed, and when it ends. */
+  pendingRows(table: string): { rows: [string, StoredItem | null][]; done: Promise<void> } | undefined {
+    const running = this.running;
+    const writes = running?.writes.get(table);
+    return running && writes ? { rows: [...writes], done: running.done } : undefined;
+  }
+
   /** Drops every table (for tests that reuse an adapter). */
   clear(): void {
     this.tables.clear();

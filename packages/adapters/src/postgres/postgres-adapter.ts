@@ -329,7 +329,7 @@ export class PostgresAdapter implements StoreAdapter {
       const target: Pool | PoolClient = request.transaction ? transactionClient(request.transaction, this, this.name) : this.pool;
       return await target.query<unknown[]>({ name: statement.name, text: statement.text, values, rowMode: "array" });
     } catch (error) {
-      throw postgresError(error, statement.text, request.op.idempotent);
+      throw postgresError(error, statement.text, request.op.idempotent, request.op.entity);
     }
   }
 

@@ -2,7 +2,7 @@
  * Maps `pg` errors to Polyxena errors. Every mapped error carries the
  * statement text (never the values) and the driver error as `cause`.
  */
-import { isPolyxenaError, PolyxenaError, errorClassOfCode, errorCodeOfClass, type ErrorClass } from "@polyxena/core";
+import { isPolyxenaError, PolyxenaError, errorClassOfCode, errorCodeOfClass, uniqueViolationError, type EntityModel, type ErrorClass } from "@polyxena/core";
 
 /** Socket-level error codes that mean the server cannot be reached. */
 const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "ECONNABORTED"]);
@@ -45,10 +45,17 @@ export function classifyPostgresError(error: unknown): ErrorClass {
 /**
  * Turns a driver error into a {@link PolyxenaError} carrying `statement`.
  * `idempotent` decides whether a lost connection leaves the outcome unknown.
+ * With `model`, a violation of one of its declared unique constraints is
+ * `E_ALREADY_EXISTS` naming the constraint and its fields.
  */
-export function postgresError(error: unknown, statement: string, idempotent = true): PolyxenaError {
+export function postgresError(error: unknown, statement: string, idempotent = true, model?: EntityModel): PolyxenaError {
   if (isPolyxenaError(error)) return error.statement ? error : error.withContext({ statement });
   const state = sqlState(error);
+  if (state === "23505" && model) {
+    const name = (error as { constraint?: unknown }).constraint;
+    const constraint = model.unique.find((c) => c.name === name);
+    if (constraint) return uniqueViolationError(model, constraint, { statement, cause: error });
+  }
   const kind = classifyPostgresError(error);
   // Data exceptions (value too long, numeric overflow, bad encoding) classify as `invalid`: bad input, not store failures.
   const code = errorCodeOfClass(kind);

@@ -6,6 +6,7 @@ import type { EntityModel, FieldModel, OrderedField } from "../entity-model.js";
 import { definitionError, PolyxenaError } from "../errors.js";
 import { cassandraColumnType } from "./column-types.js";
 import { qualifiedName, quoteIdent, quoteLiteral } from "./identifiers.js";
+import { uniqueClaimTable } from "./unique-claims.js";
 
 /** Keyspace replication, e.g. `{ class: "SimpleStrategy", replication_factor: 1 }`. */
 export type CassandraReplication = Readonly<Record<string, string | number>>;
@@ -87,6 +88,22 @@ export function cassandraTableStatement(model: EntityModel, table: CassandraTabl
 }
 
 /**
+ * `CREATE TABLE IF NOT EXISTS` for the unique-claim lookup table of an entity
+ * with unique constraints (undefined without): one row per taken value
+ * (`claim` = constraint name + values), the owner's key as JSON, and when it
+ * was claimed (for telling a crash leftover from a write in flight).
+ */
+export function cassandraClaimTableStatement(model: EntityModel, keyspace?: string): string | undefined {
+  if (model.unique.length === 0) return undefined;
+  return `CREATE TABLE IF NOT EXISTS ${qualifiedName(keyspace, uniqueClaimTable(model))} (
+  "claim" text,
+  "owner" text,
+  "claimed_at" timestamp,
+  PRIMARY KEY ("claim")
+)`;
+}
+
+/**
  * The statements that create the keyspace and every table of these Cassandra
  * entities (entities of other stores are ignored). Statements carry no
  * trailing semicolon, ready for `client.execute`.
@@ -99,6 +116,8 @@ export function buildCassandraSchema(models: readonly EntityModel[], options: Ca
   for (const model of models) {
     if (model.store.kind !== "cassandra") continue;
     for (const table of cassandraTables(model)) statements.push(cassandraTableStatement(model, table, options.keyspace));
+    const claims = cassandraClaimTableStatement(model, options.keyspace);
+    if (claims) statements.push(claims);
   }
   return statements;
 }

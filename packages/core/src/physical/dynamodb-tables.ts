@@ -7,6 +7,7 @@
 import type { EntityModel, FieldModel } from "../entity-model.js";
 import { definitionError } from "../errors.js";
 import { dynamoAttributeType } from "./column-types.js";
+import { uniqueClaimTable } from "./unique-claims.js";
 
 /** The attribute holding the expiry time (epoch seconds) of entities with a row TTL. */
 export const DYNAMODB_TTL_ATTRIBUTE = "_ttl";
@@ -51,6 +52,39 @@ export interface DynamoTableDefinition {
   createTable: DynamoCreateTableInput;
   /** Present when the entity has a row TTL. */
   timeToLive?: DynamoTimeToLiveInput | undefined;
+}
+
+/** The attribute holding a claim id (`<constraint>#<values>`) in a claims table. */
+export const DYNAMODB_CLAIM_ATTRIBUTE = "claim";
+/** The attribute holding the owner item's key (JSON) in a claims table. */
+export const DYNAMODB_OWNER_ATTRIBUTE = "owner";
+
+/** Name of the table holding an entity's unique claims (`<prefix><table>_unique`). */
+export function dynamoClaimTableName(model: EntityModel, tablePrefix = ""): string {
+  return `${tablePrefix}${uniqueClaimTable(model)}`;
+}
+
+/**
+ * The claims table of an entity with unique constraints (undefined without):
+ * one item per taken value, keyed by `claim`, written in the same
+ * TransactWriteItems as the item that takes it.
+ */
+export function dynamoClaimTableDefinition(model: EntityModel, tablePrefix = ""): DynamoTableDefinition | undefined {
+  if (model.unique.length === 0) return undefined;
+  const tableName = dynamoClaimTableName(model, tablePrefix);
+  const definition: DynamoTableDefinition = {
+    entity: model.name,
+    createTable: {
+      TableName: tableName,
+      AttributeDefinitions: [{ AttributeName: DYNAMODB_CLAIM_ATTRIBUTE, AttributeType: "S" }],
+      KeySchema: [{ AttributeName: DYNAMODB_CLAIM_ATTRIBUTE, KeyType: "HASH" }],
+      BillingMode: "PAY_PER_REQUEST",
+    },
+  };
+  if (model.ttlSeconds !== undefined) {
+    definition.timeToLive = { TableName: tableName, TimeToLiveSpecification: { AttributeName: DYNAMODB_TTL_ATTRIBUTE, Enabled: true } };
+  }
+  return definition;
 }
 
 /** Options of {@link buildDynamoDbTables}. */
@@ -129,5 +163,9 @@ export function dynamoTableDefinition(model: EntityModel, tablePrefix = ""): Dyn
  * }
  */
 export function buildDynamoDbTables(models: readonly EntityModel[], options: DynamoDbTablesOptions = {}): DynamoTableDefinition[] {
-  return models.filter((m) => m.store.kind === "dynamodb").map((m) => dynamoTableDefinition(m, options.tablePrefix ?? ""));
+  const prefix = options.tablePrefix ?? "";
+  return models.filter((m) => m.store.kind === "dynamodb").flatMap((m) => {
+    const claims = dynamoClaimTableDefinition(m, prefix);
+    return claims ? [dynamoTableDefinition(m, prefix), claims] : [dynamoTableDefinition(m, prefix)];
+  });
 }

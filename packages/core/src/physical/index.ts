@@ -9,3 +9,4 @@ export * from "./postgres-schema.js";
 export * from "./dynamodb-tables.js";
 export * from "./elasticsearch-mappings.js";
 export * from "./statement-listing.js";
+export * from "./unique-claims.js";

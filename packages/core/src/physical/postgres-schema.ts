@@ -1,6 +1,6 @@
 /**
- * Postgres DDL: one table per entity (primary key `<table>_pkey`) and one
- * index per `index`-kind query.
+ * Postgres DDL: one table per entity (primary key `<table>_pkey`, one UNIQUE
+ * constraint per declared unique field set) and one index per `index`-kind query.
  */
 import type { EntityModel, FieldModel } from "../entity-model.js";
 import { definitionError, PolyxenaError } from "../errors.js";
@@ -44,8 +44,16 @@ function checkSchemaName(schema: string): void {
 export function postgresTableStatement(model: EntityModel, schema = "public"): string {
   checkSchemaName(schema);
   const lines = model.fields.map((f) => `  ${postgresColumnDefinition(f)},`);
-  lines.push(`  CONSTRAINT ${quoteIdent(`${model.table}_pkey`)} PRIMARY KEY (${model.key.partition.map((f) => columnOf(model, f)).join(", ")})`);
+  lines.push(`  CONSTRAINT ${quoteIdent(`${model.table}_pkey`)} PRIMARY KEY (${model.key.partition.map((f) => columnOf(model, f)).join(", ")})${model.unique.length ? "," : ""}`);
+  model.unique.forEach((c, i) => lines.push(`  ${postgresUniqueConstraint(model, c.name)}${i < model.unique.length - 1 ? "," : ""}`));
   return `CREATE TABLE IF NOT EXISTS ${qualifiedName(schema, model.table)} (\n${lines.join("\n")}\n)`;
+}
+
+/** The table constraint clause of one declared unique constraint: `CONSTRAINT "name" UNIQUE ("col", ...)`. */
+export function postgresUniqueConstraint(model: EntityModel, name: string): string {
+  const constraint = model.unique.find((c) => c.name === name);
+  if (!constraint) throw definitionError(model.name, "unique", `no unique constraint named ${name}`, "name a declared constraint");
+  return `CONSTRAINT ${quoteIdent(constraint.name)} UNIQUE (${constraint.fields.map((f) => columnOf(model, f)).join(", ")})`;
 }
 
 /** `CREATE INDEX IF NOT EXISTS` statements for the entity's `index`-kind queries, in declaration order. */

@@ -11,6 +11,7 @@ import {
 } from "@polyxena/core";
 import { conformanceEntity, type ConformanceItem } from "./conformance-entities.js";
 import { checkKeyIdentity, keyIdentityEntities } from "./key-identity.js";
+import { uniqueConformance } from "./unique-conformance.js";
 
 /** How the conformance suite reaches one adapter. */
 export interface ConformanceTarget {
@@ -26,6 +27,12 @@ export interface ConformanceTarget {
    * waits in real time (TTL cases then take about two seconds).
    */
   advanceClock?(ms: number): Promise<void>;
+  /**
+   * DynamoDB only: whether the endpoint implements TransactWriteItems, read
+   * after `setup`. Unique constraints need it; without it (dynalite) their
+   * writes must fail whole, writing nothing.
+   */
+  transactWriteItems?: boolean;
 }
 
 /** Expects `promise` to reject with a Polyxena error of `code`; returns the error. */
@@ -464,4 +471,5 @@ export function storeConformance(name: string, target: ConformanceTarget): void 
       expect(await ownedBy(item.ownerId)).toEqual([]);
     });
   });
+  uniqueConformance(name, target);
 }
