@@ -48,6 +48,15 @@ export const DynamoBlob = defineEntity("BlobItem", {
   key: { partition: "id" },
 });
 
+/** An entity with a unique field of unbounded length, for the claim-size case. */
+export const DynamoUniqueCode = defineEntity("UniqueCode", {
+  store: "dynamodb",
+  schema: z.object({ id: z.string().min(1), code: z.string() }),
+  table: "unique_code",
+  key: { partition: "id" },
+  unique: ["code"],
+});
+
 /** How the DynamoDB conformance cases reach one adapter. */
 export interface DynamoDbConformanceTarget {
   /** Creates an adapter with the tables of `definitions` in place, isolated from other test files. */
@@ -71,8 +80,8 @@ export function dynamoDbConformance(describeName: string, target: DynamoDbConfor
     let blobs: EntityRuntime;
 
     beforeAll(async () => {
-      ({ adapter, cleanup } = await target.setup([DynamoReservedWords, DynamoBlob]));
-      runtime = new PolyxenaRuntime({ stores: { dynamodb: adapter } }, [DynamoReservedWords, DynamoBlob]);
+      ({ adapter, cleanup } = await target.setup([DynamoReservedWords, DynamoBlob, DynamoUniqueCode]));
+      runtime = new PolyxenaRuntime({ stores: { dynamodb: adapter } }, [DynamoReservedWords, DynamoBlob, DynamoUniqueCode]);
       words = runtime.entity(DynamoReservedWords);
       blobs = runtime.entity(DynamoBlob);
     });
@@ -259,6 +268,15 @@ export function dynamoDbConformance(describeName: string, target: DynamoDbConfor
         expect(again.version).toBe(1);
         expect(((await words.get(wordKey(item), { consistency: "strong" })).item as ReservedItem).name).toBe("reborn");
       });
+    });
+
+    it("a unique value whose claim id would pass the 2048-byte partition key limit is E_VALIDATION naming the limit, before anything is sent", async () => {
+      const codes = runtime.entity(DynamoUniqueCode);
+      const id = `u-${randomUUID()}`;
+      const error = await expectPolyxenaError(codes.put({ id, code: "x".repeat(2100) }), "E_VALIDATION");
+      expect(error.constraint).toBe("dynamodb.partitionKeyBytes");
+      expect(error.message).toContain("unique.unique_code_code_key");
+      expect((await codes.get({ id })).item).toBeUndefined();
     });
 
     describe("transactions", () => {
