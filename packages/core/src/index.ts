@@ -154,6 +154,7 @@ export {
   postgresColumnDefinition,
   postgresColumnType,
   postgresIndexStatements,
+  postgresOutboxStatements,
   postgresQueryStatement,
   postgresTableStatement,
   postgresUniqueConstraint,

@@ -36,6 +36,7 @@ import { applyPostgresSchema } from "./postgres-schema-apply.js";
 import { CompiledQuery, EntityStatements, type PgStatement } from "./postgres-statements.js";
 import { isolationLevel } from "./postgres-isolation.js";
 import { holdClient, PostgresTransactionHandle, transactionClient, type HeldClient } from "./postgres-transaction.js";
+import { PostgresOutbox } from "./postgres-outbox.js";
 
 /** Options of the Postgres adapter besides the connection. */
 export interface PostgresAdapterOptions {
@@ -58,6 +59,8 @@ export class PostgresAdapter implements StoreAdapter {
   private readonly queriesByDescriptor = new WeakMap<OperationDescriptor, CompiledQuery>();
   private readonly queriesByModel = new WeakMap<QueryModel, CompiledQuery>();
   private kyselyInstance: Kysely<unknown> | undefined;
+  /** Change events of entities with events, recorded in the same transaction as their writes. */
+  readonly outbox: PostgresOutbox;
   private closed = false;
 
   /**
@@ -71,6 +74,7 @@ export class PostgresAdapter implements StoreAdapter {
   ) {
     this.name = options.name ?? "postgres";
     this.schema = options.schema ?? "public";
+    this.outbox = new PostgresOutbox(this);
     if (!/^[A-Za-z_][A-Za-z0-9_$]{0,62}$/.test(this.schema)) {
       throw new PolyxenaError("E_DEFINITION", `invalid Postgres schema name ${JSON.stringify(this.schema)}`, {
         store: this.name,
@@ -111,6 +115,16 @@ export class PostgresAdapter implements StoreAdapter {
   }
 
   async put(request: PutRequest): Promise<void> {
+    if (request.change) {
+      if (!request.transaction) return this.transaction((tx) => this.put({ ...request, transaction: tx }));
+      await this.putRow(request);
+      await this.outbox.record(transactionClient(request.transaction, this, this.name), request.change, "put", request.item);
+      return;
+    }
+    return this.putRow(request);
+  }
+
+  private async putRow(request: PutRequest): Promise<void> {
     assertIndexRowSizes(request.op.entity, request.item, "item");
     const s = this.statements(request.op);
     const values = s.itemValues(request.item);
@@ -139,6 +153,16 @@ export class PostgresAdapter implements StoreAdapter {
   }
 
   async update(request: UpdateRequest): Promise<StoredItem | undefined> {
+    if (request.change) {
+      if (!request.transaction) return this.transaction((tx) => this.update({ ...request, transaction: tx }));
+      const updated = await this.updateRow(request);
+      await this.outbox.record(transactionClient(request.transaction, this, this.name), request.change, "put", updated);
+      return updated;
+    }
+    return this.updateRow(request);
+  }
+
+  private async updateRow(request: UpdateRequest): Promise<StoredItem> {
     assertIndexRowSizes(request.op.entity, request.key, "key");
     assertIndexRowSizes(request.op.entity, request.changes, "changes");
     const s = this.statements(request.op);
@@ -171,11 +195,15 @@ export class PostgresAdapter implements StoreAdapter {
     const s = this.statements(request.op);
     const condition = request.condition;
     if (condition?.kind === "notExists") throw this.unsupportedCondition(request, "delete");
-    const statement = condition?.kind === "version" ? s.deleteVersion : s.delete;
+    const change = request.change;
+    if (change && !request.transaction) return this.transaction((tx) => this.delete({ ...request, transaction: tx }));
+    const statement = condition?.kind === "version" ? (change ? s.deleteVersionReturning : s.deleteVersion) : change ? s.deleteReturning : s.delete;
     const values = s.keyValues(request.key);
     if (condition?.kind === "version") values.push(condition.expected);
     const result = await this.execute(request, statement, values);
     if (condition && result.rowCount === 0) throw await this.conditionFailed(request, s, request.key, condition, statement);
+    const deleted = result.rows[0];
+    if (change && deleted !== undefined) await this.outbox.record(transactionClient(request.transaction!, this, this.name), change, "delete", s.decodeRow(deleted));
   }
 
   async query(request: QueryRequest): Promise<StorePage> {
@@ -191,6 +219,16 @@ export class PostgresAdapter implements StoreAdapter {
     const items = (more ? rows.slice(0, request.limit) : rows).map((row) => s.decodeRow(row));
     const last = items[items.length - 1];
     return more && last ? { items, position: encodePosition(compiled.ordering, last) } : { items };
+  }
+
+  /** The compiled statements of an entity (shared with the outbox's scans). */
+  statementsOf(model: EntityModel): EntityStatements {
+    let s = this.byModel.get(model);
+    if (!s) {
+      s = new EntityStatements(model, this.schema);
+      this.byModel.set(model, s);
+    }
+    return s;
   }
 
   async transaction<T>(work: (tx: StoreTransaction) => Promise<T>, options: TransactionOptions = {}): Promise<T> {

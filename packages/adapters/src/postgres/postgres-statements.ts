@@ -53,6 +53,9 @@ export class EntityStatements {
   readonly replaceVersion: PgStatement;
   readonly delete: PgStatement;
   readonly deleteVersion: PgStatement;
+  /** The deletes returning the deleted row (for the change event of an entity with events). */
+  readonly deleteReturning: PgStatement;
+  readonly deleteVersionReturning: PgStatement;
   private readonly selectList: string;
   private readonly keyWhere: string;
   private readonly fieldIndex: ReadonlyMap<string, number>;
@@ -108,6 +111,8 @@ export class EntityStatements {
     this.replaceVersion = pgStatement(`UPDATE ${this.table} SET ${setAll} WHERE ${putKeyWhere} AND ${versionColumn} = $${model.fields.length + 1}::int8`);
     this.delete = pgStatement(`DELETE FROM ${this.table} WHERE ${this.keyWhere}`);
     this.deleteVersion = pgStatement(`DELETE FROM ${this.table} WHERE ${this.keyWhere} AND ${versionColumn} = $${this.keyFields.length + 1}::int8`);
+    this.deleteReturning = pgStatement(`${this.delete.text} RETURNING ${this.selectList}`);
+    this.deleteVersionReturning = pgStatement(`${this.deleteVersion.text} RETURNING ${this.selectList}`);
   }
 
   /** Encoded key parameters, in key order. */

@@ -79,5 +79,22 @@ export function buildPostgresSchema(models: readonly EntityModel[], options: Pos
     if (model.store.kind !== "postgres") continue;
     statements.push(postgresTableStatement(model, schema), ...postgresIndexStatements(model, schema));
   }
+  if (models.some((m) => m.store.kind === "postgres" && m.events)) statements.push(...postgresOutboxStatements(schema));
   return statements;
+}
+
+/**
+ * The outbox tables of a Postgres store whose entities publish change
+ * events: pending events (read per partition in id order), the latest
+ * version per key, partition leases and dead letters.
+ */
+export function postgresOutboxStatements(schema = "public"): string[] {
+  const t = (name: string) => `${quoteIdent(schema)}.${quoteIdent(name)}`;
+  return [
+    `CREATE TABLE IF NOT EXISTS ${t("polyxena_outbox")} (id bigserial PRIMARY KEY, partition smallint NOT NULL, entity text NOT NULL, entity_key text NOT NULL, version bigint NOT NULL, event jsonb NOT NULL, recorded_at timestamptz NOT NULL DEFAULT clock_timestamp())`,
+    `CREATE INDEX IF NOT EXISTS ${quoteIdent("polyxena_outbox_partition_idx")} ON ${t("polyxena_outbox")} (partition, id)`,
+    `CREATE TABLE IF NOT EXISTS ${t("polyxena_outbox_version")} (entity text NOT NULL, entity_key text NOT NULL, version bigint NOT NULL, PRIMARY KEY (entity, entity_key))`,
+    `CREATE TABLE IF NOT EXISTS ${t("polyxena_outbox_lease")} (partition smallint PRIMARY KEY, owner text NOT NULL, epoch bigint NOT NULL, expires_at timestamptz NOT NULL)`,
+    `CREATE TABLE IF NOT EXISTS ${t("polyxena_outbox_dead_letter")} (id bigserial PRIMARY KEY, sink text NOT NULL, code text NOT NULL, message text NOT NULL, event jsonb NOT NULL, at timestamptz NOT NULL)`,
+  ];
 }
