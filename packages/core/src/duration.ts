@@ -1,3 +1,4 @@
+import { describeValue } from "./describe-value.js";
 import { PolyxenaError } from "./errors.js";
 
 /** A duration: milliseconds as a number, or a string such as `"500ms"`, `"30s"`, `"5m"`, `"12h"`, `"730d"`. */
@@ -12,7 +13,7 @@ export function toMilliseconds(value: Duration, where = "duration"): number {
     const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(value);
     if (match) return Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
   }
-  throw new PolyxenaError("E_DEFINITION", `invalid duration ${JSON.stringify(value)}`, {
+  throw new PolyxenaError("E_DEFINITION", `invalid duration ${describeValue(value)}`, {
     path: where,
     fix: 'use milliseconds or a string like "30s", "5m", "730d"',
   });

@@ -7,6 +7,7 @@ import { toMilliseconds, type Duration } from "./duration.js";
 import type { CachedRead, EntityCache, LoadMany, ReadSource } from "./entity-cache.js";
 import type { ConsistencyLevelModel, EntityModel, FieldModel, QueryModel, SortOrder } from "./entity-model.js";
 import { isPolyxenaError, PolyxenaError, type ValidationIssue } from "./errors.js";
+import { describeValue } from "./describe-value.js";
 import { ValueCanonicalizer } from "./canonical-values.js";
 import { inspectInput, isWellFormedText, type InputShape } from "./input-inspection.js";
 import { activeCallTrace, emitOperationEvent, startTraced, type OperationListener } from "./operation-events.js";
@@ -480,7 +481,7 @@ export class EntityRuntime {
     try {
       const op = this.ops.queries.get(name);
       if (!op?.query) {
-        throw new PolyxenaError("E_VALIDATION", `unknown query ${JSON.stringify(name)}`, {
+        throw new PolyxenaError("E_VALIDATION", `unknown query ${describeValue(name)}`, {
           entity: this.model.name,
           operation: "query",
           issues: [{ path: ["query"], message: "unknown query" }],
@@ -537,11 +538,21 @@ export class EntityRuntime {
     if (typeof options.text === "string" && !isWellFormedText(options.text)) issues.push({ path: ["text"], message: "text holds invalid Unicode (a lone surrogate)" });
     issues.push(...inspectInput(options.filter, undefined, ["filter"], "strip"));
     const fields = options.fields ?? undefined;
-    for (const [i, f] of (fields ?? []).entries()) {
-      if (!this.model.textFields.includes(f)) issues.push({ path: ["fields", i], message: `${String(f)} is not a declared text field (${this.model.textFields.join(", ")})` });
+    if (fields !== undefined && !Array.isArray(fields)) issues.push({ path: ["fields"], message: "fields must be an array of declared text field names" });
+    for (const [i, f] of (Array.isArray(fields) ? fields : []).entries()) {
+      if (!this.model.textFields.includes(f)) issues.push({ path: ["fields", i], message: `${describeValue(f)} is not a declared text field (${this.model.textFields.join(", ")})` });
+    }
+    if (options.filter !== undefined && options.filter !== null && (typeof options.filter !== "object" || Array.isArray(options.filter))) {
+      issues.push({ path: ["filter"], message: "filter must be an object of field names to values" });
+    }
+    const sortInput: unknown = options.sort ?? [];
+    if (!Array.isArray(sortInput) || sortInput.some((s) => typeof s !== "object" || s === null || typeof (s as { field?: unknown }).field !== "string")) {
+      issues.push({ path: ["sort"], message: 'sort must be an array of { field, order } with order "asc" or "desc"' });
+      throw this.validationError(op, issues);
     }
     const filter: Record<string, SearchFilterValue> = {};
-    for (const [field, value] of Object.entries(options.filter ?? {})) {
+    const filterInput = typeof options.filter === "object" && options.filter !== null && !Array.isArray(options.filter) ? options.filter : {};
+    for (const [field, value] of Object.entries(filterInput)) {
       if (value === undefined) continue;
       const model = this.fieldModels.get(field);
       if (!model) issues.push({ path: ["filter", field], message: `unknown field ${field}` });
@@ -713,7 +724,7 @@ export class EntityRuntime {
     if (override === undefined) return this.model.consistency[mode];
     const level = typeof override === "string" ? resolveConsistency(this.adapter.kind, override) : undefined;
     if (!level) {
-      throw this.validationError(op, [{ path: ["consistency"], message: `${JSON.stringify(override)} is not a consistency level ${this.adapter.kind} understands` }]);
+      throw this.validationError(op, [{ path: ["consistency"], message: `${describeValue(override)} is not a consistency level ${this.adapter.kind} understands` }]);
     }
     return level;
   }
@@ -725,7 +736,7 @@ export class EntityRuntime {
     try {
       ms = toMilliseconds(override, "ttl");
     } catch {
-      throw this.validationError(op, [{ path: ["ttl"], message: `invalid ttl ${JSON.stringify(override)}` }]);
+      throw this.validationError(op, [{ path: ["ttl"], message: `invalid ttl ${describeValue(override)}` }]);
     }
     return Math.max(1, Math.ceil(ms / 1000));
   }

@@ -47,3 +47,12 @@ describe("store limits", () => {
     expect(() => checkLimit(LIMIT, 9)).toThrow(/test\.keyBytes/);
   });
 });
+
+describe("hostile option values", () => {
+  it("a bigint or symbol where a consistency level, a ttl or a query name belongs is E_VALIDATION, not a TypeError from the message", async () => {
+    const { profiles } = runtimeWith(createResiliencePolicy());
+    await rejection(profiles.get({ profileId: "p" }, { consistency: 10n as never }), "E_VALIDATION");
+    await rejection(profiles.put({ profileId: "p", name: "n", version: 1 }, { consistency: Symbol("x") as never }), "E_VALIDATION");
+    await rejection(profiles.query(10n as never, {}), "E_VALIDATION");
+  });
+});
