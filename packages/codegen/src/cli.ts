@@ -13,9 +13,9 @@ export interface CliIo {
   err(line: string): void;
 }
 
-const USAGE = `usage: polyxena init
-       polyxena generate [--config polyxena.config.ts] [--check]
+const USAGE = `usage: polyxena generate [--config polyxena.config.ts] [--check]
        polyxena schema apply [--config polyxena.config.ts]
+       polyxena init
 
   init            in an existing project: write polyxena.config.ts, an example
                   entity and a test on the memory adapters (never overwrites)
