@@ -6,9 +6,12 @@
  *
  *   pnpm bench cache-l1-hit
  *
- * Ends with one JSON line; `opsPerSec` is repository gets per second (goal
- * >= 1,000,000), `runtimeGetOpsPerSec` the runtime's `get` (with source and
- * staleness), `entityCacheOpsPerSec` the cache layer alone.
+ * Ends with one JSON line; `opsPerSec` is repository gets per second of
+ * wall time (goal >= 2,500,000 on one core), `opsPerCpuSecond` the same per
+ * second of this process's CPU time (what one core does when the machine is
+ * shared), `runtimeGetOpsPerSec` the runtime's `get` (with source and
+ * staleness), `entityCacheOpsPerSec` the cache layer alone. Every round is
+ * checked to be L1 hits only.
  */
 import { z } from "zod";
 import { createCacheAside, defineEntity, PolyxenaRuntime, Repository } from "@polyxena/core";
@@ -40,12 +43,16 @@ async function main(): Promise<void> {
   }
   const noLoad = async () => undefined;
   const repoRate: number[] = [];
+  const repoCpuRate: number[] = [];
   const runtimeRate: number[] = [];
   const cacheRate: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     let t = performance.now();
+    const cpu = process.cpuUsage();
     for (let i = 0; i < OPS; i++) await repo.get(keys[i % KEYS]!);
     repoRate.push(OPS / ((performance.now() - t) / 1000));
+    const used = process.cpuUsage(cpu);
+    repoCpuRate.push(OPS / ((used.user + used.system) / 1e6));
     t = performance.now();
     for (let i = 0; i < OPS; i++) await runtime.get(keys[i % KEYS]!);
     runtimeRate.push(OPS / ((performance.now() - t) / 1000));
@@ -58,11 +65,13 @@ async function main(): Promise<void> {
   printResult({
     bench: "cache-l1-hit",
     opsPerSec: Math.round(median(repoRate)),
+    opsPerCpuSecond: Math.round(median(repoCpuRate)),
     runtimeGetOpsPerSec: Math.round(median(runtimeRate)),
     entityCacheOpsPerSec: Math.round(median(cacheRate)),
-    goal: 1_000_000,
-    ratio: Math.round((median(repoRate) / 1_000_000) * 100) / 100,
-    baseline: "1,000,000 gets/s",
+    goal: 2_500_000,
+    ratio: Math.round((median(repoRate) / 2_500_000) * 100) / 100,
+    ratioPerCpuSecond: Math.round((median(repoCpuRate) / 2_500_000) * 100) / 100,
+    baseline: "2,500,000 gets/s on one core",
   });
 }
 

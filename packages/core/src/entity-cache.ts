@@ -29,6 +29,12 @@ export interface EntityCache {
    * fill per zone. Optional: without it, core reads key by key.
    */
   getMany?(keys: readonly KeyValues[], loadMany: LoadMany): Promise<CachedRead<StoredItem | undefined>[]>;
+  /**
+   * An L1 hit for a key not validated yet, only when it is certain to be the
+   * answer validating first would give; `undefined` otherwise (the caller
+   * then validates and calls `get`). Lets an L1 hit skip key validation.
+   */
+  peek?(rawKey: unknown): Promise<StoredItem | undefined> | undefined;
   /** Read-through of a declared query page, keyed by `scope` (query + parameters + cursor). */
   query(queryName: string, scope: string, load: () => Promise<StorePage>): Promise<CachedRead<StorePage>>;
   /** After a write to these keys succeeded: tombstone, drop L1, publish, bump query generation. */

@@ -174,6 +174,8 @@ export class EntityRuntime {
   private readonly fieldSchemas: Readonly<Record<string, z.ZodType>>;
   private readonly fieldModels: ReadonlyMap<string, FieldModel>;
   private batchLoader: LoadMany | undefined;
+  /** The cache's pre-validation L1 lookup, when reads of this entity may use it (cached, eventual by default, no listeners). */
+  private readonly peek: ((rawKey: unknown) => Promise<StoredItem | undefined> | undefined) | undefined;
   private readonly itemShape: InputShape;
   private readonly canonical: ValueCanonicalizer;
 
@@ -205,6 +207,8 @@ export class EntityRuntime {
     this.fieldSchemas = definition.schema.shape as Record<string, z.ZodType>;
     this.keySchema = definition.schema.pick(Object.fromEntries(entity.key.fields.map((f) => [f, true])) as Record<string, true>);
     this.fieldModels = new Map(entity.fields.map((f) => [f.name, f]));
+    const peek = cache?.peek;
+    this.peek = peek && services.listeners.length === 0 && entity.consistency.read.level === "eventual" ? peek.bind(cache) : undefined;
     this.itemShape = { fields: entity.fields };
     this.canonical = new ValueCanonicalizer(entity.fields);
   }
@@ -228,7 +232,12 @@ export class EntityRuntime {
    * listeners it skips the event wrapper, so an L1 hit costs one validation
    * and one promise.
    */
-  getItem(key: KeyValues, options: ReadOptions = {}): Promise<StoredItem | undefined> {
+  getItem(key: KeyValues, options: ReadOptions = NO_OPTIONS): Promise<StoredItem | undefined> {
+    // An L1 hit answers before validation when the cache can tell it is the answer validation would lead to.
+    if (options.consistency === undefined && this.tx === undefined && this.peek !== undefined) {
+      const hit = this.peek(key);
+      if (hit !== undefined) return hit;
+    }
     if (this.services.listeners.length > 0) return this.get(key, options).then(itemOf);
     let consistency: ConsistencyLevelModel;
     let cleanKey: KeyValues;
@@ -982,6 +991,8 @@ function pageOf(page: StorePage, cursors: CursorCodec, scope: () => string): Pag
 function jsonBigint(_key: string, value: unknown): unknown {
   return typeof value === "bigint" ? `${value}n` : value;
 }
+
+const NO_OPTIONS: ReadOptions = Object.freeze({});
 
 function itemOf(read: ReadResult<StoredItem>): StoredItem | undefined {
   return read.item;

@@ -509,3 +509,38 @@ describe("batched reads", () => {
     expect((await plain.getMany([{ id: "f" }])).map((i) => i?.rev)).toEqual([1]);
   });
 });
+
+describe("L1 hits before validation", () => {
+  it("answers an L1 hit without validating only when validation could not change the answer", async () => {
+    const { store, cache, profiles } = setup();
+    seed(store, { ...alice, id: "5" });
+    await profiles.get({ id: "5" });
+    const reads = store.readsOf({ id: "5" });
+    const hits = cache.stats().l1Hits;
+    expect((await profiles.getItem({ id: "5" }))?.name).toBe("Alice");
+    expect(cache.stats().l1Hits).toBe(hits + 1);
+    // The same encoding from a value of the wrong type, or hostile extra input, is still refused.
+    await expect(profiles.getItem({ id: 5 } as never)).rejects.toMatchObject({ code: "E_VALIDATION" });
+    await expect(profiles.getItem({ id: "5", note: "\ud800" } as never)).rejects.toMatchObject({ code: "E_VALIDATION" });
+    await expect(profiles.getItem(JSON.parse('{"id":"5","__proto__":{"x":1}}') as never)).rejects.toMatchObject({ code: "E_VALIDATION" });
+    // A strong read never comes from L1.
+    expect((await profiles.getItem({ id: "5" }, { consistency: "strong" }))?.name).toBe("Alice");
+    expect(store.readsOf({ id: "5" })).toBe(reads + 1);
+  });
+
+  it("validates first when a key field's schema could rewrite its input", async () => {
+    const Trimmed = defineEntity("Trimmed", {
+      store: "dynamodb",
+      schema: z.object({ id: z.string().trim(), rev: z.number().int() }),
+      key: { partition: "id" },
+      cache: { ttl: "60s", l1: { ttl: "30s", max: 10 } },
+    });
+    const store = new CacheTestStore();
+    const cache = createCacheAside({ driver: new MemoryCacheDriver() });
+    const trimmed = new PolyxenaRuntime({ stores: { dynamodb: store }, cache }, [Trimmed]).entity(Trimmed);
+    store.seed({ id: "a", rev: 1 }, ["id"]);
+    await trimmed.get({ id: "a" });
+    expect(cache.forEntity(Trimmed)!.peek({ id: "a" })).toBeUndefined();
+    expect((await trimmed.getItem({ id: " a " }))?.rev).toBe(1);
+  });
+});

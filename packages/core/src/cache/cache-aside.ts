@@ -154,6 +154,7 @@ class CacheAsideProvider implements CacheAside {
     const codec = this.codecFor(policy.schema);
     return this.reads.read<T>({
       key: cacheKey,
+      l1Key: cacheKey,
       schemaHash: DERIVED_HASH,
       l1,
       ttlSeconds: Math.max(1, Math.ceil(policy.ttlMs / 1000)),

@@ -5,7 +5,8 @@ import type { EntityDefinition } from "../define-entity.js";
 import type { CachedRead, EntityCache, LoadMany } from "../entity-cache.js";
 import type { CacheModel } from "../entity-model.js";
 import type { KeyValues, StoredItem, StorePage } from "../store-adapter.js";
-import { CacheKeyBuilder, STALE_SUFFIX } from "./cache-key-builder.js";
+import { CacheKeyBuilder, encodeKeyValue, STALE_SUFFIX } from "./cache-key-builder.js";
+import { MAX_CACHE_KEY_BYTES } from "./cache-driver.js";
 import { encodeEnvelope, type Envelope } from "./cache-envelope.js";
 import type { CacheStats } from "./cache-stats.js";
 import type { CacheTier } from "./cache-tier.js";
@@ -54,6 +55,8 @@ export class EntityCacheAside implements EntityCache {
     encodeEnvelope(this.schemaHash, "v", Date.now(), this.pageCodec.encode(page.position === undefined ? { i: page.items } : { i: page.items, p: page.position }));
   private readonly decodePageEnvelope = (envelope: Envelope) => this.decodePage(envelope);
   private generationEpoch = 0;
+  /** The key fields and the JS type each must have for {@link peek}; `undefined` when some key field's schema could transform its input. */
+  private readonly probe: readonly { name: string; type: "string" | "number" | "boolean" }[] | undefined;
   /** One coalescing loader per store loader (the runtime keeps one per consistency level), when the entity coalesces gets. */
   private readonly coalescers: WeakMap<LoadMany, DataLoader<KeyValues, CachedRead<StoredItem | undefined>>> | undefined;
 
@@ -73,6 +76,7 @@ export class EntityCacheAside implements EntityCache {
     this.cachesQueries = model.queries.some((q) => q.cached);
     const l1 = this.policy.l1;
     this.coalescers = this.policy.coalesce ? new WeakMap() : undefined;
+    this.probe = keyProbe(definition);
     this.l1 = l1 ? new LRUCache<string, L1Entry>({ max: l1.max, ttl: Math.max(1, l1.ttlMs), ttlAutopurge: false, updateAgeOnGet: false }) : undefined;
   }
 
@@ -83,13 +87,54 @@ export class EntityCacheAside implements EntityCache {
 
   get(key: KeyValues, load: () => Promise<StoredItem | undefined>, loadMany?: LoadMany): Promise<CachedRead<StoredItem | undefined>> {
     const cacheKey = this.keys.itemKey(key);
-    const hit = this.l1?.get(cacheKey);
-    if (hit !== undefined) {
-      this.ctx.stats.l1Hits++;
-      return l1Answer(hit);
+    const l1 = this.l1;
+    if (l1) {
+      const hit = l1.get(cacheKey.slice(this.keys.base.length));
+      if (hit !== undefined) {
+        this.ctx.stats.l1Hits++;
+        return l1Answer(hit);
+      }
     }
     if (this.coalescers && loadMany) return this.coalescerFor(loadMany).load(key);
-    return this.ctx.reads.read(this.itemPlan(cacheKey, load));
+    return this.ctx.reads.readPastL1(this.itemPlan(cacheKey, load));
+  }
+
+  /**
+   * The L1 hit for a key that has not been validated yet, when the answer is
+   * certain to be the one validating first would give: the key is a plain
+   * object holding exactly the key fields, each of the JS type its schema
+   * accepts, with no transform in the schema (so its encoding equals a
+   * validated key's only if it is that key). Anything else, and every miss,
+   * answers `undefined`: the caller validates and reads as usual.
+   */
+  peek(raw: unknown): Promise<StoredItem | undefined> | undefined {
+    const l1 = this.l1;
+    const probe = this.probe;
+    if (l1 === undefined || probe === undefined || typeof raw !== "object" || raw === null) return undefined;
+    const proto = Object.getPrototypeOf(raw) as unknown;
+    if (proto !== Object.prototype && proto !== null) return undefined;
+    let own = 0;
+    for (const _ in raw) own++;
+    if (own !== probe.length) return undefined;
+    const record = raw as Record<string, unknown>;
+    let local: string;
+    if (probe.length === 1) {
+      const value = record[probe[0]!.name];
+      if (typeof value !== probe[0]!.type) return undefined;
+      local = encodeKeyValue(value);
+    } else {
+      local = "";
+      for (let i = 0; i < probe.length; i++) {
+        const value = record[probe[i]!.name];
+        if (typeof value !== probe[i]!.type) return undefined;
+        local = i === 0 ? encodeKeyValue(value) : `${local}:${encodeKeyValue(value)}`;
+      }
+    }
+    if (this.keys.base.length + local.length > MAX_CACHE_KEY_BYTES - 4) return undefined;
+    const hit = l1.get(local, NO_GET_OPTIONS);
+    if (hit === undefined) return undefined;
+    this.ctx.stats.l1Hits++;
+    return (hit.item ??= Promise.resolve(hit.value)) as Promise<StoredItem | undefined>;
   }
 
   getMany(keys: readonly KeyValues[], loadMany: LoadMany): Promise<CachedRead<StoredItem | undefined>[]> {
@@ -145,7 +190,8 @@ export class EntityCacheAside implements EntityCache {
 
   /** Drops keys from L1 and cancels in-flight loads of them (also used for bus messages). */
   dropLocal(cacheKeys: readonly string[], queries: boolean): void {
-    for (const key of cacheKeys) this.ctx.reads.invalidateLocal(key, this.l1);
+    const base = this.keys.base.length;
+    for (const key of cacheKeys) this.ctx.reads.invalidateLocal(key, this.l1, key.slice(base));
     if (queries) {
       this.generationEpoch++;
       this.generation = undefined;
@@ -163,6 +209,7 @@ export class EntityCacheAside implements EntityCache {
   private itemPlan(key: string, load: () => Promise<StoredItem | undefined>): ReadPlan<StoredItem | undefined> {
     return {
       key,
+      l1Key: key.slice(this.keys.base.length),
       schemaHash: this.schemaHash,
       l1: this.l1,
       ttlSeconds: this.ttlSeconds,
@@ -182,6 +229,7 @@ export class EntityCacheAside implements EntityCache {
   private pagePlan(key: string, load: () => Promise<StorePage>): ReadPlan<StorePage> {
     return {
       key,
+      l1Key: key.slice(this.keys.base.length),
       schemaHash: this.schemaHash,
       l1: this.l1,
       ttlSeconds: this.ttlSeconds,
@@ -227,4 +275,23 @@ export class EntityCacheAside implements EntityCache {
     if (this.policy.l1 && epoch === this.generationEpoch) this.generation = { token, until: performance.now() + this.policy.l1.ttlMs };
     return token;
   }
+}
+
+/** Passed to every L1 get of the hot path: lru-cache allocates a fresh options object per get without one. */
+const NO_GET_OPTIONS = {};
+
+/** Zod schema types whose parse is a pure check of one JS type (checks may only accept or refuse, never rewrite). */
+const CHECK_ONLY_TYPES: Readonly<Record<string, "string" | "number" | "boolean">> = { string: "string", enum: "string", number: "number", boolean: "boolean" };
+
+/** The key fields with the JS type each accepts, when every key field's schema only checks its input. */
+function keyProbe(definition: EntityDefinition): { name: string; type: "string" | "number" | "boolean" }[] | undefined {
+  const shape = (definition.schema as unknown as { shape: Record<string, { _zod?: { def?: { type?: string; checks?: { _zod?: { def?: { check?: string } } }[] } } }> }).shape;
+  const probe: { name: string; type: "string" | "number" | "boolean" }[] = [];
+  for (const name of definition.model.key.fields) {
+    const def = shape[name]?._zod?.def;
+    const type = def?.type === undefined ? undefined : CHECK_ONLY_TYPES[def.type];
+    if (!type || def!.checks?.some((c) => c._zod?.def?.check === "overwrite")) return undefined;
+    probe.push({ name, type });
+  }
+  return probe;
 }

@@ -11,6 +11,8 @@ export interface L1Entry {
   value: unknown;
   /** The settled answer for hits, made on the first hit and shared by the next ones. */
   hit?: Promise<CachedRead<unknown>> | undefined;
+  /** The settled bare value for hits that need no metadata (`Repository.get`), made on first use. */
+  item?: Promise<unknown> | undefined;
 }
 
 /** The answer of an L1 hit: one settled promise per entry, so a hit allocates nothing. */
@@ -24,6 +26,8 @@ export type L1Cache = LRUCache<string, L1Entry>;
 /** Everything one read-through needs to know about its key. */
 export interface ReadPlan<T> {
   key: string;
+  /** The key of the value in `l1` (entity caches key L1 by the part after their key prefix). */
+  l1Key: string;
   schemaHash: string;
   l1: L1Cache | undefined;
   ttlSeconds: number;
@@ -104,11 +108,16 @@ export class ReadThrough {
 
   /** Reads a key through L1, L2 and the loader. */
   read<T>(plan: ReadPlan<T>): Promise<CachedRead<T>> {
-    const hit = plan.l1?.get(plan.key);
+    const hit = plan.l1?.get(plan.l1Key);
     if (hit !== undefined) {
       this.stats.l1Hits++;
       return l1Answer<T>(hit);
     }
+    return this.readPastL1(plan);
+  }
+
+  /** Reads a key whose L1 lookup the caller has just done and missed (L1 is looked up once per read). */
+  readPastL1<T>(plan: ReadPlan<T>): Promise<CachedRead<T>> {
     const current = this.flights.get(plan.key);
     if (current) {
       this.stats.singleFlightJoins++;
@@ -136,7 +145,7 @@ export class ReadThrough {
     const first = new Map<string, number>();
     for (let i = 0; i < plans.length; i++) {
       const plan = plans[i]!;
-      const hit = plan.l1?.get(plan.key);
+      const hit = plan.l1?.get(plan.l1Key);
       if (hit !== undefined) {
         this.stats.l1Hits++;
         results[i] = l1Answer<T>(hit);
@@ -150,7 +159,7 @@ export class ReadThrough {
       }
       first.set(plan.key, i);
       if (this.flights.has(plan.key)) {
-        results[i] = this.read(plan);
+        results[i] = this.readPastL1(plan);
         continue;
       }
       const flight = new Flight();
@@ -258,7 +267,7 @@ export class ReadThrough {
       await Promise.all(writes);
       toLoad.forEach((e, k) => {
         const value = values[k]!;
-        if (!e.flight.invalidated) e.plan.l1?.set(e.plan.key, { value });
+        if (!e.flight.invalidated) e.plan.l1?.set(e.plan.l1Key, { value });
         else this.stats.loadsInvalidated++;
         e.resolve({ value, source: "store" });
       });
@@ -275,13 +284,13 @@ export class ReadThrough {
   }
 
   /** Drops a key from L1 and cancels the install of any in-flight read of it. */
-  invalidateLocal(key: string, l1: L1Cache | undefined): void {
+  invalidateLocal(key: string, l1: L1Cache | undefined, l1Key = key): void {
     const flight = this.flights.get(key);
     if (flight) {
       cancel(flight);
       this.flights.delete(key);
     }
-    l1?.delete(key);
+    l1?.delete(l1Key);
   }
 
   /** Cancels the install of every in-flight read whose key starts with `prefix`. */
@@ -330,7 +339,7 @@ export class ReadThrough {
 
   private l2Hit<T>(plan: ReadPlan<T>, flight: Flight, value: T): CachedRead<T> {
     this.stats.l2Hits++;
-    if (!flight.invalidated) plan.l1?.set(plan.key, { value });
+    if (!flight.invalidated) plan.l1?.set(plan.l1Key, { value });
     else this.stats.loadsInvalidated++;
     return { value, source: "l2" };
   }
@@ -436,7 +445,7 @@ export class ReadThrough {
         await Promise.all(fills);
       }
     }
-    if (!flight.invalidated) plan.l1?.set(plan.key, { value });
+    if (!flight.invalidated) plan.l1?.set(plan.l1Key, { value });
     else this.stats.loadsInvalidated++;
     return { value, source: "store" };
   }
