@@ -4,7 +4,7 @@ import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { EntityDefinition } from "@polyxena/core";
 import { CodegenError } from "./codegen-error.js";
-import type { PolyxenaConfig } from "./define-config.js";
+import { checkConfigKeys, type PolyxenaConfig } from "./define-config.js";
 import { findFiles, hasGlob } from "./find-files.js";
 import { importUserModule } from "./import-user-module.js";
 import type { EntitySource } from "./generation-context.js";
@@ -32,6 +32,8 @@ export function isEntityDefinition(value: unknown): value is EntityDefinition {
 function validateConfig(value: unknown, configPath: string): PolyxenaConfig {
   const bad = (message: string) => new CodegenError(`${configPath}: ${message}`);
   if (typeof value !== "object" || value === null) throw bad("the default export must be defineConfig({ entities, out })");
+  // A plain object default export (no defineConfig) gets the same check.
+  checkConfigKeys(value);
   const config = value as Partial<PolyxenaConfig>;
   if (!Array.isArray(config.entities) || config.entities.length === 0 || !config.entities.every((e) => typeof e === "string" && e.length > 0)) {
     throw bad('"entities" must be a non-empty list of module paths or patterns');

@@ -1,4 +1,4 @@
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { main } from "../src/index.js";
@@ -62,6 +62,28 @@ describe("polyxena generate (child process)", () => {
     expect(run.stderr).toContain("E_DEFINITION: a dynamodb query needs exactly one equality field (got 2) [entity Broken, at queries.byAandB.by]");
     expect(run.stderr).not.toContain("    at ");
     expect(snapshotFolder(join(dir, "generated"))).toEqual(before);
+  }, 90_000);
+
+  it("refuses a misspelt declaration option and a misspelt config option with E_DEFINITION and a suggestion", () => {
+    const dir = project("typo", ["entities"]);
+    mkdirSync(join(dir, "typos"));
+    writeFileSync(
+      join(dir, "typos", "typo.ts"),
+      `import { z } from "zod";\nimport { defineEntity } from "@polyxena/core";\n` +
+        `export const Typo = defineEntity("Typo", {\n  store: "postgres",\n  schema: z.object({ id: z.string(), title: z.string() }),\n  key: { primary: ["id"] },\n  querys: { byTitle: { by: ["title"] } },\n} as never);\n`,
+    );
+    writeFileSync(join(dir, "polyxena.config.ts"), `import { defineConfig } from "@polyxena/codegen";\nexport default defineConfig({ entities: ["./entities/*.ts", "./typos/*.ts"], out: "./generated" });\n`);
+    const entity = runCli(dir, ["generate"]);
+    expect(entity.status).toBe(1);
+    expect(entity.stderr).toContain('E_DEFINITION');
+    expect(entity.stderr).toContain('unknown option "querys" [entity Typo, at querys] Fix: did you mean "queries"?');
+
+    writeFileSync(join(dir, "polyxena.config.ts"), `export default { entities: ["./entities/*.ts"], out: "./generated", postgres: { shema: "billing" } };\n`);
+    const config = runCli(dir, ["generate"]);
+    expect(config.status).toBe(1);
+    expect(config.stderr).toContain("E_DEFINITION");
+    expect(config.stderr).toContain('unknown option "shema" in postgres in the polyxena config [at postgres.shema] Fix: did you mean "schema"?');
+    expect(config.stderr).not.toContain("    at ");
   }, 90_000);
 
   it("loads a TypeScript config in a package that is not an ES module package", () => {

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { isEntityDefinition, loadProject } from "../src/index.js";
+import { isPolyxenaError } from "@polyxena/core";
+import { defineConfig, isEntityDefinition, loadProject } from "../src/index.js";
 import { importSpecifier } from "../src/load-project.js";
 import { Profile } from "./fixtures/entities/profile.js";
 import { FIXTURES_DIR } from "./helpers/temp-project.js";
@@ -38,5 +39,21 @@ describe("helpers", () => {
   it("writes import specifiers relative to the output folder with .js extensions", () => {
     expect(importSpecifier("/p/src/generated", "/p/src/entities/profile.ts")).toBe("../entities/profile.js");
     expect(importSpecifier("/p/src", "/p/src/profile.mts")).toBe("./profile.mjs");
+  });
+
+  it("defineConfig refuses unknown keys at every level with E_DEFINITION and a suggestion", () => {
+    const failure = (config: unknown) => {
+      try {
+        defineConfig(config as never);
+      } catch (error) {
+        if (isPolyxenaError(error, "E_DEFINITION")) return error;
+        throw error;
+      }
+      throw new Error("expected E_DEFINITION");
+    };
+    expect(failure({ entities: ["./e.ts"], out: "./g", outt: "./h" })).toMatchObject({ path: "outt", fix: expect.stringContaining('did you mean "out"?') });
+    expect(failure({ entities: ["./e.ts"], out: "./g", cassandra: { keyspace: "k", replicaton: {} } })).toMatchObject({ path: "cassandra.replicaton", fix: expect.stringContaining('did you mean "replication"?') });
+    expect(failure({ entities: ["./e.ts"], out: "./g", elasticsearch: { shard: 1 } })).toMatchObject({ path: "elasticsearch.shard", fix: expect.stringContaining('did you mean "shards"?') });
+    expect(defineConfig({ entities: ["./e.ts"], out: "./g", cassandra: { keyspace: "k", replication: { class: "SimpleStrategy", replication_factor: 3 } } }).out).toBe("./g");
   });
 });

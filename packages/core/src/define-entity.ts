@@ -22,6 +22,7 @@ import type {
   UniqueConstraintModel,
 } from "./entity-model.js";
 import { STORE_KINDS } from "./entity-model.js";
+import { findUnknownKey, type DeclarationKeys } from "./declaration-keys.js";
 import { definitionError } from "./errors.js";
 import type { UnknownFieldsRule } from "./input-inspection.js";
 import { describeField, toSnakeCase } from "./zod-introspection.js";
@@ -32,8 +33,14 @@ export type EntitySchema = z.ZodObject<z.ZodRawShape>;
 /** Field names of a schema. */
 export type FieldName<S extends EntitySchema> = Extract<keyof z.output<S>, string>;
 
+/** A key part or order entry in object form. */
+export interface OrderedFieldObject<F extends string> {
+  field: F;
+  order?: SortOrder;
+}
+
 /** A key part with an explicit order. */
-export type OrderedFieldSpec<F extends string> = F | { field: F; order?: SortOrder };
+export type OrderedFieldSpec<F extends string> = F | OrderedFieldObject<F>;
 
 /**
  * The primary key, in the store's own terms:
@@ -66,10 +73,16 @@ export interface QuerySpec<F extends string> {
  */
 export type UniqueSpec<F extends string> = F | readonly F[] | { name?: string; fields: F | readonly F[] };
 
+/** The in-process (L1) tier of a cache policy. */
+export interface CacheL1Spec {
+  ttl: Duration;
+  max: number;
+}
+
 /** Cache-aside policy for an entity. */
 export interface CacheSpec {
   ttl: Duration;
-  l1?: { ttl: Duration; max: number };
+  l1?: CacheL1Spec;
   /** Serve a cached value up to this long past expiry when the store fails (`true` = the entry TTL). */
   staleIfError?: Duration | boolean;
   /** Cache declared query results too: `true` for all, or the query names. */
@@ -82,8 +95,25 @@ export interface CacheSpec {
   coalesce?: boolean;
 }
 
+/** A named instance of a store kind. */
+export interface NamedStoreSpec {
+  kind: StoreKind;
+  name: string;
+}
+
 /** The store an entity lives in: a kind, or a named instance of a kind. */
-export type StoreSpec = StoreKind | { kind: StoreKind; name: string };
+export type StoreSpec = StoreKind | NamedStoreSpec;
+
+/** Read and write consistency declared separately. */
+export interface ConsistencySpec {
+  read?: ConsistencyInput;
+  write?: ConsistencyInput;
+}
+
+/** Elasticsearch full-text declaration. */
+export interface SearchSpec<F extends string> {
+  text: readonly F[];
+}
 
 /** What an entity publishes on every change (see {@link EntitySpec.events}). */
 export interface EventsSpec {
@@ -124,7 +154,7 @@ export interface EntitySpec<
    * @example unique: ["email", { name: "profile_handle", fields: ["accountId", "handle"] }]
    */
   unique?: readonly UniqueSpec<FieldName<S>>[];
-  consistency?: ConsistencyInput | { read?: ConsistencyInput; write?: ConsistencyInput };
+  consistency?: ConsistencyInput | ConsistencySpec;
   /** Row time-to-live (Cassandra `USING TTL`, DynamoDB TTL attribute). */
   ttl?: Duration;
   cache?: false | CacheSpec;
@@ -146,7 +176,7 @@ export interface EntitySpec<
    */
   projections?: { [K in keyof P]: ProjectionSpec<S, P[K]> };
   /** Elasticsearch: which string fields are analyzed full text. */
-  search?: { text: readonly FieldName<S>[] };
+  search?: SearchSpec<FieldName<S>>;
   /** Physical table / index name; defaults to the snake_case entity name. */
   table?: string;
   /**
@@ -180,6 +210,27 @@ export interface ProjectionDefinition {
   readonly target: EntityDefinition;
   readonly map: (source: Record<string, unknown>) => unknown;
 }
+
+/*
+ * The keys each declaration object may hold. Each list is checked against its
+ * option type by the compiler (missing or extra keys do not compile), so the
+ * option types stay the one description of a declaration.
+ */
+const ENTITY_KEYS = {
+  store: true, schema: true, key: true, queries: true, unique: true, consistency: true, ttl: true, cache: true, version: true, events: true, projections: true,
+  search: true, table: true, unknownFields: true,
+} as const satisfies DeclarationKeys<EntitySpec<EntitySchema>>;
+const STORE_KEYS = { kind: true, name: true } as const satisfies DeclarationKeys<NamedStoreSpec>;
+const KEY_KEYS = { partition: true, clustering: true, sort: true, primary: true, id: true } as const satisfies DeclarationKeys<KeySpec<string>>;
+const ORDERED_FIELD_KEYS = { field: true, order: true } as const satisfies DeclarationKeys<OrderedFieldObject<string>>;
+const QUERY_KEYS = { by: true, order: true, consistency: true, cache: true } as const satisfies DeclarationKeys<QuerySpec<string>>;
+const CONSISTENCY_KEYS = { read: true, write: true } as const satisfies DeclarationKeys<ConsistencySpec>;
+const CACHE_KEYS = { ttl: true, l1: true, staleIfError: true, queries: true, coalesce: true } as const satisfies DeclarationKeys<CacheSpec>;
+const UNIQUE_KEYS = { name: true, fields: true } as const satisfies DeclarationKeys<Extract<UniqueSpec<string>, { fields: unknown }>>;
+const EVENTS_KEYS = { topic: true, carry: true } as const satisfies DeclarationKeys<EventsSpec>;
+const PROJECTION_KEYS = { to: true, map: true } as const satisfies DeclarationKeys<ProjectionSpec<EntitySchema, AnyEntityDefinition>>;
+const CACHE_L1_KEYS = { ttl: true, max: true } as const satisfies DeclarationKeys<CacheL1Spec>;
+const SEARCH_KEYS = { text: true } as const satisfies DeclarationKeys<SearchSpec<string>>;
 
 const ENTITY_NAME = /^[A-Z][A-Za-z0-9]{0,62}$/;
 const FIELD_NAME = /^[A-Za-z][A-Za-z0-9]{0,62}$/;
@@ -244,6 +295,7 @@ export function buildEntityModel(name: string, spec: EntitySpec<EntitySchema>): 
   if (RESERVED_ENTITY_NAMES.has(name)) {
     throw fail("name", `entity name ${name} is reserved`, `rename the entity (for example "${name}Record")`);
   }
+  checkDeclarationKeys(spec, fail);
   const store = normalizeStore(spec.store, fail);
   const schema = spec.schema as unknown as { _zod?: { def?: { type?: string } }; shape?: Record<string, z.ZodType> };
   if (schema?._zod?.def?.type !== "object" || !schema.shape) {
@@ -440,6 +492,45 @@ function normalizeProjections(source: string, sourceStore: StoreRefModel, spec: 
 }
 
 type Fail = (path: string, message: string, fix: string) => Error;
+
+/**
+ * Refuses every key the option types do not declare, at every level of the
+ * declaration, with a "did you mean" suggestion: a misspelt option must not
+ * silently produce an entity without it.
+ */
+function checkDeclarationKeys(spec: EntitySpec<EntitySchema>, fail: Fail): void {
+  const check = (value: unknown, known: Readonly<Record<string, true>>, path: string) => {
+    const unknown = findUnknownKey(value, known, path);
+    if (unknown) throw fail(unknown.path, unknown.message, unknown.fix);
+  };
+  const checkOrdered = (value: unknown, path: string) => {
+    if (Array.isArray(value)) value.forEach((entry, i) => check(entry, ORDERED_FIELD_KEYS, `${path}[${i}]`));
+    else check(value, ORDERED_FIELD_KEYS, path);
+  };
+  if (typeof spec !== "object" || spec === null) throw fail("", "the declaration is not an object", "pass { store, schema, key, ... }");
+  check(spec, ENTITY_KEYS, "");
+  check(spec.store, STORE_KEYS, "store");
+  check(spec.key, KEY_KEYS, "key");
+  if (spec.key && typeof spec.key === "object") {
+    checkOrdered(spec.key.clustering, "key.clustering");
+    checkOrdered(spec.key.sort, "key.sort");
+  }
+  if (spec.queries && typeof spec.queries === "object") {
+    for (const [name, query] of Object.entries(spec.queries)) {
+      check(query, QUERY_KEYS, `queries.${name}`);
+      if (Array.isArray(query?.order)) checkOrdered(query.order, `queries.${name}.order`);
+    }
+  }
+  if (Array.isArray(spec.unique)) spec.unique.forEach((u: unknown, i: number) => check(u, UNIQUE_KEYS, `unique[${i}]`));
+  check(spec.events, EVENTS_KEYS, "events");
+  if (spec.projections && typeof spec.projections === "object") {
+    for (const [name, projection] of Object.entries(spec.projections)) check(projection, PROJECTION_KEYS, `projections.${name}`);
+  }
+  check(spec.consistency, CONSISTENCY_KEYS, "consistency");
+  check(spec.cache, CACHE_KEYS, "cache");
+  if (spec.cache) check(spec.cache.l1, CACHE_L1_KEYS, "cache.l1");
+  check(spec.search, SEARCH_KEYS, "search");
+}
 
 function normalizeStore(store: StoreSpec, fail: Fail): StoreRefModel {
   const kind = typeof store === "string" ? store : store?.kind;

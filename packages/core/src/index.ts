@@ -33,7 +33,9 @@ export type { CassandraConsistency, ConsistencyInput, ElasticsearchRefresh, Post
 export { defineEntity, buildEntityModel } from "./define-entity.js";
 export type {
   AnyEntityDefinition,
+  CacheL1Spec,
   CacheSpec,
+  ConsistencySpec,
   EntityDefinition,
   EventsSpec,
   ProjectedItem,
@@ -43,11 +45,16 @@ export type {
   EntitySpec,
   FieldName,
   KeySpec,
+  NamedStoreSpec,
+  OrderedFieldObject,
   OrderedFieldSpec,
   QuerySpec,
+  SearchSpec,
   StoreSpec,
   UniqueSpec,
 } from "./define-entity.js";
+export { closestName, findUnknownKey } from "./declaration-keys.js";
+export type { DeclarationKeys, UnknownKeyReport } from "./declaration-keys.js";
 export { describeField, toSnakeCase } from "./zod-introspection.js";
 export { HOSTILE_OBJECT_KEYS, MAX_INPUT_DEPTH, inspectInput, isWellFormedText } from "./input-inspection.js";
 export type { InputShape, UnknownFieldsRule } from "./input-inspection.js";

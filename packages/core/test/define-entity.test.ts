@@ -146,3 +146,46 @@ describe("defineEntity", () => {
     expect(a).not.toBe(c);
   });
 });
+
+describe("unknown keys in a declaration", () => {
+  const base = {
+    store: "cassandra",
+    schema: viewing,
+    key: { partition: ["profileId"], clustering: [{ field: "watchedAt", order: "desc" }] },
+    queries: { historyForProfile: { by: ["profileId"], order: { watchedAt: "desc" } } },
+    consistency: { read: "eventual", write: "strong" },
+    cache: { ttl: "1m", l1: { ttl: "1s", max: 10 } },
+  } as unknown as EntitySpec<EntitySchema>;
+  const withOverride = (over: Record<string, unknown>) => ({ ...base, ...over }) as unknown as EntitySpec<EntitySchema>;
+
+  it.each([
+    ["a typo at the top level", { querys: { byTitle: { by: ["titleId"] } } }, "querys", '"queries"'],
+    ["an option that does not exist", { indexes: [["titleId"]] }, "indexes", undefined],
+    ["a typo in the key", { key: { partition: ["profileId"], clustring: [] } }, "key.clustring", '"clustering"'],
+    ["a typo in a clustering entry", { key: { partition: ["profileId"], clustering: [{ field: "watchedAt", ordr: "desc" }] } }, "key.clustering[0].ordr", '"order"'],
+    ["a typo in a query", { queries: { historyForProfile: { by: ["profileId"], ordr: { watchedAt: "desc" } } } }, "queries.historyForProfile.ordr", '"order"'],
+    ["a typo in a query's order entry", { queries: { byTitle: { by: ["titleId"], order: [{ field: "watchedAt", direction: "desc" }] } } }, "queries.byTitle.order[0].direction", undefined],
+    ["a typo in consistency", { consistency: { reads: "eventual" } }, "consistency.reads", '"read"'],
+    ["a typo in the cache policy", { cache: { ttl: "1m", staleIfEror: true } }, "cache.staleIfEror", '"staleIfError"'],
+    ["a typo in the L1 policy", { cache: { ttl: "1m", l1: { ttl: "1s", maxx: 10 } } }, "cache.l1.maxx", '"max"'],
+    ["a typo in a named store", { store: { kind: "cassandra", nmae: "viewing" } }, "store.nmae", '"name"'],
+    ["a typo in a named unique constraint", { unique: [{ name: "by_title", feilds: ["titleId"] }] }, "unique[0].feilds", '"fields"'],
+    ["a typo in the events declaration", { events: { topik: "views" } }, "events.topik", '"topic"'],
+  ])("refuses %s with E_DEFINITION naming the path, with a suggestion when one is close", (_what, over, path, suggestion) => {
+    const error = definitionFailure("ViewingHistory", withOverride(over));
+    expect(error.path).toBe(path);
+    expect(error.summary).toContain(`unknown option "${path.split(".").pop()!.replace(/^.*\]\./, "")}"`);
+    if (suggestion) expect(error.fix).toContain(`did you mean ${suggestion}?`);
+    else expect(error.fix).not.toContain("did you mean");
+    expect(error.fix).toContain("known options here:");
+  });
+
+  it("accepts the full declaration with every documented option", () => {
+    const model = defineEntity("ViewingHistory", withOverride({ ttl: "30d", version: "version", table: "viewing", unknownFields: "strip" })).model;
+    expect(model.unknownFields).toBe("strip");
+  });
+
+  it("refuses an unknownFields value other than reject or strip", () => {
+    expect(definitionFailure("ViewingHistory", withOverride({ unknownFields: "keep" })).path).toBe("unknownFields");
+  });
+});
