@@ -170,7 +170,7 @@ describe("cassandra adapter error paths on the stock driver", () => {
       // Statements this adapter has not run yet: the driver prepares each now, and the server refuses it.
       const read = await expectPolyxenaError(runtime.entity(Note).get({ id: randomUUID() }), "E_STORE");
       expect(read.statement).toBe(`SELECT "id", "text" FROM "${adapter.keyspace}"."note" WHERE "id" = ?`);
-      expect(read.message).toMatch(/unconfigured table note/);
+      expect(read.message).toMatch(/table note does not exist/);
       expect(read.fix).toBe(applySchemaFix);
 
       const write = await expectPolyxenaError(runtime.entity(Note).put({ id: randomUUID(), text: "lost" }), "E_STORE");
@@ -179,7 +179,7 @@ describe("cassandra adapter error paths on the stock driver", () => {
 
       const query = await expectPolyxenaError(runtime.entity(Profile).query("byCountry", { country: "nowhere" }), "E_STORE");
       expect(query.statement).toMatch(new RegExp(`^SELECT .* FROM ${escapeRegExp(`"${adapter.keyspace}"."profile_by_country"`)} WHERE "country" = \\?`));
-      expect(query.message).toMatch(/unconfigured table profile_by_country/);
+      expect(query.message).toMatch(/table profile_by_country does not exist/);
       expect(query.fix).toBe(applySchemaFix);
     } finally {
       await adapter.close();

@@ -56,6 +56,11 @@ export class CqlConnection {
   private started = false;
   private keyspace: string | undefined;
   private closed = false;
+  /**
+   * After a frame with an opcode the protocol does not define, Cassandra 5.0 answers that frame and
+   * every later one on the connection with the same Protocol_error (same stream id); this is that answer.
+   */
+  private stuck: Buffer | undefined;
   /** Event types this connection registered for. */
   private readonly events = new Set<string>();
 
@@ -113,6 +118,14 @@ export class CqlConnection {
         body: this.buffer.subarray(HEADER_LENGTH, HEADER_LENGTH + length),
       };
       this.buffer = this.buffer.subarray(HEADER_LENGTH + length);
+      if (this.stuck === undefined && frame.opcode > Opcode.AUTH_SUCCESS) {
+        this.server.record({ connectionId: this.id, streamId: frame.streamId, opcode: opcodeName(frame.opcode) });
+        this.stuck = encodeResponse(streamId, Opcode.ERROR, encodeError(protocolError(`Unknown opcode ${frame.opcode}`)));
+      }
+      if (this.stuck !== undefined) {
+        this.write(this.stuck);
+        continue;
+      }
       this.handle(frame).catch(() => this.destroy());
     }
   }
@@ -201,7 +214,7 @@ export class CqlConnection {
         this.server.record(record);
         await this.server.hook(record);
         if (!prepared) throw unpreparedError(id);
-        const values = bindRawValues(params.values, params.namedValues, prepared.markers);
+        const values = bindRawValues(params.values, params.namedValues, prepared.markers, "execute");
         const result = engine.execute(prepared, values, executeOptions(params));
         return { opcode: Opcode.RESULT, body: this.afterResult(result, params.skipMetadata && prepared.resultColumns !== undefined) };
       }
@@ -215,7 +228,7 @@ export class CqlConnection {
   }
 
   private requireStarted(opcode: number): void {
-    if (!this.started) throw protocolError(`Unexpected message ${opcodeName(opcode)}, expecting STARTUP or OPTIONS.`);
+    if (!this.started) throw protocolError(`Unexpected message ${opcodeName(opcode)}, expecting STARTUP or OPTIONS`);
   }
 
   private afterResult(result: EngineResult, skipMetadata: boolean): Buffer {

@@ -80,8 +80,11 @@ export function readQueryParameters(r: ByteReader): QueryParameters {
   return params;
 }
 
-/** Decodes the wire values against the bind marker types (Cassandra's size and encoding checks). */
-export function bindRawValues(raw: RawValue[], named: boolean, markers: ResultColumn[]): BoundValue[] {
+/**
+ * Decodes the wire values against the bind marker types (Cassandra's size and encoding checks).
+ * A wrong number of values is Invalid, worded as Cassandra 5.0 words it for a QUERY or an EXECUTE.
+ */
+export function bindRawValues(raw: RawValue[], named: boolean, markers: ResultColumn[], request: "query" | "execute" = "query"): BoundValue[] {
   let ordered = raw;
   if (named) {
     ordered = markers.map((m) => {
@@ -91,7 +94,10 @@ export function bindRawValues(raw: RawValue[], named: boolean, markers: ResultCo
     });
   }
   if (ordered.length !== markers.length) {
-    throw new CqlError(CqlErrorCode.invalid, `Invalid amount of bind variables: expected ${markers.length}, got ${ordered.length}`);
+    throw new CqlError(
+      CqlErrorCode.invalid,
+      request === "execute" ? `there were ${markers.length} markers(?) in CQL but ${ordered.length} bound variables` : "Invalid amount of bind variables",
+    );
   }
   return ordered.map((v, i): BoundValue => {
     if (v.bytes === "unset") return UNSET;

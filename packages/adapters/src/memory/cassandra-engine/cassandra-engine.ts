@@ -85,7 +85,7 @@ const DEFAULT_NODE: NodeInfo = {
   port: 9042,
   dataCenter: "datacenter1",
   rack: "rack1",
-  releaseVersion: "4.0.11",
+  releaseVersion: "5.0.9",
   clusterName: "Polyxena Test Cluster",
   hostId: "5c7b6e3a-0d7e-4d7a-9b55-2f1a3c4d5e6f",
   partitioner: "org.apache.cassandra.dht.Murmur3Partitioner",
@@ -182,15 +182,15 @@ export class CassandraEngine {
     const ksName = name.keyspace ?? sessionKeyspace;
     if (ksName === undefined) throw invalid("No keyspace has been specified. USE a keyspace, or explicitly specify keyspace.tablename");
     const ks = this.keyspaceMap.get(ksName);
-    if (!ks) throw invalid(`Keyspace ${ksName} does not exist`);
+    if (!ks) throw invalid(`keyspace ${ksName} does not exist`);
     const table = ks.tables.get(name.name);
-    if (!table) throw invalid(`unconfigured table ${name.name}`);
+    if (!table) throw invalid(`table ${name.name} does not exist`);
     return table;
   }
 
   private storeOf(table: TableSchema): TableStore {
     const store = this.stores.get(table.id);
-    if (!store) throw invalid(`unconfigured table ${table.name}`);
+    if (!store) throw invalid(`table ${table.name} does not exist`);
     return store;
   }
 
@@ -564,7 +564,7 @@ export class CassandraEngine {
         const ks = this.keyspaceMap.get(name);
         if (!ks) {
           if (statement.ifExists) return { kind: "void" };
-          throw configError(`Cannot drop non existing keyspace '${name}'.`);
+          throw invalid(`Keyspace '${name}' doesn't exist`);
         }
         if (ks.system) throw new CqlError(CqlErrorCode.unauthorized, `${name} keyspace is not user-modifiable.`);
         for (const t of ks.tables.values()) this.stores.delete(t.id);

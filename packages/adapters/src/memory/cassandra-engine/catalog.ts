@@ -94,7 +94,8 @@ function normalizeReplication(input: Record<string, string>, keyspace: string): 
       checkFactor(v);
       out[k] = v;
     }
-    if (out["replication_factor"] === undefined) throw configError("SimpleStrategy requires a replication_factor strategy option.");
+    // Cassandra 5.0 fills in default_keyspace_rf (1 by default).
+    if (out["replication_factor"] === undefined) out["replication_factor"] = "1";
     return out;
   }
   if (short === "NetworkTopologyStrategy") {

@@ -103,11 +103,8 @@ export function planSelect(statement: SelectStatement, table: TableSchema, marke
   let token: TokenBounds | undefined;
   for (const r of statement.where) {
     if (r.kind !== "token") continue;
+    // Cassandra 5.0 accepts a token relation beside relations on the key columns: a row must meet both.
     checkTokenColumns(table, r.columns);
-    const mixed = table.partitionKey.filter((c) => groups.has(c.name));
-    if (mixed.length > 0) {
-      throw invalid(`Columns "${mixed.map((c) => c.name).join(", ")}" cannot be restricted by both a normal relation and a token relation`);
-    }
     markers.visit(r.value, nativeType("bigint"), "partition key token");
     token ??= {};
     const name = r.columns.join(", ");
@@ -130,8 +127,7 @@ export function planSelect(statement: SelectStatement, table: TableSchema, marke
   const pkRestrictions = table.partitionKey.map((c) => groups.get(c.name));
   for (const r of pkRestrictions) {
     if (r && !isEqOrIn(r) && !allowFiltering) {
-      if (r.contains.length || r.containsKey.length) throw invalid(FILTERING_MESSAGE);
-      throw invalid("Only EQ and IN relation are supported on the partition key (unless you use the token() function or allow filtering)");
+      throw invalid(FILTERING_MESSAGE);
     }
   }
   const partitionFull = pkRestrictions.every((r) => r !== undefined && isEqOrIn(r));
@@ -173,7 +169,6 @@ export function planSelect(statement: SelectStatement, table: TableSchema, marke
   for (const c of table.regular) {
     const r = groups.get(c.name);
     if (!r) continue;
-    if (r.in !== undefined) throw invalid(`IN predicates on non-primary-key columns (${c.name}) is not yet supported`);
     if (!allowFiltering) throw invalid(FILTERING_MESSAGE);
     filters.push(r);
   }
@@ -369,18 +364,19 @@ export function executeSelect(plan: SelectPlan, store: TableStore, ctx: BindCont
     partitions = keys.map((k) => store.partition(k, false)).filter((p): p is Partition => p !== undefined);
   } else {
     partitions = store.allPartitions();
-    if (plan.token) {
-      const bound = (t: Term) => bindRequired(t, nativeType("bigint"), "partition key token", ctx) as bigint;
-      const eq = plan.token.eq ? bound(plan.token.eq) : undefined;
-      const lower = plan.token.lower ? { value: bound(plan.token.lower.term), inclusive: plan.token.lower.inclusive } : undefined;
-      const upper = plan.token.upper ? { value: bound(plan.token.upper.term), inclusive: plan.token.upper.inclusive } : undefined;
-      partitions = partitions.filter(
-        (p) =>
-          (eq === undefined || p.token === eq) &&
-          (!lower || p.token > lower.value || (lower.inclusive && p.token === lower.value)) &&
-          (!upper || p.token < upper.value || (upper.inclusive && p.token === upper.value)),
-      );
-    }
+  }
+  // A token relation also applies beside key relations (Cassandra 5.0).
+  if (plan.token) {
+    const bound = (t: Term) => bindRequired(t, nativeType("bigint"), "partition key token", ctx) as bigint;
+    const eq = plan.token.eq ? bound(plan.token.eq) : undefined;
+    const lower = plan.token.lower ? { value: bound(plan.token.lower.term), inclusive: plan.token.lower.inclusive } : undefined;
+    const upper = plan.token.upper ? { value: bound(plan.token.upper.term), inclusive: plan.token.upper.inclusive } : undefined;
+    partitions = partitions.filter(
+      (p) =>
+        (eq === undefined || p.token === eq) &&
+        (!lower || p.token > lower.value || (lower.inclusive && p.token === lower.value)) &&
+        (!upper || p.token < upper.value || (upper.inclusive && p.token === upper.value)),
+    );
   }
 
   const prefixes = plan.clusteringPrefix.length > 0 ? cartesian(plan.clusteringPrefix.map((r) => restrictionValues(r, ctx))) : undefined;
