@@ -10,7 +10,7 @@ import {
 import { systemClock, type EngineClock } from "./clock.js";
 import { checkConsistency, type ConsistencyLevel, type LocalTopology } from "./consistency.js";
 import type { CreateTableStatement, ModificationStatement, ParsedStatement, QualifiedName, Statement, UsingClause } from "./cql-ast.js";
-import { CqlError, CqlErrorCode, configError, invalid } from "./cql-error.js";
+import { CqlError, CqlErrorCode, invalid } from "./cql-error.js";
 import { parseCql } from "./cql-parser.js";
 import { nativeType } from "./cql-types.js";
 import { UNSET, normalizeValue, type CqlValue, type Unset } from "./cql-values.js";
