@@ -70,14 +70,17 @@ async function killedWhileWaiting(h: Harness, call: () => Promise<unknown>): Pro
   await locker.query("BEGIN");
   await locker.query(`LOCK TABLE "${db.schema}"."ledger" IN ACCESS EXCLUSIVE MODE`);
   try {
+    let settled = false;
     const pending = call().then(
       (value) => ({ value }),
       (error: unknown) => ({ error }),
     );
+    void pending.then(() => (settled = true));
+    // Every backend of the call that waits on the lock is killed (a bulk write may use several).
     let killed = 0;
-    for (let i = 0; i < 100 && killed === 0; i++) {
+    for (let i = 0; i < 150 && !settled; i++) {
       await sleep(20);
-      killed = await terminate(h.app, "wait_event_type = 'Lock'");
+      killed += await terminate(h.app, "wait_event_type = 'Lock'");
     }
     expect(killed).toBeGreaterThan(0);
     return await pending;
@@ -215,6 +218,18 @@ describe("Postgres: schema apply whose connection is killed", () => {
     }
     await sleep(50);
     expect((await h.adapter.applySchema([Ledger.model])).applied).toEqual([]);
+    await h.runtime.close();
+  });
+});
+
+describe("Postgres: an outbox rebuild scan whose connection is killed", () => {
+  it("rejects with E_UNAVAILABLE and the process survives", async () => {
+    const h = await harness();
+    await h.ledger.put({ account: "scan", entry: 1, amount: 1 });
+    const settled = (await killedWhileWaiting(h, () => h.adapter.outbox.scan(Ledger.model, undefined, 10))) as { error?: unknown };
+    expect(isPolyxenaError(settled.error, "E_UNAVAILABLE"), String(settled.error)).toBe(true);
+    await sleep(50);
+    expect((await h.ledger.get({ account: "scan", entry: 1 }, { consistency: "strong" })).item).toMatchObject({ amount: 1 });
     await h.runtime.close();
   });
 });

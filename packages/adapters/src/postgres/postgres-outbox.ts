@@ -28,6 +28,7 @@ import {
   type VersionedPage,
 } from "@polyxena/core";
 import type { Pool, PoolClient } from "pg";
+import { holdClient, type HeldClient } from "./postgres-transaction.js";
 import { postgresError } from "./postgres-errors.js";
 import type { EntityStatements } from "./postgres-statements.js";
 
@@ -154,12 +155,13 @@ export class PostgresOutbox implements OutboxPort {
     const offset = typeof position === "number" ? position : 0;
     const order = s.keyFields.map((f) => quoteIdent(f.column)).join(", ");
     const select = `SELECT ${model.fields.map((f) => quoteIdent(f.column)).join(", ")} FROM ${s.table} ORDER BY ${order} LIMIT $1 OFFSET $2`;
-    let client: PoolClient;
+    let held: HeldClient;
     try {
-      client = await this.host.pool.connect();
+      held = await holdClient(this.host.pool);
     } catch (error) {
       throw postgresError(error, select);
     }
+    const client = held.client;
     try {
       await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
       const rows = await client.query<unknown[]>({ text: select, values: [limit + 1, offset], rowMode: "array" });
@@ -174,7 +176,7 @@ export class PostgresOutbox implements OutboxPort {
       await client.query("ROLLBACK").catch(() => undefined);
       throw postgresError(error, select);
     } finally {
-      client.release();
+      held.release();
     }
   }
 
