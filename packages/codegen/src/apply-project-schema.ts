@@ -1,4 +1,14 @@
-import { DEFAULT_CASSANDRA_REPLICATION, isPolyxenaError, PolyxenaRuntime, type CassandraReplication, type SchemaApplyResult, type StoreAdapter, type StoreMap } from "@polyxena/core";
+import {
+  DEFAULT_CASSANDRA_REPLICATION,
+  isPolyxenaError,
+  PolyxenaRuntime,
+  type CassandraReplication,
+  type SchemaApplyOptions,
+  type SchemaApplyResult,
+  type SchemaPlan,
+  type StoreAdapter,
+  type StoreMap,
+} from "@polyxena/core";
 import { CodegenError } from "./codegen-error.js";
 import type { LoadedProject } from "./load-project.js";
 import { unreachableStoreError } from "./unreachable-store.js";
@@ -95,19 +105,24 @@ async function closeAdapters(adapters: readonly StoreAdapter[]): Promise<unknown
   return failed?.reason;
 }
 
+/** What `polyxena schema plan` found. */
+export interface ProjectSchemaPlan {
+  entityCount: number;
+  /** Per store instance: the changes apply would make or refuse, and what is in place. */
+  stores: Record<string, SchemaPlan>;
+  /** Store instances whose adapter cannot read its live schema (no `planSchema`). */
+  skipped: string[];
+  warnings: string[];
+}
+
 /**
- * Builds the config's adapters, applies every entity's physical schema through
- * them (tables, indexes, GSIs, keyspaces, index aliases; idempotently) and
- * closes them, whether the apply succeeded or not.
- *
- * @example
- * const report = await applyProjectSchema(await loadProject("polyxena.config.ts"));
- * console.log(report.stores.postgres?.applied);
+ * Builds the config's adapters, runs `work` on a runtime over every entity,
+ * and closes the adapters whether it succeeded or not.
  */
-export async function applyProjectSchema(project: LoadedProject): Promise<ProjectSchemaReport> {
+async function withProjectRuntime<T>(project: LoadedProject, work: (runtime: PolyxenaRuntime, used: ReadonlySet<StoreAdapter>, entityCount: number) => Promise<T>): Promise<T> {
   const stores = await buildStores(project);
   const adapters = Object.values(stores);
-  let report: ProjectSchemaReport;
+  let result: T;
   try {
     const definitions = [...new Map(project.sources.map((s) => [s.definition.name, s.definition])).values()];
     for (const definition of definitions) {
@@ -119,21 +134,70 @@ export async function applyProjectSchema(project: LoadedProject): Promise<Projec
     }
     const runtime = new PolyxenaRuntime({ stores }, definitions);
     const used = new Set(definitions.map((d) => runtime.adapterFor(d.model)));
-    report = {
-      entityCount: definitions.length,
-      stores: await runtime.applySchema(),
-      skipped: [...used].filter((a) => typeof a.applySchema !== "function").map((a) => a.name),
-      warnings: nameMismatches(project, used),
-    };
+    result = await work(runtime, used, definitions.length);
   } catch (error) {
     await closeAdapters(adapters);
     throw unreachableStoreError(error, stores, project.configPath) ?? error;
   }
   const closeFailure = await closeAdapters(adapters);
   if (closeFailure !== undefined) {
-    throw new CodegenError(`the schema was applied, but closing an adapter failed: ${closeFailure instanceof Error ? closeFailure.message : String(closeFailure)}`, { cause: closeFailure });
+    throw new CodegenError(`the work was done, but closing an adapter failed: ${closeFailure instanceof Error ? closeFailure.message : String(closeFailure)}`, { cause: closeFailure });
   }
-  return report;
+  return result;
+}
+
+/**
+ * Builds the config's adapters and brings every store to the declared
+ * schema, compared with the live store by introspection: additive changes
+ * are made, destructive ones refused with their reasons (`E_DEFINITION`,
+ * nothing changed) unless `allowDestructive`. Closes the adapters either way.
+ *
+ * @example
+ * const report = await applyProjectSchema(await loadProject("polyxena.config.ts"));
+ * console.log(report.stores.postgres?.applied);
+ */
+export async function applyProjectSchema(project: LoadedProject, options: SchemaApplyOptions = {}): Promise<ProjectSchemaReport> {
+  return withProjectRuntime(project, async (runtime, used, entityCount) => ({
+    entityCount,
+    stores: await runtime.applySchema(options),
+    skipped: [...used].filter((a) => typeof a.applySchema !== "function").map((a) => a.name),
+    warnings: nameMismatches(project, used),
+  }));
+}
+
+/**
+ * Builds the config's adapters and reads, from every store, how its live
+ * schema differs from the declared one, changing nothing.
+ */
+export async function planProjectSchema(project: LoadedProject): Promise<ProjectSchemaPlan> {
+  return withProjectRuntime(project, async (runtime, used, entityCount) => ({
+    entityCount,
+    stores: await runtime.planSchema(),
+    skipped: [...used].filter((a) => typeof a.planSchema !== "function").map((a) => a.name),
+    warnings: nameMismatches(project, used),
+  }));
+}
+
+/**
+ * The lines `polyxena schema plan` prints: a summary, then per store each
+ * change with its kind (and the reason for destructive and incompatible ones).
+ */
+export function formatSchemaPlan(plan: ProjectSchemaPlan): string[] {
+  const results = Object.entries(plan.stores);
+  const count = (kind: string) => results.reduce((n, [, r]) => n + r.changes.filter((c) => c.kind === kind).length, 0);
+  const lines = [
+    `polyxena: schema plan of ${plan.entityCount} entities on ${results.length} store(s): ${count("additive")} additive, ${count("destructive")} destructive, ${count("incompatible")} incompatible change(s); nothing was changed`,
+  ];
+  for (const [store, result] of results) {
+    lines.push(`${store}: ${result.changes.length === 0 ? "up to date" : `${result.changes.length} change(s)`}, ${result.unchanged.length} in place`);
+    for (const change of result.changes) {
+      lines.push(`  ${change.kind.padEnd(12)} ${oneLine(change.statement)}`);
+      if (change.reason) lines.push(`               reason: ${change.reason}`);
+    }
+  }
+  for (const store of plan.skipped) lines.push(`${store}: its adapter cannot read its live schema`);
+  for (const warning of plan.warnings) lines.push(`warning: ${warning}`);
+  return lines;
 }
 
 /** One line per statement, whitespace collapsed, so multi-line DDL stays readable in a terminal. */

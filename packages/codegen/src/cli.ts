@@ -1,6 +1,6 @@
 import { relative } from "node:path";
 import { isPolyxenaError } from "@polyxena/core";
-import { applyProjectSchema, formatSchemaReport } from "./apply-project-schema.js";
+import { applyProjectSchema, formatSchemaPlan, formatSchemaReport, planProjectSchema } from "./apply-project-schema.js";
 import { CodegenError } from "./codegen-error.js";
 import { generateFiles } from "./generate-files.js";
 import { initProject } from "./init-project.js";
@@ -14,35 +14,43 @@ export interface CliIo {
 }
 
 const USAGE = `usage: polyxena generate [--config polyxena.config.ts] [--check]
-       polyxena schema apply [--config polyxena.config.ts]
+       polyxena schema plan [--config polyxena.config.ts]
+       polyxena schema apply [--config polyxena.config.ts] [--allow-destructive]
        polyxena init
 
   init            in an existing project: write polyxena.config.ts, an example
                   entity and a test on the memory adapters (never overwrites)
 
   generate        write the repositories and physical schema files
-  schema apply    create the tables, indexes, keyspaces and index aliases in the
-                  stores returned by the config's stores() factory (idempotent)
+  schema plan     compare the declared schema with the live stores returned by the
+                  config's stores() factory and print the differences; changes nothing
+  schema apply    make the additive changes the plan lists (tables, columns,
+                  indexes, GSIs, keyspaces, mapping fields); refuse destructive
+                  ones with their reasons, changing nothing
 
   --config PATH   the config file (default: polyxena.config.ts in the current folder)
-  --check         (generate) write nothing; exit 1 listing the generated files that are stale`;
+  --check         (generate) write nothing; exit 1 listing the generated files that are stale
+  --allow-destructive  (schema apply) also make destructive changes (drop a column,
+                  change a type or a key); never the ones a store cannot make`;
 
 interface Arguments {
   /** The command words, e.g. `generate` or `schema apply`. */
   command: string | undefined;
   config: string;
   check: boolean;
+  allowDestructive: boolean;
   help: boolean;
 }
 
-const COMMANDS = new Set(["init", "generate", "schema apply"]);
+const COMMANDS = new Set(["init", "generate", "schema plan", "schema apply"]);
 
 function parseArguments(argv: readonly string[]): Arguments {
-  const args: Arguments = { command: undefined, config: "polyxena.config.ts", check: false, help: false };
+  const args: Arguments = { command: undefined, config: "polyxena.config.ts", check: false, allowDestructive: false, help: false };
   const words: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === "--check") args.check = true;
+    else if (arg === "--allow-destructive") args.allowDestructive = true;
     else if (arg === "--help" || arg === "-h") args.help = true;
     else if (arg === "--config" || arg === "-c") {
       const value = argv[++i];
@@ -60,6 +68,7 @@ function parseArguments(argv: readonly string[]): Arguments {
     if (extra !== undefined) throw new CodegenError(`unexpected argument ${extra}`);
   }
   if (args.check && args.command !== "generate") throw new CodegenError("--check belongs to polyxena generate");
+  if (args.allowDestructive && args.command !== "schema apply") throw new CodegenError("--allow-destructive belongs to polyxena schema apply");
   return args;
 }
 
@@ -100,8 +109,12 @@ export async function main(argv: readonly string[], io: CliIo = consoleIo): Prom
       return 0;
     }
     const project = await loadProject(args.config);
+    if (args.command === "schema plan") {
+      for (const line of formatSchemaPlan(await planProjectSchema(project))) io.out(line);
+      return 0;
+    }
     if (args.command === "schema apply") {
-      for (const line of formatSchemaReport(await applyProjectSchema(project))) io.out(line);
+      for (const line of formatSchemaReport(await applyProjectSchema(project, { allowDestructive: args.allowDestructive }))) io.out(line);
       return 0;
     }
     const files = generateFiles(project.sources, project.config);

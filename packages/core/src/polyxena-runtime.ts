@@ -6,7 +6,7 @@ import type { EntityModel, StoreRefModel } from "./entity-model.js";
 import { EntityRuntime, type RuntimeServices, type TransactionScope } from "./entity-runtime.js";
 import { PolyxenaError } from "./errors.js";
 import type { OperationListener } from "./operation-events.js";
-import type { SchemaApplyResult, StoreAdapter, StoreMap } from "./store-adapter.js";
+import type { SchemaApplyOptions, SchemaApplyResult, SchemaPlan, StoreAdapter, StoreMap } from "./store-adapter.js";
 
 /** Resolves a store reference to an adapter. */
 export type StoreResolver = (store: StoreRefModel) => StoreAdapter | undefined;
@@ -152,18 +152,35 @@ export class PolyxenaRuntime implements RepositoryScope {
    * const repos = createRepositories({ stores });
    * await repos.runtime.applySchema();
    */
-  async applySchema(): Promise<Record<string, SchemaApplyResult>> {
+  async applySchema(options: SchemaApplyOptions = {}): Promise<Record<string, SchemaApplyResult>> {
+    const results: Record<string, SchemaApplyResult> = {};
+    for (const [adapter, models] of this.modelsByAdapter()) {
+      if (!adapter.applySchema) continue;
+      results[adapter.name] = await adapter.applySchema(models, options);
+    }
+    return results;
+  }
+
+  /**
+   * The differences between the declared schema and every store, read by
+   * introspection, changing nothing. Stores whose adapter cannot plan are absent.
+   */
+  async planSchema(): Promise<Record<string, SchemaPlan>> {
+    const results: Record<string, SchemaPlan> = {};
+    for (const [adapter, models] of this.modelsByAdapter()) {
+      if (!adapter.planSchema) continue;
+      results[adapter.name] = await adapter.planSchema(models);
+    }
+    return results;
+  }
+
+  private modelsByAdapter(): Map<StoreAdapter, EntityModel[]> {
     const byAdapter = new Map<StoreAdapter, EntityModel[]>();
     for (const d of this.definitions) {
       const adapter = this.adapterFor(d.model);
       byAdapter.set(adapter, [...(byAdapter.get(adapter) ?? []), d.model]);
     }
-    const results: Record<string, SchemaApplyResult> = {};
-    for (const [adapter, models] of byAdapter) {
-      if (!adapter.applySchema) continue;
-      results[adapter.name] = await adapter.applySchema(models);
-    }
-    return results;
+    return byAdapter;
   }
 
   /** Every entity definition this runtime serves. */

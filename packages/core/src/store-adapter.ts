@@ -277,6 +277,37 @@ export interface SchemaApplyResult {
   unchanged: string[];
 }
 
+/**
+ * One difference between the declared schema and the live store, and the
+ * statement or request that closes it.
+ * - `additive`: adds something (a table, column, index, GSI, mapping field,
+ *   constraint, or relaxes a NOT NULL); `applySchema` makes it.
+ * - `destructive`: removes or rewrites something (a column, a type, a key,
+ *   a NOT NULL on existing rows); made only with `allowDestructive`.
+ * - `incompatible`: the store cannot make it in place at all (a DynamoDB key,
+ *   a Cassandra column type); never made, `reason` says what to do instead.
+ */
+export interface SchemaChange {
+  kind: "additive" | "destructive" | "incompatible";
+  /** The statement or request that makes the change (or would, for `incompatible`). */
+  statement: string;
+  /** Why the change is destructive or incompatible, and the fix. */
+  reason?: string | undefined;
+}
+
+/** What `planSchema` found: the changes to make and what is already in place. */
+export interface SchemaPlan {
+  changes: SchemaChange[];
+  /** Statements whose object is already in place as declared. */
+  unchanged: string[];
+}
+
+/** Options of `applySchema`. */
+export interface SchemaApplyOptions {
+  /** Make `destructive` changes too (never `incompatible` ones). Default false: refuse them with the reason, changing nothing. */
+  allowDestructive?: boolean | undefined;
+}
+
 /** A store backend. Every adapter (real or in-memory) implements this. */
 export interface StoreAdapter {
   readonly kind: StoreKind;
@@ -298,8 +329,15 @@ export interface StoreAdapter {
   query(request: QueryRequest): Promise<StorePage>;
   search?(request: SearchRequest): Promise<SearchPage>;
   transaction?<T>(work: (tx: StoreTransaction) => Promise<T>, options: TransactionOptions): Promise<T>;
-  /** Creates tables/indices for these entities idempotently. */
-  applySchema?(entities: readonly EntityModel[]): Promise<SchemaApplyResult>;
+  /**
+   * Brings the live store to the declared schema of these entities, compared
+   * by introspection: makes additive changes, refuses destructive ones
+   * (`E_DEFINITION` with the reasons, changing nothing) unless
+   * `allowDestructive`, and reports only what it changed.
+   */
+  applySchema?(entities: readonly EntityModel[], options?: SchemaApplyOptions): Promise<SchemaApplyResult>;
+  /** The differences `applySchema` would act on, read from the live store, changing nothing. */
+  planSchema?(entities: readonly EntityModel[]): Promise<SchemaPlan>;
   /**
    * The store's outbox, when the adapter records change events: a write
    * request with `change` then records the event (with the next per-key

@@ -15,7 +15,9 @@ import {
   type PutRequest,
   type QueryModel,
   type QueryRequest,
+  type SchemaApplyOptions,
   type SchemaApplyResult,
+  type SchemaPlan,
   type StoreAdapter,
   type StoredItem,
   type StorePage,
@@ -32,7 +34,7 @@ import { encodeParameter } from "./postgres-codec.js";
 import { decodePosition, encodePosition } from "./postgres-ordering.js";
 import { classifyPostgresError, postgresError } from "./postgres-errors.js";
 import { assertIndexRowSizes } from "./postgres-limits.js";
-import { applyPostgresSchema } from "./postgres-schema-apply.js";
+import { applyPostgresSchema, planPostgresSchema } from "./postgres-schema-apply.js";
 import { CompiledQuery, EntityStatements, type PgStatement } from "./postgres-statements.js";
 import { isolationLevel } from "./postgres-isolation.js";
 import { holdClient, PostgresTransactionHandle, transactionClient, type HeldClient } from "./postgres-transaction.js";
@@ -301,11 +303,21 @@ export class PostgresAdapter implements StoreAdapter {
     );
   }
 
-  async applySchema(entities: readonly EntityModel[]): Promise<SchemaApplyResult> {
+  /** Brings the database to the declared schema (see `postgres-schema-apply.ts`): additive changes; destructive ones only with `allowDestructive`. */
+  async applySchema(entities: readonly EntityModel[], options: SchemaApplyOptions = {}): Promise<SchemaApplyResult> {
     try {
-      return await applyPostgresSchema(this.pool, entities, this.schema);
+      return await applyPostgresSchema(this.pool, entities, this.schema, options, this.name);
     } catch (error) {
       throw postgresError(error, "applySchema").withContext({ store: this.name, operation: "applySchema" });
+    }
+  }
+
+  /** The differences between the declared schema and the database, read from its catalog; changes nothing. */
+  async planSchema(entities: readonly EntityModel[]): Promise<SchemaPlan> {
+    try {
+      return await planPostgresSchema(this.pool, entities, this.schema);
+    } catch (error) {
+      throw postgresError(error, "planSchema").withContext({ store: this.name, operation: "planSchema" });
     }
   }
 

@@ -1,10 +1,29 @@
 /**
- * Applies the generated Postgres DDL idempotently: one transaction, an
- * advisory lock so that concurrent deployers take turns, and a
- * `polyxena_schema_migrations` table recording each applied statement's hash.
+ * Postgres `planSchema` / `applySchema`: the declared tables, columns,
+ * indexes and unique constraints compared with the live database, read from
+ * information_schema and pg_catalog, never from a record of what was applied
+ * before. Apply runs the plan in one transaction under an advisory lock (so
+ * concurrent deployers take turns and see each other's work), refuses
+ * destructive changes with their reasons unless `allowDestructive`, and
+ * records every statement it ran in `polyxena_schema_migrations` (history
+ * only: nothing is skipped because it is recorded there).
  */
 import { createHash } from "node:crypto";
-import { buildPostgresSchema, quoteIdent, type EntityModel, type SchemaApplyResult } from "@polyxena/core";
+import {
+  PolyxenaError,
+  postgresColumnDefinition,
+  postgresColumnType,
+  postgresIndexStatements,
+  postgresTableStatement,
+  postgresUniqueConstraint,
+  qualifiedName,
+  quoteIdent,
+  type EntityModel,
+  type SchemaApplyOptions,
+  type SchemaApplyResult,
+  type SchemaChange,
+  type SchemaPlan,
+} from "@polyxena/core";
 import type { Pool } from "pg";
 import { postgresError } from "./postgres-errors.js";
 import { holdClient } from "./postgres-transaction.js";
@@ -18,42 +37,207 @@ function lockKey(schema: string): string {
   return (hash.readBigInt64BE(0) & 0x7fffffffffffffffn).toString();
 }
 
+/** A column as the catalog describes it. */
+interface LiveColumn {
+  type: string;
+  notNull: boolean;
+}
+
+/** One table as the catalog describes it. */
+interface LiveTable {
+  columns: Map<string, LiveColumn>;
+  primaryKey: string[];
+  /** Unique constraint name -> columns. */
+  unique: Map<string, string[]>;
+  hasRows: boolean;
+}
+
+/** The catalog's spelling of a declared column type (`format_type`). */
+function catalogType(declared: string): string {
+  if (declared === "timestamptz") return "timestamp with time zone";
+  const varchar = /^varchar\((\d+)\)$/.exec(declared);
+  if (varchar) return `character varying(${varchar[1]})`;
+  return declared;
+}
+
+type Query = (text: string, values?: unknown[]) => Promise<{ rows: Record<string, unknown>[] }>;
+
+/** Reads the tables of these models that exist in `schema`, with their columns, keys, unique constraints and whether they hold rows. */
+async function readLiveTables(query: Query, schema: string, tables: readonly string[]): Promise<{ tables: Map<string, LiveTable>; indexes: Set<string> }> {
+  const live = new Map<string, LiveTable>();
+  const columns = await query(
+    `SELECT c.relname AS table_name, a.attname AS column_name, format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull AS not_null
+       FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = $1 AND c.relname = ANY($2) AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped
+      ORDER BY a.attnum`,
+    [schema, tables],
+  );
+  for (const row of columns.rows) {
+    const name = row["table_name"] as string;
+    let table = live.get(name);
+    if (!table) live.set(name, (table = { columns: new Map(), primaryKey: [], unique: new Map(), hasRows: false }));
+    table.columns.set(row["column_name"] as string, { type: row["type"] as string, notNull: row["not_null"] === true });
+  }
+  const constraints = await query(
+    `SELECT c.relname AS table_name, k.conname AS name, k.contype AS type,
+            array(SELECT a.attname FROM unnest(k.conkey) WITH ORDINALITY AS u(attnum, ord) JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.attnum ORDER BY u.ord)::text[] AS columns
+       FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = $1 AND c.relname = ANY($2) AND k.contype IN ('p', 'u')`,
+    [schema, tables],
+  );
+  for (const row of constraints.rows) {
+    const table = live.get(row["table_name"] as string);
+    if (!table) continue;
+    const cols = row["columns"] as string[];
+    if (row["type"] === "p") table.primaryKey = cols;
+    else table.unique.set(row["name"] as string, cols);
+  }
+  for (const [name, table] of live) {
+    const rows = await query(`SELECT EXISTS (SELECT 1 FROM ${qualifiedName(schema, name)}) AS has_rows`);
+    table.hasRows = rows.rows[0]?.["has_rows"] === true;
+  }
+  const indexes = await query("SELECT indexname FROM pg_indexes WHERE schemaname = $1", [schema]);
+  return { tables: live, indexes: new Set(indexes.rows.map((r) => r["indexname"] as string)) };
+}
+
+/** The changes that bring `live` to the declared `models`. */
+function diff(models: readonly EntityModel[], schema: string, live: { tables: Map<string, LiveTable>; indexes: Set<string> }): SchemaPlan {
+  const plan: SchemaPlan = { changes: [], unchanged: [] };
+  for (const model of models) {
+    if (model.store.kind !== "postgres") continue;
+    const table = qualifiedName(schema, model.table);
+    const current = live.tables.get(model.table);
+    const createTable = postgresTableStatement(model, schema);
+    if (!current) {
+      plan.changes.push({ kind: "additive", statement: createTable });
+      for (const statement of postgresIndexStatements(model, schema)) plan.changes.push({ kind: "additive", statement });
+      continue;
+    }
+    const before = plan.changes.length;
+    const declared = new Set<string>();
+    for (const field of model.fields) {
+      declared.add(field.column);
+      const column = current.columns.get(field.column);
+      const wantType = postgresColumnType(field);
+      const wantNotNull = !field.optional && !field.nullable;
+      if (!column) {
+        const statement = `ALTER TABLE ${table} ADD COLUMN ${postgresColumnDefinition(field)}`;
+        if (wantNotNull && current.hasRows) {
+          plan.changes.push({
+            kind: "incompatible",
+            statement,
+            reason: `${model.name}.${field.name} is required, ${table} already holds rows and the column would have no value for them; make the field optional (.optional() or .nullable()), add it, fill it, then make it required`,
+          });
+        } else {
+          plan.changes.push({ kind: "additive", statement });
+        }
+        continue;
+      }
+      if (column.type !== catalogType(wantType)) {
+        plan.changes.push({
+          kind: "destructive",
+          statement: `ALTER TABLE ${table} ALTER COLUMN ${quoteIdent(field.column)} TYPE ${wantType} USING ${quoteIdent(field.column)}::${wantType}`,
+          reason: `column ${field.column} of ${table} is ${column.type}, but ${model.name}.${field.name} declares ${catalogType(wantType)}: converting it rewrites every row and may fail or lose precision; add a new field instead, or pass --allow-destructive`,
+        });
+      }
+      if (column.notNull && !wantNotNull) {
+        plan.changes.push({ kind: "additive", statement: `ALTER TABLE ${table} ALTER COLUMN ${quoteIdent(field.column)} DROP NOT NULL` });
+      } else if (!column.notNull && wantNotNull) {
+        plan.changes.push({
+          kind: "destructive",
+          statement: `ALTER TABLE ${table} ALTER COLUMN ${quoteIdent(field.column)} SET NOT NULL`,
+          reason: `${model.name}.${field.name} became required but column ${field.column} allows NULL: rows without a value would make the change fail; fill them first, then pass --allow-destructive`,
+        });
+      }
+    }
+    for (const column of current.columns.keys()) {
+      if (declared.has(column)) continue;
+      plan.changes.push({
+        kind: "destructive",
+        statement: `ALTER TABLE ${table} DROP COLUMN ${quoteIdent(column)}`,
+        reason: `column ${column} of ${table} is not a field of ${model.name}: dropping it deletes its data; keep the field, or pass --allow-destructive`,
+      });
+    }
+    const wantKey = model.key.partition.map((f) => model.fields.find((x) => x.name === f)!.column);
+    if (current.primaryKey.join(",") !== wantKey.join(",")) {
+      plan.changes.push({
+        kind: "destructive",
+        statement: `ALTER TABLE ${table} DROP CONSTRAINT IF EXISTS ${quoteIdent(`${model.table}_pkey`)}, ADD CONSTRAINT ${quoteIdent(`${model.table}_pkey`)} PRIMARY KEY (${wantKey.map(quoteIdent).join(", ")})`,
+        reason: `the primary key of ${table} is (${current.primaryKey.join(", ")}) but ${model.name} declares (${wantKey.join(", ")}): re-keying fails on duplicate keys and changes what every key means; pass --allow-destructive`,
+      });
+    }
+    for (const constraint of model.unique) {
+      const columns = constraint.fields.map((f) => model.fields.find((x) => x.name === f)!.column);
+      const existing = current.unique.get(constraint.name);
+      if (existing && existing.join(",") === columns.join(",")) continue;
+      if (existing) {
+        plan.changes.push({
+          kind: "destructive",
+          statement: `ALTER TABLE ${table} DROP CONSTRAINT ${quoteIdent(constraint.name)}, ADD ${postgresUniqueConstraint(model, constraint.name)}`,
+          reason: `unique constraint ${constraint.name} of ${table} is on (${existing.join(", ")}) but ${model.name} declares (${columns.join(", ")}); pass --allow-destructive`,
+        });
+      } else {
+        plan.changes.push({ kind: "additive", statement: `ALTER TABLE ${table} ADD ${postgresUniqueConstraint(model, constraint.name)}` });
+      }
+    }
+    if (plan.changes.length === before) plan.unchanged.push(createTable);
+    for (const statement of postgresIndexStatements(model, schema)) {
+      const name = /CREATE INDEX IF NOT EXISTS "([^"]+)"/.exec(statement)?.[1];
+      if (name !== undefined && live.indexes.has(name)) plan.unchanged.push(statement);
+      else plan.changes.push({ kind: "additive", statement });
+    }
+  }
+  return plan;
+}
+
+/** Reads the live schema and returns the differences from the declared one; changes nothing. */
+export async function planPostgresSchema(pool: Pool, models: readonly EntityModel[], schema: string): Promise<SchemaPlan> {
+  const tables = models.filter((m) => m.store.kind === "postgres").map((m) => m.table);
+  const query: Query = (text, values) => pool.query(text, values);
+  return diff(models, schema, await readLiveTables(query, schema, tables));
+}
+
+/** The `E_DEFINITION` for changes apply will not make, listing each with its reason. */
+export function refusedChanges(store: string, refused: readonly SchemaChange[]): PolyxenaError {
+  const lines = refused.map((c) => `${c.kind}: ${c.statement.replace(/\s+/g, " ")} (${c.reason ?? "no reason given"})`);
+  return new PolyxenaError("E_DEFINITION", `the schema change needs ${refused.length} change(s) that schema apply does not make:\n  ${lines.join("\n  ")}`, {
+    store,
+    operation: "applySchema",
+    fix: refused.some((c) => c.kind === "destructive") ? "review them with polyxena schema plan; pass --allow-destructive to make the destructive ones" : "review them with polyxena schema plan",
+  });
+}
+
 /**
- * Creates the schema, tables and indexes of `models` in `schema` unless the
- * migrations table records them as applied.
+ * Brings `schema` to the declared tables of `models` in one transaction:
+ * additive changes always, destructive ones only with `allowDestructive`,
+ * incompatible ones never (`E_DEFINITION` with the reasons, nothing changed).
  */
-export async function applyPostgresSchema(pool: Pool, models: readonly EntityModel[], schema: string): Promise<SchemaApplyResult> {
-  const statements = buildPostgresSchema(models, { schema });
-  const migrations = `${quoteIdent(schema)}.${quoteIdent(MIGRATIONS_TABLE)}`;
-  const result: SchemaApplyResult = { applied: [], unchanged: [] };
+export async function applyPostgresSchema(pool: Pool, models: readonly EntityModel[], schema: string, options: SchemaApplyOptions = {}, store = "postgres"): Promise<SchemaApplyResult> {
+  const migrations = qualifiedName(schema, MIGRATIONS_TABLE);
   let current = "BEGIN";
   const held = await holdClient(pool).catch((error: unknown) => {
     throw postgresError(error, current);
   });
   const client = held.client;
   try {
-    const run = async (text: string, values: unknown[] = []) => {
+    const run: Query = async (text, values = []) => {
       current = text;
       return client.query(text, values);
     };
     await run("BEGIN");
     await run("SELECT pg_advisory_xact_lock($1::int8)", [lockKey(schema)]);
     await run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
-    await run(
-      `CREATE TABLE IF NOT EXISTS ${migrations} (statement_hash text PRIMARY KEY, statement text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
-    );
-    const done = await run(`SELECT statement_hash FROM ${migrations}`);
-    const applied = new Set(done.rows.map((r: { statement_hash: string }) => r.statement_hash));
-    for (const statement of statements) {
-      const hash = createHash("sha256").update(statement).digest("hex");
-      if (applied.has(hash)) {
-        result.unchanged.push(statement);
-        continue;
-      }
-      await run(statement);
-      await run(`INSERT INTO ${migrations} (statement_hash, statement) VALUES ($1, $2)`, [hash, statement]);
-      applied.add(hash);
-      result.applied.push(statement);
+    await run(`CREATE TABLE IF NOT EXISTS ${migrations} (statement_hash text PRIMARY KEY, statement text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+    const tables = models.filter((m) => m.store.kind === "postgres").map((m) => m.table);
+    const plan = diff(models, schema, await readLiveTables(run, schema, tables));
+    const refused = plan.changes.filter((c) => c.kind === "incompatible" || (c.kind === "destructive" && !options.allowDestructive));
+    if (refused.length > 0) throw refusedChanges(store, refused);
+    const result: SchemaApplyResult = { applied: [], unchanged: plan.unchanged };
+    for (const change of plan.changes) {
+      await run(change.statement);
+      const hash = createHash("sha256").update(change.statement).digest("hex");
+      await run(`INSERT INTO ${migrations} (statement_hash, statement) VALUES ($1, $2) ON CONFLICT (statement_hash) DO UPDATE SET applied_at = now()`, [hash, change.statement]);
+      result.applied.push(change.statement);
     }
     await run("COMMIT");
     return result;
