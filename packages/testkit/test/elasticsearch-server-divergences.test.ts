@@ -204,3 +204,50 @@ describe("external versioning", () => {
     expect((await call("GET", `/${ix}/_doc/val`)).status).toBe(404);
   });
 });
+
+describe("index settings and requests a real server checks", () => {
+  it("applies settings sent as {\"index\": {...}} (they used to be dropped) and refuses an unparsable one", async () => {
+    const idx = `${cluster.indexPrefix}settings`;
+    expect((await call("PUT", `/${idx}`, { mappings: { properties: { tag: { type: "keyword" } } } })).status).toBe(200);
+    expect((await call("PUT", `/${idx}/_settings`, { index: { max_terms_count: 1 } })).status).toBe(200);
+    const settings = await call("GET", `/${idx}/_settings`);
+    expect(settings.body[idx].settings.index.max_terms_count).toBe("1");
+    const over = await call("POST", `/${idx}/_search`, { query: { terms: { tag: ["a", "b"] } } });
+    expect(over.status).toBe(400);
+    const bogus = await call("PUT", `/${idx}/_settings`, { index: { refresh_interval: "bogus" } });
+    expect(bogus.status).toBe(400);
+    expect(bogus.body.error.type).toBe("illegal_argument_exception");
+  });
+
+  it("refuses to change a static setting of an open index", async () => {
+    const idx = `${cluster.indexPrefix}static`;
+    expect((await call("PUT", `/${idx}`, {})).status).toBe(200);
+    const res = await call("PUT", `/${idx}/_settings`, { index: { number_of_shards: 2 } });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({ type: "illegal_argument_exception", reason: expect.stringMatching(/^Can't update non dynamic settings \[\[index\.number_of_shards\]\] for open indices/) });
+  });
+
+  it("refuses an unknown key in a create-index body", async () => {
+    const res = await call("PUT", `/${cluster.indexPrefix}unknown_key`, { bogus: {} });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({ type: "parse_exception", reason: "unknown key [bogus] for create index" });
+    expect((await call("HEAD", `/${cluster.indexPrefix}unknown_key`)).status).toBe(404);
+  });
+
+  it("matches nothing when a bool query asks for more should clauses than it has (it used to match)", async () => {
+    const idx = `${cluster.indexPrefix}msm`;
+    expect((await call("PUT", `/${idx}`, { mappings: { properties: { k: { type: "keyword" } } } })).status).toBe(200);
+    await call("PUT", `/${idx}/_doc/1?refresh=true`, { k: "x" });
+    const res = await call("POST", `/${idx}/_search`, { query: { bool: { minimum_should_match: 2, should: [{ term: { k: "x" } }] } } });
+    expect(res.status).toBe(200);
+    expect(res.body.hits.total).toEqual({ value: 0, relation: "eq" });
+    const met = await call("POST", `/${idx}/_search`, { query: { bool: { minimum_should_match: 1, should: [{ term: { k: "x" } }] } } });
+    expect(met.body.hits.total).toEqual({ value: 1, relation: "eq" });
+  });
+
+  it("refuses an upsert with if_seq_no/if_primary_term (it used to answer 409)", async () => {
+    const res = await call("POST", `/${ix}/_update/upsert-cas?if_seq_no=0&if_primary_term=1`, { doc: { title: "x" }, doc_as_upsert: true });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({ type: "action_request_validation_exception", reason: "Validation Failed: 1: compare and write operations can not be used with upsert;" });
+  });
+});

@@ -176,6 +176,10 @@ describe("index lifecycle and mappings", () => {
     expect(await mapping(server.url)).toEqual(await mapping(reference));
     await step({ method: "PUT", path: "/IXtitles/_mapping", body: { properties: { n: { type: "keyword" } } } });
     await step({ method: "PUT", path: "/IXtitles/_mapping", body: { properties: { m: { type: "no_such_type" } } } });
+    await step({ method: "PUT", path: "/IXother", body: { bogus: {} } });
+    await step({ method: "PUT", path: "/IXtitles/_settings", body: { index: { number_of_shards: 2 } } });
+    await step({ method: "PUT", path: "/IXtitles/_settings", body: { index: { refresh_interval: "bogus" } } });
+    await step({ method: "PUT", path: "/IXtitles/_settings", body: { index: { max_terms_count: 3 } } });
   });
 });
 
@@ -242,6 +246,8 @@ describe("search", () => {
       { bool: { must: [{ match: { name: "dark" } }], filter: [{ term: { genre: "scifi" } }, { range: { year: { gte: 2015, lte: 2016 } } }] } },
       { bool: { should: [{ term: { genre: "drama" } }, { term: { genre: "crime" } }], must_not: [{ term: { year: 2016 } }] } },
       { bool: { should: [{ match: { name: "dark" } }, { match: { name: "crown" } }], minimum_should_match: 1 } },
+      { bool: { should: [{ term: { genre: "drama" } }], minimum_should_match: 2 } },
+      { bool: { should: [{ term: { genre: "drama" } }, { term: { year: 2017 } }], minimum_should_match: "100%" } },
       { term: { genre: "scifi" } },
       { term: { year: 2017 } },
       { terms: { genre: ["drama", "crime"] } },
@@ -338,6 +344,7 @@ describe("versions", () => {
     await step({ method: "DELETE", path: "/IXocc/_doc/1?if_seq_no=0&if_primary_term=1" });
     await step({ method: "POST", path: "/IXocc/_update/1?if_seq_no=0&if_primary_term=1", body: { doc: { v: 9 } } });
     await step({ method: "PUT", path: "/IXocc/_doc/missing?if_seq_no=0&if_primary_term=1", body: { v: 1 } });
+    await step({ method: "POST", path: "/IXocc/_update/missing?if_seq_no=0&if_primary_term=1", body: { doc: { v: 1 }, doc_as_upsert: true } });
     await step({ method: "GET", path: "/IXocc/_doc/1" });
   });
 

@@ -183,7 +183,8 @@ const ROUTES: Route[] = [
   { pattern: ["_settings"], methods: { GET: (e) => ok(e.getSettings({})) } },
   { pattern: [":index", "_settings"], methods: {
     GET: (e, _r, p) => ok(e.getSettings({ index: p.index! })),
-    PUT: (e, r, p) => ok(e.putSettings({ ...asObject(r.body), index: p.index! })),
+    // The body is the settings themselves (`{"index": {...}}` or flat keys), never request parameters.
+    PUT: (e, r, p) => ok(e.putSettings({ index: p.index!, settings: asObject(r.body) })),
   } },
   { pattern: [":index", "_doc"], methods: { POST: indexDoc } },
   { pattern: [":index", "_doc", ":id"], methods: {
@@ -210,7 +211,13 @@ const ROUTES: Route[] = [
     },
   } },
   { pattern: [":index"], methods: {
-    PUT: (e, r, p) => ok(e.createIndex({ ...(asObject(r.body) as { mappings?: Json; settings?: Json; aliases?: Json }), index: p.index! })),
+    PUT: (e, r, p) => {
+      const body = asObject(r.body);
+      for (const key of Object.keys(body)) {
+        if (key !== "mappings" && key !== "settings" && key !== "aliases") throw new SearchEngineError(400, "parse_exception", `unknown key [${key}] for create index`);
+      }
+      return ok(e.createIndex({ ...(body as { mappings?: Json; settings?: Json; aliases?: Json }), index: p.index! }));
+    },
     DELETE: (e, _r, p) => ok(e.deleteIndex({ index: p.index! })),
     HEAD: (e, _r, p) => ({ status: e.indexExists({ index: p.index! }) ? 200 : 404 }),
     GET: (e, _r, p) => ok(e.getIndex({ index: p.index! })),

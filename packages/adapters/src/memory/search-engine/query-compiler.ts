@@ -89,7 +89,7 @@ function compileBool(body: unknown, ctx: QueryContext): Matcher {
   for (const [k, v] of highlightBefore) ctx.highlightTerms.set(k, v);
   const boost = numberParam("bool", "boost", body.boost, 1);
   const defaultMsm = must.length === 0 && filter.length === 0 ? 1 : 0;
-  const msm = body.minimum_should_match === undefined ? Math.min(defaultMsm, should.length) : resolveMinimumShouldMatch(body.minimum_should_match, should.length);
+  const msm = body.minimum_should_match === undefined ? Math.min(defaultMsm, should.length) : resolveMinimumShouldMatch(body.minimum_should_match, should.length, false);
   if (must.length + filter.length + should.length === 0) {
     // A bool with only must_not clauses matches everything else, with a constant score.
     return (doc) => (mustNot.some((m) => m(doc) !== null) ? null : 0);

@@ -84,7 +84,7 @@ export function singleField(queryName: string, body: unknown): [string, unknown]
 }
 
 /** Resolves `minimum_should_match` (`2`, `-1`, `"75%"`, `"-25%"`) against a clause count. */
-export function resolveMinimumShouldMatch(spec: unknown, optionalClauses: number): number {
+export function resolveMinimumShouldMatch(spec: unknown, optionalClauses: number, clampToClauses = true): number {
   if (spec === undefined || spec === null) return 0;
   const text = String(spec).trim();
   let result: number;
@@ -98,7 +98,8 @@ export function resolveMinimumShouldMatch(spec: unknown, optionalClauses: number
     if (!Number.isInteger(n)) throw parsingError(`failed to parse minimum_should_match [${text}]`);
     result = n < 0 ? optionalClauses + n : n;
   }
-  return Math.max(0, Math.min(result, optionalClauses));
+  // A bool query asking for more should clauses than it has matches nothing, as in Lucene.
+  return Math.max(0, clampToClauses ? Math.min(result, optionalClauses) : result);
 }
 
 /** Compiles one query type's body. */

@@ -31,6 +31,9 @@ import type { StoredDocument } from "./search-index.js";
 
 type Json = Record<string, unknown>;
 
+/** Index settings fixed at creation: updating them on an open index is refused. */
+const STATIC_INDEX_SETTINGS = new Set(["index.number_of_shards", "index.number_of_routing_shards", "index.codec", "index.routing_partition_size", "index.sort.field", "index.sort.order"]);
+
 /** The `version` of a write that does not ask for one (Elasticsearch's `Versions.MATCH_ANY`). */
 const MATCH_ANY_VERSION = -3;
 
@@ -218,6 +221,10 @@ export class SearchEngine {
     const { index, settings, ...rest } = params;
     const flat = flattenSettings(settings ?? rest);
     const targets = this.catalog.resolveRead(index ?? "_all", true);
+    const fixed = Object.keys(flat).filter((key) => STATIC_INDEX_SETTINGS.has(key));
+    if (fixed.length > 0) {
+      throw illegalArgument(`Can't update non dynamic settings [[${fixed.join(", ")}]] for open indices [${targets.map((t) => `[${t.name}/${t.uuid}]`).join(", ")}]`);
+    }
     if (flat["index.refresh_interval"] !== undefined) {
       let ms: number;
       try {
@@ -408,6 +415,9 @@ export class SearchEngine {
     if (params.doc === undefined) throw validationFailed("script or doc is missing");
     if (!isObject(params.doc)) throw new SearchEngineError(400, "x_content_parse_exception", "[1:8] [UpdateRequest] doc doesn't support values of type: VALUE_STRING");
     const upserting = params.doc_as_upsert === true || params.upsert !== undefined;
+    if (upserting && (params.if_seq_no !== undefined || params.if_primary_term !== undefined)) {
+      throw validationFailed("compare and write operations can not be used with upsert");
+    }
     const index = this.resolveWrite(params.index, upserting);
     const current = index.get(params.id);
     const withSource = (body: WriteResponseBody, doc: StoredDocument): WriteResponseBody => {
