@@ -120,3 +120,41 @@ describe("in-memory cassandra adapter", () => {
     expect((await repo.get({ streamId, seq: 1 })).item).toEqual({ streamId, seq: 1, kind: "a", version: 1 });
   });
 });
+
+describe("cassandra unique claims: a crash between the claim and the item write", () => {
+  const Account = defineEntity("ClaimedAccount", {
+    store: "cassandra",
+    schema: z.object({ accountId: z.uuid(), email: z.string() }),
+    table: "claimed_account",
+    key: { partition: ["accountId"] },
+    unique: ["email"],
+  });
+
+  it("leaves an orphan claim that refuses the value inside the grace period and is taken over after it", async () => {
+    let now = Date.UTC(2026, 0, 1);
+    const adapter = new CassandraAdapter(new EngineCqlSession(new CassandraEngine()), { keyspace: "claims", now: () => now, uniqueClaimGraceMs: 30_000 });
+    await adapter.applySchema([Account.model]);
+    const repo = new PolyxenaRuntime({ stores: { cassandra: adapter } }, [Account]).entity(Account);
+    // What a process that died after claiming and before writing its item leaves behind.
+    const ghost = randomUUID();
+    await adapter.session.execute(
+      { cql: 'INSERT INTO "claims"."claimed_account_unique" ("claim", "owner", "claimed_at") VALUES (?, ?, ?)', types: ["text", "text", "timestamp"] },
+      ['claimed_account_email_key#["ada@example.com"]', JSON.stringify([ghost]), new Date(now)],
+      { consistency: "LOCAL_QUORUM", idempotent: true },
+    );
+    const first = { accountId: randomUUID(), email: "ada@example.com" };
+    const refused = await expectPolyxenaError(repo.put(first), "E_ALREADY_EXISTS");
+    expect(refused.constraint).toBe("claimed_account_email_key");
+    expect((await repo.get({ accountId: first.accountId })).item).toBeUndefined();
+
+    now += 31_000;
+    await repo.put(first);
+    expect((await repo.get({ accountId: first.accountId })).item).toEqual(first);
+    const claim = await adapter.session.execute({ cql: 'SELECT "owner" FROM "claims"."claimed_account_unique" WHERE "claim" = ?', types: ["text"] }, ['claimed_account_email_key#["ada@example.com"]'], { consistency: "LOCAL_QUORUM", idempotent: true });
+    expect(claim.rows[0]?.["owner"]).toBe(JSON.stringify([first.accountId]));
+
+    // A live holder is never taken over, however old its claim.
+    now += 3_600_000;
+    await expectPolyxenaError(repo.put({ accountId: randomUUID(), email: "ada@example.com" }), "E_ALREADY_EXISTS");
+  });
+});

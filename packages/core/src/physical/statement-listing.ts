@@ -9,7 +9,8 @@
 import type { EntityModel, FieldModel, OrderedField, QueryModel } from "../entity-model.js";
 import { definitionError } from "../errors.js";
 import { cassandraTables } from "./cassandra-schema.js";
-import { dynamoTableName } from "./dynamodb-tables.js";
+import { dynamoClaimTableName, dynamoTableName } from "./dynamodb-tables.js";
+import { uniqueClaimTable } from "./unique-claims.js";
 import { qualifiedName, quoteIdent } from "./identifiers.js";
 
 /** One repository method and the statement it sends. */
@@ -249,12 +250,38 @@ export function elasticsearchQueryRequest(model: EntityModel, query: QueryModel)
 export function listStatements(model: EntityModel, options: StatementListingOptions = {}): StatementListingEntry[] {
   switch (model.store.kind) {
     case "cassandra":
-      return cassandraListing(model, options.keyspace);
+      return [...cassandraListing(model, options.keyspace), ...uniqueListing(model, options)];
     case "postgres":
-      return postgresListing(model, options.schema ?? "public");
+      return [...postgresListing(model, options.schema ?? "public"), ...uniqueListing(model, options)];
     case "dynamodb":
-      return dynamoListing(model, options.tablePrefix ?? "");
+      return [...dynamoListing(model, options.tablePrefix ?? ""), ...uniqueListing(model, options)];
     case "elasticsearch":
       return elasticsearchListing(model);
   }
+}
+
+/** One entry per unique constraint (`unique <name>`): how the store enforces it on put, update and delete. */
+function uniqueListing(model: EntityModel, options: StatementListingOptions): StatementListingEntry[] {
+  return model.unique.map((c) => {
+    const columns = c.fields.map((f) => col(model, f)).join(", ");
+    const operation = `unique ${c.name}`;
+    switch (model.store.kind) {
+      case "postgres":
+        return { operation, statement: `CONSTRAINT ${quoteIdent(c.name)} UNIQUE (${columns}) in ${qualifiedName(options.schema ?? "public", model.table)}  -- a duplicate is E_ALREADY_EXISTS naming ${c.name}` };
+      case "dynamodb": {
+        const claims = dynamoClaimTableName(model, options.tablePrefix ?? "");
+        return {
+          operation,
+          statement: `TransactWriteItems [ <the put/update/delete, ConditionExpression: item unchanged since read>, Put { TableName: "${claims}", Item: { claim: "${c.name}#[${c.fields.join(", ")}]", owner: <key> }, ConditionExpression: "attribute_not_exists(claim) OR owner = :owner" }, Delete { TableName: "${claims}", Key: { claim: <old value> }, ConditionExpression: "owner = :owner" } ]  -- claims move with the item in one transaction`,
+        };
+      }
+      default: {
+        const table = qualifiedName(options.keyspace, uniqueClaimTable(model));
+        return {
+          operation,
+          statement: `INSERT INTO ${table} ("claim", "owner", "claimed_at") VALUES ('${c.name}#[${c.fields.join(", ")}]', <key>, ?) IF NOT EXISTS  -- before the item write; then DELETE FROM ${table} WHERE "claim" = <old value> IF "owner" = <key>; a failed item write releases the new claim`,
+        };
+      }
+    }
+  });
 }
