@@ -82,6 +82,18 @@ const ENGINES = [
     },
     suites: [{ files: ["packages/testkit/test/search-cross-check.real.test.ts"] }],
   },
+  {
+    // Apache Kafka 4 (KRaft, one node) from Maven Central: the change-event history test publishes
+    // through the Postgres outbox to it and checks what a Kafka consumer saw.
+    name: "kafka",
+    async start() {
+      const { startKafka } = await import("../packages/testkit/src/kafka-server.ts");
+      const server = await startKafka();
+      console.log(`[test:real] Apache Kafka ${server.version} (KRaft, one node) at ${server.bootstrap}`);
+      return { env: { POLYXENA_TEST_KAFKA: server.bootstrap, POLYXENA_TEST_REAL: "1" }, stop: () => server.stop() };
+    },
+    suites: [{ files: ["packages/testkit/test/events/outbox-kafka.real.test.ts"] }],
+  },
 ];
 
 async function cassandraReleaseVersion(contactPoint, localDataCenter) {

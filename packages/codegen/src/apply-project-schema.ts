@@ -34,7 +34,7 @@ function isStoreAdapter(value: unknown): value is StoreAdapter {
 }
 
 /** Calls the config's `stores` factory and checks that it returned a map of adapters. */
-async function buildStores(project: LoadedProject): Promise<StoreMap> {
+export async function buildStores(project: LoadedProject): Promise<StoreMap> {
   const factory = project.config.stores;
   const where = project.configPath;
   if (factory === undefined) {
@@ -99,7 +99,7 @@ function nameMismatches(project: LoadedProject, adapters: ReadonlySet<StoreAdapt
 }
 
 /** Closes each adapter once; returns the first failure. */
-async function closeAdapters(adapters: readonly StoreAdapter[]): Promise<unknown> {
+export async function closeAdapters(adapters: readonly StoreAdapter[]): Promise<unknown> {
   const settled = await Promise.allSettled([...new Set(adapters)].map((adapter) => adapter.close()));
   const failed = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
   return failed?.reason;

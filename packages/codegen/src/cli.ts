@@ -5,6 +5,7 @@ import { CodegenError } from "./codegen-error.js";
 import { generateFiles } from "./generate-files.js";
 import { initProject } from "./init-project.js";
 import { loadProject } from "./load-project.js";
+import { formatRebuild, rebuildProjectProjection } from "./rebuild-project-projection.js";
 import { checkGeneratedFiles, writeGeneratedFiles } from "./write-generated-files.js";
 
 /** Where the CLI prints. */
@@ -16,6 +17,7 @@ export interface CliIo {
 const USAGE = `usage: polyxena generate [--config polyxena.config.ts] [--check]
        polyxena schema plan [--config polyxena.config.ts]
        polyxena schema apply [--config polyxena.config.ts] [--allow-destructive]
+       polyxena projection rebuild NAME [--config polyxena.config.ts]
        polyxena init
 
   init            in an existing project: write polyxena.config.ts, an example
@@ -27,6 +29,9 @@ const USAGE = `usage: polyxena generate [--config polyxena.config.ts] [--check]
   schema apply    make the additive changes the plan lists (tables, columns,
                   indexes, GSIs, keyspaces, mapping fields); refuse destructive
                   ones with their reasons, changing nothing
+  projection rebuild NAME
+                  fill or repair projection NAME (e.g. titleSearch) from its source
+                  through the config's stores, while live events keep flowing
 
   --config PATH   the config file (default: polyxena.config.ts in the current folder)
   --check         (generate) write nothing; exit 1 listing the generated files that are stale
@@ -40,9 +45,11 @@ interface Arguments {
   check: boolean;
   allowDestructive: boolean;
   help: boolean;
+  /** The projection name of `projection rebuild`. */
+  target?: string | undefined;
 }
 
-const COMMANDS = new Set(["init", "generate", "schema plan", "schema apply"]);
+const COMMANDS = new Set(["init", "generate", "schema plan", "schema apply", "projection rebuild"]);
 
 function parseArguments(argv: readonly string[]): Arguments {
   const args: Arguments = { command: undefined, config: "polyxena.config.ts", check: false, allowDestructive: false, help: false };
@@ -61,10 +68,15 @@ function parseArguments(argv: readonly string[]): Arguments {
     else words.push(arg);
   }
   if (words.length > 0) {
-    // "schema" takes a subcommand; every other command is one word.
-    const length = words[0] === "schema" ? 2 : 1;
+    // "schema" and "projection" take a subcommand; every other command is one word.
+    const length = words[0] === "schema" || words[0] === "projection" ? 2 : 1;
     args.command = words.slice(0, length).join(" ");
-    const extra = words[length];
+    let next = length;
+    if (args.command === "projection rebuild") {
+      args.target = words[next++];
+      if (args.target === undefined) throw new CodegenError("projection rebuild needs the projection's name, e.g. polyxena projection rebuild titleSearch");
+    }
+    const extra = words[next];
     if (extra !== undefined) throw new CodegenError(`unexpected argument ${extra}`);
   }
   if (args.check && args.command !== "generate") throw new CodegenError("--check belongs to polyxena generate");
@@ -116,6 +128,11 @@ export async function main(argv: readonly string[], io: CliIo = consoleIo): Prom
     if (args.command === "schema apply") {
       for (const line of formatSchemaReport(await applyProjectSchema(project, { allowDestructive: args.allowDestructive }))) io.out(line);
       return 0;
+    }
+    if (args.command === "projection rebuild") {
+      const result = await rebuildProjectProjection(project, args.target!, (line) => io.out(`polyxena: ${line}`));
+      io.out(`polyxena: rebuilt ${formatRebuild(result)}`);
+      return result.failed > 0 ? 1 : 0;
     }
     const files = generateFiles(project.sources, project.config);
     const shown = relative(process.cwd(), project.outDir) || ".";

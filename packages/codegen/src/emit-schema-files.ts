@@ -4,6 +4,7 @@ import {
   buildElasticsearchIndices,
   buildPostgresSchema,
   listStatements,
+  quoteIdent,
   type ConsistencyLevelModel,
   type EntityModel,
   type StoreKind,
@@ -42,6 +43,22 @@ function describeLevel(level: ConsistencyLevelModel): string {
   return level.native ? `${level.native} (${level.level})` : level.level;
 }
 
+/** The change events and projections of an entity, as `statements.md` lists them. */
+function describeEvents(model: EntityModel, schema: string | undefined): string {
+  const events = model.events!;
+  let out = `\n### change events\n\nEvery put, update and delete is recorded as a change event on topic \`${events.topic}\` (carrying ${events.carry === "item" ? "key, version and the item" : "key and version"}) in the same store write`;
+  if (model.store.kind === "postgres") {
+    const t = (name: string) => `${quoteIdent(schema ?? "public")}.${quoteIdent(name)}`;
+    out += `, in its transaction:\n\n\`\`\`sql\nINSERT INTO ${t("polyxena_outbox_version")} (entity, entity_key, version) VALUES ($1, $2, 1) ON CONFLICT (entity, entity_key) DO UPDATE SET version = version + 1 RETURNING version;\nINSERT INTO ${t("polyxena_outbox")} (partition, entity, entity_key, version, event) VALUES ($3, $1, $2, <version>, $4::jsonb)\n\`\`\`\n`;
+  } else {
+    out += ".\n";
+  }
+  for (const p of model.projections ?? []) {
+    out += `\nProjection \`${p.name}\` -> ${p.target} (${p.targetStore.kind}${p.targetStore.name === "default" ? "" : `:${p.targetStore.name}`}): the target's \`${p.targetVersionField}\` holds the source version; applied by compare-and-set on it, rebuilt with \`polyxena projection rebuild ${p.name}\`.\n`;
+  }
+  return out;
+}
+
 /** `statements.md`: per entity, the native statement of every repository method. */
 export function emitStatementsFile(models: readonly EntityModel[], options: GenerateOptions): string {
   const listingOptions = {
@@ -57,6 +74,7 @@ export function emitStatementsFile(models: readonly EntityModel[], options: Gene
     for (const entry of listStatements(model, listingOptions)) {
       out += `\n### ${entry.operation}\n\n\`\`\`${language[model.store.kind]}\n${entry.statement}\n\`\`\`\n`;
     }
+    if (model.events) out += describeEvents(model, listingOptions.schema);
   }
   return out;
 }

@@ -1,0 +1,7 @@
+/**
+ * The Kafka sink of the outbox relay (`@polyxena/adapters/kafka`), on
+ * `@platformatic/kafka` (an optional peer dependency).
+ */
+export { createKafkaSink, kafkaMessageOf, kafkaSinkOver } from "./kafka-sink.js";
+export type { KafkaSinkOptions } from "./kafka-sink.js";
+export type { KafkaMessage, KafkaProducerPort } from "./kafka-producer-port.js";
