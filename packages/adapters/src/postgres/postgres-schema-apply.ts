@@ -14,6 +14,7 @@ import {
   postgresColumnDefinition,
   postgresColumnType,
   postgresIndexStatements,
+  postgresOutboxStatements,
   postgresTableStatement,
   postgresUniqueConstraint,
   qualifiedName,
@@ -187,12 +188,29 @@ function diff(models: readonly EntityModel[], schema: string, live: { tables: Ma
       else plan.changes.push({ kind: "additive", statement });
     }
   }
+  // The outbox tables, when an entity publishes change events: created once, never altered.
+  if (models.some((m) => m.store.kind === "postgres" && m.events)) {
+    for (const statement of postgresOutboxStatements(schema)) {
+      const name = /CREATE (?:TABLE|INDEX) IF NOT EXISTS (?:"[^"]+"\.)?"([^"]+)"/.exec(statement)?.[1];
+      if (name !== undefined && (live.tables.has(name) || live.indexes.has(name))) plan.unchanged.push(statement);
+      else plan.changes.push({ kind: "additive", statement });
+    }
+  }
   return plan;
 }
 
+/** Tables whose live shape a plan reads: the entities' and, with events, the outbox's. */
+function plannedTables(models: readonly EntityModel[]): string[] {
+  const tables = models.filter((m) => m.store.kind === "postgres").map((m) => m.table);
+  if (models.some((m) => m.store.kind === "postgres" && m.events)) tables.push(...OUTBOX_TABLES);
+  return tables;
+}
+
+const OUTBOX_TABLES = ["polyxena_outbox", "polyxena_outbox_version", "polyxena_outbox_lease", "polyxena_outbox_dead_letter"];
+
 /** Reads the live schema and returns the differences from the declared one; changes nothing. */
 export async function planPostgresSchema(pool: Pool, models: readonly EntityModel[], schema: string): Promise<SchemaPlan> {
-  const tables = models.filter((m) => m.store.kind === "postgres").map((m) => m.table);
+  const tables = plannedTables(models);
   const query: Query = (text, values) => pool.query(text, values);
   return diff(models, schema, await readLiveTables(query, schema, tables));
 }
@@ -228,7 +246,7 @@ export async function applyPostgresSchema(pool: Pool, models: readonly EntityMod
     await run("SELECT pg_advisory_xact_lock($1::int8)", [lockKey(schema)]);
     await run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
     await run(`CREATE TABLE IF NOT EXISTS ${migrations} (statement_hash text PRIMARY KEY, statement text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
-    const tables = models.filter((m) => m.store.kind === "postgres").map((m) => m.table);
+    const tables = plannedTables(models);
     const plan = diff(models, schema, await readLiveTables(run, schema, tables));
     const refused = plan.changes.filter((c) => c.kind === "incompatible" || (c.kind === "destructive" && !options.allowDestructive));
     if (refused.length > 0) throw refusedChanges(store, refused);
