@@ -467,7 +467,26 @@ describe("cassandra adapter on the stock driver", () => {
     expect(first.applied).toHaveLength(1);
     const id = randomUUID();
     await new PolyxenaRuntime({ stores: { cassandra: adapter } }, [V1]).entity(V1).put({ id, name: "old row" });
+    const plan = await adapter.planSchema([V2.model]);
+    expect(plan.changes).toEqual([
+      { kind: "additive", statement: `ALTER TABLE "${adapter.keyspace}"."evolving" ADD "plays" int` },
+      { kind: "additive", statement: `ALTER TABLE "${adapter.keyspace}"."evolving" ADD "tags" list<text>` },
+    ]);
+    expect((await adapter.planSchema([V2.model])).changes).toHaveLength(2);
     const second = await adapter.applySchema([V2.model]);
+    expect((await adapter.planSchema([V2.model])).changes).toEqual([]);
+    const retyped = await adapter.planSchema([V3.model]);
+    expect(retyped.changes).toEqual([
+      {
+        kind: "incompatible",
+        statement: `ALTER TABLE "${adapter.keyspace}"."evolving" ALTER "name" TYPE double`,
+        reason: expect.stringContaining(`column name of ${adapter.keyspace}.evolving is text, but Evolving.name needs double: Cassandra cannot change a column's type`),
+      },
+    ]);
+    expect((await adapter.planSchema([V1.model])).changes).toMatchObject([
+      { kind: "destructive", statement: `ALTER TABLE "${adapter.keyspace}"."evolving" DROP "plays"` },
+      { kind: "destructive", statement: `ALTER TABLE "${adapter.keyspace}"."evolving" DROP "tags"` },
+    ]);
     expect(second.applied).toEqual([
       `ALTER TABLE "${adapter.keyspace}"."evolving" ADD "plays" int`,
       `ALTER TABLE "${adapter.keyspace}"."evolving" ADD "tags" list<text>`,

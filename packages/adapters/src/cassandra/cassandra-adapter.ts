@@ -29,6 +29,7 @@ import {
   type PutRequest,
   type QueryRequest,
   type SchemaApplyResult,
+  type SchemaPlan,
   type StoreAdapter,
   type StoredItem,
   type StorePage,
@@ -401,6 +402,81 @@ export class CassandraAdapter implements StoreAdapter {
       throw cassandraError(error, "applySchema", true).withContext({ store: this.name, operation: "applySchema" });
     }
     return { applied, unchanged };
+  }
+
+  /**
+   * The differences between these entities' tables and the keyspace, read
+   * from `system_schema`; changes nothing. Missing keyspace, tables and
+   * columns are additive; a column of another type or a changed primary key
+   * is incompatible (Cassandra changes neither in place); a column no field
+   * declares is destructive (dropping it deletes its data; `applySchema`
+   * never drops columns).
+   */
+  async planSchema(entities: readonly EntityModel[]): Promise<SchemaPlan> {
+    const plan: SchemaPlan = { changes: [], unchanged: [] };
+    const read = async (cql: string, params: string[]) =>
+      (await this.session.execute({ cql, types: params.map(() => "text") }, params, { consistency: "LOCAL_ONE", idempotent: true })).rows;
+    try {
+      const keyspaceStatement = cassandraKeyspaceStatement(this.keyspace, this.replication);
+      const keyspaceExists = (await read("SELECT keyspace_name FROM system_schema.keyspaces WHERE keyspace_name = ?", [this.keyspace])).length > 0;
+      if (keyspaceExists) plan.unchanged.push(keyspaceStatement);
+      else plan.changes.push({ kind: "additive", statement: keyspaceStatement });
+      for (const model of entities) {
+        if (model.store.kind !== "cassandra") continue;
+        for (const table of cassandraTables(model)) {
+          const create = cassandraTableStatement(model, table, this.keyspace);
+          const rows = keyspaceExists ? await read("SELECT column_name, type, kind FROM system_schema.columns WHERE keyspace_name = ? AND table_name = ?", [this.keyspace, table.name]) : [];
+          if (rows.length === 0) {
+            plan.changes.push({ kind: "additive", statement: create });
+            continue;
+          }
+          const before = plan.changes.length;
+          const live = new Map(rows.map((r) => [r["column_name"] as string, { type: r["type"] as string, kind: r["kind"] as string }]));
+          const name = `${this.keyspace}.${table.name}`;
+          const keyColumns = (kind: string) => rows.filter((r) => r["kind"] === kind).map((r) => r["column_name"] as string).sort().join(",");
+          const column = (f: string) => model.fields.find((x) => x.name === f)!.column;
+          const wantPartition = table.partition.map(column).sort().join(",");
+          const wantClustering = table.clustering.map((c) => column(c.field)).sort().join(",");
+          if (keyColumns("partition_key") !== wantPartition || keyColumns("clustering") !== wantClustering) {
+            plan.changes.push({
+              kind: "incompatible",
+              statement: create,
+              reason: `the primary key of ${name} is ((${keyColumns("partition_key")}), ${keyColumns("clustering")}) but ${model.name} declares ((${wantPartition}), ${wantClustering}): Cassandra cannot re-key a table; give the entity a new table name and copy the data`,
+            });
+          }
+          for (const field of model.fields) {
+            const found = live.get(field.column);
+            const wanted = cassandraColumnType(field);
+            if (!found) plan.changes.push({ kind: "additive", statement: `ALTER TABLE ${qualifiedName(this.keyspace, table.name)} ADD ${quoteIdent(field.column)} ${wanted}` });
+            else if (found.type !== wanted) {
+              plan.changes.push({
+                kind: "incompatible",
+                statement: `ALTER TABLE ${qualifiedName(this.keyspace, table.name)} ALTER ${quoteIdent(field.column)} TYPE ${wanted}`,
+                reason: `column ${field.column} of ${name} is ${found.type}, but ${model.name}.${field.name} needs ${wanted}: Cassandra cannot change a column's type; add a new field (new column) and migrate the data`,
+              });
+            }
+          }
+          for (const [columnName] of live) {
+            if (model.fields.some((f) => f.column === columnName)) continue;
+            plan.changes.push({
+              kind: "destructive",
+              statement: `ALTER TABLE ${qualifiedName(this.keyspace, table.name)} DROP ${quoteIdent(columnName)}`,
+              reason: `column ${columnName} of ${name} is not a field of ${model.name}: dropping it deletes its data (schema apply leaves it in place)`,
+            });
+          }
+          if (plan.changes.length === before) plan.unchanged.push(create);
+        }
+        const claims = cassandraClaimTableStatement(model, this.keyspace);
+        if (claims) {
+          const present = keyspaceExists && (await read("SELECT table_name FROM system_schema.tables WHERE keyspace_name = ? AND table_name = ?", [this.keyspace, uniqueClaimTable(model)])).length > 0;
+          if (present) plan.unchanged.push(claims);
+          else plan.changes.push({ kind: "additive", statement: claims });
+        }
+      }
+    } catch (error) {
+      throw cassandraError(error, "planSchema", true).withContext({ store: this.name, operation: "planSchema" });
+    }
+    return plan;
   }
 
   /**
