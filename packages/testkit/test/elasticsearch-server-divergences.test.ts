@@ -227,6 +227,20 @@ describe("index settings and requests a real server checks", () => {
     expect(res.body.error).toMatchObject({ type: "illegal_argument_exception", reason: expect.stringMatching(/^Can't update non dynamic settings \[\[index\.number_of_shards\]\] for open indices/) });
   });
 
+  it("refuses an unknown index setting on create and on update (it used to keep it)", async () => {
+    const reason = "unknown setting [index.no_such_setting] please check that any required plugins are installed, or check the breaking changes documentation for removed settings";
+    const create = await call("PUT", `/${cluster.indexPrefix}unknown_setting`, { settings: { index: { no_such_setting: 1 } } });
+    expect(create.status).toBe(400);
+    expect(create.body.error).toMatchObject({ type: "illegal_argument_exception", reason });
+    expect((await call("HEAD", `/${cluster.indexPrefix}unknown_setting`)).status).toBe(404);
+    const known = `${cluster.indexPrefix}known_settings`;
+    const accepted = await call("PUT", `/${known}`, { settings: { number_of_replicas: 0, refresh_interval: "1s", analysis: { analyzer: { mine: { type: "standard" } } }, mapping: { total_fields: { limit: 100 } } } });
+    expect(accepted.status).toBe(200);
+    const update = await call("PUT", `/${known}/_settings`, { index: { no_such_setting: 1 } });
+    expect(update.status).toBe(400);
+    expect(update.body.error).toMatchObject({ type: "illegal_argument_exception", reason });
+  });
+
   it("refuses an unknown key in a create-index body", async () => {
     const res = await call("PUT", `/${cluster.indexPrefix}unknown_key`, { bogus: {} });
     expect(res.status).toBe(400);

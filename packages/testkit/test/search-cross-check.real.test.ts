@@ -177,6 +177,8 @@ describe("index lifecycle and mappings", () => {
     await step({ method: "PUT", path: "/IXtitles/_mapping", body: { properties: { n: { type: "keyword" } } } });
     await step({ method: "PUT", path: "/IXtitles/_mapping", body: { properties: { m: { type: "no_such_type" } } } });
     await step({ method: "PUT", path: "/IXother", body: { bogus: {} } });
+    await step({ method: "PUT", path: "/IXother", body: { settings: { index: { no_such_setting: 1 } } } });
+    await step({ method: "PUT", path: "/IXtitles/_settings", body: { index: { no_such_setting: 1 } } });
     await step({ method: "PUT", path: "/IXtitles/_settings", body: { index: { number_of_shards: 2 } } });
     await step({ method: "PUT", path: "/IXtitles/_settings", body: { index: { refresh_interval: "bogus" } } });
     await step({ method: "PUT", path: "/IXtitles/_settings", body: { index: { max_terms_count: 3 } } });

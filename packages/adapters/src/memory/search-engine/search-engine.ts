@@ -31,6 +31,30 @@ import type { StoredDocument } from "./search-index.js";
 
 type Json = Record<string, unknown>;
 
+/** Index settings a node knows by name (`index.` prefix); any other is refused on create and update. */
+const KNOWN_INDEX_SETTINGS = new Set(
+  [
+    "number_of_shards", "number_of_replicas", "number_of_routing_shards", "auto_expand_replicas", "refresh_interval",
+    "max_result_window", "max_inner_result_window", "max_terms_count", "max_docvalue_fields_search", "max_script_fields",
+    "max_ngram_diff", "max_shingle_diff", "max_refresh_listeners", "max_slices_per_scroll", "max_regex_length",
+    "max_rescore_window", "codec", "routing_partition_size", "hidden", "gc_deletes", "default_pipeline", "final_pipeline",
+    "priority", "mode", "query.default_field", "write.wait_for_active_shards", "shard.check_on_startup",
+    "highlight.max_analyzed_offset", "search.idle.after", "load_fixed_bitset_filters_eagerly",
+  ].map((name) => `index.${name}`),
+);
+/** Groups of index settings accepted under their prefix (analysis chains, mapping limits, ...). */
+const KNOWN_INDEX_SETTING_GROUPS = [
+  "analysis.", "mapping.", "sort.", "blocks.", "routing.", "translog.", "merge.", "search.slowlog.", "indexing.slowlog.",
+  "similarity.", "store.", "unassigned.", "lifecycle.", "soft_deletes.", "fielddata.", "requests.", "queries.",
+].map((group) => `index.${group}`);
+
+function checkKnownSettings(flat: Record<string, string>): void {
+  const unknown = Object.keys(flat).filter((key) => !KNOWN_INDEX_SETTINGS.has(key) && !KNOWN_INDEX_SETTING_GROUPS.some((g) => key.startsWith(g)));
+  if (unknown.length === 0) return;
+  const reason = (key: string) => `unknown setting [${key}] please check that any required plugins are installed, or check the breaking changes documentation for removed settings`;
+  throw illegalArgument(reason(unknown[0]!));
+}
+
 /** Index settings fixed at creation: updating them on an open index is refused. */
 const STATIC_INDEX_SETTINGS = new Set(["index.number_of_shards", "index.number_of_routing_shards", "index.codec", "index.routing_partition_size", "index.sort.field", "index.sort.order"]);
 
@@ -167,6 +191,7 @@ export class SearchEngine {
 
   private buildIndex(name: string, mappings: MappingsBody | undefined, settings: unknown): SearchIndex {
     const flat = flattenSettings(settings);
+    checkKnownSettings(flat);
     if (flat["index.refresh_interval"] !== undefined) {
       try {
         parseTimeValue(flat["index.refresh_interval"]);
@@ -221,6 +246,7 @@ export class SearchEngine {
     const { index, settings, ...rest } = params;
     const flat = flattenSettings(settings ?? rest);
     const targets = this.catalog.resolveRead(index ?? "_all", true);
+    checkKnownSettings(flat);
     const fixed = Object.keys(flat).filter((key) => STATIC_INDEX_SETTINGS.has(key));
     if (fixed.length > 0) {
       throw illegalArgument(`Can't update non dynamic settings [[${fixed.join(", ")}]] for open indices [${targets.map((t) => `[${t.name}/${t.uuid}]`).join(", ")}]`);
