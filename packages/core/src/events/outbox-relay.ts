@@ -89,6 +89,9 @@ class Relay implements OutboxRelay {
   private killed = false;
   private loop: Promise<void> | undefined;
   private offset: number;
+  private sampledAt = 0;
+  /** Backlog samples are taken at most this often while events flow (always when a round found nothing). */
+  private readonly sampleEveryMs = 1_000;
 
   constructor(options: OutboxRelayOptions) {
     this.outbox = options.outbox;
@@ -138,15 +141,20 @@ class Relay implements OutboxRelay {
     const partitions = this.outbox.partitions;
     let completed = 0;
     this.offset = (this.offset + 1) % partitions;
+    const held: OutboxLease[] = [];
     for (let i = 0; i < partitions; i++) {
-      const partition = (this.offset + i) % partitions;
-      const lease = await this.lease(partition);
+      const lease = await this.lease((this.offset + i) % partitions);
       this.alive();
-      if (!lease) continue;
-      completed += await this.deliverPartition(lease);
+      if (lease) held.push(lease);
     }
-    const backlog = await this.outbox.backlog();
-    this.metrics.sampleBacklog(this.outbox.store, backlog.pending, backlog.oldestRecordedAt);
+    // Partitions are independent (a key lives in one), so they are delivered side by side.
+    const counts = await Promise.all(held.map((lease) => this.deliverPartition(lease)));
+    for (const n of counts) completed += n;
+    if (Date.now() - this.sampledAt >= this.sampleEveryMs || completed === 0) {
+      this.sampledAt = Date.now();
+      const backlog = await this.outbox.backlog();
+      this.metrics.sampleBacklog(this.outbox.store, backlog.pending, backlog.oldestRecordedAt);
+    }
     return completed;
   }
 
