@@ -222,6 +222,19 @@ describe("dynamodb adapter on dynalite", () => {
     expect(sizes).toEqual([51, 100, 100]);
   });
 
+  it("plans against the live table: in place, a new GSI additive, a changed key incompatible, an undeclared GSI destructive, a new table additive", async () => {
+    expect(await adapter.planSchema([Item.model])).toEqual({ changes: [], unchanged: [`CreateTable ${prefix}item`] });
+    const withIndex = defineEntity("Item", { store: "dynamodb", schema: Item.schema, key: { partition: "id", sort: "at" }, queries: { byOwner: { by: ["owner"], order: { at: "desc" } }, byFlagless: { by: ["id"], order: { big: "asc" }, consistency: "eventual" } } });
+    expect((await adapter.planSchema([withIndex.model])).changes).toEqual([{ kind: "additive", statement: `UpdateTable ${prefix}item CREATE INDEX byFlaglessIndex` }]);
+    const rekeyed = defineEntity("Item", { store: "dynamodb", schema: Item.schema, key: { partition: "owner" } });
+    expect((await adapter.planSchema([rekeyed.model])).changes).toEqual([
+      { kind: "incompatible", statement: `CreateTable ${prefix}item`, reason: expect.stringContaining("DynamoDB cannot re-key a table") },
+      { kind: "destructive", statement: `UpdateTable ${prefix}item DELETE INDEX byOwnerIndex`, reason: expect.stringContaining("serves no declared query") },
+    ]);
+    const fresh = defineEntity("Item", { store: "dynamodb", schema: Item.schema, table: "never_created", key: { partition: "id" } });
+    expect((await adapter.planSchema([fresh.model])).changes).toEqual([{ kind: "additive", statement: `CreateTable ${prefix}never_created` }]);
+  });
+
   it("creates tables idempotently with the key schema, GSIs and on-demand billing", async () => {
     const again = await adapter.applySchema([Item.model]);
     expect(again.applied).toEqual([]);

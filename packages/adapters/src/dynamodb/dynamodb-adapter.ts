@@ -38,6 +38,7 @@ import {
   type PutRequest,
   type QueryRequest,
   type SchemaApplyResult,
+  type SchemaPlan,
   type StoreAdapter,
   type StoreCapabilities,
   type StoredItem,
@@ -66,7 +67,7 @@ import {
 import { cancelledCondition, classifyDynamoDbError, conditionFailureItem, isItemSizeError, wrapDynamoDbError } from "./dynamodb-errors.js";
 import { DYNAMODB_MAX_ITEM_BYTES, dynamoItemSize } from "./dynamodb-item-size.js";
 import { compareKeyValues, planRange, type RangePlan } from "./dynamodb-key-range.js";
-import { applyDynamoDbSchema } from "./dynamodb-schema.js";
+import { applyDynamoDbSchema, planDynamoDbSchema } from "./dynamodb-schema.js";
 import { EntityStatements } from "./dynamodb-statements.js";
 import { collectTransaction, ownTransaction, transactionConditionFailed, type TransactionEntry } from "./dynamodb-transaction.js";
 import { assertClaimSizes, claimGuard, releaseClaimWrite, takeClaimWrite, withGuard } from "./dynamodb-unique-claims.js";
@@ -487,6 +488,11 @@ export class DynamoDbAdapter implements StoreAdapter {
   /** Creates the tables and GSIs of these entities (idempotent), waits until ACTIVE, enables TTL where declared. */
   async applySchema(entities: readonly EntityModel[]): Promise<SchemaApplyResult> {
     return applyDynamoDbSchema(this.client, entities, { tablePrefix: this.tablePrefix, timeoutMs: this.tableActiveTimeoutMs, store: this.name });
+  }
+
+  /** The differences between these entities' tables and the endpoint (DescribeTable); changes nothing. */
+  async planSchema(entities: readonly EntityModel[]): Promise<SchemaPlan> {
+    return planDynamoDbSchema(this.client, entities, { tablePrefix: this.tablePrefix, timeoutMs: this.tableActiveTimeoutMs, store: this.name });
   }
 
   classifyError(error: unknown): ErrorClass {

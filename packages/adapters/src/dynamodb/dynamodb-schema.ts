@@ -20,7 +20,7 @@ import {
   type TableDescription,
 } from "@aws-sdk/client-dynamodb";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { buildDynamoDbTables, PolyxenaError, type DynamoTableDefinition, type EntityModel, type SchemaApplyResult } from "@polyxena/core";
+import { buildDynamoDbTables, PolyxenaError, type DynamoTableDefinition, type EntityModel, type SchemaApplyResult, type SchemaPlan } from "@polyxena/core";
 import { wrapDynamoDbError } from "./dynamodb-errors.js";
 
 /** Options of {@link applyDynamoDbSchema}. */
@@ -121,4 +121,45 @@ async function waitUntilActive(client: DynamoDBDocumentClient, tableName: string
     if (Date.now() + delay > deadline) throw new Error(`table ${tableName} is not ACTIVE after ${timeoutMs} ms (status ${Table?.TableStatus ?? "unknown"})`);
     await new Promise((resolve) => setTimeout(resolve, delay));
   }
+}
+
+/**
+ * The differences between these entities' tables and the endpoint, read with
+ * DescribeTable; changes nothing. A missing table or GSI is additive; a
+ * changed key schema is incompatible (DynamoDB cannot re-key a table); a GSI
+ * no query declares is destructive (deleting it; apply leaves it in place).
+ */
+export async function planDynamoDbSchema(client: DynamoDBDocumentClient, entities: readonly EntityModel[], options: ApplyDynamoDbSchemaOptions): Promise<SchemaPlan> {
+  const plan: SchemaPlan = { changes: [], unchanged: [] };
+  for (const table of buildDynamoDbTables(entities, { tablePrefix: options.tablePrefix })) {
+    const name = table.createTable.TableName;
+    const create = `CreateTable ${name}`;
+    let live: TableDescription | undefined;
+    try {
+      live = (await client.send(new DescribeTableCommand({ TableName: name }))).Table;
+    } catch (error) {
+      if ((error as { name?: string }).name !== "ResourceNotFoundException") throw wrapDynamoDbError(error, { store: options.store, statement: `DescribeTable ${name}`, write: false });
+    }
+    if (!live) {
+      plan.changes.push({ kind: "additive", statement: create });
+      continue;
+    }
+    const before = plan.changes.length;
+    const shape = (keys: readonly { AttributeName?: string | undefined; KeyType?: string | undefined }[] | undefined) => (keys ?? []).map((k) => `${k.AttributeName} ${k.KeyType}`).join(", ");
+    const want = shape(table.createTable.KeySchema);
+    const have = shape(live.KeySchema);
+    if (want !== have) {
+      plan.changes.push({ kind: "incompatible", statement: create, reason: `table ${name} exists with key (${have}) but the entity declares (${want}): DynamoDB cannot re-key a table; give the entity a new table name and copy the data over` });
+    }
+    const declared = table.createTable.GlobalSecondaryIndexes ?? [];
+    for (const index of declared) {
+      if (!live.GlobalSecondaryIndexes?.some((i) => i.IndexName === index.IndexName)) plan.changes.push({ kind: "additive", statement: `UpdateTable ${name} CREATE INDEX ${index.IndexName}` });
+    }
+    for (const index of live.GlobalSecondaryIndexes ?? []) {
+      if (declared.some((i) => i.IndexName === index.IndexName)) continue;
+      plan.changes.push({ kind: "destructive", statement: `UpdateTable ${name} DELETE INDEX ${index.IndexName}`, reason: `index ${index.IndexName} of ${name} serves no declared query (schema apply leaves it in place)` });
+    }
+    if (plan.changes.length === before) plan.unchanged.push(create);
+  }
+  return plan;
 }
