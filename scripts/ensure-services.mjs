@@ -6,9 +6,10 @@
 // and the Elasticsearch test servers run in-process and need nothing here.
 // Each engine can be replaced by a real server through its environment
 // variable; see README.md.
-import { execSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import net from "node:net";
+import { stopInstalledMemcached } from "./stop-installed-memcached.mjs";
 
 const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
 const problems = [];
@@ -58,12 +59,9 @@ function ensureMemcached() {
       spawnSync("apt-get", ["update", "-q"], { stdio: "inherit", env });
       install();
     }
-    // The package may start a system daemon on 11211; the tests start their own on free ports.
-    try {
-      execSync("pkill -x memcached", { stdio: "ignore" });
-    } catch {
-      // none running
-    }
+    // The package starts a system daemon on 11211 (the tests start their own on free ports):
+    // stop that daemon by its pid file, never every memcached on the host.
+    stopInstalledMemcached();
   }
   if (!hasMemcached()) {
     problems.push("memcached is not installed. Install it with (as root)\n  apt-get install -y memcached");

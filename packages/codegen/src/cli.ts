@@ -152,7 +152,7 @@ export async function main(argv: readonly string[], io: CliIo = consoleIo): Prom
     return 0;
   } catch (error) {
     if (isPolyxenaError(error)) {
-      io.err(`polyxena: ${error.message}`);
+      io.err(`polyxena: ${error.code}: ${error.message}`);
       if (error.statement !== undefined) io.err(`  statement: ${error.statement.replace(/\s+/g, " ").trim()}`);
     } else if (error instanceof CodegenError) {
       io.err(`polyxena: ${error.message}`);

@@ -59,7 +59,7 @@ describe("polyxena generate (child process)", () => {
     );
     const run = runCli(dir, ["generate"]);
     expect(run.status).toBe(1);
-    expect(run.stderr).toContain("E_DEFINITION: a dynamodb query needs exactly one equality field (got 2) [entity Broken, at queries.byAandB.by]");
+    expect(run.stderr).toContain("polyxena: E_DEFINITION: a dynamodb query needs exactly one equality field (got 2) [entity Broken, at queries.byAandB.by]");
     expect(run.stderr).not.toContain("    at ");
     expect(snapshotFolder(join(dir, "generated"))).toEqual(before);
   }, 90_000);

@@ -324,12 +324,34 @@ export class EntityRuntime {
     const key = pick(item, this.model.key.fields);
     const writeOp = condition ? this.ops.conditionalPut : op;
     const change = this.changeRequest(key);
-    await this.write(writeOp, consistency, [key], (signal) =>
-      this.adapter.put({ op: writeOp, consistency, item, condition, ttlSeconds, signal, transaction: this.tx?.handle, change }),
-      options.signal,
-      change?.id,
-    );
+    try {
+      await this.write(writeOp, consistency, [key], (signal) =>
+        this.adapter.put({ op: writeOp, consistency, item, condition, ttlSeconds, signal, transaction: this.tx?.handle, change }),
+        options.signal,
+        change?.id,
+      );
+    } catch (error) {
+      if (condition?.kind === "notExists" && isPolyxenaError(error, "E_CONDITION_FAILED")) throw this.alreadyExistsError(error, key);
+      throw error;
+    }
     return item;
+  }
+
+  /** A failed `ifNotExists`, worded alike for every store: what exists (the key, unless keys are kept out of errors) and the fix. */
+  private alreadyExistsError(error: PolyxenaError, key: KeyValues): PolyxenaError {
+    const which = this.services.includeKeys
+      ? `with key ${this.model.key.fields.map((f) => `${f}=${describeKeyValue(key[f])}`).join(", ")}`
+      : "with this key";
+    return new PolyxenaError("E_CONDITION_FAILED", `${this.model.name} ${which} already exists, so put with ifNotExists wrote nothing`, {
+      entity: error.entity,
+      operation: error.operation,
+      store: error.store,
+      statement: error.statement,
+      current: error.current,
+      constraint: error.constraint,
+      cause: error.cause ?? error,
+      fix: "change it with update(key, changes), replace it with put without ifNotExists, or create the new item under another key",
+    });
   }
 
   /**
@@ -916,6 +938,12 @@ export class EntityRuntime {
       fix: "correct the listed fields; nothing was written",
     });
   }
+}
+
+/** One key value as an error message shows it (long values cut). */
+function describeKeyValue(value: unknown): string {
+  const text = value instanceof Date ? value.toISOString() : typeof value === "bigint" ? `${value}n` : typeof value === "string" ? JSON.stringify(value) : String(value);
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }
 
 function pick(item: StoredItem, fields: readonly string[]): KeyValues {

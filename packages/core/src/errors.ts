@@ -79,7 +79,7 @@ export class PolyxenaError extends Error {
   readonly summary: string;
 
   constructor(code: PolyxenaErrorCode, message: string, context: PolyxenaErrorContext = {}) {
-    super(formatMessage(code, message, context), context.cause === undefined ? undefined : { cause: context.cause });
+    super(formatMessage(message, context), context.cause === undefined ? undefined : { cause: context.cause });
     this.name = "PolyxenaError";
     this.summary = message;
     this.code = code;
@@ -93,6 +93,11 @@ export class PolyxenaError extends Error {
     this.current = context.current;
     this.constraint = context.constraint;
     this.outcome = context.outcome;
+  }
+
+  /** `PolyxenaError [E_CODE]: message`, as Node prints its own coded errors: the code once, then the message. */
+  override toString(): string {
+    return `${this.name} [${this.code}]: ${this.message}`;
   }
 
   /** A copy of this error with more context filled in (existing fields win). */
@@ -116,14 +121,18 @@ export class PolyxenaError extends Error {
   }
 }
 
-function formatMessage(code: PolyxenaErrorCode, message: string, c: PolyxenaErrorContext): string {
+/**
+ * The message: summary, where, fix. It never starts with the code, which is
+ * a field of its own, so `${error.code}: ${error.message}` says it once.
+ */
+function formatMessage(message: string, c: PolyxenaErrorContext): string {
   const where = [
     c.entity && `entity ${c.entity}`,
     c.operation && `operation ${c.operation}`,
     c.store && `store ${c.store}`,
     c.path && `at ${c.path}`,
   ].filter(Boolean);
-  return `${code}: ${message}${where.length ? ` [${where.join(", ")}]` : ""}${c.fix ? ` Fix: ${c.fix}` : ""}`;
+  return `${message}${where.length ? ` [${where.join(", ")}]` : ""}${c.fix ? ` Fix: ${c.fix}` : ""}`;
 }
 
 /**

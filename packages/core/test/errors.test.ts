@@ -8,7 +8,7 @@ describe("PolyxenaError", () => {
     expect(error.code).toBe("E_STORE");
     expect(error.cause).toBe(cause);
     expect(error.statement).toContain("INSERT");
-    expect(error.message).toBe("E_STORE: write failed [entity Invoice, operation Invoice.put, store postgres]");
+    expect(error.message).toBe("write failed [entity Invoice, operation Invoice.put, store postgres]");
   });
 
   it("is recognised by its brand, not by instanceof, so two package copies agree", () => {
@@ -25,7 +25,18 @@ describe("PolyxenaError", () => {
     const error = new PolyxenaError("E_CONDITION_FAILED", "version mismatch", { constraint: "version", current: { v: 2 } });
     const enriched = error.withContext({ entity: "Account", operation: "Account.put", store: "postgres" });
     expect(enriched).toMatchObject({ code: "E_CONDITION_FAILED", entity: "Account", constraint: "version", current: { v: 2 } });
-    expect(enriched.message).toBe("E_CONDITION_FAILED: version mismatch [entity Account, operation Account.put, store postgres]");
+    expect(enriched.message).toBe("version mismatch [entity Account, operation Account.put, store postgres]");
+  });
+
+  it("says its code once when logged as code and message, as a string, and in its stack", () => {
+    const error = new PolyxenaError("E_VALIDATION", "invalid input: count: expected number", { entity: "Invoice", fix: "correct the listed fields" });
+    const logged = `${error.code}: ${error.message}`;
+    expect(logged).toBe("E_VALIDATION: invalid input: count: expected number [entity Invoice] Fix: correct the listed fields");
+    expect(logged.split("E_VALIDATION")).toHaveLength(2);
+    expect(String(error)).toBe("PolyxenaError [E_VALIDATION]: invalid input: count: expected number [entity Invoice] Fix: correct the listed fields");
+    expect(error.message.startsWith("E_")).toBe(false);
+    expect(error.stack?.split("\n")[0]).toBe("PolyxenaError: invalid input: count: expected number [entity Invoice] Fix: correct the listed fields");
+    for (const code of ERROR_CODES) expect(new PolyxenaError(code, "x").message).not.toContain(code);
   });
 
   it("lists every code once", () => {
@@ -37,7 +48,7 @@ describe("PolyxenaError.withContext", () => {
   it("does not repeat the fix when the original error had no context", () => {
     const error = new PolyxenaError("E_VALIDATION", "bad cursor", { fix: "pass the cursor unchanged" });
     const enriched = error.withContext({ entity: "Title" });
-    expect(enriched.message).toBe("E_VALIDATION: bad cursor [entity Title] Fix: pass the cursor unchanged");
+    expect(enriched.message).toBe("bad cursor [entity Title] Fix: pass the cursor unchanged");
     expect(enriched.summary).toBe("bad cursor");
   });
 });

@@ -48,6 +48,6 @@ describe("cache policy", () => {
   });
 
   it("rejects a bad timeout with E_DEFINITION", () => {
-    expect(() => createCachePolicy({ timeoutMs: -1 })).toThrow(/E_DEFINITION/);
+    expect(() => createCachePolicy({ timeoutMs: -1 })).toThrow(expect.objectContaining({ code: "E_DEFINITION" }));
   });
 });

@@ -141,7 +141,12 @@ export function storeConformance(name: string, target: ConformanceTarget): void 
       const item = newItem();
       const created = await repo.put(item, { ifNotExists: true });
       expect(created.version).toBe(1);
-      await expectPolyxenaError(repo.put({ ...item, title: "overwrite" }, { ifNotExists: true }), "E_CONDITION_FAILED");
+      const error = await expectPolyxenaError(repo.put({ ...item, title: "overwrite" }, { ifNotExists: true }), "E_CONDITION_FAILED");
+      // Every store words it alike: what exists (the key) and how to proceed.
+      const key = definition.model.key.fields.map((f) => `${f}=${JSON.stringify(item[f as keyof ConformanceItem])}`).join(", ");
+      expect(error.summary).toBe(`ConformanceItem with key ${key} already exists, so put with ifNotExists wrote nothing`);
+      expect(error.fix).toContain("update(key, changes)");
+      expect(error.entity).toBe("ConformanceItem");
       expect(((await repo.get(keyOf(item))).item as ConformanceItem).title).toBe(item.title);
     });
 
