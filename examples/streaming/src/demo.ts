@@ -1,60 +1,80 @@
 /**
- * The streaming demo: a homepage load and a playback start on the in-memory
- * adapters, with the cache-aside tier on an in-memory cache driver. Every
- * repository operation is printed as it settles: store, entity, operation,
- * consistency and where a read was served from.
+ * The streaming demo: many profiles at once through the four scenarios
+ * (homepage, playback, billing, catalog update) on in-memory adapters or the
+ * local engines, with a progress bar, a compact report built from the
+ * operation events and a self-contained HTML report with charts.
+ *
+ * Usage: see {@link demoUsage}; `pnpm demo --help`.
  */
-import { MemoryCacheDriver, memoryStores } from "@polyxena/adapters/memory";
-import { createCacheAside, type OperationEvent } from "@polyxena/core";
+import { writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import cliProgress from "cli-progress";
+import { DemoUsageError, demoUsage, parseDemoArgs, type DemoOptions } from "./demo-args.js";
+import { startDemoBackend } from "./demo-backends.js";
+import { DemoRecorder } from "./demo-metrics.js";
+import { buildReport, formatTextReport, renderHtmlReport } from "./demo-report.js";
+import { scenarioNames, seedProfiles, simulate } from "./demo-simulation.js";
 import { createRepositories } from "./generated/index.js";
-import { ids, seed } from "./seed-data.js";
-import { loadHomepage, renewSubscription, startPlayback } from "./streaming-service.js";
+import { seed } from "./seed-data.js";
 
-let printing = false;
-function printEvent(event: OperationEvent): void {
-  if (!printing) return;
-  const kind = ["get", "getMany", "query", "search"].includes(event.operation) ? "read " : "write";
-  const served = event.cache === "bypass" ? "" : ` from ${event.cache === "store" ? "store (cache miss, filled)" : event.cache}`;
-  const consistency = event.nativeConsistency ?? event.consistency;
-  const outcome = event.outcome === "ok" ? "" : `  -> ${event.errorCode}`;
-  console.log(`    ${kind} ${event.store.padEnd(13)} ${event.operationId.padEnd(40)} ${consistency}${served}${outcome}`);
+let options: DemoOptions;
+try {
+  options = parseDemoArgs(process.argv.slice(2));
+} catch (error) {
+  if (!(error instanceof DemoUsageError)) throw error;
+  console.error(`${error.message}\n\n${demoUsage}`);
+  process.exit(2);
+}
+if (options.help) {
+  console.log(demoUsage);
+  process.exit(0);
 }
 
 const now = new Date("2026-11-26T20:00:00Z");
-const cache = createCacheAside({ driver: new MemoryCacheDriver() });
-const repos = createRepositories({ stores: memoryStores(), cache, onOperation: printEvent });
+const startedAt = performance.now();
+console.log(`Starting the ${options.backends} backends…`);
+const backend = await startDemoBackend(options.backends);
+for (const [store, engine] of Object.entries(backend.engines)) console.log(`  ${store.padEnd(14)} ${engine}`);
 
-await seed(repos, now);
-printing = true;
+const bar = new cliProgress.SingleBar(
+  { format: "{scenario} |{bar}| {value}/{total} {unit}", hideCursor: true, noTTYOutput: true, notTTYSchedule: 1000, etaBuffer: 50 },
+  cliProgress.Presets.shades_classic,
+);
+try {
+  // The seeding loader has no cache, as a batch ingest would: the service's cache starts empty.
+  const loader = createRepositories({ stores: backend.stores() });
+  if (backend.needsSchema) await loader.runtime.applySchema();
+  bar.start(options.profiles, 0, { scenario: "seeding".padEnd(14), unit: "profiles" });
+  await seed(loader, now);
+  await seedProfiles(loader, options.profiles, now, () => bar.increment());
+  if (options.backends !== "memory") await loader.close();
 
-console.log("\n1. Homepage load for Ada");
-const home = await loadHomepage(repos, ids.profileAda, "kingdom");
-console.log(`  ${home.greeting}`);
-console.log(`  continue watching: ${home.continueWatching.map((c) => `${c.title.name} @ ${Math.round(c.positionSec / 60)} min`).join(", ")}`);
-console.log(`  new in drama: ${home.newInDrama.map((t) => `${t.name} (${t.releaseYear})`).join(", ")}`);
-console.log(`  search "kingdom": ${home.searchResults.map((r) => `${r.name} [${r.score?.toFixed(2)}]`).join(", ")}`);
+  const recorder = new DemoRecorder();
+  const repos = createRepositories({ stores: backend.stores(), cache: backend.cache, onOperation: recorder.onOperation });
+  let current = "";
+  const result = await simulate(repos, recorder, {
+    profiles: options.profiles,
+    now,
+    onProgress: (scenario) => {
+      if (scenario !== current) {
+        current = scenario;
+        bar.setTotal(scenario === "catalog update" ? 4 : options.profiles);
+        bar.update(0, { scenario: scenario.padEnd(14), unit: scenario === "catalog update" ? "titles" : "profiles" });
+      }
+      bar.increment();
+    },
+  });
+  bar.stop();
+  await repos.close();
 
-console.log("\n2. The same homepage again (served from the cache where the policy allows)");
-await loadHomepage(repos, ids.profileAda, "kingdom");
-
-console.log("\n3. Playback start: Ada plays Stranger Things on the TV");
-const playback = await startPlayback(repos, { accountId: ids.account, profileId: ids.profileAda, titleId: "tt4574334", device: "tv", at: now });
-console.log(playback.started ? `  started; plan ${playback.subscription.plan}, up to ${playback.subscription.maxStreams} streams` : `  refused: ${playback.reason}`);
-
-console.log("\n4. Ada renames her profile: the write invalidates the cached profile everywhere");
-await repos.profile.update({ profileId: ids.profileAda }, { name: "Ada L." });
-console.log(`  profile now reads: ${(await repos.profile.get({ profileId: ids.profileAda }))?.name}`);
-
-console.log("\n5. Billing renews the subscription (invoice + subscription in one Postgres transaction)");
-const current = await repos.subscription.getOrThrow({ accountId: ids.account });
-const renewed = await renewSubscription(repos, current, now);
-console.log(`  renewed: next renewal ${renewed?.renewsAt.toISOString().slice(0, 10)}, version ${renewed?.version}`);
-const raced = await renewSubscription(repos, current, now);
-console.log(`  a second renewal with the stale version ${current.version}: ${raced ? "applied (wrong!)" : "refused with E_CONDITION_FAILED, nothing written"}`);
-const invoices = await repos.invoice.invoicesOfAccount({ accountId: ids.account });
-console.log(`  invoices on the account: ${invoices.items.length}`);
-
-const stats = cache.stats();
-console.log(`\ncache: ${JSON.stringify(stats)}`);
-printing = false;
-await repos.close();
+  const report = buildReport(recorder, { backends: options.backends, engines: backend.engines, durationMs: performance.now() - startedAt, result });
+  console.log(`\n${formatTextReport(report)}`);
+  const reportPath = resolve(options.reportPath ?? join(tmpdir(), `polyxena-demo-report-${Date.now()}.html`));
+  writeFileSync(reportPath, renderHtmlReport(report));
+  console.log(`\nHTML report: ${reportPath}`);
+  console.log(`scenarios: ${scenarioNames.join(", ")}`);
+} finally {
+  bar.stop();
+  await backend.stop();
+}

@@ -1,0 +1,163 @@
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { percentile, type DemoRecorder, type HitRatioPoint, type StoreSummary } from "./demo-metrics.js";
+import type { SimulationResult } from "./demo-simulation.js";
+
+/** Everything the text and HTML reports show. */
+export interface DemoReport {
+  backends: string;
+  /** Which engine served each store, e.g. `dynamodb: dynalite (in-process)`. */
+  engines: Record<string, string>;
+  durationMs: number;
+  result: SimulationResult;
+  rows: StoreSummary[];
+  hitRatioOverTime: HitRatioPoint[];
+  /** Latency histogram per store: bucket upper bounds (ms) and counts. */
+  latencyHistogram: { boundsMs: number[]; counts: Record<string, number[]> };
+  /** How search caught up with catalog edits: `service write` until a declared projection with a relay exists. */
+  searchPath: string;
+}
+
+const boundsMs = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, Infinity];
+
+/** Builds the report from what the recorder saw. */
+export function buildReport(recorder: DemoRecorder, input: { backends: string; engines: Record<string, string>; durationMs: number; result: SimulationResult }): DemoReport {
+  const counts: Record<string, number[]> = {};
+  for (const [store, latencies] of recorder.latenciesByStore()) {
+    const row = boundsMs.map(() => 0);
+    for (const ms of latencies) row[boundsMs.findIndex((b) => ms <= b)]!++;
+    counts[store] = row;
+  }
+  return {
+    ...input,
+    rows: recorder.summarize(),
+    hitRatioOverTime: recorder.hitRatioOverTime(),
+    latencyHistogram: { boundsMs, counts },
+    searchPath: "written by the service after the title write (no declared Title→TitleSearch projection on this branch yet)",
+  };
+}
+
+function ms(value: number): string {
+  return value < 10 ? value.toFixed(2) : value.toFixed(1);
+}
+
+function ratio(value: number | null): string {
+  return value === null ? "-" : `${(value * 100).toFixed(1)}%`;
+}
+
+function sourcesLabel(row: StoreSummary): string {
+  const served = Object.entries(row.sources).map(([source, n]) => `${source === "bypass" ? "no cache" : source} ${n}`);
+  const failed = Object.entries(row.errorCodes).map(([code, n]) => `${code} ${n}`);
+  return [...served, ...failed].join(", ");
+}
+
+/** The compact text report the demo prints. */
+export function formatTextReport(report: DemoReport): string {
+  const r = report.result;
+  const lines: string[] = [];
+  lines.push(`Polyxena streaming demo: ${r.profiles} profiles on ${report.backends} backends in ${(report.durationMs / 1000).toFixed(1)} s`);
+  for (const [store, engine] of Object.entries(report.engines)) lines.push(`  ${store.padEnd(14)} ${engine}`);
+  lines.push("");
+  const header = ["scenario", "store", "ops", "errors", "p50 ms", "p99 ms", "cache hit", "reads saved", "served from / error codes (operation events)"];
+  const table = report.rows.map((row) => [row.scenario, row.store, String(row.operations), String(row.errors), ms(row.p50Ms), ms(row.p99Ms), ratio(row.hitRatio), String(row.cacheHits), sourcesLabel(row)]);
+  const widths = header.map((h, i) => Math.max(h.length, ...table.map((t) => t[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i >= 2 && i <= 7 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join("  ").trimEnd();
+  lines.push(line(header));
+  for (const t of table) lines.push(line(t));
+  lines.push("");
+  lines.push(`homepage  ${r.homepagesLoaded} loads`);
+  lines.push(`playback  ${r.playbacksStarted} starts, ${r.progressWrites} progress writes`);
+  lines.push(`billing   ${r.billingAccounts} accounts charged twice at once: ${r.chargesApplied} charges applied, ${r.duplicatesRefused} refused, ${r.invoices} invoices`);
+  const lags = r.catalogUpdates.flatMap((u) => (u.searchLagMs === null ? [] : [u.searchLagMs])).sort((a, b) => a - b);
+  const seen = r.catalogUpdates.filter((u) => u.readerSawNewName).length;
+  lines.push(
+    `catalog   ${r.catalogUpdates.length} titles renamed: reader saw the new name at once ${seen}/${r.catalogUpdates.length}; ` +
+      `search found it ${lags.length}/${r.catalogUpdates.length}` +
+      (lags.length > 0 ? `, lag p50 ${ms(percentile(lags, 50))} ms, max ${ms(lags[lags.length - 1]!)} ms` : ""),
+  );
+  lines.push(`events    none relayed: search is ${report.searchPath}`);
+  return lines.join("\n");
+}
+
+const require = createRequire(import.meta.url);
+
+/** The minified UMD build of the pinned chart.js, read from node_modules so the page needs no network. */
+function chartJsSource(): string {
+  return readFileSync(join(dirname(require.resolve("chart.js")), "chart.umd.min.js"), "utf8");
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
+}
+
+/** JSON safe inside a <script> element. */
+function scriptJson(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, "\\u003c");
+}
+
+/**
+ * A self-contained HTML page: the text report, a latency distribution per
+ * store, the cache hit ratio over time and the search lag of catalog edits,
+ * drawn by chart.js inlined into the page.
+ */
+export function renderHtmlReport(report: DemoReport): string {
+  const lagLabels = report.result.catalogUpdates.map((u) => u.titleId);
+  const lagValues = report.result.catalogUpdates.map((u) => (u.searchLagMs === null ? null : Number(u.searchLagMs.toFixed(2))));
+  const data = {
+    histogram: {
+      labels: report.latencyHistogram.boundsMs.map((b) => (b === Infinity ? "> 250 ms" : `≤ ${b} ms`)),
+      series: Object.entries(report.latencyHistogram.counts).map(([store, counts]) => ({ label: store, data: counts })),
+    },
+    hitRatio: {
+      labels: report.hitRatioOverTime.map((p) => `${(p.atMs / 1000).toFixed(2)} s`),
+      data: report.hitRatioOverTime.map((p) => (p.hitRatio === null ? null : Number((p.hitRatio * 100).toFixed(1)))),
+    },
+    lag: { labels: lagLabels, data: lagValues },
+  };
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Polyxena streaming demo report</title>
+<style>
+body { font-family: system-ui, sans-serif; margin: 2rem; color: #222; }
+pre { background: #f6f6f6; padding: 1rem; overflow-x: auto; font-size: 12px; }
+.chart { width: 900px; height: 320px; margin-bottom: 2rem; }
+</style>
+</head>
+<body>
+<h1>Polyxena streaming demo</h1>
+<pre id="text-report">${escapeHtml(formatTextReport(report))}</pre>
+<h2>Latency distribution per store</h2>
+<div class="chart"><canvas id="latency-chart"></canvas></div>
+<h2>Cache hit ratio over time</h2>
+<div class="chart"><canvas id="hit-ratio-chart"></canvas></div>
+<h2>Search lag of catalog edits</h2>
+<p>Search is ${escapeHtml(report.searchPath)}.</p>
+<div class="chart"><canvas id="lag-chart"></canvas></div>
+<script>${chartJsSource()}</script>
+<script>
+const data = ${scriptJson(data)};
+const common = { animation: false, responsive: true, maintainAspectRatio: false };
+window.chartsDrawn = [];
+window.chartsDrawn.push(new Chart(document.getElementById("latency-chart"), {
+  type: "bar",
+  data: { labels: data.histogram.labels, datasets: data.histogram.series },
+  options: { ...common, scales: { y: { title: { display: true, text: "operations" } } } },
+}).canvas.id);
+window.chartsDrawn.push(new Chart(document.getElementById("hit-ratio-chart"), {
+  type: "line",
+  data: { labels: data.hitRatio.labels, datasets: [{ label: "cache hit ratio (%)", data: data.hitRatio.data, spanGaps: true }] },
+  options: { ...common, scales: { y: { min: 0, max: 100 } } },
+}).canvas.id);
+window.chartsDrawn.push(new Chart(document.getElementById("lag-chart"), {
+  type: "bar",
+  data: { labels: data.lag.labels, datasets: [{ label: "ms from title write until search found it", data: data.lag.data }] },
+  options: common,
+}).canvas.id);
+</script>
+</body>
+</html>
+`;
+}

@@ -1,0 +1,169 @@
+import type { RepositoriesControl } from "@polyxena/core";
+import type { Repositories } from "./generated/index.js";
+import type { DemoRecorder } from "./demo-metrics.js";
+import { loadHomepage, renewSubscription, startPlayback } from "./streaming-service.js";
+
+/** The scenarios, in the order the demo runs them. */
+export const scenarioNames = ["homepage", "playback", "billing", "catalog update"] as const;
+
+/** What the simulated profiles did, counted from the results the service returned. */
+export interface SimulationResult {
+  profiles: number;
+  homepagesLoaded: number;
+  playbacksStarted: number;
+  progressWrites: number;
+  /** Accounts charged twice at once for the same period. */
+  billingAccounts: number;
+  /** Charges applied (one per account expected). */
+  chargesApplied: number;
+  /** Concurrent duplicates refused by the version guard. */
+  duplicatesRefused: number;
+  /** Invoices the accounts hold after billing. */
+  invoices: number;
+  catalogUpdates: CatalogUpdate[];
+}
+
+/** One catalog edit: when a reader and search saw the new name. */
+export interface CatalogUpdate {
+  titleId: string;
+  newName: string;
+  /** The reader's `title.get` right after the write returned the new name. */
+  readerSawNewName: boolean;
+  /** Milliseconds from the title write until search returned the new name; `null` if it never did within the wait. */
+  searchLagMs: number | null;
+}
+
+const searchPrefixes = ["kingdom", "family", "heist", "mystery", "war"];
+const catalog = ["tt0944947", "tt4574334", "tt4786824", "tt2442560", "tt6468322", "tt2306299", "tt8946378", "tt2380307"];
+
+/** The identifiers of simulated profile `i` (one account and profile each). */
+export function simulatedIds(i: number): { accountId: string; profileId: string } {
+  const hex = i.toString(16).padStart(12, "0");
+  return { accountId: `a0000000-0000-4000-8000-${hex}`, profileId: `b0000000-0000-4000-8000-${hex}` };
+}
+
+/** Writes the accounts, profiles, subscriptions and a viewing history of `profiles` simulated profiles. */
+export async function seedProfiles(repos: Repositories, profiles: number, now: Date, onProgress: () => void): Promise<void> {
+  await inBatches(profiles, 50, async (i) => {
+    const { accountId, profileId } = simulatedIds(i);
+    await repos.profile.put({ profileId, accountId, name: `Viewer ${i + 1}`, maturityRating: i % 10 === 0 ? "kids" : "adult", language: "en", createdAt: new Date("2024-03-01T10:00:00Z") });
+    await repos.subscription.put(
+      { accountId, plan: i % 3 === 0 ? "premium" : "standard", status: "active", priceCents: i % 3 === 0 ? 2299 : 1549, currency: "USD", renewsAt: new Date("2026-12-01T00:00:00Z"), maxStreams: 4, version: 0 },
+      { ifNotExists: true },
+    );
+    for (let d = 1; d <= 2; d++) {
+      await repos.viewingHistory.put({ profileId, watchedAt: new Date(now.getTime() - (d + (i % 5)) * 86_400_000), titleId: catalog[(i + d) % catalog.length]!, positionSec: 300 * d, device: "tv" });
+    }
+    onProgress();
+  });
+}
+
+async function inBatches(count: number, width: number, task: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(width, count) }, async () => {
+      while (next < count) await task(next++);
+    }),
+  );
+}
+
+/**
+ * Runs the four scenarios for `profiles` profiles at once (at most
+ * `concurrency` in flight), attributing every operation to its scenario.
+ */
+export async function simulate(
+  repos: Repositories & RepositoriesControl<Repositories>,
+  recorder: DemoRecorder,
+  options: { profiles: number; now: Date; concurrency?: number; onProgress: (scenario: string) => void },
+): Promise<SimulationResult> {
+  const { profiles, now } = options;
+  const width = options.concurrency ?? 50;
+  const result: SimulationResult = {
+    profiles,
+    homepagesLoaded: 0,
+    playbacksStarted: 0,
+    progressWrites: 0,
+    billingAccounts: 0,
+    chargesApplied: 0,
+    duplicatesRefused: 0,
+    invoices: 0,
+    catalogUpdates: [],
+  };
+
+  await recorder.run("homepage", () =>
+    inBatches(profiles, width, async (i) => {
+      const { profileId } = simulatedIds(i);
+      // Twice: the second load is what a returning viewer costs.
+      for (let round = 0; round < 2; round++) {
+        const home = await loadHomepage(repos, profileId, searchPrefixes[i % searchPrefixes.length]!);
+        if (home.greeting.endsWith(`Viewer ${i + 1}`)) result.homepagesLoaded++;
+      }
+      options.onProgress("homepage");
+    }),
+  );
+
+  await recorder.run("playback", () =>
+    inBatches(profiles, width, async (i) => {
+      const { accountId, profileId } = simulatedIds(i);
+      const titleId = catalog[i % catalog.length]!;
+      const at = new Date(now.getTime() + i * 1000);
+      const started = await startPlayback(repos, { accountId, profileId, titleId, device: "tv", at });
+      if (started.started) {
+        result.playbacksStarted++;
+        for (let minute = 5; minute <= 15; minute += 5) {
+          await repos.viewingHistory.put({ profileId, watchedAt: at, titleId, positionSec: minute * 60, device: "tv" });
+          result.progressWrites++;
+        }
+      }
+      options.onProgress("playback");
+    }),
+  );
+
+  await recorder.run("billing", () =>
+    inBatches(profiles, width, async (i) => {
+      const { accountId } = simulatedIds(i);
+      const current = await repos.subscription.getOrThrow({ accountId });
+      // The same charge submitted twice at once (a client retry racing the original).
+      const outcomes = await Promise.all([renewSubscription(repos, current, now), renewSubscription(repos, current, now)]);
+      result.billingAccounts++;
+      result.chargesApplied += outcomes.filter((o) => o !== undefined).length;
+      result.duplicatesRefused += outcomes.filter((o) => o === undefined).length;
+      const invoices = await repos.invoice.invoicesOfAccount({ accountId });
+      result.invoices += invoices.items.length;
+      options.onProgress("billing");
+    }),
+  );
+
+  await recorder.run("catalog update", async () => {
+    for (const titleId of catalog.slice(0, 4)) {
+      result.catalogUpdates.push(await updateTitle(repos, titleId));
+      options.onProgress("catalog update");
+    }
+  });
+  return result;
+}
+
+/**
+ * Renames a title in DynamoDB, reads it back through the cache, then writes
+ * the search document (the service's own second write: the example has no
+ * declared projection yet) and polls search until the new name is found.
+ */
+async function updateTitle(repos: Repositories, titleId: string): Promise<CatalogUpdate> {
+  const title = await repos.title.getOrThrow({ titleId });
+  const newName = `${title.name} Remastered`;
+  const writtenAt = performance.now();
+  await repos.title.update({ titleId }, { name: newName });
+  const readerSawNewName = (await repos.title.get({ titleId }))?.name === newName;
+  const doc = await repos.titleSearch.get({ titleId });
+  if (doc) await repos.titleSearch.put({ ...doc, name: newName });
+  let searchLagMs: number | null = null;
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const found = await repos.titleSearch.search({ text: "remastered", limit: 10 });
+    if (found.items.some((item) => item.titleId === titleId)) {
+      searchLagMs = performance.now() - writtenAt;
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { titleId, newName, readerSawNewName, searchLagMs };
+}
