@@ -68,10 +68,30 @@ function ensureMemcached() {
   }
 }
 
+const chromiumPath = process.env.POLYXENA_CHROMIUM ?? "/usr/bin/chromium";
+
+// The streaming demo's HTML report test opens the page in Debian's chromium.
+function ensureChromium() {
+  if (existsSync(chromiumPath)) return;
+  if (isRoot && !process.env.POLYXENA_CHROMIUM && spawnSync("sh", ["-c", "command -v apt-get"]).status === 0) {
+    console.log("[ensure-services] installing chromium from Debian's packages");
+    const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+    const install = () => spawnSync("apt-get", ["install", "-y", "-q", "--no-install-recommends", "chromium"], { stdio: "inherit", env }).status === 0;
+    if (!install()) {
+      spawnSync("apt-get", ["update", "-q"], { stdio: "inherit", env });
+      install();
+    }
+  }
+  if (!existsSync(chromiumPath)) {
+    problems.push(`Chromium is not installed at ${chromiumPath}. Install it with (as root)\n  apt-get install -y chromium\nor point POLYXENA_CHROMIUM at a Chromium binary.`);
+  }
+}
+
 await ensurePostgres();
 ensureMemcached();
+ensureChromium();
 if (problems.length > 0) {
   console.error(`\n[ensure-services] the test suite cannot run:\n\n${problems.join("\n\n")}\n`);
   process.exit(1);
 }
-console.log("[ensure-services] PostgreSQL and memcached are available");
+console.log("[ensure-services] PostgreSQL, memcached and chromium are available");

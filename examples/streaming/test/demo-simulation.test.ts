@@ -1,0 +1,79 @@
+import { describe, expect, it } from "vitest";
+import { MemoryCacheDriver, memoryStores } from "@polyxena/adapters/memory";
+import { createCacheAside } from "@polyxena/core";
+import { DemoRecorder, percentile } from "../src/demo-metrics.js";
+import { buildReport, formatTextReport } from "../src/demo-report.js";
+import { seedProfiles, simulate, simulatedIds } from "../src/demo-simulation.js";
+import { createRepositories } from "../src/generated/index.js";
+import { seed } from "../src/seed-data.js";
+
+const now = new Date("2026-11-26T20:00:00Z");
+
+async function run(profiles: number) {
+  const stores = memoryStores();
+  const loader = createRepositories({ stores });
+  await seed(loader, now);
+  await seedProfiles(loader, profiles, now, () => {});
+  const recorder = new DemoRecorder();
+  const cache = createCacheAside({ driver: new MemoryCacheDriver() });
+  const repos = createRepositories({ stores, cache, onOperation: recorder.onOperation });
+  const progress: string[] = [];
+  const result = await simulate(repos, recorder, { profiles, now, concurrency: 10, onProgress: (s) => progress.push(s) });
+  return { repos, recorder, result, progress, cache };
+}
+
+describe("demo simulation on the in-memory adapters", () => {
+  it("charges every account once although each charge is submitted twice at once", async () => {
+    const { repos, result } = await run(12);
+    expect(result.billingAccounts).toBe(12);
+    expect(result.chargesApplied).toBe(12);
+    expect(result.duplicatesRefused).toBe(12);
+    for (let i = 0; i < 12; i++) {
+      const invoices = await repos.invoice.invoicesOfAccount({ accountId: simulatedIds(i).accountId });
+      expect(invoices.items).toHaveLength(1);
+      expect(invoices.items[0]!.amountCents).toBe(i % 3 === 0 ? 2299 : 1549);
+    }
+    await repos.close();
+  });
+
+  it("loads every homepage and playback, and a renamed title is read at once and found in search", async () => {
+    const { repos, result, progress } = await run(8);
+    expect(result.homepagesLoaded).toBe(16);
+    expect(result.playbacksStarted).toBe(8);
+    expect(result.progressWrites).toBe(24);
+    const latest = await repos.viewingHistory.historyForProfile({ profileId: simulatedIds(3).profileId }, { limit: 1 });
+    expect(latest.items[0]).toMatchObject({ positionSec: 900 });
+    expect(result.catalogUpdates.map((u) => u.readerSawNewName)).toEqual([true, true, true, true]);
+    expect(result.catalogUpdates.every((u) => u.searchLagMs !== null)).toBe(true);
+    expect((await repos.title.get({ titleId: "tt0944947" }))?.name).toBe("Game of Thrones Remastered");
+    expect(progress.filter((s) => s === "billing")).toHaveLength(8);
+    await repos.close();
+  });
+
+  it("reports per scenario and store what the operation events said, not what the code expected", async () => {
+    const { repos, recorder, result, cache } = await run(6);
+    const report = buildReport(recorder, { backends: "memory", engines: { dynamodb: "in-memory adapter" }, durationMs: 1, result });
+    const homepageTitles = report.rows.find((r) => r.scenario === "homepage" && r.store === "dynamodb")!;
+    const events = recorder.operations.filter((o) => o.scenario === "homepage" && o.store === "dynamodb");
+    expect(homepageTitles.operations).toBe(events.length);
+    expect(homepageTitles.storeReads).toBe(events.filter((o) => o.source === "store").length);
+    expect(homepageTitles.cacheHits).toBe(events.filter((o) => o.source === "l1" || o.source === "l2").length);
+    // The second homepage of each profile is served from the cache.
+    expect(homepageTitles.cacheHits).toBeGreaterThan(0);
+    const stats = cache.stats();
+    expect(report.rows.reduce((n, r) => n + r.cacheHits, 0)).toBeLessThanOrEqual(stats.l1Hits + stats.l2Hits);
+    const billing = report.rows.find((r) => r.scenario === "billing" && r.store === "postgres")!;
+    expect(billing.errorCodes).toEqual({ E_CONDITION_FAILED: 6 });
+    const text = formatTextReport(report);
+    expect(text).not.toMatch(/filled/);
+    expect(text).toContain("billing   6 accounts charged twice at once: 6 charges applied, 6 refused, 6 invoices");
+    expect(text).toMatch(/homepage\s+dynamodb\s+\d+/);
+    await repos.close();
+  });
+
+  it("takes nearest-rank percentiles", () => {
+    expect(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 50)).toBe(5);
+    expect(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 99)).toBe(10);
+    expect(percentile([], 50)).toBe(0);
+  });
+});
