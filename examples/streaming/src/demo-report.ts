@@ -68,7 +68,7 @@ export function formatTextReport(report: DemoReport): string {
   lines.push("");
   lines.push(`homepage  ${r.homepagesLoaded} loads`);
   lines.push(`playback  ${r.playbacksStarted} starts, ${r.progressWrites} progress writes`);
-  lines.push(`billing   ${r.billingAccounts} accounts charged twice at once: ${r.chargesApplied} charges applied, ${r.duplicatesRefused} refused, ${r.invoices} invoices`);
+  lines.push(`billing   ${r.billingAccounts} accounts charged twice at once: ${r.chargesApplied} charged, ${r.duplicatesRefused} found it already charged, ${r.chargesGivenUp} gave up, ${r.invoices} invoices`);
   const lags = r.catalogUpdates.flatMap((u) => (u.searchLagMs === null ? [] : [u.searchLagMs])).sort((a, b) => a - b);
   const seen = r.catalogUpdates.filter((u) => u.readerSawNewName).length;
   lines.push(

@@ -76,3 +76,24 @@ export async function renewSubscription(repos: Repositories & RepositoriesContro
     throw error;
   }
 }
+
+/** Outcome of a monthly charge: charged now, or already charged for that period by an earlier or concurrent submission. */
+export type ChargeOutcome = { charged: true; subscription: Subscription } | { charged: false; reason: "already charged" | "not due" | "gave up" };
+
+/**
+ * Charges the period of a subscription that begins at `period` (its
+ * `renewsAt`), idempotently: a retry or a concurrent submission of the same
+ * charge finds the period already renewed and bills nothing. A submission
+ * refused because another changed the subscription first re-reads it and
+ * decides again, so a lost race never leaves the period unbilled.
+ */
+export async function chargeForPeriod(repos: Repositories & RepositoriesControl<Repositories>, accountId: string, period: Date, now: Date, maxAttempts = 5): Promise<ChargeOutcome> {
+  for (let attempt = 0; attempt < maxAttempts; attempt++) {
+    const current = await repos.subscription.getOrThrow({ accountId });
+    if (current.renewsAt.getTime() > period.getTime()) return { charged: false, reason: "already charged" };
+    if (current.renewsAt.getTime() < period.getTime()) return { charged: false, reason: "not due" };
+    const renewed = await renewSubscription(repos, current, now);
+    if (renewed) return { charged: true, subscription: renewed };
+  }
+  return { charged: false, reason: "gave up" };
+}

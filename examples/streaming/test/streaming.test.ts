@@ -8,7 +8,7 @@ import { createCacheAside, type OperationEvent } from "@polyxena/core";
 import { compileStrict } from "../../../packages/codegen/test/helpers/compile-strict.js";
 import { createRepositories } from "../src/generated/index.js";
 import { ids, seed } from "../src/seed-data.js";
-import { loadHomepage, renewSubscription, startPlayback } from "../src/streaming-service.js";
+import { chargeForPeriod, loadHomepage, renewSubscription, startPlayback } from "../src/streaming-service.js";
 
 const exampleDir = join(dirname(fileURLToPath(import.meta.url)), "..");
 const now = new Date("2026-11-26T20:00:00Z");
@@ -80,6 +80,21 @@ describe("streaming example on the in-memory adapters", () => {
     expect(renewed?.renewsAt.toISOString()).toBe("2027-01-01T00:00:00.000Z");
     expect(await renewSubscription(repos, current, now)).toBeUndefined();
     expect((await repos.invoice.invoicesOfAccount({ accountId: ids.account })).items).toHaveLength(1);
+    await repos.close();
+  });
+
+  it("charges a period once under concurrent submissions and a later retry, and the next period when it is due", async () => {
+    const { repos } = await streamingService();
+    const period = new Date("2026-12-01T00:00:00Z");
+    const outcomes = await Promise.all(Array.from({ length: 5 }, () => chargeForPeriod(repos, ids.account, period, now)));
+    expect(outcomes.filter((o) => o.charged)).toHaveLength(1);
+    expect(outcomes.filter((o) => !o.charged).map((o) => !o.charged && o.reason)).toEqual(["already charged", "already charged", "already charged", "already charged"]);
+    expect(await chargeForPeriod(repos, ids.account, period, now)).toEqual({ charged: false, reason: "already charged" });
+    expect((await repos.invoice.invoicesOfAccount({ accountId: ids.account })).items).toHaveLength(1);
+    expect((await repos.subscription.getOrThrow({ accountId: ids.account })).renewsAt.toISOString()).toBe("2027-01-01T00:00:00.000Z");
+    expect(await chargeForPeriod(repos, ids.account, new Date("2027-02-01T00:00:00Z"), now)).toEqual({ charged: false, reason: "not due" });
+    expect((await chargeForPeriod(repos, ids.account, new Date("2027-01-01T00:00:00Z"), now)).charged).toBe(true);
+    expect((await repos.invoice.invoicesOfAccount({ accountId: ids.account })).items).toHaveLength(2);
     await repos.close();
   });
 });
