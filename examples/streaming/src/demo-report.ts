@@ -67,7 +67,11 @@ export function formatTextReport(report: DemoReport): string {
   for (const t of table) lines.push(line(t));
   lines.push("");
   lines.push(`homepage  ${r.homepagesLoaded} loads`);
-  lines.push(`playback  ${r.playbacksStarted} starts, ${r.progressWrites} progress writes`);
+  lines.push(`playback  ${r.playbacksStarted} starts, ${r.progressWrites} progress writes; recommendations recomputed after the finish invalidated them for ${r.recommendationsRecomputed}`);
+  for (const [scenario, sources] of Object.entries(r.recommendationSources)) {
+    const label = Object.entries(sources).map(([source, n]) => `${source === "store" ? "computed (loader ran)" : source} ${n}`).join(", ");
+    lines.push(`          recommendation rows (cache.getOrLoad) in ${scenario}: ${label}`);
+  }
   lines.push(`billing   ${r.billingAccounts} accounts charged twice at once: ${r.chargesApplied} charged, ${r.duplicatesRefused} found it already charged, ${r.chargesGivenUp} gave up, ${r.invoices} invoices`);
   const lags = r.catalogUpdates.flatMap((u) => (u.searchLagMs === null ? [] : [u.searchLagMs])).sort((a, b) => a - b);
   const seen = r.catalogUpdates.filter((u) => u.readerSawNewName).length;

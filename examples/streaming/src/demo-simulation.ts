@@ -1,7 +1,7 @@
-import type { RepositoriesControl } from "@polyxena/core";
+import type { CacheAside, ReadSource, RepositoriesControl } from "@polyxena/core";
 import type { Repositories } from "./generated/index.js";
 import type { DemoRecorder } from "./demo-metrics.js";
-import { chargeForPeriod, loadHomepage, startPlayback } from "./streaming-service.js";
+import { chargeForPeriod, finishPlayback, loadHomepage, loadRecommendations, startPlayback } from "./streaming-service.js";
 
 /** The scenarios, in the order the demo runs them. */
 export const scenarioNames = ["homepage", "playback", "billing", "catalog update"] as const;
@@ -12,6 +12,10 @@ export interface SimulationResult {
   homepagesLoaded: number;
   playbacksStarted: number;
   progressWrites: number;
+  /** Where each recommendation read was served from (`store` = computed by the loader), per scenario. */
+  recommendationSources: Record<string, Partial<Record<ReadSource, number>>>;
+  /** Profiles whose rows changed after playback finished and invalidated them. */
+  recommendationsRecomputed: number;
   /** Accounts charged twice at once for the same period. */
   billingAccounts: number;
   /** Charges applied (one per account expected). */
@@ -79,15 +83,25 @@ async function inBatches(count: number, width: number, task: (i: number) => Prom
 export async function simulate(
   repos: Repositories & RepositoriesControl<Repositories>,
   recorder: DemoRecorder,
+  cache: CacheAside,
   options: { profiles: number; now: Date; concurrency?: number; onProgress: (scenario: string) => void },
 ): Promise<SimulationResult> {
   const { profiles, now } = options;
   const width = options.concurrency ?? 50;
+  const before = new Map<string, string>();
+  const recommendations = async (scenario: string, profileId: string) => {
+    const read = await loadRecommendations(repos, cache, profileId);
+    const counts = (result.recommendationSources[scenario] ??= {});
+    counts[read.source] = (counts[read.source] ?? 0) + 1;
+    return JSON.stringify(read.rows);
+  };
   const result: SimulationResult = {
     profiles,
     homepagesLoaded: 0,
     playbacksStarted: 0,
     progressWrites: 0,
+    recommendationSources: {},
+    recommendationsRecomputed: 0,
     billingAccounts: 0,
     chargesApplied: 0,
     duplicatesRefused: 0,
@@ -103,6 +117,7 @@ export async function simulate(
       for (let round = 0; round < 2; round++) {
         const home = await loadHomepage(repos, profileId, searchPrefixes[i % searchPrefixes.length]!);
         if (home.greeting.endsWith(`Viewer ${i + 1}`)) result.homepagesLoaded++;
+        before.set(profileId, await recommendations("homepage", profileId));
       }
       options.onProgress("homepage");
     }),
@@ -111,7 +126,8 @@ export async function simulate(
   await recorder.run("playback", () =>
     inBatches(profiles, width, async (i) => {
       const { accountId, profileId } = simulatedIds(i);
-      const titleId = catalog[i % catalog.length]!;
+      // A title of a genre the profile has not watched, so finishing it changes the rows.
+      const titleId = i % 2 === 0 ? "tt8946378" : "tt2380307";
       const at = new Date(now.getTime() + i * 1000);
       const started = await startPlayback(repos, { accountId, profileId, titleId, device: "tv", at });
       if (started.started) {
@@ -120,6 +136,8 @@ export async function simulate(
           await repos.viewingHistory.put({ profileId, watchedAt: at, titleId, positionSec: minute * 60, device: "tv" });
           result.progressWrites++;
         }
+        await finishPlayback(repos, cache, { profileId, titleId, watchedAt: at, positionSec: 20 * 60, device: "tv" });
+        if ((await recommendations("playback", profileId)) !== before.get(profileId)) result.recommendationsRecomputed++;
       }
       options.onProgress("playback");
     }),

@@ -53,7 +53,7 @@ try {
   const recorder = new DemoRecorder();
   const repos = createRepositories({ stores: backend.stores(), cache: backend.cache, onOperation: recorder.onOperation });
   let current = "";
-  const result = await simulate(repos, recorder, {
+  const result = await simulate(repos, recorder, backend.cache, {
     profiles: options.profiles,
     now,
     onProgress: (scenario) => {

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { isPolyxenaError, type RepositoriesControl } from "@polyxena/core";
+import { isPolyxenaError, type CacheAside, type ReadSource, type RepositoriesControl } from "@polyxena/core";
 import type { Repositories, Subscription, Title, ViewingHistory } from "./generated/index.js";
 
 /** What the homepage shows a profile. */
@@ -96,4 +96,46 @@ export async function chargeForPeriod(repos: Repositories & RepositoriesControl<
     if (renewed) return { charged: true, subscription: renewed };
   }
   return { charged: false, reason: "gave up" };
+}
+
+/** A precomputed homepage row: a genre the profile watches and titles of it. */
+export interface RecommendationRow {
+  genre: string;
+  titleIds: string[];
+}
+
+/** The cache key of a profile's recommendation rows (derived data, not an entity). */
+export function recommendationsKey(profileId: string): string {
+  return `recommendations:${profileId}`;
+}
+
+/**
+ * The profile's recommendation rows through `cache.getOrLoad`: a miss
+ * computes them from the viewing history (Cassandra) and the titles' genres
+ * (DynamoDB, cached) and caches them for ten minutes.
+ */
+export async function loadRecommendations(repos: Repositories, cache: CacheAside, profileId: string): Promise<{ rows: RecommendationRow[]; source: ReadSource }> {
+  const read = await cache.getOrLoad(
+    recommendationsKey(profileId),
+    async (): Promise<RecommendationRow[]> => {
+      const history = await repos.viewingHistory.historyForProfile({ profileId }, { limit: 20 });
+      const watched = await repos.title.getMany([...new Set(history.items.map((h) => h.titleId))].map((titleId) => ({ titleId })));
+      const genres = [...new Set(watched.flatMap((t) => (t ? [t.primaryGenre] : [])))].slice(0, 3);
+      return Promise.all(
+        genres.map(async (genre) => ({ genre, titleIds: (await repos.title.titlesInGenre({ primaryGenre: genre }, { limit: 5 })).items.map((t) => t.titleId) })),
+      );
+    },
+    { ttlMs: 600_000, l1: { ttlMs: 30_000, max: 10_000 } },
+  );
+  return { rows: read.value, source: read.source };
+}
+
+/**
+ * Records that the profile finished a title: its last position in the
+ * viewing history, then the recommendation rows invalidated so the next
+ * homepage recomputes them from the new history.
+ */
+export async function finishPlayback(repos: Repositories, cache: CacheAside, input: { profileId: string; titleId: string; watchedAt: Date; positionSec: number; device: ViewingHistory["device"] }): Promise<void> {
+  await repos.viewingHistory.put({ profileId: input.profileId, watchedAt: input.watchedAt, titleId: input.titleId, positionSec: input.positionSec, device: input.device });
+  await cache.invalidateDerived([recommendationsKey(input.profileId)]);
 }

@@ -25,8 +25,9 @@ async function demoReportHtml(): Promise<string> {
   await seed(loader, now);
   await seedProfiles(loader, 6, now, () => {});
   const recorder = new DemoRecorder();
-  const repos = createRepositories({ stores, cache: createCacheAside({ driver: new MemoryCacheDriver() }), onOperation: recorder.onOperation });
-  const result = await simulate(repos, recorder, { profiles: 6, now, onProgress: () => {} });
+  const cache = createCacheAside({ driver: new MemoryCacheDriver() });
+  const repos = createRepositories({ stores, cache, onOperation: recorder.onOperation });
+  const result = await simulate(repos, recorder, cache, { profiles: 6, now, onProgress: () => {} });
   await repos.close();
   return renderHtmlReport(buildReport(recorder, { backends: "memory", engines: { postgres: "in-memory adapter" }, durationMs: 1, result }));
 }

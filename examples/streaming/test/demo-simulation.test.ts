@@ -18,7 +18,7 @@ async function run(profiles: number) {
   const cache = createCacheAside({ driver: new MemoryCacheDriver() });
   const repos = createRepositories({ stores, cache, onOperation: recorder.onOperation });
   const progress: string[] = [];
-  const result = await simulate(repos, recorder, { profiles, now, concurrency: 10, onProgress: (s) => progress.push(s) });
+  const result = await simulate(repos, recorder, cache, { profiles, now, concurrency: 10, onProgress: (s) => progress.push(s) });
   return { repos, recorder, result, progress, cache };
 }
 
@@ -43,11 +43,15 @@ describe("demo simulation on the in-memory adapters", () => {
     expect(result.playbacksStarted).toBe(8);
     expect(result.progressWrites).toBe(24);
     const latest = await repos.viewingHistory.historyForProfile({ profileId: simulatedIds(3).profileId }, { limit: 1 });
-    expect(latest.items[0]).toMatchObject({ positionSec: 900 });
+    expect(latest.items[0]).toMatchObject({ positionSec: 1200 });
     expect(result.catalogUpdates.map((u) => u.readerSawNewName)).toEqual([true, true, true, true]);
     expect(result.catalogUpdates.every((u) => u.searchLagMs !== null)).toBe(true);
     expect((await repos.title.get({ titleId: "tt0944947" }))?.name).toBe("Game of Thrones Remastered");
     expect(progress.filter((s) => s === "billing")).toHaveLength(8);
+    // First homepage computes the rows, the second reads them from the cache; finishing a title invalidates them.
+    expect(result.recommendationSources.homepage).toEqual({ store: 8, l1: 8 });
+    expect(result.recommendationSources.playback).toEqual({ store: 8 });
+    expect(result.recommendationsRecomputed).toBeGreaterThan(0);
     await repos.close();
   });
 

@@ -8,7 +8,7 @@ import { createCacheAside, type OperationEvent } from "@polyxena/core";
 import { compileStrict } from "../../../packages/codegen/test/helpers/compile-strict.js";
 import { createRepositories } from "../src/generated/index.js";
 import { ids, seed } from "../src/seed-data.js";
-import { chargeForPeriod, loadHomepage, renewSubscription, startPlayback } from "../src/streaming-service.js";
+import { chargeForPeriod, finishPlayback, loadHomepage, loadRecommendations, renewSubscription, startPlayback } from "../src/streaming-service.js";
 
 const exampleDir = join(dirname(fileURLToPath(import.meta.url)), "..");
 const now = new Date("2026-11-26T20:00:00Z");
@@ -80,6 +80,19 @@ describe("streaming example on the in-memory adapters", () => {
     expect(renewed?.renewsAt.toISOString()).toBe("2027-01-01T00:00:00.000Z");
     expect(await renewSubscription(repos, current, now)).toBeUndefined();
     expect((await repos.invoice.invoicesOfAccount({ accountId: ids.account })).items).toHaveLength(1);
+    await repos.close();
+  });
+
+  it("computes recommendation rows from the history once, serves them from the cache, and recomputes them after a finished title", async () => {
+    const { repos, cache } = await streamingService();
+    const first = await loadRecommendations(repos, cache, ids.profileAda);
+    expect(first.source).toBe("store");
+    expect(first.rows).toEqual([{ genre: "drama", titleIds: ["tt4786824", "tt2442560", "tt2306299", "tt0944947"] }]);
+    expect((await loadRecommendations(repos, cache, ids.profileAda)).source).toBe("l1");
+    await finishPlayback(repos, cache, { profileId: ids.profileAda, titleId: "tt2380307", watchedAt: now, positionSec: 6000, device: "tv" });
+    const after = await loadRecommendations(repos, cache, ids.profileAda);
+    expect(after.source).toBe("store");
+    expect(after.rows.map((r) => r.genre)).toEqual(["family", "drama"]);
     await repos.close();
   });
 
