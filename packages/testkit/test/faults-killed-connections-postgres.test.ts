@@ -201,7 +201,8 @@ describe("Postgres: schema apply whose connection is killed", () => {
     const locker = new pg.Client({ connectionString: db.connectionString });
     await locker.connect();
     await locker.query("BEGIN");
-    await locker.query(`LOCK TABLE "${db.schema}"."polyxena_schema_migrations" IN ACCESS EXCLUSIVE MODE`);
+    // Schema apply reads the live table (columns, constraints, whether it holds rows): it waits on this lock.
+    await locker.query(`LOCK TABLE "${db.schema}"."${Ledger.model.table}" IN ACCESS EXCLUSIVE MODE`);
     try {
       const pending = h.adapter.applySchema([Ledger.model]).catch((e: unknown) => e);
       let killed = 0;
