@@ -34,7 +34,7 @@ export function buildReport(recorder: DemoRecorder, input: { backends: string; e
     rows: recorder.summarize(),
     hitRatioOverTime: recorder.hitRatioOverTime(),
     latencyHistogram: { boundsMs, counts },
-    searchPath: "written by the service after the title write (no declared Title→TitleSearch projection on this branch yet)",
+    searchPath: "written by the service after the title write (the example declares no Title→TitleSearch projection yet, so nothing is relayed)",
   };
 }
 
@@ -80,7 +80,7 @@ export function formatTextReport(report: DemoReport): string {
       `search found it ${lags.length}/${r.catalogUpdates.length}` +
       (lags.length > 0 ? `, lag p50 ${ms(percentile(lags, 50))} ms, max ${ms(lags[lags.length - 1]!)} ms` : ""),
   );
-  lines.push(`events    none relayed: search is ${report.searchPath}`);
+  lines.push(`events    0 relayed: search is ${report.searchPath}`);
   return lines.join("\n");
 }
 
