@@ -14,6 +14,8 @@ export interface RecordedOperation {
   errorCode?: string | undefined;
   /** Milliseconds since the recorder started. */
   atMs: number;
+  /** The change event the operation caused, relayed or applied, when it had one. */
+  changeId?: string | undefined;
 }
 
 /** Counters and latencies of one scenario on one store. */
@@ -75,6 +77,7 @@ export class DemoRecorder {
       outcome: event.outcome,
       errorCode: event.errorCode,
       atMs: performance.now() - this.startedAt,
+      changeId: event.changeId,
     });
   };
 
@@ -139,6 +142,11 @@ export class DemoRecorder {
     }
     for (const p of points) p.hitRatio = p.cacheHits + p.storeReads === 0 ? null : p.cacheHits / (p.cacheHits + p.storeReads);
     return points;
+  }
+
+  /** Distinct change events the operation events carried (setup excluded). */
+  changeEvents(): number {
+    return new Set(this.operations.flatMap((o) => (o.scenario !== "setup" && o.changeId !== undefined ? [o.changeId] : []))).size;
   }
 
   /** Latencies per store (all scenarios but setup), for the distribution chart. */

@@ -17,6 +17,8 @@ export interface DemoReport {
   latencyHistogram: { boundsMs: number[]; counts: Record<string, number[]> };
   /** How search caught up with catalog edits: `service write` until a declared projection with a relay exists. */
   searchPath: string;
+  /** Distinct change events seen in the operation events. */
+  changeEvents: number;
 }
 
 const boundsMs = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, Infinity];
@@ -34,7 +36,8 @@ export function buildReport(recorder: DemoRecorder, input: { backends: string; e
     rows: recorder.summarize(),
     hitRatioOverTime: recorder.hitRatioOverTime(),
     latencyHistogram: { boundsMs, counts },
-    searchPath: "written by the service after the title write (the example declares no Title→TitleSearch projection yet, so nothing is relayed)",
+    changeEvents: recorder.changeEvents(),
+    searchPath: "written by the service after the title write (the example declares no Title→TitleSearch projection yet)",
   };
 }
 
@@ -80,7 +83,7 @@ export function formatTextReport(report: DemoReport): string {
       `search found it ${lags.length}/${r.catalogUpdates.length}` +
       (lags.length > 0 ? `, lag p50 ${ms(percentile(lags, 50))} ms, max ${ms(lags[lags.length - 1]!)} ms` : ""),
   );
-  lines.push(`events    0 relayed: search is ${report.searchPath}`);
+  lines.push(`events    ${report.changeEvents} change events in the operation events; search is ${report.searchPath}`);
   return lines.join("\n");
 }
 

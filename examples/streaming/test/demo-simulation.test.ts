@@ -74,6 +74,7 @@ describe("demo simulation on the in-memory adapters", () => {
     expect(Object.keys(billing.errorCodes).filter((code) => code !== "E_CONDITION_FAILED")).toEqual([]);
     const text = formatTextReport(report);
     expect(text).not.toMatch(/filled/);
+    expect(text).toContain(`events    ${recorder.changeEvents()} change events in the operation events`);
     expect(text).toContain("billing   6 accounts charged twice at once: 6 charged, 6 found it already charged, 0 gave up, 6 invoices");
     expect(text).toMatch(/homepage\s+dynamodb\s+\d+/);
     await repos.close();
