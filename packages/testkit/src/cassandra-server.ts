@@ -6,13 +6,13 @@
  * cluster on 127.0.0.1, 127.0.0.2, ... with the same ports on every address
  * (as ccm does).
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { createHash } from "node:crypto";
+import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { keepOnExit, killOnExit, removeOnExit, resolveEngineClasspath } from "./maven-engine.js";
 
 /** The pom that pins the Cassandra version the launcher runs. */
 export const CASSANDRA_ENGINE_POM = resolve(dirname(fileURLToPath(import.meta.url)), "../engines/cassandra/pom.xml");
@@ -103,41 +103,12 @@ const JAVA17_MODULE_FLAGS = [
   ].map((m) => `--add-opens=${m}=ALL-UNNAMED`),
 ];
 
-const running = new Set<ChildProcess>();
-const directories = new Set<string>();
-let exitHookInstalled = false;
-
-function repositoryRoot(): string {
-  return resolve(dirname(CASSANDRA_ENGINE_POM), "../../../..");
-}
-
 /**
  * The classpath of `cassandra-all` and its dependencies, resolved by Maven
- * from the engine pom (`mvn dependency:build-classpath`; the jars land in
- * ~/.m2) and cached in the repository's `.polyxena-tmp/` until the pom
- * changes or a jar goes missing.
+ * from the engine pom (see {@link resolveEngineClasspath}).
  */
 export function resolveCassandraClasspath(): string {
-  const pom = readFileSync(CASSANDRA_ENGINE_POM);
-  const cacheDir = join(repositoryRoot(), ".polyxena-tmp");
-  const cacheFile = join(cacheDir, `cassandra-classpath-${createHash("sha256").update(pom).digest("hex").slice(0, 16)}.txt`);
-  if (existsSync(cacheFile)) {
-    const cached = readFileSync(cacheFile, "utf8").trim();
-    if (cached !== "" && cached.split(":").every((jar) => existsSync(jar))) return cached;
-  }
-  mkdirSync(cacheDir, { recursive: true });
-  const result = spawnSync("mvn", ["-q", "-B", "-f", CASSANDRA_ENGINE_POM, "dependency:build-classpath", `-Dmdep.outputFile=${cacheFile}`], {
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  if (result.error || result.status !== 0 || !existsSync(cacheFile)) {
-    const reason = result.error ? result.error.message : `${result.stdout}\n${result.stderr}`.trim();
-    throw new Error(
-      `Maven could not resolve Cassandra from ${CASSANDRA_ENGINE_POM} (${reason}). ` +
-        `Install Maven 3.8+ and Java 17 (apt-get install -y maven openjdk-17-jdk-headless) with access to Maven Central, then retry.`,
-    );
-  }
-  return readFileSync(cacheFile, "utf8").trim();
+  return resolveEngineClasspath("Cassandra", CASSANDRA_ENGINE_POM).join(":");
 }
 
 /**
@@ -165,8 +136,7 @@ export async function startCassandra(options: StartCassandraOptions = {}): Promi
   const nativePort = await freePortOn(hosts);
   const storagePort = await freePortOn(hosts, [nativePort]);
   const directory = mkdtempSync(join(tmpdir(), "polyxena-cassandra-"));
-  directories.add(directory);
-  installExitHook();
+  removeOnExit(directory);
 
   const nodes = hosts.map((host, index) => {
     const home = join(directory, `node${index + 1}`);
@@ -213,7 +183,7 @@ export async function startCassandra(options: StartCassandraOptions = {}): Promi
     async stop() {
       await Promise.all(nodes.map((n) => n.stop()));
       rmSync(directory, { recursive: true, force: true });
-      directories.delete(directory);
+      keepOnExit(directory);
     },
   };
   try {
@@ -263,8 +233,7 @@ function createNode(spec: NodeSpec): CassandraNode {
       } finally {
         closeSync(out);
       }
-      running.add(proc);
-      proc.once("exit", () => running.delete(proc));
+      killOnExit(proc);
       child = proc;
       await waitForNativePort(spec, proc, outFile, logFile);
     },
@@ -394,19 +363,4 @@ function logbackXml(file: string): string {
   <root level="INFO"><appender-ref ref="FILE" /></root>
 </configuration>
 `;
-}
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.once("exit", () => {
-    for (const proc of running) {
-      try {
-        proc.kill("SIGKILL");
-      } catch {
-        // Already gone.
-      }
-    }
-    for (const dir of directories) rmSync(dir, { recursive: true, force: true });
-  });
 }

@@ -7,12 +7,13 @@
  * what it started.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { createHash, randomUUID } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, openSync } from "node:fs";
+import { randomUUID } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, openSync } from "node:fs";
 import { createServer, connect } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { keepOnExit, killOnExit, removeOnExit, resolveEngineClasspath } from "./maven-engine.js";
 
 /** The pom that resolves the broker. */
 export const KAFKA_ENGINE_POM = join(dirname(fileURLToPath(import.meta.url)), "..", "engines", "kafka", "pom.xml");
@@ -37,22 +38,9 @@ export interface StartKafkaOptions {
   startTimeoutMs?: number;
 }
 
-/** The broker's jars (Maven, cached in `.polyxena-tmp/` until the pom changes or a jar goes missing). */
+/** The broker's jars, resolved by Maven from the engine pom (see {@link resolveEngineClasspath}). */
 export function resolveKafkaClasspath(): string[] {
-  const pom = readFileSync(KAFKA_ENGINE_POM);
-  const cacheDir = join(dirname(KAFKA_ENGINE_POM), "..", "..", "..", "..", ".polyxena-tmp");
-  const cacheFile = join(cacheDir, `kafka-classpath-${createHash("sha256").update(pom).digest("hex").slice(0, 16)}.txt`);
-  if (existsSync(cacheFile)) {
-    const cached = readFileSync(cacheFile, "utf8").trim().split(":").filter((jar) => jar !== "");
-    if (cached.length > 0 && cached.every((jar) => existsSync(jar))) return cached;
-  }
-  mkdirSync(cacheDir, { recursive: true });
-  const result = spawnSync("mvn", ["-q", "-B", "-f", KAFKA_ENGINE_POM, "dependency:build-classpath", `-Dmdep.outputFile=${cacheFile}`], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-  if (result.error || result.status !== 0 || !existsSync(cacheFile)) {
-    const reason = result.error ? result.error.message : `${result.stdout}\n${result.stderr}`.trim();
-    throw new Error(`Maven could not resolve Kafka from ${KAFKA_ENGINE_POM} (${reason}). Install Maven 3.8+ and Java 17 (apt-get install -y maven openjdk-17-jdk-headless) with access to Maven Central, then retry.`);
-  }
-  return readFileSync(cacheFile, "utf8").trim().split(":").filter((jar) => jar !== "");
+  return resolveEngineClasspath("Kafka", KAFKA_ENGINE_POM);
 }
 
 /**
@@ -108,10 +96,9 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Kafka
   }
   const out = openSync(join(home, "broker.log"), "a");
   const proc: ChildProcess = spawn(java, [...jvm, "kafka.Kafka", properties], { stdio: ["ignore", out, out] });
-  const killOnExit = () => proc.kill("SIGKILL");
-  process.once("exit", killOnExit);
+  killOnExit(proc);
+  removeOnExit(home);
   const stop = async () => {
-    process.removeListener("exit", killOnExit);
     if (proc.exitCode === null) {
       const exited = new Promise((resolve) => proc.once("exit", resolve));
       proc.kill("SIGTERM");
@@ -120,6 +107,7 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Kafka
       clearTimeout(timer);
     }
     rmSync(home, { recursive: true, force: true });
+    keepOnExit(home);
   };
   const deadline = Date.now() + (options.startTimeoutMs ?? 120_000);
   for (;;) {

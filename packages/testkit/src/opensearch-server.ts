@@ -6,12 +6,12 @@
  * that starts (see the testkit README, "Real engines").
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { createHash } from "node:crypto";
 import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { keepOnExit, killOnExit, removeOnExit, resolveEngineClasspath } from "./maven-engine.js";
 
 /** The pom that pins the OpenSearch version the launcher runs. */
 export const SEARCH_ENGINE_POM = resolve(dirname(fileURLToPath(import.meta.url)), "../engines/search/pom.xml");
@@ -71,40 +71,12 @@ const MODULES: ReadonlyArray<{ name: string; jars: RegExp; classname: string; de
 /** Nobody: OpenSearch refuses to run as root, and the tests may run as root (CI does). */
 const UNPRIVILEGED_ID = 65534;
 
-const running = new Set<ChildProcess>();
-const directories = new Set<string>();
-let exitHookInstalled = false;
-
-function repositoryRoot(): string {
-  return resolve(dirname(SEARCH_ENGINE_POM), "../../../..");
-}
-
 /**
  * The jars of OpenSearch, its two modules and their dependencies, resolved by Maven from
- * the engine pom (`mvn dependency:build-classpath`; the jars land in ~/.m2) and cached in
- * the repository's `.polyxena-tmp/` until the pom changes or a jar goes missing.
+ * the engine pom (see {@link resolveEngineClasspath}).
  */
 export function resolveOpenSearchJars(): string[] {
-  const pom = readFileSync(SEARCH_ENGINE_POM);
-  const cacheDir = join(repositoryRoot(), ".polyxena-tmp");
-  const cacheFile = join(cacheDir, `search-classpath-${createHash("sha256").update(pom).digest("hex").slice(0, 16)}.txt`);
-  if (existsSync(cacheFile)) {
-    const cached = readFileSync(cacheFile, "utf8").trim().split(":").filter((jar) => jar !== "");
-    if (cached.length > 0 && cached.every((jar) => existsSync(jar))) return cached;
-  }
-  mkdirSync(cacheDir, { recursive: true });
-  const result = spawnSync("mvn", ["-q", "-B", "-f", SEARCH_ENGINE_POM, "dependency:build-classpath", `-Dmdep.outputFile=${cacheFile}`], {
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  if (result.error || result.status !== 0 || !existsSync(cacheFile)) {
-    const reason = result.error ? result.error.message : `${result.stdout}\n${result.stderr}`.trim();
-    throw new Error(
-      `Maven could not resolve OpenSearch from ${SEARCH_ENGINE_POM} (${reason}). ` +
-        `Install Maven 3.8+ and Java 17 (apt-get install -y maven openjdk-17-jdk-headless) with access to Maven Central, then retry.`,
-    );
-  }
-  return readFileSync(cacheFile, "utf8").trim().split(":").filter((jar) => jar !== "");
+  return resolveEngineClasspath("Search", SEARCH_ENGINE_POM);
 }
 
 /**
@@ -129,8 +101,7 @@ export async function startOpenSearch(options: StartOpenSearchOptions = {}): Pro
   const httpPort = await freePort();
   const transportPort = await freePort([httpPort]);
   const directory = mkdtempSync(join(tmpdir(), "polyxena-opensearch-"));
-  directories.add(directory);
-  installExitHook();
+  removeOnExit(directory);
 
   const home = join(directory, "home");
   const data = join(directory, "data");
@@ -218,8 +189,7 @@ export async function startOpenSearch(options: StartOpenSearchOptions = {}): Pro
   } finally {
     closeSync(out);
   }
-  running.add(proc);
-  proc.once("exit", () => running.delete(proc));
+  killOnExit(proc);
 
   const url = `http://127.0.0.1:${httpPort}`;
   const stop = async () => {
@@ -231,7 +201,7 @@ export async function startOpenSearch(options: StartOpenSearchOptions = {}): Pro
       clearTimeout(timer);
     }
     rmSync(directory, { recursive: true, force: true });
-    directories.delete(directory);
+    keepOnExit(directory);
   };
   try {
     const info = await waitForHttp(url, proc, timeoutMs, java, [outFile, logFile]);
@@ -328,19 +298,4 @@ function log4jProperties(file: string): string {
     "logger.node.level = info",
     "",
   ].join("\n");
-}
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.once("exit", () => {
-    for (const proc of running) {
-      try {
-        proc.kill("SIGKILL");
-      } catch {
-        // Already gone.
-      }
-    }
-    for (const dir of directories) rmSync(dir, { recursive: true, force: true });
-  });
 }
