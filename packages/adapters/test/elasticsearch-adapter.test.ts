@@ -220,7 +220,7 @@ describe("conditional writes", () => {
 });
 
 describe("applySchema", () => {
-  it("creates the versioned index and alias once, then reports them unchanged, and moves the alias on a schema change", async () => {
+  it("creates the versioned index and alias once, then reports them unchanged, and moves the alias on a schema change it may not make in place only with allowDestructive", async () => {
     const prefix = `${cluster.indexPrefix}schema_`;
     const alias = `${prefix}title`;
     const adapter = createElasticsearchAdapter({ client }, { indexPrefix: prefix });
@@ -237,7 +237,14 @@ describe("applySchema", () => {
       key: { id: "titleId" },
       search: { text: ["name"] },
     });
-    const second = await adapter.applySchema([TitleV2.model]);
+    // Dropping genre and releasedAt cannot be done by a mapping update.
+    const refused = await adapter.applySchema([TitleV2.model]).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isPolyxenaError(refused) && refused.code).toBe("E_DEFINITION");
+    expect(Object.keys(await client.indices.getAlias({ name: alias }))).toEqual([index]);
+    const second = await adapter.applySchema([TitleV2.model], { allowDestructive: true });
     const index2 = `${prefix}title_${TitleV2.model.schemaHash}`;
     expect(second.applied).toEqual([
       `PUT /${index2}`,

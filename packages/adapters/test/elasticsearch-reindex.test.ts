@@ -15,10 +15,11 @@ const ShowV1 = defineEntity("Show", {
   consistency: { read: "eventual", write: "strong" },
 });
 
-// Schema v2 adds a field: the stored documents fit the new mapping.
+// Schema v2 changes `year` from long to double (a change a mapping update cannot make) and adds a field:
+// the stored documents fit the new mapping.
 const ShowV2 = defineEntity("Show", {
   store: "elasticsearch",
-  schema: z.object({ showId: z.string(), name: z.string(), year: z.number().int(), studio: z.string().optional() }),
+  schema: z.object({ showId: z.string(), name: z.string(), year: z.number(), studio: z.string().optional() }),
   key: { id: "showId" },
   search: { text: ["name", "studio"] },
   consistency: { read: "eventual", write: "strong" },
@@ -85,7 +86,7 @@ function indexOf(target: Target, model: EntityModel): string {
   return `${target.prefix}show_${model.schemaHash}`;
 }
 
-describe("a mapping change reindexes behind the alias", () => {
+describe("a mapping change Elasticsearch cannot make in place reindexes behind the alias", () => {
   it("copies the documents into the new index, swaps the alias once and keeps the old index", async () => {
     for (const t of targets) {
       const alias = `${t.prefix}show`;
@@ -96,7 +97,16 @@ describe("a mapping change reindexes behind the alias", () => {
       const repoV1 = repoOf(t.adapter, ShowV1);
       for (const show of shows) await repoV1.put(show);
 
-      const rollout = await t.adapter.applySchema!([ShowV2.model]);
+      const refused = await t.adapter.applySchema!([ShowV2.model]).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(isPolyxenaError(refused) && refused.code, t.name).toBe("E_DEFINITION");
+      expect(String((refused as Error).message), t.name).toContain(`field year is mapped as long in ${v1} and declared as double`);
+      expect(await t.indexExists(v2), t.name).toBe(false);
+      expect(await t.aliasHolders(alias), t.name).toEqual([v1]);
+
+      const rollout = await t.adapter.applySchema!([ShowV2.model], { allowDestructive: true });
       expect(rollout.applied, t.name).toEqual([
         `PUT /${v2}`,
         `POST /_reindex ${v1} -> ${v2}`,
@@ -125,7 +135,14 @@ describe("a mapping change reindexes behind the alias", () => {
       const alias = `${t.prefix}show`;
       const v2 = indexOf(t, ShowV2.model);
       const v3 = indexOf(t, ShowV3.model);
-      const error = await t.adapter.applySchema!([ShowV3.model]).then(
+      const refused = await t.adapter.applySchema!([ShowV3.model]).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(isPolyxenaError(refused) && refused.code, t.name).toBe("E_DEFINITION");
+      expect(String((refused as Error).message), t.name).toContain(`field year is mapped in ${v2} but no longer declared`);
+      expect(await t.indexExists(v3), t.name).toBe(false);
+      const error = await t.adapter.applySchema!([ShowV3.model], { allowDestructive: true }).then(
         () => undefined,
         (e: unknown) => e,
       );

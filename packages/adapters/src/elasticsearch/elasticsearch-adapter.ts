@@ -17,7 +17,9 @@ import {
   type PutManyRequest,
   type PutRequest,
   type QueryRequest,
+  type SchemaApplyOptions,
   type SchemaApplyResult,
+  type SchemaPlan,
   type SearchHit,
   type SearchPage,
   type SearchRequest,
@@ -34,7 +36,7 @@ import type { ElasticsearchClientPort, EsDeleteParams, EsGetResponse, EsRefresh,
 import { decodeSource, encodeSource } from "./elasticsearch-codec.js";
 import { checkedDocumentId } from "./elasticsearch-limits.js";
 import { bulkItemError, classifyElasticsearchError, elasticsearchError, esBody, esStatus } from "./elasticsearch-errors.js";
-import { applyElasticsearchSchema, type ElasticsearchSchemaOptions } from "./elasticsearch-schema.js";
+import { applyElasticsearchSchema, planElasticsearchSchema, type ElasticsearchSchemaOptions } from "./elasticsearch-schema.js";
 import { compileQueryRequest, compileQueryShape, compileSearchRequest, type CompiledQueryShape } from "./search-request-compiler.js";
 
 /** Options of the Elasticsearch adapter besides the client. */
@@ -390,11 +392,21 @@ export class ElasticsearchAdapter<C extends ElasticsearchClientPort = Elasticsea
     return hits.length > limit && last?.sort ? { items, position: last.sort } : { items };
   }
 
-  async applySchema(entities: readonly EntityModel[]): Promise<SchemaApplyResult> {
+  async applySchema(entities: readonly EntityModel[], options: SchemaApplyOptions = {}): Promise<SchemaApplyResult> {
     try {
-      return await applyElasticsearchSchema(this.client, entities, { replicas: this.options.replicas, indexPrefix: this.indexPrefix });
+      return await applyElasticsearchSchema(this.client, entities, { replicas: this.options.replicas, indexPrefix: this.indexPrefix, allowDestructive: options.allowDestructive }, this.name);
     } catch (error) {
+      if (error instanceof PolyxenaError) throw error;
       throw elasticsearchError(error, { entity: entities.map((e) => e.name).join(","), operation: "applySchema", store: this.name, statement: "PUT /{index}", idempotent: true });
+    }
+  }
+
+  /** Compares each entity's declared mapping with the index behind its alias (GET alias, GET mapping); changes nothing. */
+  async planSchema(entities: readonly EntityModel[]): Promise<SchemaPlan> {
+    try {
+      return await planElasticsearchSchema(this.client, entities, { replicas: this.options.replicas, indexPrefix: this.indexPrefix });
+    } catch (error) {
+      throw elasticsearchError(error, { entity: entities.map((e) => e.name).join(","), operation: "planSchema", store: this.name, statement: "GET /{alias}/_mapping", idempotent: true });
     }
   }
 

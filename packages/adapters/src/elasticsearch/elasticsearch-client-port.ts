@@ -137,6 +137,9 @@ export interface EsReindexResponse {
   failures?: EsReindexFailure[] | undefined;
 }
 
+/** Parameters of `indices.putMapping`: `index` and the mapping body keys, as the 9.x client takes them. */
+export type EsPutMappingParams = { index: string } & Record<string, unknown>;
+
 /** The `Client` subset the adapter needs. */
 export interface ElasticsearchClientPort {
   index(params: EsIndexParams, options?: EsRequestOptions): Promise<EsWriteResponse>;
@@ -156,6 +159,10 @@ export interface ElasticsearchClientPort {
     existsAlias(params: { name: string }, options?: EsRequestOptions): Promise<boolean>;
     updateAliases(params: { actions: Array<Record<string, Record<string, unknown>>> }, options?: EsRequestOptions): Promise<unknown>;
     refresh(params: { index: string }, options?: EsRequestOptions): Promise<unknown>;
+    /** `GET /{index}/_mapping`: `{ [index]: { mappings } }`. */
+    getMapping(params: { index: string }, options?: EsRequestOptions): Promise<Record<string, unknown>>;
+    /** `PUT /{index}/_mapping` with the body keys (`properties`) beside `index`: adds fields; a changed field is refused by the store. */
+    putMapping(params: EsPutMappingParams, options?: EsRequestOptions): Promise<unknown>;
   };
   close(): Promise<void>;
 }

@@ -4,7 +4,7 @@
  * parameters, same response bodies, the same 404/409 errors). Requests are compiled by
  * the shared compiler, so results rank exactly as on the Elasticsearch test server.
  */
-import type { EntityModel, SchemaApplyResult } from "@polyxena/core";
+import type { EntityModel, SchemaApplyOptions, SchemaApplyResult } from "@polyxena/core";
 import { ElasticsearchAdapter, type ElasticsearchAdapterOptions } from "../elasticsearch/elasticsearch-adapter.js";
 import type {
   ElasticsearchClientPort,
@@ -13,6 +13,7 @@ import type {
   EsDeleteParams,
   EsGetResponse,
   EsIndexParams,
+  EsPutMappingParams,
   EsReindexParams,
   EsReindexResponse,
   EsRequestOptions,
@@ -94,6 +95,8 @@ export class SearchEngineClient implements ElasticsearchClientPort {
     updateAliases: (params: { actions: Array<Record<string, Record<string, unknown>>> }, options?: EsRequestOptions) =>
       this.call(options, () => this.engine.updateAliases(params)),
     refresh: (params: { index: string }, options?: EsRequestOptions) => this.call(options, () => this.engine.refresh(params)),
+    getMapping: (params: { index: string }, options?: EsRequestOptions) => this.call(options, () => this.engine.getMapping(params)),
+    putMapping: (params: EsPutMappingParams, options?: EsRequestOptions) => this.call(options, () => this.engine.putMapping({ ...params })),
   };
 
   async close(): Promise<void> {}
@@ -124,8 +127,8 @@ export class MemoryElasticsearchAdapter extends ElasticsearchAdapter {
   }
 
   /** Applies the schema; the entities count as prepared, so first use does not apply it again over later changes. */
-  override async applySchema(entities: readonly EntityModel[]): Promise<SchemaApplyResult> {
-    const result = await super.applySchema(entities);
+  override async applySchema(entities: readonly EntityModel[], options: SchemaApplyOptions = {}): Promise<SchemaApplyResult> {
+    const result = await super.applySchema(entities, options);
     for (const model of entities) this.prepared.add(model);
     return result;
   }
