@@ -4,7 +4,7 @@
  * with real rollback, and keyset paging in exactly Postgres' order.
  */
 import {
-  buildPostgresSchema,
+  postgresColumnType,
   conditionFailedError,
   PolyxenaError,
   claimedConstraints,
@@ -16,7 +16,9 @@ import {
   type GetRequest,
   type PutRequest,
   type QueryRequest,
+  type SchemaApplyOptions,
   type SchemaApplyResult,
+  type SchemaPlan,
   type StoreAdapter,
   type StoredItem,
   type StorePage,
@@ -32,6 +34,7 @@ import { decodePosition, directed, encodePosition, queryOrdering, type OrderingC
 import { isolationLevel } from "../postgres/postgres-isolation.js";
 import { POSTGRES_CAPABILITIES } from "../postgres/postgres-capabilities.js";
 import { assertIndexRowSizes } from "../postgres/postgres-limits.js";
+import { catalogType, diffPostgresSchema, refusedChanges, type LivePostgresSchema, type LiveTable } from "../postgres/postgres-schema-apply.js";
 import { MemoryPostgresStore, MemoryPostgresTransaction } from "./memory-postgres-store.js";
 import { MemoryOutbox } from "./memory-outbox.js";
 import { compareNullable, compareValues, memoryKeyString, normalizeItem, normalizeValue } from "./memory-postgres-values.js";
@@ -42,6 +45,20 @@ export interface MemoryPostgresAdapterOptions {
   name?: string | undefined;
 }
 
+/** The schema the memory Postgres plans in (the real adapter's default). */
+const MEMORY_SCHEMA = "public";
+
+/** A declared table as the catalog would describe it once created. */
+function declaredTable(model: EntityModel): LiveTable {
+  const column = (name: string) => model.fields.find((f) => f.name === name)!.column;
+  return {
+    columns: new Map(model.fields.map((f) => [f.column, { type: catalogType(postgresColumnType(f)), notNull: !f.optional && !f.nullable }])),
+    primaryKey: model.key.partition.map(column),
+    unique: new Map(model.unique.map((u) => [u.name, u.fields.map(column)])),
+    hasRows: false,
+  };
+}
+
 /** The in-memory Postgres adapter; `clear()` empties it between tests. */
 export class MemoryPostgresAdapter implements StoreAdapter {
   readonly kind = "postgres" as const;
@@ -50,7 +67,13 @@ export class MemoryPostgresAdapter implements StoreAdapter {
   private readonly store: MemoryPostgresStore;
   /** Change events, recorded in the same transaction as the writes that caused them. */
   readonly outbox: MemoryOutbox;
-  private readonly appliedStatements = new Set<string>();
+  /**
+   * The live catalog: the tables, columns, keys, unique constraints and indexes that
+   * `applySchema` created, as information_schema would describe them. Rows are written
+   * without it (so tests need no schema step); `planSchema` and `applySchema` compare the
+   * declared schema with it, with the real adapter's diff.
+   */
+  private readonly catalog: LivePostgresSchema = { tables: new Map(), indexes: new Set() };
   private readonly orderings = new WeakMap<object, OrderingColumn[]>();
 
   constructor(options: MemoryPostgresAdapterOptions = {}) {
@@ -210,18 +233,40 @@ export class MemoryPostgresAdapter implements StoreAdapter {
     return this.store.transaction(level, work);
   }
 
-  /** Records the tables of these models; reports the DDL a real Postgres would run. */
-  async applySchema(entities: readonly EntityModel[]): Promise<SchemaApplyResult> {
+  /** The differences between the declared tables and this store's catalog, as the real adapter plans them; changes nothing. */
+  async planSchema(entities: readonly EntityModel[]): Promise<SchemaPlan> {
     await tick();
-    const result: SchemaApplyResult = { applied: [], unchanged: [] };
-    for (const statement of buildPostgresSchema(entities)) {
-      if (this.appliedStatements.has(statement)) result.unchanged.push(statement);
-      else {
-        this.appliedStatements.add(statement);
-        result.applied.push(statement);
-      }
+    return diffPostgresSchema(entities, MEMORY_SCHEMA, this.liveCatalog());
+  }
+
+  /**
+   * Brings the catalog to the declared tables with the real adapter's plan: additive changes
+   * always, destructive ones only with `allowDestructive`, incompatible ones never
+   * (`E_DEFINITION` with the reasons, nothing changed). The memory store keeps values as
+   * JavaScript values, so a column type change converts no stored value.
+   */
+  async applySchema(entities: readonly EntityModel[], options: SchemaApplyOptions = {}): Promise<SchemaApplyResult> {
+    await tick();
+    const plan = diffPostgresSchema(entities, MEMORY_SCHEMA, this.liveCatalog());
+    const refused = plan.changes.filter((c) => c.kind === "incompatible" || (c.kind === "destructive" && !options.allowDestructive));
+    if (refused.length > 0) throw refusedChanges(this.name, refused);
+    for (const model of entities) {
+      if (model.store.kind !== "postgres") continue;
+      this.catalog.tables.set(model.table, declaredTable(model));
     }
-    return result;
+    for (const change of plan.changes) {
+      const created = /^CREATE (TABLE|INDEX) IF NOT EXISTS (?:"[^"]+"\.)?"([^"]+)"/.exec(change.statement);
+      if (created?.[1] === "INDEX") this.catalog.indexes.add(created[2]!);
+      else if (created?.[1] === "TABLE" && !this.catalog.tables.has(created[2]!)) this.catalog.tables.set(created[2]!, { columns: new Map(), primaryKey: [], unique: new Map(), hasRows: false });
+    }
+    return { applied: plan.changes.map((c) => c.statement), unchanged: plan.unchanged };
+  }
+
+  /** The catalog with whether each table holds committed rows, as the real plan reads it. */
+  private liveCatalog(): LivePostgresSchema {
+    const tables = new Map<string, LiveTable>();
+    for (const [name, table] of this.catalog.tables) tables.set(name, { ...table, hasRows: this.store.scan(name, undefined).length > 0 });
+    return { tables, indexes: this.catalog.indexes };
   }
 
   classifyError(error: unknown): ErrorClass {

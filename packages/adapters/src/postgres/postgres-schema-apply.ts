@@ -39,13 +39,13 @@ function lockKey(schema: string): string {
 }
 
 /** A column as the catalog describes it. */
-interface LiveColumn {
+export interface LiveColumn {
   type: string;
   notNull: boolean;
 }
 
 /** One table as the catalog describes it. */
-interface LiveTable {
+export interface LiveTable {
   columns: Map<string, LiveColumn>;
   primaryKey: string[];
   /** Unique constraint name -> columns. */
@@ -53,8 +53,14 @@ interface LiveTable {
   hasRows: boolean;
 }
 
+/** The tables and index names of a schema, as the catalog describes them. */
+export interface LivePostgresSchema {
+  tables: Map<string, LiveTable>;
+  indexes: Set<string>;
+}
+
 /** The catalog's spelling of a declared column type (`format_type`). */
-function catalogType(declared: string): string {
+export function catalogType(declared: string): string {
   if (declared === "timestamptz") return "timestamp with time zone";
   const varchar = /^varchar\((\d+)\)$/.exec(declared);
   if (varchar) return `character varying(${varchar[1]})`;
@@ -101,8 +107,8 @@ async function readLiveTables(query: Query, schema: string, tables: readonly str
   return { tables: live, indexes: new Set(indexes.rows.map((r) => r["indexname"] as string)) };
 }
 
-/** The changes that bring `live` to the declared `models`. */
-function diff(models: readonly EntityModel[], schema: string, live: { tables: Map<string, LiveTable>; indexes: Set<string> }): SchemaPlan {
+/** The changes that bring `live` to the declared `models` (also used by the memory Postgres over its own catalog). */
+export function diffPostgresSchema(models: readonly EntityModel[], schema: string, live: LivePostgresSchema): SchemaPlan {
   const plan: SchemaPlan = { changes: [], unchanged: [] };
   for (const model of models) {
     if (model.store.kind !== "postgres") continue;
@@ -212,7 +218,7 @@ const OUTBOX_TABLES = ["polyxena_outbox", "polyxena_outbox_version", "polyxena_o
 export async function planPostgresSchema(pool: Pool, models: readonly EntityModel[], schema: string): Promise<SchemaPlan> {
   const tables = plannedTables(models);
   const query: Query = (text, values) => pool.query(text, values);
-  return diff(models, schema, await readLiveTables(query, schema, tables));
+  return diffPostgresSchema(models, schema, await readLiveTables(query, schema, tables));
 }
 
 /** The `E_DEFINITION` for changes apply will not make, listing each with its reason. */
@@ -247,7 +253,7 @@ export async function applyPostgresSchema(pool: Pool, models: readonly EntityMod
     await run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
     await run(`CREATE TABLE IF NOT EXISTS ${migrations} (statement_hash text PRIMARY KEY, statement text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
     const tables = plannedTables(models);
-    const plan = diff(models, schema, await readLiveTables(run, schema, tables));
+    const plan = diffPostgresSchema(models, schema, await readLiveTables(run, schema, tables));
     const refused = plan.changes.filter((c) => c.kind === "incompatible" || (c.kind === "destructive" && !options.allowDestructive));
     if (refused.length > 0) throw refusedChanges(store, refused);
     const result: SchemaApplyResult = { applied: [], unchanged: plan.unchanged };
