@@ -123,6 +123,36 @@ async function waitUntilActive(client: DynamoDBDocumentClient, tableName: string
   }
 }
 
+/** The key schema and GSIs of a live table, as DescribeTable reports them. */
+export type LiveDynamoDbTable = Pick<TableDescription, "KeySchema" | "GlobalSecondaryIndexes">;
+
+/** The changes that bring one live table (undefined: missing) to its declared definition (also used by the memory DynamoDB over its own catalog). */
+export function diffDynamoDbTable(table: DynamoTableDefinition, live: LiveDynamoDbTable | undefined): SchemaPlan {
+  const plan: SchemaPlan = { changes: [], unchanged: [] };
+  const name = table.createTable.TableName;
+  const create = `CreateTable ${name}`;
+  if (!live) {
+    plan.changes.push({ kind: "additive", statement: create });
+    return plan;
+  }
+  const shape = (keys: readonly { AttributeName?: string | undefined; KeyType?: string | undefined }[] | undefined) => (keys ?? []).map((k) => `${k.AttributeName} ${k.KeyType}`).join(", ");
+  const want = shape(table.createTable.KeySchema);
+  const have = shape(live.KeySchema);
+  if (want !== have) {
+    plan.changes.push({ kind: "incompatible", statement: create, reason: `table ${name} exists with key (${have}) but the entity declares (${want}): DynamoDB cannot re-key a table; give the entity a new table name and copy the data over` });
+  }
+  const declared = table.createTable.GlobalSecondaryIndexes ?? [];
+  for (const index of declared) {
+    if (!live.GlobalSecondaryIndexes?.some((i) => i.IndexName === index.IndexName)) plan.changes.push({ kind: "additive", statement: `UpdateTable ${name} CREATE INDEX ${index.IndexName}` });
+  }
+  for (const index of live.GlobalSecondaryIndexes ?? []) {
+    if (declared.some((i) => i.IndexName === index.IndexName)) continue;
+    plan.changes.push({ kind: "destructive", statement: `UpdateTable ${name} DELETE INDEX ${index.IndexName}`, reason: `index ${index.IndexName} of ${name} serves no declared query (schema apply leaves it in place)` });
+  }
+  if (plan.changes.length === 0) plan.unchanged.push(create);
+  return plan;
+}
+
 /**
  * The differences between these entities' tables and the endpoint, read with
  * DescribeTable; changes nothing. A missing table or GSI is additive; a
@@ -133,33 +163,15 @@ export async function planDynamoDbSchema(client: DynamoDBDocumentClient, entitie
   const plan: SchemaPlan = { changes: [], unchanged: [] };
   for (const table of buildDynamoDbTables(entities, { tablePrefix: options.tablePrefix })) {
     const name = table.createTable.TableName;
-    const create = `CreateTable ${name}`;
     let live: TableDescription | undefined;
     try {
       live = (await client.send(new DescribeTableCommand({ TableName: name }))).Table;
     } catch (error) {
       if ((error as { name?: string }).name !== "ResourceNotFoundException") throw wrapDynamoDbError(error, { store: options.store, statement: `DescribeTable ${name}`, write: false });
     }
-    if (!live) {
-      plan.changes.push({ kind: "additive", statement: create });
-      continue;
-    }
-    const before = plan.changes.length;
-    const shape = (keys: readonly { AttributeName?: string | undefined; KeyType?: string | undefined }[] | undefined) => (keys ?? []).map((k) => `${k.AttributeName} ${k.KeyType}`).join(", ");
-    const want = shape(table.createTable.KeySchema);
-    const have = shape(live.KeySchema);
-    if (want !== have) {
-      plan.changes.push({ kind: "incompatible", statement: create, reason: `table ${name} exists with key (${have}) but the entity declares (${want}): DynamoDB cannot re-key a table; give the entity a new table name and copy the data over` });
-    }
-    const declared = table.createTable.GlobalSecondaryIndexes ?? [];
-    for (const index of declared) {
-      if (!live.GlobalSecondaryIndexes?.some((i) => i.IndexName === index.IndexName)) plan.changes.push({ kind: "additive", statement: `UpdateTable ${name} CREATE INDEX ${index.IndexName}` });
-    }
-    for (const index of live.GlobalSecondaryIndexes ?? []) {
-      if (declared.some((i) => i.IndexName === index.IndexName)) continue;
-      plan.changes.push({ kind: "destructive", statement: `UpdateTable ${name} DELETE INDEX ${index.IndexName}`, reason: `index ${index.IndexName} of ${name} serves no declared query (schema apply leaves it in place)` });
-    }
-    if (plan.changes.length === before) plan.unchanged.push(create);
+    const part = diffDynamoDbTable(table, live);
+    plan.changes.push(...part.changes);
+    plan.unchanged.push(...part.unchanged);
   }
   return plan;
 }
