@@ -27,6 +27,8 @@ import {
   type PutRequest,
   type QueryRequest,
   type SchemaApplyResult,
+  type SchemaPlan,
+  buildDynamoDbTables,
   type StoreAdapter,
   type StoreCapabilities,
   type StoredItem,
@@ -45,6 +47,8 @@ import { applyChanges, assertItemSize, assertKeyValues } from "../dynamodb/dynam
 import { assertKeySizes } from "../dynamodb/dynamodb-limits.js";
 import { assertClaimSizes } from "../dynamodb/dynamodb-unique-claims.js";
 import { MemoryDynamoDbTable } from "./memory-dynamodb-table.js";
+import { diffDynamoDbTable, type LiveDynamoDbTable } from "../dynamodb/dynamodb-schema.js";
+import { refusedChanges } from "../postgres/postgres-schema-apply.js";
 
 /** Options of {@link createMemoryDynamoDbAdapter}. */
 export interface MemoryDynamoDbAdapterOptions {
@@ -82,6 +86,12 @@ export class MemoryDynamoDbAdapter implements StoreAdapter {
   private readonly claims = new Map<string, { owner: string; [TTL_ATTRIBUTE]?: number }>();
   private readonly tablePrefix: string;
   private readonly now: () => number;
+  /**
+   * The live catalog: each table's key schema and GSIs as DescribeTable would report
+   * them, recorded when the table is created (on first use or by `applySchema`) and when
+   * `applySchema` adds a GSI. `planSchema` compares the declared tables with it.
+   */
+  private readonly catalog = new Map<string, LiveDynamoDbTable>();
 
   constructor(options: MemoryDynamoDbAdapterOptions = {}) {
     this.name = options.name ?? "dynamodb";
@@ -249,15 +259,39 @@ export class MemoryDynamoDbAdapter implements StoreAdapter {
     return result;
   }
 
-  /** Creates the tables of these entities (tables are otherwise created on first use). */
+  /** The differences between the declared tables and this store's catalog, as the real adapter plans them; changes nothing. */
+  async planSchema(entities: readonly EntityModel[]): Promise<SchemaPlan> {
+    const plan: SchemaPlan = { changes: [], unchanged: [] };
+    for (const table of buildDynamoDbTables(entities, { tablePrefix: this.tablePrefix })) {
+      const part = diffDynamoDbTable(table, this.catalog.get(table.createTable.TableName));
+      plan.changes.push(...part.changes);
+      plan.unchanged.push(...part.unchanged);
+    }
+    return plan;
+  }
+
+  /**
+   * Creates the tables of these entities (tables are otherwise created on first use) and
+   * adds declared GSIs to existing ones; a changed key schema is `E_DEFINITION`, as on
+   * DynamoDB, and a GSI no query declares is left in place, as the real adapter does.
+   */
   async applySchema(entities: readonly EntityModel[]): Promise<SchemaApplyResult> {
+    const plans = buildDynamoDbTables(entities, { tablePrefix: this.tablePrefix }).map((table) => ({ table, plan: diffDynamoDbTable(table, this.catalog.get(table.createTable.TableName)) }));
+    const refused = plans.flatMap(({ plan }) => plan.changes.filter((c) => c.kind === "incompatible"));
+    if (refused.length > 0) throw refusedChanges(this.name, refused);
     const applied: string[] = [];
     const unchanged: string[] = [];
-    for (const model of entities) {
-      if (model.store.kind !== "dynamodb") continue;
-      const name = `${this.tablePrefix}${model.table}`;
-      (this.tables.has(name) ? unchanged : applied).push(`CreateTable ${name}`);
-      this.table(model);
+    for (const model of entities) if (model.store.kind === "dynamodb") this.table(model);
+    for (const { table, plan } of plans) {
+      const live = this.catalog.get(table.createTable.TableName);
+      for (const change of plan.changes) {
+        if (change.kind === "destructive") continue;
+        const index = / CREATE INDEX (.+)$/.exec(change.statement)?.[1];
+        const gsi = table.createTable.GlobalSecondaryIndexes?.find((i) => i.IndexName === index);
+        if (live && gsi) live.GlobalSecondaryIndexes = [...(live.GlobalSecondaryIndexes ?? []), { IndexName: gsi.IndexName, KeySchema: [...gsi.KeySchema] }];
+        applied.push(change.statement);
+      }
+      unchanged.push(...plan.unchanged);
     }
     return { applied, unchanged };
   }
@@ -270,6 +304,13 @@ export class MemoryDynamoDbAdapter implements StoreAdapter {
     if (!table) {
       table = new MemoryDynamoDbTable(name, model);
       this.tables.set(name, table);
+      for (const created of buildDynamoDbTables([model], { tablePrefix: this.tablePrefix })) {
+        const { KeySchema, GlobalSecondaryIndexes } = created.createTable;
+        this.catalog.set(created.createTable.TableName, {
+          KeySchema: KeySchema.map((k) => ({ ...k })),
+          ...(GlobalSecondaryIndexes ? { GlobalSecondaryIndexes: GlobalSecondaryIndexes.map((i) => ({ IndexName: i.IndexName, KeySchema: [...i.KeySchema] })) } : {}),
+        });
+      }
     } else if (table.model !== model && table.model.name !== model.name) {
       throw new PolyxenaError("E_DEFINITION", `table ${name} already holds entity ${table.model.name}`, { entity: model.name, store: this.name, fix: "give each entity its own table" });
     }
