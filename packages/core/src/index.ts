@@ -60,6 +60,7 @@ export { HOSTILE_OBJECT_KEYS, MAX_INPUT_DEPTH, inspectInput, isWellFormedText } 
 export type { InputShape, UnknownFieldsRule } from "./input-inspection.js";
 export { fromJsonValue, toJsonValue } from "./field-json.js";
 export { BASE_CAPABILITIES, errorClassOfCode, errorCodeOfClass } from "./store-adapter.js";
+export { refusedSchemaChanges } from "./refused-schema-changes.js";
 export type {
   BulkItemFailure,
   DeleteRequest,

@@ -27,7 +27,7 @@ import {
   type SchemaPlan,
 } from "@polyxena/core";
 import type { ElasticsearchClientPort } from "./elasticsearch-client-port.js";
-import { refusedChanges } from "../postgres/postgres-schema-apply.js";
+import { refusedSchemaChanges } from "@polyxena/core";
 
 /** Options of {@link applyElasticsearchSchema}. */
 export interface ElasticsearchSchemaOptions {
@@ -190,7 +190,7 @@ export async function applyElasticsearchSchema(
       if (plan.holders.length > 1) refused.push(...describe(plan, true).changes);
       else refused.push(...plan.fieldChanges.filter((c) => c.kind !== "additive"));
     }
-    if (refused.length > 0) throw refusedChanges(store, refused);
+    if (refused.length > 0) throw refusedSchemaChanges(store, refused);
   }
   const result: SchemaApplyResult = { applied: [], unchanged: [] };
   for (const plan of plans) {

@@ -48,7 +48,7 @@ import { assertKeySizes } from "../dynamodb/dynamodb-limits.js";
 import { assertClaimSizes } from "../dynamodb/dynamodb-unique-claims.js";
 import { MemoryDynamoDbTable } from "./memory-dynamodb-table.js";
 import { diffDynamoDbTable, type LiveDynamoDbTable } from "../dynamodb/dynamodb-schema.js";
-import { refusedChanges } from "../postgres/postgres-schema-apply.js";
+import { refusedSchemaChanges } from "@polyxena/core";
 
 /** Options of {@link createMemoryDynamoDbAdapter}. */
 export interface MemoryDynamoDbAdapterOptions {
@@ -278,7 +278,7 @@ export class MemoryDynamoDbAdapter implements StoreAdapter {
   async applySchema(entities: readonly EntityModel[]): Promise<SchemaApplyResult> {
     const plans = buildDynamoDbTables(entities, { tablePrefix: this.tablePrefix }).map((table) => ({ table, plan: diffDynamoDbTable(table, this.catalog.get(table.createTable.TableName)) }));
     const refused = plans.flatMap(({ plan }) => plan.changes.filter((c) => c.kind === "incompatible"));
-    if (refused.length > 0) throw refusedChanges(this.name, refused);
+    if (refused.length > 0) throw refusedSchemaChanges(this.name, refused);
     const applied: string[] = [];
     const unchanged: string[] = [];
     for (const model of entities) if (model.store.kind === "dynamodb") this.table(model);

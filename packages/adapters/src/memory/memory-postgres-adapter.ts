@@ -34,7 +34,8 @@ import { decodePosition, directed, encodePosition, queryOrdering, type OrderingC
 import { isolationLevel } from "../postgres/postgres-isolation.js";
 import { POSTGRES_CAPABILITIES } from "../postgres/postgres-capabilities.js";
 import { assertIndexRowSizes } from "../postgres/postgres-limits.js";
-import { catalogType, diffPostgresSchema, refusedChanges, type LivePostgresSchema, type LiveTable } from "../postgres/postgres-schema-apply.js";
+import { refusedSchemaChanges } from "@polyxena/core";
+import { catalogType, diffPostgresSchema, type LivePostgresSchema, type LiveTable } from "../postgres/postgres-schema-apply.js";
 import { MemoryPostgresStore, MemoryPostgresTransaction } from "./memory-postgres-store.js";
 import { MemoryOutbox } from "./memory-outbox.js";
 import { compareNullable, compareValues, memoryKeyString, normalizeItem, normalizeValue } from "./memory-postgres-values.js";
@@ -249,7 +250,7 @@ export class MemoryPostgresAdapter implements StoreAdapter {
     await tick();
     const plan = diffPostgresSchema(entities, MEMORY_SCHEMA, this.liveCatalog());
     const refused = plan.changes.filter((c) => c.kind === "incompatible" || (c.kind === "destructive" && !options.allowDestructive));
-    if (refused.length > 0) throw refusedChanges(this.name, refused);
+    if (refused.length > 0) throw refusedSchemaChanges(this.name, refused);
     for (const model of entities) {
       if (model.store.kind !== "postgres") continue;
       this.catalog.tables.set(model.table, declaredTable(model));

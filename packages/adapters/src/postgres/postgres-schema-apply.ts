@@ -10,7 +10,6 @@
  */
 import { createHash } from "node:crypto";
 import {
-  PolyxenaError,
   postgresColumnDefinition,
   postgresColumnType,
   postgresIndexStatements,
@@ -19,10 +18,10 @@ import {
   postgresUniqueConstraint,
   qualifiedName,
   quoteIdent,
+  refusedSchemaChanges,
   type EntityModel,
   type SchemaApplyOptions,
   type SchemaApplyResult,
-  type SchemaChange,
   type SchemaPlan,
 } from "@polyxena/core";
 import type { Pool } from "pg";
@@ -221,16 +220,6 @@ export async function planPostgresSchema(pool: Pool, models: readonly EntityMode
   return diffPostgresSchema(models, schema, await readLiveTables(query, schema, tables));
 }
 
-/** The `E_DEFINITION` for changes apply will not make, listing each with its reason. */
-export function refusedChanges(store: string, refused: readonly SchemaChange[]): PolyxenaError {
-  const lines = refused.map((c) => `${c.kind}: ${c.statement.replace(/\s+/g, " ")} (${c.reason ?? "no reason given"})`);
-  return new PolyxenaError("E_DEFINITION", `the schema change needs ${refused.length} change(s) that schema apply does not make:\n  ${lines.join("\n  ")}`, {
-    store,
-    operation: "applySchema",
-    fix: refused.some((c) => c.kind === "destructive") ? "review them with polyxena schema plan; pass --allow-destructive to make the destructive ones" : "review them with polyxena schema plan",
-  });
-}
-
 /**
  * Brings `schema` to the declared tables of `models` in one transaction:
  * additive changes always, destructive ones only with `allowDestructive`,
@@ -255,7 +244,7 @@ export async function applyPostgresSchema(pool: Pool, models: readonly EntityMod
     const tables = plannedTables(models);
     const plan = diffPostgresSchema(models, schema, await readLiveTables(run, schema, tables));
     const refused = plan.changes.filter((c) => c.kind === "incompatible" || (c.kind === "destructive" && !options.allowDestructive));
-    if (refused.length > 0) throw refusedChanges(store, refused);
+    if (refused.length > 0) throw refusedSchemaChanges(store, refused);
     const result: SchemaApplyResult = { applied: [], unchanged: plan.unchanged };
     for (const change of plan.changes) {
       await run(change.statement);
