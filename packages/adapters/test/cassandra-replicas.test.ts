@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
+import { types } from "cassandra-driver";
 import { defineEntity, PolyxenaRuntime, type EntityRuntime } from "@polyxena/core";
-import { createCassandraAdapter, type CassandraAdapter } from "../src/cassandra/index.js";
+import { createCassandraAdapter, type CassandraDriverAdapter } from "../src/cassandra/index.js";
 import { expectPolyxenaError } from "../../testkit/src/conformance/store-conformance.js";
 import { createCassandraReplicaCluster, type CassandraReplicaCluster } from "../../testkit/src/cassandra-replica-cluster.js";
 
@@ -20,7 +21,7 @@ type SettingItem = z.output<typeof Setting.schema>;
 const setting = (): SettingItem => ({ id: randomUUID(), value: randomUUID() });
 
 let cluster: CassandraReplicaCluster;
-let adapter: CassandraAdapter;
+let adapter: CassandraDriverAdapter;
 let settings: EntityRuntime;
 /** Written at ALL while every node ran. */
 let everywhere: SettingItem;
@@ -29,10 +30,29 @@ beforeAll(async () => {
   cluster = await createCassandraReplicaCluster("cassandra-replicas");
   adapter = createCassandraAdapter(cluster.clientOptions, { keyspace: cluster.keyspace, replication: { class: "SimpleStrategy", replication_factor: 3 } });
   await adapter.applySchema([Setting.model]);
+  await untilEveryReplicaIsUp();
   settings = new PolyxenaRuntime({ stores: { cassandra: adapter } }, [Setting]).entity(Setting);
   everywhere = setting();
   await settings.put(everywhere, { consistency: "ALL" });
 }, 300_000);
+/**
+ * Every node accepts CQL before gossip has marked its peers up, and until then a coordinator
+ * refuses a request at ALL as unavailable. Waits for that on the driver itself, so that no
+ * breaker sees the refusals and the test starts from three live replicas.
+ */
+async function untilEveryReplicaIsUp(timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await adapter.client.execute(`SELECT id FROM "${cluster.keyspace}"."setting" LIMIT 1`, [], { consistency: types.consistencies.all });
+      return;
+    } catch (error) {
+      if ((error as { code?: number }).code !== types.responseErrorCodes.unavailableException || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+}
+
 afterAll(async () => {
   await adapter?.close();
   await cluster?.close();
