@@ -4,6 +4,7 @@
  * statement per query string and re-prepares on Unprepared).
  */
 import cassandra from "cassandra-driver";
+import { guardControlConnectionListeners } from "./control-connection-listener-guard.js";
 import type { CqlPage, CqlRequestOptions, CqlResult, CqlSession, CqlStatement, NeutralValue, RowReader } from "./cassandra-session.js";
 import { ItemPageDecoder, NeutralRowDecoder, type DriverColumn } from "./driver-row-decoders.js";
 
@@ -95,7 +96,9 @@ export class DriverCqlSession implements CqlSession {
   constructor(
     readonly client: cassandra.Client,
     private readonly ownsClient: boolean,
-  ) {}
+  ) {
+    guardControlConnectionListeners(client);
+  }
 
   async execute(statement: CqlStatement, params: readonly NeutralValue[], options: CqlRequestOptions): Promise<CqlResult> {
     const compiled = this.compile(statement);
