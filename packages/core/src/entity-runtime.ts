@@ -12,10 +12,12 @@ import { ValueCanonicalizer } from "./canonical-values.js";
 import { inspectInput, isWellFormedText, type InputShape } from "./input-inspection.js";
 import { activeCallTrace, emitOperationEvent, startTraced, type OperationListener } from "./operation-events.js";
 import type {
+  DeleteCondition,
   ErrorClass,
   KeyValues,
   OperationDescriptor,
   OperationKind,
+  PutCondition,
   RangeCondition,
   SearchFilterValue,
   SearchHit,
@@ -23,7 +25,7 @@ import type {
   StoredItem,
   StorePage,
   StoreTransaction,
-  WriteCondition,
+  UpdateCondition,
 } from "./store-adapter.js";
 import { errorCodeOfClass } from "./store-adapter.js";
 import { randomUUID } from "node:crypto";
@@ -39,15 +41,22 @@ export interface CallOptions {
 /** Options of `get`, `getMany`, `getOrThrow`. */
 export type ReadOptions = CallOptions;
 
-/** Options of `put`. */
-export interface PutOptions extends CallOptions {
-  /** Fail with `E_CONDITION_FAILED` when an item with this key exists. */
-  ifNotExists?: boolean;
-  /** Fail with `E_CONDITION_FAILED` unless the stored version equals this; the new version is this + 1. */
-  expectedVersion?: number;
+/** Options of `put`: create only (`ifNotExists`) or replace an expected version, never both. */
+export type PutOptions = CallOptions & {
   /** Row TTL for this write, overriding the entity's. */
   ttl?: Duration;
-}
+} & (
+    | {
+        /** Fail with `E_CONDITION_FAILED` when an item with this key exists. */
+        ifNotExists?: boolean;
+        expectedVersion?: undefined;
+      }
+    | {
+        ifNotExists?: false;
+        /** Fail with `E_CONDITION_FAILED` unless the stored version equals this; the new version is this + 1. */
+        expectedVersion?: number;
+      }
+  );
 
 /** Options of `putMany`. */
 export interface PutManyOptions extends CallOptions {
@@ -307,7 +316,7 @@ export class EntityRuntime {
     if (options.ifNotExists && options.expectedVersion !== undefined) {
       throw this.validationError(op, [{ path: ["options"], message: "ifNotExists and expectedVersion exclude each other" }]);
     }
-    let condition: WriteCondition | undefined;
+    let condition: PutCondition | undefined;
     const versionField = this.model.version;
     if (options.expectedVersion !== undefined) {
       const field = this.requireVersionField(op);
@@ -405,7 +414,7 @@ export class EntityRuntime {
     const consistency = this.consistency(op, options.consistency, "write");
     const cleanKey = this.validateKey(op, key);
     const cleanChanges = this.validateChanges(op, changes);
-    let condition: WriteCondition = { kind: "exists" };
+    let condition: UpdateCondition = { kind: "exists" };
     let incrementVersion: string | undefined;
     if (options.expectedVersion !== undefined) {
       const field = this.requireVersionField(op);
@@ -439,7 +448,7 @@ export class EntityRuntime {
     const op = this.ops.delete;
     const consistency = this.consistency(op, options.consistency, "write");
     const cleanKey = this.validateKey(op, key);
-    let condition: WriteCondition | undefined;
+    let condition: DeleteCondition | undefined;
     if (options.expectedVersion !== undefined) {
       condition = { kind: "version", field: this.requireVersionField(op), expected: this.validateVersion(op, options.expectedVersion) };
     } else if (options.ifExists) {
@@ -472,7 +481,7 @@ export class EntityRuntime {
       const current = await this.call(this.ops.get, undefined, (signal) => this.adapter.get({ op: this.ops.get, consistency: { level: "strong" }, key, signal }));
       const stored = current?.[field];
       if (typeof stored === "number" && (stored > sourceVersion || (stored === sourceVersion && !options.orEqual))) return false;
-      const condition: WriteCondition = current === undefined ? { kind: "notExists" } : { kind: "version", field, expected: stored as number };
+      const condition: PutCondition = current === undefined ? { kind: "notExists" } : { kind: "version", field, expected: stored as number };
       const op = this.ops.conditionalPut;
       try {
         await this.write(op, consistency, [key], (signal) => this.adapter.put({ op, consistency, item, condition, signal, ttlSeconds: this.model.ttlSeconds }), undefined, options.changeId);
@@ -498,7 +507,7 @@ export class EntityRuntime {
       const stored = current[field];
       if (typeof stored === "number" && stored > sourceVersion) return false;
       const op = this.ops.conditionalDelete;
-      const condition: WriteCondition = { kind: "version", field, expected: stored as number };
+      const condition: DeleteCondition = { kind: "version", field, expected: stored as number };
       try {
         await this.write(op, consistency, [cleanKey], (signal) => this.adapter.delete({ op, consistency, key: cleanKey, condition, signal }), undefined, options.changeId);
         return true;

@@ -63,13 +63,17 @@ export { BASE_CAPABILITIES, errorClassOfCode, errorCodeOfClass } from "./store-a
 export { refusedSchemaChanges } from "./refused-schema-changes.js";
 export type {
   BulkItemFailure,
+  DeleteCondition,
   DeleteRequest,
   ErrorClass,
+  ExistsCondition,
   GetManyRequest,
   GetRequest,
   KeyValues,
+  NotExistsCondition,
   OperationDescriptor,
   OperationKind,
+  PutCondition,
   PutManyRequest,
   PutRequest,
   QueryRequest,
@@ -90,7 +94,9 @@ export type {
   StoreTransaction,
   StoredItem,
   TransactionOptions,
+  UpdateCondition,
   UpdateRequest,
+  VersionCondition,
   WriteCondition,
 } from "./store-adapter.js";
 export { checkLimit, limitExceeded, utf8Bytes } from "./store-limits.js";

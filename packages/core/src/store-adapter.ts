@@ -108,17 +108,39 @@ export interface GetManyRequest extends StoreRequestBase {
   readonly keys: readonly KeyValues[];
 }
 
-/** A write precondition. */
-export type WriteCondition =
-  | { kind: "notExists" }
-  | { kind: "exists" }
-  /** The stored version field must equal `expected` (and the item must exist). */
-  | { kind: "version"; field: string; expected: number };
+/** The item must not exist yet (only a put can create it). */
+export interface NotExistsCondition {
+  readonly kind: "notExists";
+}
+
+/** The item must exist. */
+export interface ExistsCondition {
+  readonly kind: "exists";
+}
+
+/** The stored version field must equal `expected` (and the item must exist). */
+export interface VersionCondition {
+  readonly kind: "version";
+  readonly field: string;
+  readonly expected: number;
+}
+
+/** The precondition of a put: create only (`ifNotExists`) or replace an expected version. */
+export type PutCondition = NotExistsCondition | VersionCondition;
+
+/** The precondition of an update: it never creates, so the item exists, at an expected version or any. */
+export type UpdateCondition = ExistsCondition | VersionCondition;
+
+/** The precondition of a delete (`ifExists` or an expected version). */
+export type DeleteCondition = ExistsCondition | VersionCondition;
+
+/** Any write precondition, for code shared by every write (errors, compiled condition expressions). */
+export type WriteCondition = PutCondition | UpdateCondition | DeleteCondition;
 
 /** Write a whole item (insert or replace). */
 export interface PutRequest extends StoreRequestBase {
   readonly item: StoredItem;
-  readonly condition?: WriteCondition | undefined;
+  readonly condition?: PutCondition | undefined;
   /** Row TTL in seconds, when the store has row TTL. */
   readonly ttlSeconds?: number | undefined;
   /** Set for entities with events: record the change event atomically with this write (see {@link StoreAdapter.outbox}). */
@@ -143,7 +165,7 @@ export interface UpdateRequest extends StoreRequestBase {
   /** Fields to set (never key fields). `undefined` removes an optional field. */
   readonly changes: StoredItem;
   /** Always present: at least `exists`, since updates never create items. */
-  readonly condition: WriteCondition;
+  readonly condition: UpdateCondition;
   /** When set, the adapter increments this integer field atomically (no expected version given). */
   readonly incrementVersion?: string | undefined;
   readonly ttlSeconds?: number | undefined;
@@ -154,7 +176,7 @@ export interface UpdateRequest extends StoreRequestBase {
 /** Delete one item. */
 export interface DeleteRequest extends StoreRequestBase {
   readonly key: KeyValues;
-  readonly condition?: WriteCondition | undefined;
+  readonly condition?: DeleteCondition | undefined;
   /** Set for entities with events: record a tombstone event atomically with the delete (none when nothing was deleted). */
   readonly change?: ChangeRecordRequest | undefined;
 }

@@ -74,6 +74,8 @@ describe("EntityRuntime", () => {
     const next = await repo.put(account, { expectedVersion: 1 });
     expect(next.version).toBe(2);
     expect(adapter.requests[1]!.request.condition).toEqual({ kind: "version", field: "version", expected: 1 });
+    // Callers without types can still combine them: refused at run time too.
+    // @ts-expect-error ifNotExists and expectedVersion exclude each other
     await rejection(repo.put(account, { ifNotExists: true, expectedVersion: 1 }), "E_VALIDATION");
     await rejection(repo.put(account, { expectedVersion: -1 }), "E_VALIDATION");
   });

@@ -12,6 +12,7 @@ import {
   type StoreKind,
   type StorePage,
   type UpdateRequest,
+  type WriteCondition,
 } from "@polyxena/core";
 
 /** Options of {@link CacheTestStore}. */
@@ -151,7 +152,7 @@ export class CacheTestStore implements StoreAdapter {
     return value;
   }
 
-  private checkCondition(condition: PutRequest["condition"], current: StoredItem | undefined): void {
+  private checkCondition(condition: WriteCondition | undefined, current: StoredItem | undefined): void {
     if (!condition) return;
     const failed =
       (condition.kind === "notExists" && current !== undefined) ||

@@ -26,6 +26,7 @@ import {
   type GetManyRequest,
   type GetRequest,
   type OperationDescriptor,
+  type PutCondition,
   type PutRequest,
   type QueryRequest,
   type SchemaApplyResult,
@@ -232,9 +233,6 @@ export class CassandraAdapter implements StoreAdapter {
 
   private async updateRow(request: UpdateRequest, s: EntityStatements): Promise<StoredItem | undefined> {
     const condition = request.condition;
-    if (condition.kind === "notExists") {
-      throw new PolyxenaError("E_UNSUPPORTED", "a notExists condition makes no sense on update", { store: this.name, operation: request.op.id });
-    }
     if (request.incrementVersion !== undefined) {
       throw new PolyxenaError("E_UNSUPPORTED", "Cassandra cannot increment a version without the expected version", {
         store: this.name,
@@ -283,7 +281,7 @@ export class CassandraAdapter implements StoreAdapter {
    * other writers get in between).
    */
   private async updateWithTtl(request: UpdateRequest, s: EntityStatements, changed: readonly string[], ttl: number): Promise<undefined> {
-    const condition = request.condition as Exclude<WriteCondition, { kind: "notExists" }>;
+    const condition = request.condition;
     const nonKey = s.nonKeyFields();
     const shape = condition.kind === "version" ? "version" : "unchanged";
     const statement = s.update(
@@ -325,9 +323,6 @@ export class CassandraAdapter implements StoreAdapter {
 
   private async deleteRow(request: DeleteRequest, s: EntityStatements): Promise<void> {
     const condition = request.condition;
-    if (condition?.kind === "notExists") {
-      throw new PolyxenaError("E_UNSUPPORTED", "a notExists condition makes no sense on delete", { store: this.name, operation: request.op.id });
-    }
     const key = s.keyValues(request.op.entity.key.fields, request.key);
     if (key.some(mayBreakKeyLimits)) checkKeySizes(s, request.key, "base", this.name);
     const old = s.queryTables.length > 0 ? await this.read(request, s, request.key, condition ? "serial" : "beforeWrite") : undefined;
@@ -553,13 +548,13 @@ export class CassandraAdapter implements StoreAdapter {
   }
 
   /** The lightweight transaction of a conditional put: one statement, or a batch on the item's partition when a TTL must reach the row marker. */
-  private conditionalPut(s: EntityStatements, item: StoredItem, condition: WriteCondition, ttl: number | undefined): BatchItem[] {
+  private conditionalPut(s: EntityStatements, item: StoredItem, condition: PutCondition, ttl: number | undefined): BatchItem[] {
     if (condition.kind === "notExists") {
       // An INSERT writes the row marker itself.
       const values = s.itemValues(item);
       return ttl === undefined ? [{ statement: s.insertIfNotExists, params: values }] : [{ statement: s.insertIfNotExistsWithTtl, params: [...values, ttl] }];
     }
-    return this.rowRewrite(s, item, condition.kind, condition.kind === "version" ? [versionValue(s, condition.expected)] : [], ttl);
+    return this.rowRewrite(s, item, "version", [versionValue(s, condition.expected)], ttl);
   }
 
   /**
@@ -567,7 +562,7 @@ export class CassandraAdapter implements StoreAdapter {
    * `expected`), plus, with a TTL, the row marker in the same batch: an
    * UPDATE never writes the marker, which would otherwise outlive the cells.
    */
-  private rowRewrite(s: EntityStatements, item: StoredItem, condition: "exists" | "version" | "unchanged", expected: NeutralValue[], ttl: number | undefined): BatchItem[] {
+  private rowRewrite(s: EntityStatements, item: StoredItem, condition: "version" | "unchanged", expected: NeutralValue[], ttl: number | undefined): BatchItem[] {
     const nonKey = s.nonKeyFields();
     const statement = s.update(
       nonKey.map((f) => f.name),

@@ -9,6 +9,7 @@ import {
   PolyxenaError,
   claimedConstraints,
   uniqueViolationError,
+  type DeleteCondition,
   type DeleteRequest,
   type EntityModel,
   type ErrorClass,
@@ -26,8 +27,8 @@ import {
   type StoreTransaction,
   type TransactionOptions,
   type UniqueConstraintModel,
+  type UpdateCondition,
   type UpdateRequest,
-  type WriteCondition,
 } from "@polyxena/core";
 import { classifyPostgresError } from "../postgres/postgres-errors.js";
 import { decodePosition, directed, encodePosition, queryOrdering, type OrderingColumn } from "../postgres/postgres-ordering.js";
@@ -121,7 +122,7 @@ export class MemoryPostgresAdapter implements StoreAdapter {
         fix: "update the existing item, or put without ifNotExists",
       });
     }
-    if (condition && condition.kind !== "notExists") this.checkCondition(model, current, condition, statement);
+    if (condition?.kind === "version") this.checkCondition(model, current, condition, statement);
     for (let wait = this.uniqueWait(model, key, item, tx); wait; wait = this.uniqueWait(model, key, item, tx)) await wait;
     this.checkUnique(model, key, item, tx, statement);
     this.store.write(model.table, key, item, tx, statement);
@@ -134,7 +135,6 @@ export class MemoryPostgresAdapter implements StoreAdapter {
     if (request.change && !request.transaction) return this.store.transaction("read committed", (tx) => this.update({ ...request, transaction: tx }));
     const model = request.op.entity;
     const statement = `UPDATE "${model.table}"`;
-    if (request.condition.kind === "notExists") throw new PolyxenaError("E_UNSUPPORTED", "a notExists condition makes no sense on update", { statement });
     const key = memoryKeyString(model, request.key);
     const fields = new Map(model.fields.map((f) => [f.name, f]));
     const changes: StoredItem = {};
@@ -166,7 +166,6 @@ export class MemoryPostgresAdapter implements StoreAdapter {
     if (request.change && !request.transaction) return this.store.transaction("read committed", (tx) => this.delete({ ...request, transaction: tx }));
     const model = request.op.entity;
     const statement = `DELETE FROM "${model.table}"`;
-    if (request.condition?.kind === "notExists") throw new PolyxenaError("E_UNSUPPORTED", "a notExists condition makes no sense on delete", { statement });
     const key = memoryKeyString(model, request.key);
     const tx = this.tx(request);
     await this.store.lock(model.table, key, tx);
@@ -312,7 +311,7 @@ export class MemoryPostgresAdapter implements StoreAdapter {
     }
   }
 
-  private checkCondition(model: EntityModel, current: StoredItem | undefined, condition: WriteCondition, statement: string): void {
+  private checkCondition(model: EntityModel, current: StoredItem | undefined, condition: UpdateCondition | DeleteCondition, statement: string): void {
     const failed = condition.kind === "exists" ? current === undefined : condition.kind === "version" && (current === undefined || current[condition.field] !== condition.expected);
     if (failed) throw conditionFailedError(model.name, condition, current === undefined ? undefined : structuredClone(current), { statement, constraint: condition.kind });
   }

@@ -141,11 +141,6 @@ export class PostgresAdapter implements StoreAdapter {
         if (result.rowCount === 0) throw await this.conditionFailed(request, s, request.item, condition, s.insert);
         return;
       }
-      case "exists": {
-        const result = await this.execute(request, s.replaceExisting, values);
-        if (result.rowCount === 0) throw await this.conditionFailed(request, s, request.item, condition, s.replaceExisting);
-        return;
-      }
       case "version": {
         const result = await this.execute(request, s.replaceVersion, [...values, condition.expected]);
         if (result.rowCount === 0) throw await this.conditionFailed(request, s, request.item, condition, s.replaceVersion);
@@ -169,7 +164,6 @@ export class PostgresAdapter implements StoreAdapter {
     assertIndexRowSizes(request.op.entity, request.changes, "changes");
     const s = this.statements(request.op);
     const condition = request.condition;
-    if (condition.kind === "notExists") throw this.unsupportedCondition(request, "update");
     const changed = Object.keys(request.changes).sort();
     const byName = s.fieldByName;
     const unknown = changed.filter((name) => !byName.has(name) || s.model.key.partition.includes(name));
@@ -196,7 +190,6 @@ export class PostgresAdapter implements StoreAdapter {
     assertIndexRowSizes(request.op.entity, request.key, "key");
     const s = this.statements(request.op);
     const condition = request.condition;
-    if (condition?.kind === "notExists") throw this.unsupportedCondition(request, "delete");
     const change = request.change;
     if (change && !request.transaction) return this.transaction((tx) => this.delete({ ...request, transaction: tx }));
     const statement = condition?.kind === "version" ? (change ? s.deleteVersionReturning : s.deleteVersion) : change ? s.deleteReturning : s.delete;
@@ -404,9 +397,5 @@ export class PostgresAdapter implements StoreAdapter {
       constraint: condition.kind === "notExists" ? `${s.model.table}_pkey` : condition.kind,
       alreadyExists: `duplicate key value violates unique constraint "${s.model.table}_pkey"`,
     });
-  }
-
-  private unsupportedCondition(request: StoreRequestBase, what: string): PolyxenaError {
-    return new PolyxenaError("E_UNSUPPORTED", `a notExists condition makes no sense on ${what}`, { store: this.name, operation: request.op.id });
   }
 }

@@ -49,7 +49,6 @@ export class EntityStatements {
   readonly upsert: PgStatement;
   /** Insert unless the key exists (affects no row then). */
   readonly insert: PgStatement;
-  readonly replaceExisting: PgStatement;
   readonly replaceVersion: PgStatement;
   readonly delete: PgStatement;
   readonly deleteVersion: PgStatement;
@@ -105,7 +104,6 @@ export class EntityStatements {
         ? `INSERT INTO ${this.table} (${columns}) VALUES (${all}) ON CONFLICT (${keyColumns}) DO UPDATE SET ${this.nonKeyFields.map((f) => `${col(f)} = EXCLUDED.${col(f)}`).join(", ")}`
         : `INSERT INTO ${this.table} (${columns}) VALUES (${all}) ON CONFLICT (${keyColumns}) DO NOTHING`,
     );
-    this.replaceExisting = pgStatement(`UPDATE ${this.table} SET ${setAll} WHERE ${putKeyWhere}`);
     const version = model.version ? model.fields.find((f) => f.name === model.version) : undefined;
     const versionColumn = version ? col(version) : '"version"';
     this.replaceVersion = pgStatement(`UPDATE ${this.table} SET ${setAll} WHERE ${putKeyWhere} AND ${versionColumn} = $${model.fields.length + 1}::int8`);
