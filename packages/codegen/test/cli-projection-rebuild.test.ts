@@ -61,7 +61,7 @@ export default defineConfig({
   it("fills a projection from its source through the config's stores", async () => {
     const config = join(dir, "polyxena.config.ts");
     expect((await run(["schema", "apply", "--config", config])).status).toBe(0);
-    const pool = createPostgresAdapter({ connectionString: db.connectionString, max: 1 }).pool;
+    const pool = createPostgresAdapter({ connectionString: db.connectionString, max: 1 }).port;
     try {
       // rows written before the projection existed: only a rebuild can fill the target
       await pool.query(`INSERT INTO "${db.schema}"."show" (show_id, name, year) VALUES ('s1', 'Dark', 2017), ('s2', 'Ozark', 2017)`);

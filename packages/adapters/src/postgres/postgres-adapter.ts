@@ -1,6 +1,7 @@
 /**
- * The Postgres store adapter on `pg` (with a Kysely instance on the same
- * pool for ad-hoc typed queries).
+ * The Postgres store adapter over a {@link PostgresPort} (a `pg` pool, or
+ * PGlite in the memory twin), with a Kysely instance on the same port for
+ * ad-hoc typed queries.
  */
 import {
   conditionFailedError,
@@ -27,8 +28,7 @@ import {
   type UpdateRequest,
   type WriteCondition,
 } from "@polyxena/core";
-import { Kysely, PostgresDialect } from "kysely";
-import type { Pool, PoolClient, QueryArrayResult } from "pg";
+import { Kysely, PostgresDialect, type PostgresPool } from "kysely";
 import { POSTGRES_CAPABILITIES } from "./postgres-capabilities.js";
 import { encodeParameter } from "./postgres-codec.js";
 import { decodePosition, encodePosition } from "./postgres-ordering.js";
@@ -39,6 +39,7 @@ import { CompiledQuery, EntityStatements, type PgStatement } from "./postgres-st
 import { isolationLevel } from "./postgres-isolation.js";
 import { holdClient, PostgresTransactionHandle, transactionClient, type HeldClient } from "./postgres-transaction.js";
 import { PostgresOutbox } from "./postgres-outbox.js";
+import type { PostgresArrayResult, PostgresPort, PostgresQueryable } from "./postgres-port.js";
 
 /** Options of the Postgres adapter besides the connection. */
 export interface PostgresAdapterOptions {
@@ -66,12 +67,12 @@ export class PostgresAdapter implements StoreAdapter {
   private closed = false;
 
   /**
-   * @param pool the connection pool
-   * @param ownsPool whether `close()` ends the pool (only pools the adapter created)
+   * @param port the driver: a `pg` pool, or any other {@link PostgresPort}
+   * @param ownsPort whether `close()` ends the port (only ports the adapter's factory created)
    */
   constructor(
-    readonly pool: Pool,
-    private readonly ownsPool: boolean,
+    readonly port: PostgresPort,
+    private readonly ownsPort: boolean,
     options: PostgresAdapterOptions = {},
   ) {
     this.name = options.name ?? "postgres";
@@ -231,7 +232,7 @@ export class PostgresAdapter implements StoreAdapter {
     const begin = level ? `BEGIN ISOLATION LEVEL ${level.toUpperCase()}` : "BEGIN";
     let held: HeldClient;
     try {
-      held = await holdClient(this.pool);
+      held = await holdClient(this.port);
     } catch (error) {
       throw postgresError(error, begin).withContext({ store: this.name, operation: "transaction" });
     }
@@ -299,7 +300,7 @@ export class PostgresAdapter implements StoreAdapter {
   /** Brings the database to the declared schema (see `postgres-schema-apply.ts`): additive changes; destructive ones only with `allowDestructive`. */
   async applySchema(entities: readonly EntityModel[], options: SchemaApplyOptions = {}): Promise<SchemaApplyResult> {
     try {
-      return await applyPostgresSchema(this.pool, entities, this.schema, options, this.name);
+      return await applyPostgresSchema(this.port, entities, this.schema, options, this.name);
     } catch (error) {
       throw postgresError(error, "applySchema").withContext({ store: this.name, operation: "applySchema" });
     }
@@ -308,7 +309,7 @@ export class PostgresAdapter implements StoreAdapter {
   /** The differences between the declared schema and the database, read from its catalog; changes nothing. */
   async planSchema(entities: readonly EntityModel[]): Promise<SchemaPlan> {
     try {
-      return await planPostgresSchema(this.pool, entities, this.schema);
+      return await planPostgresSchema(this.port, entities, this.schema);
     } catch (error) {
       throw postgresError(error, "planSchema").withContext({ store: this.name, operation: "planSchema" });
     }
@@ -319,7 +320,7 @@ export class PostgresAdapter implements StoreAdapter {
   }
 
   /**
-   * A Kysely instance on the adapter's pool and schema, for queries beyond
+   * A Kysely instance on the adapter's port and schema, for queries beyond
    * the declared patterns. Pass the generated `Database` type:
    *
    * @example
@@ -327,17 +328,18 @@ export class PostgresAdapter implements StoreAdapter {
    */
   kysely<DB = any>(): Kysely<DB> {
     if (!this.kyselyInstance) {
-      const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: this.pool }) });
+      // The port's sessions run Kysely's text queries; Kysely's cursor overload (streaming) is the one call they lack.
+      const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: this.port as unknown as PostgresPool }) });
       this.kyselyInstance = this.schema === "public" ? db : db.withSchema(this.schema);
     }
     return this.kyselyInstance as unknown as Kysely<DB>;
   }
 
-  /** Ends the pool when the adapter created it; a pool passed in is left open for its owner. */
+  /** Ends the port when the adapter created it; a pool passed in is left open for its owner. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.ownsPool) await this.pool.end();
+    if (this.ownsPort) await this.port.end();
   }
 
   // ---- internals ----------------------------------------------------------
@@ -364,13 +366,13 @@ export class PostgresAdapter implements StoreAdapter {
     return q;
   }
 
-  private async execute(request: StoreRequestBase, statement: PgStatement, values: unknown[]): Promise<QueryArrayResult<unknown[]>> {
+  private async execute(request: StoreRequestBase, statement: PgStatement, values: unknown[]): Promise<PostgresArrayResult> {
     if (request.signal?.aborted) {
       throw new PolyxenaError("E_TIMEOUT", "the call was aborted before it was sent", { statement: statement.text, outcome: "not-applied", cause: request.signal.reason });
     }
     try {
-      const target: Pool | PoolClient = request.transaction ? transactionClient(request.transaction, this, this.name) : this.pool;
-      return await target.query<unknown[]>({ name: statement.name, text: statement.text, values, rowMode: "array" });
+      const target: PostgresQueryable = request.transaction ? transactionClient(request.transaction, this, this.name) : this.port;
+      return await target.query({ name: statement.name, text: statement.text, values, rowMode: "array" });
     } catch (error) {
       throw postgresError(error, statement.text, request.op.idempotent, request.op.entity);
     }

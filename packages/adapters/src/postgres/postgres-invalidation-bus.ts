@@ -1,11 +1,11 @@
 import type { InvalidationBus, InvalidationMessage } from "@polyxena/core";
-import pg from "pg";
-import type { ClientConfig, Notification } from "pg";
+import { createNotificationClient, type PostgresClientConfig } from "./create-postgres-adapter.js";
+import type { PostgresNotification, PostgresNotificationClient } from "./postgres-port.js";
 
 /** Options of {@link PostgresInvalidationBus}. */
 export interface PostgresInvalidationBusOptions {
   /** Connection of the dedicated LISTEN session (a connection string or pg client config). */
-  connection: string | ClientConfig;
+  connection: string | PostgresClientConfig;
   /** NOTIFY channel (default `polyxena_cache`). */
   channel?: string;
   /** First reconnect delay in ms, doubled up to 5 s (default 100). */
@@ -40,7 +40,7 @@ interface WireMessage {
 export class PostgresInvalidationBus implements InvalidationBus {
   private readonly handlers = new Set<(message: InvalidationMessage) => void>();
   private readonly channel: string;
-  private client: pg.Client | undefined;
+  private client: PostgresNotificationClient | undefined;
   private closed = false;
   private reconnecting: ReturnType<typeof setTimeout> | undefined;
   private reconnectDelay: number;
@@ -82,8 +82,8 @@ export class PostgresInvalidationBus implements InvalidationBus {
   }
 
   private async listen(): Promise<void> {
-    const client = new pg.Client(typeof this.options.connection === "string" ? { connectionString: this.options.connection } : this.options.connection);
-    client.on("notification", (n: Notification) => this.receive(n));
+    const client = createNotificationClient(this.options.connection);
+    client.on("notification", (n: PostgresNotification) => this.receive(n));
     client.on("error", () => this.lost(client));
     client.on("end", () => this.lost(client));
     await client.connect();
@@ -92,7 +92,7 @@ export class PostgresInvalidationBus implements InvalidationBus {
     this.reconnectDelay = this.options.reconnectDelayMs ?? 100;
   }
 
-  private lost(client: pg.Client): void {
+  private lost(client: PostgresNotificationClient): void {
     if (this.client !== client || this.closed) return;
     this.client = undefined;
     client.end().catch(() => undefined);
@@ -134,7 +134,7 @@ export class PostgresInvalidationBus implements InvalidationBus {
     return out;
   }
 
-  private receive(notification: Notification): void {
+  private receive(notification: PostgresNotification): void {
     if (notification.channel !== this.channel || !notification.payload) return;
     let wire: WireMessage;
     try {

@@ -27,9 +27,9 @@ import {
   type StoredItem,
   type VersionedPage,
 } from "@polyxena/core";
-import type { Pool, PoolClient } from "pg";
 import { holdClient, type HeldClient } from "./postgres-transaction.js";
 import { postgresError } from "./postgres-errors.js";
+import type { PostgresPort, PostgresSession } from "./postgres-port.js";
 import type { EntityStatements } from "./postgres-statements.js";
 
 /** SQL of one outbox, in one database schema. */
@@ -77,10 +77,10 @@ class OutboxSql {
   }
 }
 
-/** What the outbox needs from the adapter: the pool, the database schema and the compiled statements of an entity. */
+/** What the outbox needs from the adapter: the driver port, the database schema and the compiled statements of an entity. */
 export interface PostgresOutboxHost {
   readonly name: string;
-  readonly pool: Pool;
+  readonly port: PostgresPort;
   readonly schema: string;
   statementsOf(model: EntityModel): EntityStatements;
 }
@@ -97,7 +97,7 @@ export class PostgresOutbox implements OutboxPort {
   }
 
   /** Records the change of a write on `client`, inside the write's transaction; returns the version. */
-  async record(client: PoolClient, change: ChangeRecordRequest, kind: "put" | "delete", item: StoredItem): Promise<number> {
+  async record(client: PostgresSession, change: ChangeRecordRequest, kind: "put" | "delete", item: StoredItem): Promise<number> {
     const event = recordChangeEvent(change, 0, kind, item);
     try {
       const result = await client.query<[string]>({ text: this.sql.record, values: [event.entity, event.keyString, change.partition, JSON.stringify(event)], rowMode: "array" });
@@ -157,7 +157,7 @@ export class PostgresOutbox implements OutboxPort {
     const select = `SELECT ${model.fields.map((f) => quoteIdent(f.column)).join(", ")} FROM ${s.table} ORDER BY ${order} LIMIT $1 OFFSET $2`;
     let held: HeldClient;
     try {
-      held = await holdClient(this.host.pool);
+      held = await holdClient(this.host.port);
     } catch (error) {
       throw postgresError(error, select);
     }
@@ -182,7 +182,7 @@ export class PostgresOutbox implements OutboxPort {
 
   private async query<R extends unknown[]>(text: string, values: unknown[]) {
     try {
-      return await this.host.pool.query<R>({ text, values, rowMode: "array" });
+      return await this.host.port.query<R>({ text, values, rowMode: "array" });
     } catch (error) {
       throw postgresError(error, text);
     }

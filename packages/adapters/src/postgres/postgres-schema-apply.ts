@@ -24,7 +24,7 @@ import {
   type SchemaApplyResult,
   type SchemaPlan,
 } from "@polyxena/core";
-import type { Pool } from "pg";
+import type { PostgresPort } from "./postgres-port.js";
 import { postgresError } from "./postgres-errors.js";
 import { holdClient } from "./postgres-transaction.js";
 
@@ -214,9 +214,9 @@ function plannedTables(models: readonly EntityModel[]): string[] {
 const OUTBOX_TABLES = ["polyxena_outbox", "polyxena_outbox_version", "polyxena_outbox_lease", "polyxena_outbox_dead_letter"];
 
 /** Reads the live schema and returns the differences from the declared one; changes nothing. */
-export async function planPostgresSchema(pool: Pool, models: readonly EntityModel[], schema: string): Promise<SchemaPlan> {
+export async function planPostgresSchema(port: PostgresPort, models: readonly EntityModel[], schema: string): Promise<SchemaPlan> {
   const tables = plannedTables(models);
-  const query: Query = (text, values) => pool.query(text, values);
+  const query: Query = (text, values) => port.query(text, values);
   return diffPostgresSchema(models, schema, await readLiveTables(query, schema, tables));
 }
 
@@ -225,10 +225,10 @@ export async function planPostgresSchema(pool: Pool, models: readonly EntityMode
  * additive changes always, destructive ones only with `allowDestructive`,
  * incompatible ones never (`E_DEFINITION` with the reasons, nothing changed).
  */
-export async function applyPostgresSchema(pool: Pool, models: readonly EntityModel[], schema: string, options: SchemaApplyOptions = {}, store = "postgres"): Promise<SchemaApplyResult> {
+export async function applyPostgresSchema(port: PostgresPort, models: readonly EntityModel[], schema: string, options: SchemaApplyOptions = {}, store = "postgres"): Promise<SchemaApplyResult> {
   const migrations = qualifiedName(schema, MIGRATIONS_TABLE);
   let current = "BEGIN";
-  const held = await holdClient(pool).catch((error: unknown) => {
+  const held = await holdClient(port).catch((error: unknown) => {
     throw postgresError(error, current);
   });
   const client = held.client;

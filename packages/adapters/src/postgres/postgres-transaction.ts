@@ -1,9 +1,9 @@
 /**
- * The handle of a Postgres transaction: one pooled client that runs every
- * statement of the transaction.
+ * The handle of a Postgres transaction: one session of the port that runs
+ * every statement of the transaction.
  */
 import { PolyxenaError, type StoreTransaction } from "@polyxena/core";
-import type { Pool, PoolClient } from "pg";
+import type { PostgresPort, PostgresSession } from "./postgres-port.js";
 
 /** The handle core passes back with every request of the transaction. */
 export class PostgresTransactionHandle implements StoreTransaction {
@@ -13,12 +13,12 @@ export class PostgresTransactionHandle implements StoreTransaction {
   constructor(
     readonly store: string,
     readonly owner: object,
-    readonly client: PoolClient,
+    readonly client: PostgresSession,
   ) {}
 }
 
 /** The client of a transaction handle, checking it belongs to `owner` and is still open. */
-export function transactionClient(handle: StoreTransaction, owner: object, store: string): PoolClient {
+export function transactionClient(handle: StoreTransaction, owner: object, store: string): PostgresSession {
   if (!(handle instanceof PostgresTransactionHandle) || handle.owner !== owner) {
     throw new PolyxenaError("E_UNSUPPORTED", `the transaction belongs to ${handle.store}, not ${store}`, {
       store,
@@ -34,9 +34,9 @@ export function transactionClient(handle: StoreTransaction, owner: object, store
   return handle.client;
 }
 
-/** A client checked out of the pool, watched for the connection closing while it is held. */
+/** A session checked out of the port, watched for the connection closing while it is held. */
 export interface HeldClient {
-  readonly client: PoolClient;
+  readonly client: PostgresSession;
   /** The error that closed the connection while it was held, if one did. */
   readonly lost: Error | undefined;
   /** Returns the client to the pool, or destroys it when its connection broke. */
@@ -44,14 +44,14 @@ export interface HeldClient {
 }
 
 /**
- * Checks a client out of the pool with an `error` listener for as long as it is
+ * Checks a session out of the port with an `error` listener for as long as it is
  * held. pg-pool removes its own listener from a checked-out client, and `pg`
  * emits `error` whenever the connection closes (pg_terminate_backend,
  * idle_in_transaction_session_timeout, a failover), even during a query: with
  * no listener, that event takes the whole process down.
  */
-export async function holdClient(pool: Pool): Promise<HeldClient> {
-  const client = await pool.connect();
+export async function holdClient(port: PostgresPort): Promise<HeldClient> {
+  const client = await port.connect();
   let lost: Error | undefined;
   const onError = (error: Error) => {
     lost ??= error;
