@@ -144,12 +144,18 @@ export interface RuntimeServices {
   readonly includeKeys: boolean;
 }
 
-/** Per-transaction state: the adapter's handle and the invalidations to run after commit. */
+/**
+ * Per-transaction state: the adapter's handle and the invalidations to run after commit.
+ * Core is the one place that checks a handle is used with its own adapter and only while
+ * the transaction is open, so adapters trust `request.transaction`.
+ */
 export interface TransactionScope {
   /** The adapter running the transaction; entities of other stores refuse to run inside it. */
   readonly adapter: StoreAdapter;
   readonly handle: StoreTransaction;
   readonly pendingInvalidations: Array<() => Promise<void>>;
+  /** Set once the transaction's work has returned or thrown: later store calls through it are refused. */
+  finished: boolean;
 }
 
 const MAX_SEARCH_TEXT = 4096;
@@ -685,19 +691,39 @@ export class EntityRuntime {
   private call<T, R>(op: OperationDescriptor, signal: AbortSignal | undefined, run: (signal: AbortSignal | undefined) => Promise<T>, map?: (value: T) => R): Promise<T | R> {
     let pending: Promise<T>;
     try {
-      if (this.tx && this.tx.adapter !== this.adapter) {
-        throw new PolyxenaError("E_UNSUPPORTED", `${this.model.name} lives in ${this.adapter.name}, outside this ${this.tx.adapter.name} transaction`, {
-          ...this.context(op),
-          fix: "use the non-transactional repository for entities of other stores",
-        });
+      const tx = this.tx;
+      let attempt = run;
+      if (tx) {
+        this.checkTransaction(op, tx);
+        // Every attempt, retries included: a retry must not reach a transaction that has ended meanwhile.
+        attempt = (s) => {
+          this.checkTransaction(op, tx);
+          return run(s);
+        };
       }
-      pending = this.services.policy.run({ op, adapter: this.adapter, signal, trace: activeCallTrace() }, run);
+      pending = this.services.policy.run({ op, adapter: this.adapter, signal, trace: activeCallTrace() }, attempt);
     } catch (error) {
       return Promise.reject(this.wrapError(op, error));
     }
     return pending.then(map, (error: unknown) => {
       throw this.wrapError(op, error);
     });
+  }
+
+  /** The one check of transaction ownership: the handle is this adapter's, and its transaction is still open. */
+  private checkTransaction(op: OperationDescriptor, tx: TransactionScope): void {
+    if (tx.adapter !== this.adapter) {
+      throw new PolyxenaError("E_UNSUPPORTED", `${this.model.name} lives in ${this.adapter.name}, outside this ${tx.adapter.name} transaction`, {
+        ...this.context(op),
+        fix: "use the non-transactional repository for entities of other stores",
+      });
+    }
+    if (tx.finished) {
+      throw new PolyxenaError("E_UNSUPPORTED", "the transaction has already finished", {
+        ...this.context(op),
+        fix: "await every operation inside the transaction callback before it returns, or use the non-transactional repository",
+      });
+    }
   }
 
   private async observe<T>(

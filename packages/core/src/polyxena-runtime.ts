@@ -126,18 +126,22 @@ export class PolyxenaRuntime implements RepositoryScope {
     const isolation = options.isolation ?? this.defaultIsolation(adapter);
     const pending: Array<() => Promise<void>> = [];
     const result = await adapter.transaction!(async (handle) => {
-      const scope: TransactionScope = { adapter, handle, pendingInvalidations: pending };
+      const scope: TransactionScope = { adapter, handle, pendingInvalidations: pending, finished: false };
       const bound = new Map<string, EntityRuntime>();
-      return work({
-        entity: (definition) => {
-          let runtime = bound.get(definition.name);
-          if (!runtime) {
-            runtime = this.entity(definition).withTransaction(scope);
-            bound.set(definition.name, runtime);
-          }
-          return runtime;
-        },
-      });
+      try {
+        return await work({
+          entity: (definition) => {
+            let runtime = bound.get(definition.name);
+            if (!runtime) {
+              runtime = this.entity(definition).withTransaction(scope);
+              bound.set(definition.name, runtime);
+            }
+            return runtime;
+          },
+        });
+      } finally {
+        scope.finished = true;
+      }
     }, { isolation });
     await Promise.all(pending.map((invalidate) => invalidate()));
     return result;

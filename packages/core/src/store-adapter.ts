@@ -94,7 +94,11 @@ export interface StoreRequestBase {
   /** Resolved consistency for this call (entity default or per-call override). */
   readonly consistency: ConsistencyLevelModel;
   readonly signal?: AbortSignal | undefined;
-  /** Set when the call runs inside `repos.transaction(...)`. */
+  /**
+   * Set when the call runs inside `repos.transaction(...)`. Core checks it once
+   * for every adapter: it is a handle this adapter's own `transaction()` made,
+   * and that transaction is still open. Adapters use it without checking again.
+   */
   readonly transaction?: StoreTransaction | undefined;
 }
 

@@ -5,10 +5,12 @@ import {
   PolyxenaError,
   PolyxenaRuntime,
   bindRepositories,
+  createResiliencePolicy,
   defineEntity,
   isPolyxenaError,
   type CacheProvider,
   type EntityCache,
+  type EntityRuntime,
   type OperationEvent,
   type PolyxenaErrorCode,
   Repository,
@@ -267,6 +269,39 @@ describe("transactions across stores", () => {
     expect(dynamodb.rows.size).toBe(0);
     await repos.note.put({ noteId: "n1", text: "fine outside" });
     expect(dynamodb.rows.size).toBe(1);
+  });
+
+  it("refuse store calls through a transaction that has finished, before they reach the adapter", async () => {
+    const postgres = recordingAdapter();
+    const repos = bindRepositories({ stores: { postgres } }, [Account], (scope) => ({ account: scope.entity(Account) }));
+    let escaped: { account: EntityRuntime } | undefined;
+    await repos.transaction(async (tx) => {
+      escaped = tx;
+      await tx.account.put(account);
+    });
+    const before = postgres.requests.length;
+    const error = await rejection(escaped!.account.put({ ...account, plan: "premium" }), "E_UNSUPPORTED");
+    expect(error.message).toContain("transaction has already finished");
+    expect(error.fix).toContain("await every operation inside the transaction callback");
+    await rejection(escaped!.account.get({ accountId: ID }), "E_UNSUPPORTED");
+    expect(postgres.requests.length).toBe(before);
+  });
+
+  it("refuse a retry that outlives its transaction (the first attempt ran inside it)", async () => {
+    const postgres = recordingAdapter();
+    const timeout = new PolyxenaError("E_TIMEOUT", "the store took too long", {});
+    const policy = createResiliencePolicy({ retry: { retries: 2, initialDelayMs: 20, maxDelayMs: 20 } });
+    const repos = bindRepositories({ stores: { postgres }, policy }, [Account], (scope) => ({ account: scope.entity(Account) }));
+    let pending: Promise<unknown> | undefined;
+    await repos.transaction(async (tx) => {
+      postgres.failNext(timeout);
+      // Not awaited: the work returns while the read waits for its retry.
+      pending = tx.account.get({ accountId: ID }, { consistency: "strong" });
+      pending.catch(() => undefined);
+    });
+    const error = await rejection(pending!, "E_UNSUPPORTED");
+    expect(error.message).toContain("transaction has already finished");
+    expect(postgres.requests.filter((r) => r.method === "get")).toHaveLength(1);
   });
 });
 

@@ -471,7 +471,7 @@ export class DynamoDbAdapter implements StoreAdapter {
         ...plan.release.map((c) => ({ write: releaseClaimWrite(model, this.tablePrefix, c, keyOnly) as TransactWrite, model, identity: `${claimTable}|${c.claim}`, bytes: c.claim.length + 64 })),
       ];
       if (request.transaction) {
-        const tx = ownTransaction<TransactWrite>(request.transaction, this.name);
+        const tx = ownTransaction<TransactWrite>(request.transaction);
         for (const entry of entries) tx.add(entry);
         return built.after;
       }
@@ -527,7 +527,7 @@ export class DynamoDbAdapter implements StoreAdapter {
   }
 
   private collect(handle: StoreTransaction, model: EntityModel, s: EntityStatements, write: TransactWrite, key: NativeItem, bytes: number): void {
-    ownTransaction<TransactWrite>(handle, this.name).add({ write, model, identity: `${s.tableName}|${keyIdentity(model, decodeItem(model, key))}`, bytes });
+    ownTransaction<TransactWrite>(handle).add({ write, model, identity: `${s.tableName}|${keyIdentity(model, decodeItem(model, key))}`, bytes });
   }
 
   private currentFrom(model: EntityModel, rawAttributeValues: Record<string, unknown>): StoredItem | undefined {

@@ -28,7 +28,6 @@ export class DynamoDbTransaction<W> implements StoreTransaction {
   readonly entries: TransactionEntry<W>[] = [];
   private readonly identities = new Set<string>();
   private bytes = 0;
-  private closed = false;
 
   constructor(readonly store: string) {}
 
@@ -36,7 +35,6 @@ export class DynamoDbTransaction<W> implements StoreTransaction {
   add(entry: TransactionEntry<W>): void {
     const fail = (message: string, fix: string) =>
       new PolyxenaError("E_VALIDATION", message, { entity: entry.model.name, store: this.store, statement: "TransactWriteItems", issues: [{ path: ["transaction"], message }], fix });
-    if (this.closed) throw fail("the transaction has already ended", "make every write inside the transaction callback and await it");
     if (this.entries.length >= MAX_TRANSACTION_ITEMS) {
       throw fail(`a DynamoDB transaction holds at most ${MAX_TRANSACTION_ITEMS} writes`, "split the work into several transactions");
     }
@@ -50,24 +48,15 @@ export class DynamoDbTransaction<W> implements StoreTransaction {
     this.bytes += entry.bytes;
     this.entries.push(entry);
   }
-
-  /** Ends collection; later writes fail. */
-  close(): void {
-    this.closed = true;
-  }
 }
 
 /**
  * Runs `work` with a fresh handle and returns its result with the writes it
- * collected; the handle is closed whether `work` succeeds or throws.
+ * collected (core refuses writes through the handle once `work` has ended).
  */
 export async function collectTransaction<W, T>(store: string, work: (tx: StoreTransaction) => Promise<T>): Promise<{ result: T; entries: readonly TransactionEntry<W>[] }> {
   const tx = new DynamoDbTransaction<W>(store);
-  try {
-    return { result: await work(tx), entries: tx.entries };
-  } finally {
-    tx.close();
-  }
+  return { result: await work(tx), entries: tx.entries };
 }
 
 /** The error of a cancelled transaction whose write number `index` (0-based) failed its condition. */
@@ -82,10 +71,7 @@ export function transactionConditionFailed(store: string, index: number, model: 
   });
 }
 
-/** The handle of `request.transaction`, checked to belong to this adapter. */
-export function ownTransaction<W>(handle: StoreTransaction, store: string): DynamoDbTransaction<W> {
-  if (!(handle instanceof DynamoDbTransaction) || handle.store !== store) {
-    throw new PolyxenaError("E_UNSUPPORTED", `transaction handle of ${handle.store} used with ${store}`, { store, fix: "write through the repositories of the transaction's own store" });
-  }
+/** The handle of `request.transaction` (core has checked it is this adapter's and still open). */
+export function ownTransaction<W>(handle: StoreTransaction): DynamoDbTransaction<W> {
   return handle as DynamoDbTransaction<W>;
 }

@@ -385,7 +385,7 @@ export class MemoryDynamoDbAdapter implements StoreAdapter {
       });
     }
     if (handle) {
-      const tx = ownTransaction<MemoryWrite>(handle, this.name);
+      const tx = ownTransaction<MemoryWrite>(handle);
       entries.forEach((entry, i) => tx.add({ write: entry.write, model, identity: entry.identity, bytes: i === 0 ? bytes : entry.identity.length + 64 }));
       return;
     }
@@ -400,7 +400,7 @@ export class MemoryDynamoDbAdapter implements StoreAdapter {
   /** Applies a write now (check, then apply), or adds it to the transaction. */
   private run(handle: StoreTransaction | undefined, table: MemoryDynamoDbTable, identity: string, bytes: number, write: MemoryWrite): void {
     if (handle) {
-      ownTransaction<MemoryWrite>(handle, this.name).add({ write, model: table.model, identity: `${table.name}|${identity}`, bytes });
+      ownTransaction<MemoryWrite>(handle).add({ write, model: table.model, identity: `${table.name}|${identity}`, bytes });
       return;
     }
     const nowSeconds = this.nowSeconds();

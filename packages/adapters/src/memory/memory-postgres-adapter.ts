@@ -281,12 +281,8 @@ export class MemoryPostgresAdapter implements StoreAdapter {
   async close(): Promise<void> {}
 
   private tx(request: StoreRequestBase): MemoryPostgresTransaction | undefined {
-    const handle = request.transaction;
-    if (handle === undefined) return undefined;
-    if (!(handle instanceof MemoryPostgresTransaction)) {
-      throw new PolyxenaError("E_UNSUPPORTED", `the transaction belongs to ${handle.store}, not ${this.name}`, { store: this.name });
-    }
-    return handle;
+    // Core has checked the handle is this adapter's and still open.
+    return request.transaction as MemoryPostgresTransaction | undefined;
   }
 
   /**

@@ -121,7 +121,7 @@ export class PostgresAdapter implements StoreAdapter {
     if (request.change) {
       if (!request.transaction) return this.transaction((tx) => this.put({ ...request, transaction: tx }));
       await this.putRow(request);
-      await this.outbox.record(transactionClient(request.transaction, this, this.name), request.change, "put", request.item);
+      await this.outbox.record(transactionClient(request.transaction), request.change, "put", request.item);
       return;
     }
     return this.putRow(request);
@@ -154,7 +154,7 @@ export class PostgresAdapter implements StoreAdapter {
     if (request.change) {
       if (!request.transaction) return this.transaction((tx) => this.update({ ...request, transaction: tx }));
       const updated = await this.updateRow(request);
-      await this.outbox.record(transactionClient(request.transaction, this, this.name), request.change, "put", updated);
+      await this.outbox.record(transactionClient(request.transaction), request.change, "put", updated);
       return updated;
     }
     return this.updateRow(request);
@@ -199,7 +199,7 @@ export class PostgresAdapter implements StoreAdapter {
     const result = await this.execute(request, statement, values);
     if (condition && result.rowCount === 0) throw await this.conditionFailed(request, s, request.key, condition, statement);
     const deleted = result.rows[0];
-    if (change && deleted !== undefined) await this.outbox.record(transactionClient(request.transaction!, this, this.name), change, "delete", s.decodeRow(deleted));
+    if (change && deleted !== undefined) await this.outbox.record(transactionClient(request.transaction!), change, "delete", s.decodeRow(deleted));
   }
 
   async query(request: QueryRequest): Promise<StorePage> {
@@ -237,7 +237,7 @@ export class PostgresAdapter implements StoreAdapter {
       throw postgresError(error, begin).withContext({ store: this.name, operation: "transaction" });
     }
     const client = held.client;
-    const handle = new PostgresTransactionHandle(this.name, this, client);
+    const handle = new PostgresTransactionHandle(this.name, client);
     let phase: "begin" | "work" | "commit" = "begin";
     // Set when the client must not go back to the pool (its connection broke, or ROLLBACK failed).
     let broken: Error | undefined;
@@ -246,13 +246,11 @@ export class PostgresAdapter implements StoreAdapter {
       phase = "work";
       const result = await work(handle);
       phase = "commit";
-      handle.finished = true;
       // Postgres rolled back a transaction whose connection died before COMMIT was sent.
       if (held.lost) throw this.transactionLost(held.lost, "COMMIT", "not-applied");
       await client.query("COMMIT");
       return result;
     } catch (error) {
-      handle.finished = true;
       if (this.connectionBroken(error)) broken = error instanceof Error ? error : new Error(String(error));
       if (!held.lost && !broken) {
         await client.query("ROLLBACK").catch((e: unknown) => {
@@ -268,7 +266,6 @@ export class PostgresAdapter implements StoreAdapter {
       if (isPolyxenaError(error)) throw error.withContext({ store: this.name, operation: "transaction" });
       throw postgresError(error, phase === "begin" ? begin : "COMMIT", false).withContext({ store: this.name, operation: "transaction" });
     } finally {
-      handle.finished = true;
       held.release(broken);
     }
   }
@@ -371,7 +368,7 @@ export class PostgresAdapter implements StoreAdapter {
       throw new PolyxenaError("E_TIMEOUT", "the call was aborted before it was sent", { statement: statement.text, outcome: "not-applied", cause: request.signal.reason });
     }
     try {
-      const target: PostgresQueryable = request.transaction ? transactionClient(request.transaction, this, this.name) : this.port;
+      const target: PostgresQueryable = request.transaction ? transactionClient(request.transaction) : this.port;
       return await target.query({ name: statement.name, text: statement.text, values, rowMode: "array" });
     } catch (error) {
       throw postgresError(error, statement.text, request.op.idempotent, request.op.entity);
