@@ -37,14 +37,13 @@
  * driver's encoding of bind values, and so does the SDK's: it hands the
  * driver the same values the raw call does.
  */
-import { fork } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import cassandra from "cassandra-driver";
 import { z } from "zod";
 import { defineEntity, PolyxenaRuntime, Repository } from "@polyxena/core";
 import { createCassandraAdapter } from "@polyxena/adapters/cassandra";
-import { startCqlTestServer } from "../packages/testkit/src/cql-server/index.js";
+import { SERVE_CQL_FLAG, serveCql, startBenchCassandra } from "./cql-server-process.js";
 import { compare, ownCpu, printResult, versusBaseline, type CompareResult, type Contender } from "./harness.js";
 
 const ViewingHistory = defineEntity("ViewingHistory", {
@@ -99,28 +98,6 @@ function replayClient(recorded: Map<string, cassandra.types.ResultSet>): cassand
 
 const PROFILES = 40;
 const ROWS_PER_PROFILE = 60;
-const SERVE_FLAG = "--serve-cql";
-
-/** Child-process mode: serve CQL, report the port to the parent. */
-async function serve(): Promise<void> {
-  const server = await startCqlTestServer({ recordRequests: false });
-  process.send!(server.port);
-  process.on("disconnect", () => void server.close().then(() => process.exit(0)));
-}
-
-/** Starts the CQL test server in a child process (or uses POLYXENA_TEST_CASSANDRA); resolves its contact point. */
-async function startServer(): Promise<{ contactPoint: string; localDataCenter: string; stop(): void }> {
-  const external = process.env.POLYXENA_TEST_CASSANDRA;
-  if (external) return { contactPoint: external, localDataCenter: process.env.POLYXENA_TEST_CASSANDRA_DC || "datacenter1", stop: () => {} };
-  // Same loader flags as this process (tsx), so the child can run TypeScript.
-  const child = fork(fileURLToPath(import.meta.url), [SERVE_FLAG], { execArgv: process.execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"] });
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once("message", (m) => resolve(Number(m)));
-    child.once("exit", (code) => reject(new Error(`CQL test server exited with ${code}`)));
-  });
-  return { contactPoint: `127.0.0.1:${port}`, localDataCenter: "datacenter1", stop: () => child.kill() };
-}
-
 /** The raw driver against a second copy of itself: how far identical contenders drift apart in this run. */
 function control(result: CompareResult): { ratio: number; extraCpuMicrosPerOp: number } {
   const { ratio, extraCpuMicrosPerOp } = versusBaseline(result, "rawControl", "raw");
@@ -128,7 +105,7 @@ function control(result: CompareResult): { ratio: number; extraCpuMicrosPerOp: n
 }
 
 async function main(): Promise<void> {
-  const server = await startServer();
+  const server = await startBenchCassandra(fileURLToPath(import.meta.url));
   const client = new cassandra.Client({ contactPoints: [server.contactPoint], localDataCenter: server.localDataCenter });
   const keyspace = `bench_${randomBytes(4).toString("hex")}`;
   const adapter = createCassandraAdapter({ client }, { keyspace });
@@ -233,5 +210,5 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv.includes(SERVE_FLAG)) await serve();
+if (process.argv.includes(SERVE_CQL_FLAG)) await serveCql();
 else await main();

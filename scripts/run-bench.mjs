@@ -19,9 +19,11 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const [name, ...rest] = process.argv.slice(2);
 const useTsx = rest.includes("--tsx");
 const args = rest.filter((a) => a !== "--tsx");
+// Modules the benchmarks share, not benchmarks themselves.
+const helpers = new Set(["harness.ts", "cql-server-process.ts", "peer-lines.ts"]);
 const benchmarks = (dir) =>
   readdirSync(join(root, dir))
-    .filter((f) => f.endsWith(".ts") && f !== "harness.ts" && f !== "peer-lines.ts" && !f.endsWith("-tmp.ts"))
+    .filter((f) => f.endsWith(".ts") && !helpers.has(f) && !f.endsWith("-tmp.ts"))
     .map((f) => f.slice(0, -3))
     .sort();
 const available = benchmarks("bench");

@@ -27,6 +27,8 @@ export interface PeerLine {
   ratios: Record<string, number>;
   /** Why Polyxena trails the fastest peer, backed by the `explanation` contenders of the line. */
   reason?: string;
+  /** Store loads per round, on lines that count them (the cold stampede). */
+  storeLoadsPerRound?: Record<string, number>;
 }
 
 /**

@@ -11,12 +11,17 @@
  * - TypeORM: a DataSource with an EntitySchema, `repository.findOneBy`;
  * - MikroORM 6: an EntitySchema, `em.fork().findOne` per request (a fresh
  *   identity map per request, as its docs require);
- * - raw `pg`: `pool.query` of the same SQL Polyxena sends.
+ * - raw `pg`: `pool.query` of the same SQL Polyxena sends (unnamed, parsed and
+ *   planned by the server on every call, as Polyxena's adapter sends it).
+ *
+ * Two more contenders measure what separates Polyxena from Drizzle:
+ * `pg-prepared` (raw pg with a named prepared statement, which is what
+ * Drizzle's `.prepare()` sends) and `drizzle+zod` (Drizzle after the same zod
+ * key check Polyxena makes).
  *
  * Polyxena, `pg`, Drizzle and Prisma share one pool of 16; TypeORM and
  * MikroORM own a pool of 16 each. Polyxena checks the key against the
- * entity's zod schema before it sends the query and maps columns to fields;
- * the `drizzle+zod` line adds the same key check to Drizzle.
+ * entity's zod schema before it sends the query and maps columns to fields.
  *
  *   pnpm bench peers postgres
  *
@@ -142,9 +147,10 @@ async function main(): Promise<void> {
       { name: "typeorm", run: (i) => typeormAccounts.findOneBy({ accountId: id(i) }) },
       { name: "mikro-orm", run: (i) => mikro.em.fork().findOne(MikroAccount, { accountId: id(i) }) },
       { name: "pg", run: (i) => pool.query(rawText, [id(i)]).then((r) => r.rows[0]) },
+      { name: "pg-prepared", run: (i) => pool.query({ name: "peers_pg_account_by_id", text: rawText, values: [id(i)] }).then((r) => r.rows[0]) },
       { name: "drizzle+zod", run: (i) => drizzleGet.execute({ id: accountKey.parse({ accountId: id(i) }).accountId }).then((rows) => rows[0]) },
     ];
-    const roles = { drizzle: "peer", prisma: "peer", typeorm: "peer", "mikro-orm": "peer", pg: "baseline", "drizzle+zod": "explanation" } as const;
+    const roles = { drizzle: "peer", prisma: "peer", typeorm: "peer", "mikro-orm": "peer", pg: "baseline", "pg-prepared": "explanation", "drizzle+zod": "explanation" } as const;
     // Sanity: every contender finds the same row.
     for (const c of contenders) {
       const row = (await c.run(3)) as Record<string, unknown> | undefined;
@@ -152,7 +158,7 @@ async function main(): Promise<void> {
       if (found !== id(3)) throw new Error(`${c.name} did not find ${id(3)}: ${JSON.stringify(row, (_k, v: unknown) => (typeof v === "bigint" ? String(v) : v))}`);
     }
     const reason = (ratios: Record<string, number>) =>
-      `Polyxena checks the key against the entity schema before each read: Drizzle with the same check runs at ${ratios["drizzle+zod"]!.toFixed(2)}x of Polyxena's throughput's inverse`;
+      `Drizzle runs a named prepared statement (parsed and planned once per connection); Polyxena sends an unnamed one, as raw pg does: Polyxena is ${ratios.pg!.toFixed(2)}x raw pg, ${ratios["pg-prepared"]!.toFixed(2)}x pg with the prepared statement, ${ratios["drizzle+zod"]!.toFixed(2)}x Drizzle with Polyxena's zod key check`;
     const c1 = await compare(contenders, { concurrency: 1, opsPerRound: 1000, rounds: 7, warmupOps: 1000 });
     const line1 = peerLine("Postgres get by key, 1 in flight", c1, roles, reason);
     const c16 = await compare(contenders, { concurrency: 16, opsPerRound: 3000, rounds: 7, warmupOps: 2000 });
