@@ -12,7 +12,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { build } from "esbuild";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -52,6 +52,13 @@ async function runBenchmark(relative, benchArgs, captureStdout) {
           setup(b) {
             // Workspace packages (and relative imports) are bundled from source; npm packages stay external.
             // External imports are pinned to the file the importing package resolves, as pnpm's layout requires.
+            // A workspace module that finds files next to itself (the testkit's engine poms) keeps its own
+            // import.meta.url: inside the bundle it would otherwise be the bundle's.
+            b.onLoad({ filter: /[\\/]packages[\\/].*\.ts$/ }, (args) => {
+              const source = readFileSync(args.path, "utf8");
+              if (!source.includes("import.meta.url")) return undefined;
+              return { contents: source.replaceAll("import.meta.url", JSON.stringify(pathToFileURL(args.path).href)), loader: "ts" };
+            });
             b.onResolve({ filter: /^[^./]/ }, async (args) => {
               if (args.path.startsWith("@polyxena/") || args.pluginData === "resolving") return undefined;
               if (args.path.startsWith("node:")) return { path: args.path, external: true };

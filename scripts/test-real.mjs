@@ -49,6 +49,8 @@ const ENGINES = [
           "packages/adapters/test/cassandra-connection.test.ts",
           "packages/adapters/test/cassandra-ttl-updates.test.ts",
           "packages/adapters/test/cassandra-write-limits.test.ts",
+          // The Cassandra outbox (change events in the write's logged batch, LWT leases).
+          "packages/testkit/test/events/outbox-cassandra.test.ts",
           // The CQL test server's own suites.
           "packages/testkit/test/cql-server.test.ts",
           "packages/testkit/test/cql-server-protocol.test.ts",

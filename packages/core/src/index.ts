@@ -144,6 +144,8 @@ export {
   buildElasticsearchIndices,
   buildPostgresSchema,
   cassandraClaimTableStatement,
+  cassandraOutboxStatements,
+  CASSANDRA_OUTBOX_TABLES,
   cassandraColumnType,
   cassandraDeleteStatement,
   cassandraInsertStatement,

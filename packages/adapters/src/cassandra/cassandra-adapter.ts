@@ -10,6 +10,8 @@ import {
   isPolyxenaError,
   cassandraColumnType,
   cassandraClaimTableStatement,
+  cassandraOutboxStatements,
+  CASSANDRA_OUTBOX_TABLES,
   cassandraKeyspaceStatement,
   cassandraTables,
   cassandraTableStatement,
@@ -45,6 +47,7 @@ import type { CqlPage, CqlRequestOptions, CqlResult, CqlSession, CqlStatement, N
 import { EntityStatements } from "./cassandra-statements.js";
 import { CassandraClaims, type ClaimRunner } from "./cassandra-unique-claims.js";
 import { encodeField } from "./cassandra-values.js";
+import { CassandraOutbox, outboxUnsupported } from "./cassandra-outbox.js";
 import { CASSANDRA_BATCH_SIZE_FAIL_THRESHOLD_BYTES, checkBatchSize, checkKeySizes } from "./cassandra-write-limits.js";
 
 /** Options of the Cassandra adapter besides the session. */
@@ -66,8 +69,15 @@ export interface CassandraAdapterOptions {
    * a write in flight. See the README's store notes.
    */
   uniqueClaimGraceMs?: number | undefined;
-  /** Clock in epoch milliseconds for claim ages (default `Date.now`). */
+  /** Clock in epoch milliseconds for claim ages, outbox leases and write timestamps of entities with events (default `Date.now`). */
   now?: (() => number) | undefined;
+  /**
+   * How old an outbox event must be before the relay reads it, in
+   * milliseconds (default 1 000): a batch can reach its replicas after a
+   * batch with a later timestamp, and a key's later event must not be
+   * delivered while an earlier one is still on its way.
+   */
+  outboxSettleMs?: number | undefined;
 }
 
 type BatchItem = { statement: CqlStatement; params: NeutralValue[] };
@@ -146,6 +156,8 @@ export class CassandraAdapter implements StoreAdapter {
   private readonly uniqueClaimGraceMs: number;
   private readonly now: () => number;
   private closed = false;
+  /** The outbox of entities with events (see `cassandra-outbox.ts`). */
+  readonly outbox: CassandraOutbox;
 
   constructor(
     readonly session: CqlSession,
@@ -164,6 +176,14 @@ export class CassandraAdapter implements StoreAdapter {
     this.batchSizeFailThresholdBytes = options.batchSizeFailThresholdBytes ?? CASSANDRA_BATCH_SIZE_FAIL_THRESHOLD_BYTES;
     this.uniqueClaimGraceMs = options.uniqueClaimGraceMs ?? 30_000;
     this.now = options.now ?? Date.now;
+    this.outbox = new CassandraOutbox({
+      name: this.name,
+      keyspace: this.keyspace,
+      session,
+      settleMs: options.outboxSettleMs ?? 1_000,
+      now: this.now,
+      statementsOf: (model) => this.statementsOf(model),
+    });
   }
 
   get(request: GetRequest): Promise<StoredItem | undefined> {
@@ -201,7 +221,13 @@ export class CassandraAdapter implements StoreAdapter {
     const ttl = request.ttlSeconds;
     const condition = request.condition;
     checkKeySizes(s, item, "all", this.name);
+    if (request.change && condition) throw outboxUnsupported(s.model, "a conditional put", this.name);
     const old = s.queryTables.length > 0 ? await this.read(request, s, item, condition ? "serial" : "beforeWrite") : undefined;
+    if (request.change) {
+      const version = this.outbox.nextVersion();
+      await this.batch(request, [this.insert(s, s.base, item, ttl), ...this.queryTableWrites(s, old, item, ttl), ...this.outbox.recordItems(request.change, version, "put", item)], false, version);
+      return;
+    }
     if (condition) {
       const lwt = this.conditionalPut(s, item, condition, ttl);
       const after = s.queryTables.length > 0 ? this.queryTableWrites(s, old, item, ttl) : [];
@@ -248,6 +274,7 @@ export class CassandraAdapter implements StoreAdapter {
     }
     checkKeySizes(s, request.key, "base", this.name);
     const ttl = request.ttlSeconds;
+    if (request.change) return this.updateWithEvent(request, s, changed);
     if (ttl !== undefined) return this.updateWithTtl(request, s, changed, ttl);
     const old = s.queryTables.length > 0 ? await this.read(request, s, request.key, "serial") : undefined;
     if (changed.length === 0) {
@@ -268,6 +295,26 @@ export class CassandraAdapter implements StoreAdapter {
     const result = await this.run(request, statement, params, { mode: "write", idempotent: false, serial: true });
     if (result.applied === false) throw await this.conditionFailed(request, s, request.key, condition, statement, result);
     if (after.length > 0) await this.afterCondition(request, s, after);
+    return undefined;
+  }
+
+  /**
+   * An update of an entity with events: the item is read, changed, and
+   * written whole in one logged batch with its query tables and the outbox
+   * row, at the event's version as write timestamp (a plain write, last
+   * write wins, like a put: Cassandra cannot condition a batch that spans
+   * the outbox's partition). Updates under a version condition or with a
+   * TTL are refused.
+   */
+  private async updateWithEvent(request: UpdateRequest, s: EntityStatements, changed: readonly string[]): Promise<undefined> {
+    const change = request.change!;
+    if (request.condition.kind !== "exists") throw outboxUnsupported(s.model, "an update with expectedVersion", this.name);
+    if (request.ttlSeconds !== undefined) throw outboxUnsupported(s.model, "an update with a TTL", this.name);
+    const current = await this.read(request, s, request.key, "serial");
+    if (!current) throw await this.conditionFailed(request, s, request.key, request.condition, s.get, undefined);
+    const next = withChanges(current, changed, request.changes);
+    const version = this.outbox.nextVersion();
+    await this.batch(request, [this.insert(s, s.base, next, undefined), ...this.queryTableWrites(s, current, next, undefined), ...this.outbox.recordItems(change, version, "put", next)], false, version);
     return undefined;
   }
 
@@ -325,6 +372,16 @@ export class CassandraAdapter implements StoreAdapter {
     const condition = request.condition;
     const key = s.keyValues(request.op.entity.key.fields, request.key);
     if (key.some(mayBreakKeyLimits)) checkKeySizes(s, request.key, "base", this.name);
+    if (request.change) {
+      if (condition) throw outboxUnsupported(s.model, "a conditional delete", this.name);
+      // The event carries the deleted item; deleting nothing records no event.
+      const old = await this.read(request, s, request.key, "beforeWrite");
+      if (!old) return;
+      const version = this.outbox.nextVersion();
+      const queryDeletes = s.queryTables.map((t) => ({ statement: t.delete, params: s.keyValues(t.keyFields, old) }));
+      await this.batch(request, [{ statement: s.base.delete, params: key }, ...queryDeletes, ...this.outbox.recordItems(request.change, version, "delete", old)], false, version);
+      return;
+    }
     const old = s.queryTables.length > 0 ? await this.read(request, s, request.key, condition ? "serial" : "beforeWrite") : undefined;
     const queryDeletes: BatchItem[] = old ? s.queryTables.map((t) => ({ statement: t.delete, params: s.keyValues(t.keyFields, old) })) : [];
     if (condition) {
@@ -392,6 +449,13 @@ export class CassandraAdapter implements StoreAdapter {
         }
         const claims = cassandraClaimTableStatement(model, this.keyspace);
         if (claims) await apply(claims, await exists("SELECT table_name FROM system_schema.tables WHERE keyspace_name = ? AND table_name = ?", [this.keyspace, uniqueClaimTable(model)]));
+      }
+      if (entities.some((m) => m.store.kind === "cassandra" && m.events)) {
+        const tables = Object.values(CASSANDRA_OUTBOX_TABLES);
+        const statements = cassandraOutboxStatements(this.keyspace);
+        for (let i = 0; i < tables.length; i++) {
+          await apply(statements[i]!, await exists("SELECT table_name FROM system_schema.tables WHERE keyspace_name = ? AND table_name = ?", [this.keyspace, tables[i]!]));
+        }
       }
     } catch (error) {
       throw cassandraError(error, "applySchema", true).withContext({ store: this.name, operation: "applySchema" });
@@ -518,10 +582,15 @@ export class CassandraAdapter implements StoreAdapter {
 
   /** The statements of an operation's entity, compiled on first use and cached per entity model. */
   statements(op: OperationDescriptor): EntityStatements {
-    let s = this.byModel.get(op.entity);
+    return this.statementsOf(op.entity);
+  }
+
+  /** The statements of an entity, compiled on first use and cached per entity model. */
+  statementsOf(model: EntityModel): EntityStatements {
+    let s = this.byModel.get(model);
     if (!s) {
-      s = new EntityStatements(op.entity, this.keyspace);
-      this.byModel.set(op.entity, s);
+      s = new EntityStatements(model, this.keyspace);
+      this.byModel.set(model, s);
     }
     return s;
   }
@@ -622,8 +691,12 @@ export class CassandraAdapter implements StoreAdapter {
     checkBatchSize(items, this.batchSizeFailThresholdBytes, this.name, s.model.name);
   }
 
-  /** A logged batch at the write level; `conditional` makes it a lightweight transaction (serial level, not idempotent). */
-  private async batch(request: StoreRequestBase, items: readonly BatchItem[], conditional = false): Promise<CqlResult> {
+  /**
+   * A logged batch at the write level; `conditional` makes it a lightweight
+   * transaction (serial level, not idempotent); `timestamp` (microseconds)
+   * is the write timestamp of every statement.
+   */
+  private async batch(request: StoreRequestBase, items: readonly BatchItem[], conditional = false, timestamp?: number): Promise<CqlResult> {
     if (items.length === 0) return { rows: [] };
     const { consistency, serial } = cassandraLevels(request.consistency, "write");
     if (!conditional) this.checkBatchSize(this.statements(request.op), items);
@@ -631,7 +704,10 @@ export class CassandraAdapter implements StoreAdapter {
     this.checkOpen(request, text);
     this.checkAborted(request, text);
     try {
-      return await this.session.batch(items, conditional ? { consistency, serialConsistency: serial, idempotent: false } : { consistency, idempotent: true });
+      return await this.session.batch(
+        items,
+        conditional ? { consistency, serialConsistency: serial, idempotent: false } : timestamp === undefined ? { consistency, idempotent: true } : { consistency, idempotent: true, timestamp },
+      );
     } catch (error) {
       throw cassandraError(error, text, !conditional);
     }

@@ -160,6 +160,7 @@ export class DriverCqlSession implements CqlSession {
       consistency: LEVELS[options.consistency],
       ...(options.serialConsistency ? { serialConsistency: LEVELS[options.serialConsistency] } : {}),
       isIdempotent: options.idempotent,
+      ...(options.timestamp !== undefined ? { timestamp: types.Long.fromNumber(options.timestamp) } : {}),
     });
     const columns = (rs.columns ?? []).map((c) => c.name);
     return { rows: [], applied: columns.includes("[applied]") ? rs.wasApplied() : undefined };

@@ -31,6 +31,8 @@ export interface CqlRequestOptions {
   fetchSize?: number | undefined;
   /** Paging state returned by the previous page. */
   pageState?: string | undefined;
+  /** Write timestamp of every statement of a batch, in microseconds (default: the driver's or the server's clock). */
+  timestamp?: number | undefined;
 }
 
 /**

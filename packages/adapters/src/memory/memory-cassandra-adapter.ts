@@ -3,7 +3,7 @@
  * executed by the in-memory engine (same parser, LWW storage, TTLs, LWTs and
  * batches the CQL test server uses), so it behaves like the real adapter.
  */
-import { buildCassandraSchema, type EntityModel, type OperationDescriptor } from "@polyxena/core";
+import { buildCassandraSchema, cassandraKeyspaceStatement, cassandraOutboxStatements, type EntityModel } from "@polyxena/core";
 import { CassandraAdapter, type CassandraAdapterOptions } from "../cassandra/cassandra-adapter.js";
 import type { CqlPage, CqlRequestOptions, CqlResult, CqlSession, CqlStatement, NeutralValue, RowReader } from "../cassandra/cassandra-session.js";
 import type { EntityStatements } from "../cassandra/cassandra-statements.js";
@@ -112,6 +112,7 @@ export class EngineCqlSession implements CqlSession {
       type: "logged",
       consistency: options.consistency,
       ...(options.serialConsistency ? { serialConsistency: options.serialConsistency } : {}),
+      ...(options.timestamp !== undefined ? { defaultTimestamp: BigInt(options.timestamp) } : {}),
     });
     if (result.kind !== "rows") return { rows: [] };
     return { rows: [], applied: result.rows[0]?.[0] === true };
@@ -140,6 +141,9 @@ export class MemoryCassandraAdapter extends CassandraAdapter {
     options: CassandraAdapterOptions,
   ) {
     super(new EngineCqlSession(engine), options);
+    // The outbox tables exist from the start: a relay may claim partitions before any write.
+    engine.executeCql(cassandraKeyspaceStatement(this.keyspace, this.replication));
+    for (const cql of cassandraOutboxStatements(this.keyspace)) engine.executeCql(cql);
   }
 
   /** The engine's clock when it is a {@link ManualClock} (to expire TTLs in tests). */
@@ -147,14 +151,14 @@ export class MemoryCassandraAdapter extends CassandraAdapter {
     return this.engine.clock instanceof ManualClock ? this.engine.clock : undefined;
   }
 
-  override statements(op: OperationDescriptor): EntityStatements {
-    if (!this.ensured.has(op.entity)) {
-      for (const cql of buildCassandraSchema([op.entity], { keyspace: this.keyspace, replication: this.replication })) {
+  override statementsOf(model: EntityModel): EntityStatements {
+    if (!this.ensured.has(model)) {
+      for (const cql of buildCassandraSchema([model], { keyspace: this.keyspace, replication: this.replication })) {
         this.engine.executeCql(cql);
       }
-      this.ensured.add(op.entity);
+      this.ensured.add(model);
     }
-    return super.statements(op);
+    return super.statementsOf(model);
   }
 
   /** Empties every table of the adapter's keyspace. */
@@ -180,5 +184,7 @@ export function createMemoryCassandraAdapter(options: MemoryCassandraAdapterOpti
     keyspace: options.keyspace ?? "polyxena",
     ...(options.replication ? { replication: options.replication } : {}),
     ...(options.name ? { name: options.name } : {}),
+    ...(options.outboxSettleMs !== undefined ? { outboxSettleMs: options.outboxSettleMs } : {}),
+    ...(options.now ? { now: options.now } : {}),
   });
 }

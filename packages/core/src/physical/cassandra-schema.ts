@@ -103,6 +103,61 @@ export function cassandraClaimTableStatement(model: EntityModel, keyspace?: stri
 )`;
 }
 
+/** Names of the outbox tables of a Cassandra keyspace whose entities publish change events. */
+export const CASSANDRA_OUTBOX_TABLES = {
+  outbox: "polyxena_outbox",
+  version: "polyxena_outbox_version",
+  lease: "polyxena_outbox_lease",
+  deadLetter: "polyxena_outbox_dead_letter",
+} as const;
+
+/**
+ * The outbox tables of a Cassandra keyspace whose entities publish change
+ * events: pending events clustered by version within their outbox partition
+ * (a short gc_grace_seconds: a deleted event that comes back only repeats a
+ * delivery, which sinks make harmless, and the relay reads past the
+ * tombstones of delivered events), the latest version per key (the highest
+ * write timestamp wins, as for any Cassandra cell), one lease row per
+ * partition, and dead letters.
+ */
+export function cassandraOutboxStatements(keyspace?: string): string[] {
+  const t = (name: string) => qualifiedName(keyspace, name);
+  return [
+    `CREATE TABLE IF NOT EXISTS ${t(CASSANDRA_OUTBOX_TABLES.outbox)} (
+  "partition" int,
+  "version" bigint,
+  "change_id" text,
+  "entity" text,
+  "entity_key" text,
+  "event" text,
+  PRIMARY KEY (("partition"), "version", "change_id")
+) WITH gc_grace_seconds = 3600`,
+    `CREATE TABLE IF NOT EXISTS ${t(CASSANDRA_OUTBOX_TABLES.version)} (
+  "entity" text,
+  "entity_key" text,
+  "version" bigint,
+  PRIMARY KEY (("entity", "entity_key"))
+)`,
+    `CREATE TABLE IF NOT EXISTS ${t(CASSANDRA_OUTBOX_TABLES.lease)} (
+  "partition" int,
+  "owner" text,
+  "epoch" bigint,
+  "expires_at" bigint,
+  PRIMARY KEY ("partition")
+)`,
+    `CREATE TABLE IF NOT EXISTS ${t(CASSANDRA_OUTBOX_TABLES.deadLetter)} (
+  "bucket" int,
+  "at" bigint,
+  "change_id" text,
+  "sink" text,
+  "code" text,
+  "message" text,
+  "event" text,
+  PRIMARY KEY (("bucket"), "at", "change_id", "sink")
+)`,
+  ];
+}
+
 /**
  * The statements that create the keyspace and every table of these Cassandra
  * entities (entities of other stores are ignored). Statements carry no
@@ -119,5 +174,6 @@ export function buildCassandraSchema(models: readonly EntityModel[], options: Ca
     const claims = cassandraClaimTableStatement(model, options.keyspace);
     if (claims) statements.push(claims);
   }
+  if (models.some((m) => m.store.kind === "cassandra" && m.events)) statements.push(...cassandraOutboxStatements(options.keyspace));
   return statements;
 }
