@@ -6,7 +6,7 @@ import { CacheValueTooLargeError, createCacheAside, type CacheDriver } from "../
 import { defineEntity } from "../src/define-entity.js";
 import { isPolyxenaError } from "../src/errors.js";
 import { PolyxenaRuntime } from "../src/polyxena-runtime.js";
-import { createCachePolicy, isSkippedCacheCall } from "../src/resilience/cache-policy.js";
+import { createCachePolicy, isSkippedCacheCall } from "../src/cache/cache-policy.js";
 
 const never = () => new Promise<never>(() => undefined);
 const target = { operation: "get", target: "memcached:a" };

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { isPolyxenaError } from "../src/index.js";
-import { createCachePolicy } from "../src/resilience/index.js";
+import { createCachePolicy } from "../src/cache/index.js";
 import { track } from "./resilience-fixtures.js";
 
 describe("cache policy", () => {

@@ -4,7 +4,7 @@ import type { z } from "zod";
 import type { EntityDefinition } from "../define-entity.js";
 import type { CachedRead, CacheProvider } from "../entity-cache.js";
 import { PolyxenaError } from "../errors.js";
-import { createCachePolicy, type CachePolicy } from "../resilience/cache-policy.js";
+import { createCachePolicy, type CachePolicy } from "./cache-policy.js";
 import type { CacheDriver } from "./cache-driver.js";
 import { encodeEnvelope } from "./cache-envelope.js";
 import { encodeKeyValue } from "./cache-key-builder.js";

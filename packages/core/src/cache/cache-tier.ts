@@ -1,4 +1,4 @@
-import { isSkippedCacheCall, type CacheCallContext, type CachePolicy } from "../resilience/cache-policy.js";
+import { isSkippedCacheCall, type CacheCallContext, type CachePolicy } from "./cache-policy.js";
 import { isCacheValueTooLargeError, zonesOf, type CacheDriver, type CacheEntry, type CasToken } from "./cache-driver.js";
 import type { CacheStats } from "./cache-stats.js";
 import { decodeEnvelope, type Envelope } from "./cache-envelope.js";

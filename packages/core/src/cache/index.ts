@@ -19,7 +19,5 @@ export { EntityCacheAside } from "./entity-cache-aside.js";
 export type { CacheContext } from "./entity-cache-aside.js";
 export { createCacheAside } from "./cache-aside.js";
 export type { CacheAside, CacheAsideOptions, DerivedCachePolicy } from "./cache-aside.js";
-// The cache policy's breaker settings and guard, next to the layer that uses them
-// (`createCachePolicy` itself is exported with the rest of the resilience layer).
-export { CACHE_POLICY_DEFAULTS, isSkippedCacheCall } from "../resilience/cache-policy.js";
-export type { CacheBreakerConfig } from "../resilience/cache-policy.js";
+export { CACHE_POLICY_DEFAULTS, createCachePolicy, isSkippedCacheCall } from "./cache-policy.js";
+export type { CacheBreakerConfig, CacheCallContext, CachePolicy, CachePolicyOptions } from "./cache-policy.js";

@@ -1,11 +1,10 @@
 /**
- * Resilience for store and cache calls: timeouts, retries of idempotent
- * operations, circuit breakers and bulkheads per store instance.
+ * Resilience for store calls: timeouts, retries of idempotent operations,
+ * circuit breakers and bulkheads per store instance. The cache's own policy
+ * (built from the same breaker and deadline timer) lives in `cache/`.
  */
 export { createResiliencePolicy } from "./resilience-policy.js";
 export type { BreakerState, ResiliencePolicy } from "./resilience-policy.js";
-export { createCachePolicy } from "./cache-policy.js";
-export type { CacheCallContext, CachePolicy, CachePolicyOptions } from "./cache-policy.js";
 export { RESILIENCE_DEFAULTS, timeoutClassOf } from "./resilience-config.js";
 export type {
   BreakerConfig,

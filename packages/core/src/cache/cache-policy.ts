@@ -1,9 +1,9 @@
 import { CircuitState } from "cockatiel";
-import { isCacheValueTooLargeError } from "../cache/cache-driver.js";
+import { isCacheValueTooLargeError } from "./cache-driver.js";
 import { PolyxenaError } from "../errors.js";
-import { DeadlineTimer } from "./deadline-timer.js";
-import type { BreakerState } from "./resilience-policy.js";
-import { RollingSamplingBreaker } from "./rolling-sampling-breaker.js";
+import { DeadlineTimer } from "../resilience/deadline-timer.js";
+import type { BreakerState } from "../resilience/resilience-policy.js";
+import { RollingSamplingBreaker } from "../resilience/rolling-sampling-breaker.js";
 
 /** What a cache policy knows about the cache call it wraps. */
 export interface CacheCallContext {
