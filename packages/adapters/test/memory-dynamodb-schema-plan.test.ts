@@ -18,7 +18,12 @@ describe("memory DynamoDB plans against its own catalog, as the real adapter pla
     expect(await adapter.planSchema([Item.model])).toEqual({ changes: [], unchanged: ["CreateTable plan_item"] });
 
     expect((await adapter.planSchema([WithIndex.model])).changes).toEqual([{ kind: "additive", statement: "UpdateTable plan_item CREATE INDEX byOwnerIndex" }]);
-    expect(await adapter.applySchema([WithIndex.model])).toEqual({ applied: ["UpdateTable plan_item CREATE INDEX byOwnerIndex"], unchanged: [] });
+    // Before the GSI is applied, a query on it is refused as DynamoDB refuses it (the table does not have the index).
+    const early = new PolyxenaRuntime({ stores: { dynamodb: adapter } }, [WithIndex]).entity(WithIndex);
+    const refused = await expectPolyxenaError(early.query("byOwner", { owner: "ada" }), "E_VALIDATION");
+    expect(refused.message).toContain("does not have the specified index: byOwnerIndex");
+    expect(refused.fix).toContain("apply the schema");
+    expect(await adapter.applySchema([WithIndex.model])).toEqual({ applied: ["UpdateTable plan_item CREATE INDEX byOwnerIndex"], unchanged: ["CreateTable plan_item"] });
     expect(await adapter.planSchema([WithIndex.model])).toEqual({ changes: [], unchanged: ["CreateTable plan_item"] });
     const repo = new PolyxenaRuntime({ stores: { dynamodb: adapter } }, [WithIndex]).entity(WithIndex);
     await repo.put({ id: "b", at: new Date(2000), owner: "ada", title: "second" });

@@ -157,6 +157,8 @@ export {
   cassandraTables,
   dynamoAttributeType,
   dynamoClaimTableDefinition,
+  dynamoOutboxTableDefinition,
+  DYNAMODB_OUTBOX_TABLE,
   dynamoClaimTableName,
   dynamoQueryRequest,
   dynamoTableDefinition,

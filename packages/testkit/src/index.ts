@@ -37,6 +37,6 @@ export { CASSANDRA_REPLICAS_ENV, REPLICA_CLUSTER_NODES, createCassandraReplicaCl
 export type { CassandraReplicaCluster } from "./cassandra-replica-cluster.js";
 export { chaosSink, checkProjections, createOrderObserver, itemOfEvent, runRelayChaos, seededRandom } from "./events/projection-history.js";
 export type { ChaosSink, ChaosSinkOptions, OrderObserver, ProjectionMismatch, RelayChaosOptions, RelayChaosResult } from "./events/projection-history.js";
-export { EVENT_ENTITIES, EventTitle, EventTitleCard, EventTitleSearch } from "./events/projection-fixtures.js";
+export { DYNAMODB_EVENT_ENTITIES, DynamoEventTitle, EVENT_ENTITIES, EventTitle, EventTitleCard, EventTitleSearch } from "./events/projection-fixtures.js";
 export { KAFKA_ENGINE_POM, KAFKA_TEST_ENV, resolveKafkaClasspath, startKafka } from "./kafka-server.js";
 export type { KafkaServer, StartKafkaOptions } from "./kafka-server.js";

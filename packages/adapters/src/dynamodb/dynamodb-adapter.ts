@@ -7,23 +7,7 @@
  * Expressions are compiled once per entity (see `dynamodb-statements.ts`).
  */
 import { DYNAMODB_CAPABILITIES } from "./dynamodb-capabilities.js";
-import { DynamoDBClient, type DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
-import {
-  BatchGetCommand,
-  DeleteCommand,
-  DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-  type DeleteCommandInput,
-  type GetCommandInput,
-  type PutCommandInput,
-  type QueryCommandInput,
-  type TransactWriteCommandInput,
-  type UpdateCommandInput,
-} from "@aws-sdk/lib-dynamodb";
+import type { DynamoDbPort, PortDeleteInput, PortPutInput, PortQueryInput, PortTransactWrite, PortUpdateInput } from "./dynamodb-port.js";
 import {
   dynamoClaimTableName,
   isPolyxenaError,
@@ -64,25 +48,16 @@ import {
   type DynamoNative,
   type NativeItem,
 } from "./dynamodb-codec.js";
-import { cancelledCondition, classifyDynamoDbError, conditionFailureItem, isItemSizeError, wrapDynamoDbError } from "./dynamodb-errors.js";
+import { cancelledCondition, classifyDynamoDbError, conditionFailureItem, isItemSizeError, isMissingIndexError, wrapDynamoDbError } from "./dynamodb-errors.js";
 import { DYNAMODB_MAX_ITEM_BYTES, dynamoItemSize } from "./dynamodb-item-size.js";
 import { compareKeyValues, planRange, type RangePlan } from "./dynamodb-key-range.js";
 import { applyDynamoDbSchema, planDynamoDbSchema } from "./dynamodb-schema.js";
+import { DynamoDbOutbox } from "./dynamodb-outbox.js";
 import { EntityStatements } from "./dynamodb-statements.js";
 import { collectTransaction, ownTransaction, transactionConditionFailed, type TransactionEntry } from "./dynamodb-transaction.js";
 import { assertClaimSizes, claimGuard, releaseClaimWrite, takeClaimWrite, withGuard } from "./dynamodb-unique-claims.js";
 import { applyChanges, assertItemSize, assertKeyValues } from "./dynamodb-write-rules.js";
 import { assertKeySizes, DYNAMODB_LIMITS } from "./dynamodb-limits.js";
-
-/** Where to connect when the adapter creates its own client. */
-export interface DynamoDbConnectionConfig {
-  /** e.g. `http://127.0.0.1:8000` for DynamoDB Local / dynalite; the AWS endpoint of `region` when absent. */
-  endpoint?: string | undefined;
-  region?: string | undefined;
-  credentials?: DynamoDBClientConfig["credentials"];
-  /** SDK attempts per request (SDK default 3). */
-  maxAttempts?: number | undefined;
-}
 
 /** Backoff of BatchGetItem retries of unprocessed keys. */
 export interface BatchGetRetryOptions {
@@ -94,14 +69,8 @@ export interface BatchGetRetryOptions {
   maxDelayMs?: number;
 }
 
-/** Options of {@link createDynamoDbAdapter}. */
-export interface DynamoDbAdapterOptions {
-  /**
-   * A document client to use as is (the caller keeps ownership), or where to
-   * connect (the adapter creates a client and destroys it on `close()`).
-   * Default: a client configured from the environment.
-   */
-  client?: DynamoDBDocumentClient | DynamoDbConnectionConfig | undefined;
+/** Settings of a {@link DynamoDbAdapter}, whatever port it sends through. */
+export interface DynamoDbAdapterSettings {
   /** Prepended to every table name, e.g. `"dev_"`. */
   tablePrefix?: string | undefined;
   /** Instance name in errors and metrics (default `dynamodb`). */
@@ -114,64 +83,43 @@ export interface DynamoDbAdapterOptions {
 }
 
 /** A collected transactional write, as TransactWriteItems takes it. */
-type TransactWrite = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
+type TransactWrite = PortTransactWrite;
 
 const BATCH_GET_CHUNK = DYNAMODB_LIMITS.batchGetItems.max;
-/** How often a write with unique claims is rebuilt when the item changed between its read and its commit. */
-const MAX_CLAIMED_WRITE_ATTEMPTS = 4;
+/** How often a guarded write (unique claims, change events) is rebuilt when the item changed between its read and its commit. */
+const MAX_GUARDED_WRITE_ATTEMPTS = 12;
 /** Thrown by `commit` when a guarded write should be rebuilt from a fresh read. */
-const RETRY_CLAIMED_WRITE = Symbol("retry claimed write");
+const RETRY_GUARDED_WRITE = Symbol("retry guarded write");
 
 /**
- * Creates a DynamoDB adapter.
- *
- * @example
- * const dynamodb = createDynamoDbAdapter({ client: { endpoint: "http://127.0.0.1:8000", region: "local" }, tablePrefix: "dev_" });
- * const repos = createRepositories({ stores: { dynamodb } });
+ * The DynamoDB store adapter, over a {@link DynamoDbPort}. Create it with
+ * `createDynamoDbAdapter` (AWS SDK) or `createMemoryDynamoDbAdapter` (in-process tables).
  */
-export function createDynamoDbAdapter(options: DynamoDbAdapterOptions = {}): DynamoDbAdapter {
-  return new DynamoDbAdapter(options);
-}
-
-/** The DynamoDB store adapter. Create it with {@link createDynamoDbAdapter}. */
-export class DynamoDbAdapter implements StoreAdapter {
+export class DynamoDbAdapter<Client = unknown> implements StoreAdapter {
   readonly kind = "dynamodb" as const;
   readonly name: string;
   readonly capabilities: StoreCapabilities = DYNAMODB_CAPABILITIES;
-  /** The document client requests go through. */
-  readonly client: DynamoDBDocumentClient;
-  private readonly ownsClient: boolean;
+  /** The port requests go through. */
+  readonly port: DynamoDbPort;
+  /** The store's outbox: writes of entities with change events record them here, in the same TransactWriteItems. */
+  readonly outbox: DynamoDbOutbox;
+  /** The native client behind the port (the SDK document client, or the in-process tables), for requests beyond the declared operations. */
+  readonly client: Client;
   private readonly tablePrefix: string;
   private readonly now: () => number;
   private readonly retry: Required<BatchGetRetryOptions>;
   private readonly tableActiveTimeoutMs: number;
   private readonly statements = new WeakMap<EntityModel, EntityStatements>();
 
-  constructor(options: DynamoDbAdapterOptions = {}) {
+  constructor(port: DynamoDbPort, options: DynamoDbAdapterSettings = {}, client?: Client) {
+    this.port = port;
+    this.client = (client ?? port) as Client;
     this.name = options.name ?? "dynamodb";
     this.tablePrefix = options.tablePrefix ?? "";
     this.now = options.now ?? Date.now;
     this.retry = { attempts: 8, baseDelayMs: 20, maxDelayMs: 1000, ...options.batchGetRetry };
     this.tableActiveTimeoutMs = options.tableActiveTimeoutMs ?? 120_000;
-    // Duck-typed rather than instanceof, so a client from another copy of the SDK is accepted.
-    if (isDocumentClient(options.client)) {
-      this.client = options.client;
-      this.ownsClient = false;
-    } else {
-      const config = options.client ?? {};
-      const clientConfig: DynamoDBClientConfig = {};
-      if (config.endpoint !== undefined) clientConfig.endpoint = config.endpoint;
-      if (config.region !== undefined) clientConfig.region = config.region;
-      if (config.credentials !== undefined) clientConfig.credentials = config.credentials;
-      if (config.maxAttempts !== undefined) clientConfig.maxAttempts = config.maxAttempts;
-      const base = new DynamoDBClient(clientConfig);
-      // Numbers come back as their decimal text and are converted by field type (exact for bigint).
-      this.client = DynamoDBDocumentClient.from(base, {
-        marshallOptions: { removeUndefinedValues: true, allowImpreciseNumbers: true },
-        unmarshallOptions: { wrapNumbers: (text: string) => text },
-      });
-      this.ownsClient = true;
-    }
+    this.outbox = new DynamoDbOutbox({ name: this.name, port, tablePrefix: this.tablePrefix, now: this.now, tableName: (model) => this.tableName(model) });
   }
 
   /** The DynamoDB table name of an entity (prefix + `model.table`). */
@@ -184,13 +132,12 @@ export class DynamoDbAdapter implements StoreAdapter {
   async get(request: GetRequest): Promise<StoredItem | undefined> {
     const model = request.op.entity;
     const s = this.statementsFor(model);
-    const input: GetCommandInput = { TableName: s.tableName, Key: encodeKey(model, request.key) };
-    assertKeySizes(model, input.Key!);
-    if (request.consistency.level === "strong") input.ConsistentRead = true;
-    const command = new GetCommand(input);
+    const key = encodeKey(model, request.key);
+    assertKeySizes(model, key);
+    const input = request.consistency.level === "strong" ? { TableName: s.tableName, Key: key, ConsistentRead: true } : { TableName: s.tableName, Key: key };
     let raw: Record<string, unknown> | undefined;
     try {
-      raw = (await (request.signal ? this.client.send(command, { abortSignal: request.signal }) : this.client.send(command))).Item;
+      raw = (await (request.signal ? this.port.getItem(input, { abortSignal: request.signal }) : this.port.getItem(input))).Item;
     } catch (error) {
       throw this.failure(error, s.getStatement, false, model);
     }
@@ -217,7 +164,7 @@ export class DynamoDbAdapter implements StoreAdapter {
     let pending = chunk;
     for (let attempt = 1; ; attempt++) {
       const input = { RequestItems: { [s.tableName]: { Keys: pending, ConsistentRead: consistent } } };
-      const out = await this.send(() => this.client.send(new BatchGetCommand(input), abortOptions(request.signal)), () => `BatchGetItem ${s.tableName}`, false, model);
+      const out = await this.send(() => this.port.batchGetItem(input, abortOptions(request.signal)), () => `BatchGetItem ${s.tableName}`, false, model);
       const nowSeconds = this.nowSeconds();
       for (const raw of out.Responses?.[s.tableName] ?? []) {
         if (isExpired(raw, nowSeconds)) continue;
@@ -246,18 +193,18 @@ export class DynamoDbAdapter implements StoreAdapter {
     const item = encodeItem(model, request.item, expiryFor(this.now(), request.ttlSeconds));
     assertKeyValues(model, item);
     assertItemSize(model, item);
-    const input: PutCommandInput = { TableName: s.tableName, Item: item };
+    const input: PortPutInput = { TableName: s.tableName, Item: item };
     if (request.condition) this.addCondition(input, s, request.condition);
-    if (model.unique.length > 0) {
+    if (model.unique.length > 0 || request.change) {
       const expiresAt = item[TTL_ATTRIBUTE] as number | undefined;
-      await this.writeClaimed(request, request.item, request.condition, () => ({ write: { Put: input }, after: request.item, bytes: dynamoItemSize(item), expiresAt }));
+      await this.writeGuarded(request, request.item, request.condition, model.unique.length > 0, () => ({ write: { Put: input }, after: request.item, bytes: dynamoItemSize(item), expiresAt }));
       return;
     }
     if (request.transaction) {
       this.collect(request.transaction, model, s, { Put: input }, encodeKey(model, request.item), dynamoItemSize(item));
       return;
     }
-    await this.send(() => this.client.send(new PutCommand(input), abortOptions(request.signal)), () => describeRequest("PutItem", input), true, model);
+    await this.send(() => this.port.putItem(input, abortOptions(request.signal)), () => describeRequest("PutItem", input), true, model);
   }
 
   async update(request: UpdateRequest): Promise<StoredItem | undefined> {
@@ -284,7 +231,7 @@ export class DynamoDbAdapter implements StoreAdapter {
     assertKeyValues(model, written);
     // The stored item is not known here; its written part alone must already fit.
     assertItemSize(model, written, "the updated part of the item");
-    const input: UpdateCommandInput = {
+    const input: PortUpdateInput = {
       TableName: s.tableName,
       Key: key,
       UpdateExpression: compiled.updateExpression,
@@ -293,8 +240,9 @@ export class DynamoDbAdapter implements StoreAdapter {
       ExpressionAttributeValues: values,
       ReturnValuesOnConditionCheckFailure: "ALL_OLD",
     };
-    if (model.unique.length > 0 && (expiresAt !== undefined || model.unique.some((c) => c.fields.some((f) => f in request.changes)))) {
-      return this.writeClaimed(request, request.key, request.condition, (before) => ({
+    const claims = model.unique.length > 0 && (expiresAt !== undefined || model.unique.some((c) => c.fields.some((f) => f in request.changes)));
+    if (claims || request.change) {
+      return this.writeGuarded(request, request.key, request.condition, claims, (before) => ({
         write: { Update: { ...input, UpdateExpression: compiled.updateExpression } },
         after: before && applyChanges(before, request.changes, request.incrementVersion),
         bytes: dynamoItemSize(written),
@@ -308,7 +256,7 @@ export class DynamoDbAdapter implements StoreAdapter {
       return current ? applyChanges(current, request.changes, request.incrementVersion) : undefined;
     }
     input.ReturnValues = "ALL_NEW";
-    const out = await this.send(() => this.client.send(new UpdateCommand(input), abortOptions(request.signal)), () => describeRequest("UpdateItem", input), true, model);
+    const out = await this.send(() => this.port.updateItem(input, abortOptions(request.signal)), () => describeRequest("UpdateItem", input), true, model);
     return out.Attributes ? decodeItem(model, out.Attributes) : undefined;
   }
 
@@ -317,17 +265,17 @@ export class DynamoDbAdapter implements StoreAdapter {
     const s = this.statementsFor(model);
     const key = encodeKey(model, request.key);
     assertKeySizes(model, key);
-    const input: DeleteCommandInput = { TableName: s.tableName, Key: key };
+    const input: PortDeleteInput = { TableName: s.tableName, Key: key };
     if (request.condition) this.addCondition(input, s, request.condition);
-    if (model.unique.length > 0) {
-      await this.writeClaimed(request, request.key, request.condition, () => ({ write: { Delete: input }, after: undefined, bytes: dynamoItemSize(key) }));
+    if (model.unique.length > 0 || request.change) {
+      await this.writeGuarded(request, request.key, request.condition, model.unique.length > 0, () => ({ write: { Delete: input }, after: undefined, bytes: dynamoItemSize(key) }));
       return;
     }
     if (request.transaction) {
       this.collect(request.transaction, model, s, { Delete: input }, key, dynamoItemSize(key));
       return;
     }
-    await this.send(() => this.client.send(new DeleteCommand(input), abortOptions(request.signal)), () => describeRequest("DeleteItem", input), true, model);
+    await this.send(() => this.port.deleteItem(input, abortOptions(request.signal)), () => describeRequest("DeleteItem", input), true, model);
   }
 
   async query(request: QueryRequest): Promise<StorePage> {
@@ -365,7 +313,7 @@ export class DynamoDbAdapter implements StoreAdapter {
     const items: StoredItem[] = [];
     const dropEnds = plan.kind === "between" && (plan.excludeLo || plan.excludeHi);
     for (;;) {
-      const input: QueryCommandInput = {
+      const input: PortQueryInput = {
         TableName: s.tableName,
         IndexName: access.indexName,
         KeyConditionExpression: keyCondition.expression,
@@ -376,7 +324,7 @@ export class DynamoDbAdapter implements StoreAdapter {
         ExclusiveStartKey: start,
         ConsistentRead: strong,
       };
-      const out = await this.send(() => this.client.send(new QueryCommand(input), abortOptions(request.signal)), () => describeRequest("Query", input), false, model);
+      const out = await this.send(() => this.port.query(input, abortOptions(request.signal)), () => describeRequest("Query", input), false, model);
       const nowSeconds = this.nowSeconds();
       for (const raw of out.Items ?? []) {
         if (isExpired(raw, nowSeconds)) continue;
@@ -418,13 +366,24 @@ export class DynamoDbAdapter implements StoreAdapter {
     const input = { TransactItems: entries.map((e) => e.write) };
     const statement = `TransactWriteItems (${entries.length} writes: ${entries.map((e) => describeWrite(e.write)).join("; ")})`;
     try {
-      await this.client.send(new TransactWriteCommand(input), abortOptions(signal));
+      await this.port.transactWriteItems(input, abortOptions(signal));
     } catch (error) {
       const failed = cancelledCondition(error);
       if (failed) {
         const entry = entries[failed.index];
         if (entry?.constraint) throw uniqueViolationError(entry.model, entry.constraint, { store: this.name, statement, cause: error });
-        if (retry?.(failed.index)) throw RETRY_CLAIMED_WRITE;
+        if (retry?.(failed.index)) throw RETRY_GUARDED_WRITE;
+        if (entry?.rebuild === "version") {
+          throw new PolyxenaError("E_UNAVAILABLE", "other writes of this key kept getting in between: the write was not applied", {
+            entity: entry.model.name,
+            operation: "transaction",
+            store: this.name,
+            statement,
+            outcome: "not-applied",
+            fix: "retry the write; concurrent writers of one key with change events are serialized by the key's outbox version",
+            cause: error,
+          });
+        }
         const current = entry && failed.item ? this.currentFrom(entry.model, failed.item) : undefined;
         throw transactionConditionFailed(this.name, failed.index, entry?.model, statement, current, error);
       }
@@ -433,17 +392,21 @@ export class DynamoDbAdapter implements StoreAdapter {
   }
 
   /**
-   * A write of an entity with unique constraints: reads the item strongly,
-   * then sends the write (guarded on the item still being as read) with the
-   * claims it takes and releases in one TransactWriteItems, or adds them all
-   * to the caller's transaction. When the item changed in between and the
-   * caller set no condition of its own (or only `exists`), it reads again and
+   * A write that must be built from the item as it is: one with unique
+   * claims (`claims`) or one that records a change event (`request.change`).
+   * Reads the key's outbox version (for events), then the item strongly,
+   * then sends the write with the claims it takes and releases and the
+   * outbox writes in one TransactWriteItems, or adds them all to the
+   * caller's transaction. The item write is guarded on the item still being
+   * as read (claims) and the outbox writes on the version being unchanged
+   * (events); when another write got in between, it reads again and
    * retries, a few times. Returns the item as written (undefined for a delete).
    */
-  private async writeClaimed(
+  private async writeGuarded(
     request: PutRequest | UpdateRequest | DeleteRequest,
     key: StoredItem,
     condition: WriteCondition | undefined,
+    claims: boolean,
     build: (before: StoredItem | undefined) => { write: TransactWrite; after: StoredItem | undefined; bytes: number; expiresAt?: number | undefined },
   ): Promise<StoredItem | undefined> {
     const model = request.op.entity;
@@ -451,35 +414,59 @@ export class DynamoDbAdapter implements StoreAdapter {
     const claimTable = dynamoClaimTableName(model, this.tablePrefix);
     const keyOnly = Object.fromEntries(model.key.fields.map((f) => [f, key[f]]));
     const rebuildable = condition === undefined || condition.kind === "exists";
+    const change = request.change;
     for (let attempt = 1; ; attempt++) {
+      // The version is read before the item: the transaction's condition on it then vouches for the item read.
+      const version = change ? await this.outbox.readVersion(change, request.signal) : undefined;
       const before = await this.get({ op: request.op, consistency: { level: "strong" }, key: keyOnly, signal: request.signal });
       const built = build(before);
-      const nowSeconds = this.nowSeconds();
-      const plan = planUniqueClaims(model, before, built.after);
-      // A write that renews the TTL renews the claims it keeps too.
-      const takes = built.expiresAt !== undefined ? [...plan.take, ...plan.keep] : plan.take;
-      assertClaimSizes(model, takes);
-      const guard = claimGuard(model, before, nowSeconds);
-      const write: TransactWrite = built.write.Put
-        ? { Put: withGuard(built.write.Put, guard) }
-        : built.write.Update
-          ? { Update: withGuard(built.write.Update, guard) }
-          : { Delete: withGuard(built.write.Delete!, guard) };
-      const entries: TransactionEntry<TransactWrite>[] = [
-        { write, model, identity: `${s.tableName}|${keyIdentity(model, keyOnly)}`, bytes: built.bytes },
-        ...takes.map((c) => ({ write: takeClaimWrite(model, this.tablePrefix, c, keyOnly, nowSeconds, built.expiresAt) as TransactWrite, model, identity: `${claimTable}|${c.claim}`, bytes: c.claim.length + 64, constraint: c.constraint })),
-        ...plan.release.map((c) => ({ write: releaseClaimWrite(model, this.tablePrefix, c, keyOnly) as TransactWrite, model, identity: `${claimTable}|${c.claim}`, bytes: c.claim.length + 64 })),
-      ];
+      const entries: TransactionEntry<TransactWrite>[] = [];
+      const identity = `${s.tableName}|${keyIdentity(model, keyOnly)}`;
+      if (claims) {
+        const nowSeconds = this.nowSeconds();
+        const plan = planUniqueClaims(model, before, built.after);
+        // A write that renews the TTL renews the claims it keeps too.
+        const takes = built.expiresAt !== undefined ? [...plan.take, ...plan.keep] : plan.take;
+        assertClaimSizes(model, takes);
+        const guard = claimGuard(model, before, nowSeconds);
+        const write: TransactWrite = built.write.Put
+          ? { Put: withGuard(built.write.Put, guard) }
+          : built.write.Update
+            ? { Update: withGuard(built.write.Update, guard) }
+            : { Delete: withGuard(built.write.Delete!, guard) };
+        entries.push(
+          { write, model, identity, bytes: built.bytes, rebuild: rebuildable ? "guard" : undefined },
+          ...takes.map((c) => ({ write: takeClaimWrite(model, this.tablePrefix, c, keyOnly, nowSeconds, built.expiresAt) as TransactWrite, model, identity: `${claimTable}|${c.claim}`, bytes: c.claim.length + 64, constraint: c.constraint })),
+          ...plan.release.map((c) => ({ write: releaseClaimWrite(model, this.tablePrefix, c, keyOnly) as TransactWrite, model, identity: `${claimTable}|${c.claim}`, bytes: c.claim.length + 64 })),
+        );
+      } else {
+        entries.push({ write: built.write, model, identity, bytes: built.bytes });
+      }
+      if (change && version) {
+        const changed = built.after ?? before;
+        const outboxIdentity = this.outbox.versionIdentity(version);
+        if (changed === undefined) {
+          // A delete of nothing records no event, but is still ordered with the key's writes.
+          entries.push({ write: this.outbox.versionCheck(version), model, identity: outboxIdentity, bytes: 64, rebuild: "version" });
+        } else {
+          const recorded = this.outbox.recordWrites(change, version, built.after ? "put" : "delete", changed);
+          const [versionWrite, eventWrite] = recorded.writes;
+          entries.push({ write: versionWrite!, model, identity: outboxIdentity, bytes: 128, rebuild: "version" }, { write: eventWrite!, model, identity: `${this.outbox.tableName}|event|${change.id}`, bytes: recorded.eventBytes });
+        }
+      }
       if (request.transaction) {
         const tx = ownTransaction<TransactWrite>(request.transaction);
         for (const entry of entries) tx.add(entry);
         return built.after;
       }
       try {
-        await this.commit(entries, request.signal, (index) => index === 0 && rebuildable && attempt < MAX_CLAIMED_WRITE_ATTEMPTS);
+        await this.commit(entries, request.signal, (index) => entries[index]?.rebuild !== undefined && attempt < MAX_GUARDED_WRITE_ATTEMPTS);
         return built.after;
       } catch (error) {
-        if (error === RETRY_CLAIMED_WRITE) continue;
+        if (error === RETRY_GUARDED_WRITE) {
+          await sleep(Math.random() * Math.min(50, 2 ** attempt), request.signal);
+          continue;
+        }
         throw isPolyxenaError(error) ? error.withContext({ entity: model.name }) : error;
       }
     }
@@ -487,12 +474,12 @@ export class DynamoDbAdapter implements StoreAdapter {
 
   /** Creates the tables and GSIs of these entities (idempotent), waits until ACTIVE, enables TTL where declared. */
   async applySchema(entities: readonly EntityModel[]): Promise<SchemaApplyResult> {
-    return applyDynamoDbSchema(this.client, entities, { tablePrefix: this.tablePrefix, timeoutMs: this.tableActiveTimeoutMs, store: this.name });
+    return applyDynamoDbSchema(this.port, entities, { tablePrefix: this.tablePrefix, timeoutMs: this.tableActiveTimeoutMs, store: this.name });
   }
 
   /** The differences between these entities' tables and the endpoint (DescribeTable); changes nothing. */
   async planSchema(entities: readonly EntityModel[]): Promise<SchemaPlan> {
-    return planDynamoDbSchema(this.client, entities, { tablePrefix: this.tablePrefix, timeoutMs: this.tableActiveTimeoutMs, store: this.name });
+    return planDynamoDbSchema(this.port, entities, { tablePrefix: this.tablePrefix, timeoutMs: this.tableActiveTimeoutMs, store: this.name });
   }
 
   classifyError(error: unknown): ErrorClass {
@@ -500,12 +487,13 @@ export class DynamoDbAdapter implements StoreAdapter {
   }
 
   async close(): Promise<void> {
-    if (this.ownsClient) this.client.destroy();
+    this.port.destroy();
   }
 
   // ---- helpers ------------------------------------------------------------
 
-  private statementsFor(model: EntityModel): EntityStatements {
+  /** The compiled statements of an entity (once per adapter and entity). */
+  protected statementsFor(model: EntityModel): EntityStatements {
     let s = this.statements.get(model);
     if (!s) {
       s = new EntityStatements(model, this.tablePrefix);
@@ -518,7 +506,7 @@ export class DynamoDbAdapter implements StoreAdapter {
     return Math.floor(this.now() / 1000);
   }
 
-  private addCondition(input: PutCommandInput | DeleteCommandInput, s: EntityStatements, condition: WriteCondition): void {
+  private addCondition(input: PortPutInput | PortDeleteInput, s: EntityStatements, condition: WriteCondition): void {
     const compiled = s.condition(condition);
     input.ConditionExpression = compiled.expression;
     input.ExpressionAttributeNames = compiled.names as Record<string, string>;
@@ -564,6 +552,16 @@ export class DynamoDbAdapter implements StoreAdapter {
         cause: error,
       });
     }
+    if (isMissingIndexError(error)) {
+      return new PolyxenaError("E_VALIDATION", `${(error as Error).message}: the table was created before this query was declared`, {
+        entity: model.name,
+        store: this.name,
+        statement,
+        issues: [{ path: ["query"], message: "the table has no such index" }],
+        fix: "apply the schema (polyxena schema apply, or adapter.applySchema) so the table gets the query's GSI",
+        cause: error,
+      });
+    }
     return wrapDynamoDbError(error, { store: this.name, statement, write, entity: model.name });
   }
 
@@ -576,10 +574,6 @@ export class DynamoDbAdapter implements StoreAdapter {
 /** SDK send options carrying the caller's signal, when there is one. */
 function abortOptions(signal: AbortSignal | undefined): { abortSignal: AbortSignal } | undefined {
   return signal ? { abortSignal: signal } : undefined;
-}
-
-function isDocumentClient(client: DynamoDbAdapterOptions["client"]): client is DynamoDBDocumentClient {
-  return typeof (client as { send?: unknown } | undefined)?.send === "function";
 }
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {

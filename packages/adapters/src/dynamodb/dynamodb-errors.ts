@@ -68,6 +68,12 @@ export function isItemSizeError(error: unknown): boolean {
   return e?.name === "ValidationException" && /item size/i.test(e.message ?? "") && /exceed/i.test(e.message ?? "");
 }
 
+/** Whether an SDK error is DynamoDB's refusal of a query on a GSI the table does not have. */
+export function isMissingIndexError(error: unknown): boolean {
+  const e = error as { name?: string; message?: string } | null;
+  return e?.name === "ValidationException" && /does not have the specified index/i.test(e.message ?? "");
+}
+
 /** The raw `AttributeValue` item a conditional check failure carries, if any. */
 export function conditionFailureItem(error: unknown): Record<string, unknown> | undefined {
   const item = (error as SdkErrorShape | null)?.Item;

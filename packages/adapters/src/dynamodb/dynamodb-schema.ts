@@ -10,16 +10,7 @@
  * was created is added with UpdateTable; an endpoint that does not create it
  * (dynalite) fails with `E_UNSUPPORTED`.
  */
-import {
-  CreateTableCommand,
-  DescribeTableCommand,
-  DescribeTimeToLiveCommand,
-  UpdateTableCommand,
-  UpdateTimeToLiveCommand,
-  type CreateTableCommandInput,
-  type TableDescription,
-} from "@aws-sdk/client-dynamodb";
-import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { DynamoDbPort, PortTableDescription } from "./dynamodb-port.js";
 import { buildDynamoDbTables, PolyxenaError, type DynamoTableDefinition, type EntityModel, type SchemaApplyResult, type SchemaPlan } from "@polyxena/core";
 import { wrapDynamoDbError } from "./dynamodb-errors.js";
 
@@ -33,7 +24,7 @@ export interface ApplyDynamoDbSchemaOptions {
 }
 
 /** Creates the tables of these entities idempotently; see the module comment. */
-export async function applyDynamoDbSchema(client: DynamoDBDocumentClient, entities: readonly EntityModel[], options: ApplyDynamoDbSchemaOptions): Promise<SchemaApplyResult> {
+export async function applyDynamoDbSchema(port: DynamoDbPort, entities: readonly EntityModel[], options: ApplyDynamoDbSchemaOptions): Promise<SchemaApplyResult> {
   const applied: string[] = [];
   const unchanged: string[] = [];
   const fail = (error: unknown, statement: string) => wrapDynamoDbError(error, { store: options.store, statement, write: true, schema: true });
@@ -41,13 +32,13 @@ export async function applyDynamoDbSchema(client: DynamoDBDocumentClient, entiti
     const name = table.createTable.TableName;
     const create = `CreateTable ${name}`;
     try {
-      await client.send(new CreateTableCommand(table.createTable as CreateTableCommandInput));
+      await port.createTable(table.createTable);
       applied.push(create);
     } catch (error) {
       if ((error as { name?: string }).name !== "ResourceInUseException") throw fail(error, create);
       unchanged.push(create);
     }
-    const active = await waitUntilActive(client, name, options.timeoutMs).catch((error) => {
+    const active = await waitUntilActive(port, name, options.timeoutMs).catch((error) => {
       throw fail(error, `DescribeTable ${name}`);
     });
     checkKeySchema(table, active, options.store);
@@ -56,17 +47,15 @@ export async function applyDynamoDbSchema(client: DynamoDBDocumentClient, entiti
       const statement = `UpdateTable ${name} CREATE INDEX ${index.IndexName}`;
       const used = new Set(index.KeySchema.map((k) => k.AttributeName));
       try {
-        await client.send(
-          new UpdateTableCommand({
-            TableName: name,
-            AttributeDefinitions: table.createTable.AttributeDefinitions.filter((d) => used.has(d.AttributeName)),
-            GlobalSecondaryIndexUpdates: [{ Create: index }],
-          }),
-        );
+        await port.updateTable({
+          TableName: name,
+          AttributeDefinitions: table.createTable.AttributeDefinitions.filter((d) => used.has(d.AttributeName)),
+          GlobalSecondaryIndexUpdates: [{ Create: index }],
+        });
       } catch (error) {
         throw fail(error, statement);
       }
-      const after = await waitUntilActive(client, name, options.timeoutMs).catch((error) => {
+      const after = await waitUntilActive(port, name, options.timeoutMs).catch((error) => {
         throw fail(error, `DescribeTable ${name}`);
       });
       if (!after.GlobalSecondaryIndexes?.some((i) => i.IndexName === index.IndexName)) {
@@ -82,13 +71,13 @@ export async function applyDynamoDbSchema(client: DynamoDBDocumentClient, entiti
     if (!table.timeToLive) continue;
     const ttl = `UpdateTimeToLive ${name} ${table.timeToLive.TimeToLiveSpecification.AttributeName}`;
     try {
-      const current = await client.send(new DescribeTimeToLiveCommand({ TableName: name }));
+      const current = await port.describeTimeToLive({ TableName: name });
       const description = current.TimeToLiveDescription;
       if ((description?.TimeToLiveStatus === "ENABLED" || description?.TimeToLiveStatus === "ENABLING") && description.AttributeName === table.timeToLive.TimeToLiveSpecification.AttributeName) {
         unchanged.push(ttl);
         continue;
       }
-      await client.send(new UpdateTimeToLiveCommand(table.timeToLive));
+      await port.updateTimeToLive(table.timeToLive);
       applied.push(ttl);
     } catch (error) {
       if ((error as { name?: string }).name !== "UnknownOperationException") throw fail(error, ttl);
@@ -98,7 +87,7 @@ export async function applyDynamoDbSchema(client: DynamoDBDocumentClient, entiti
   return { applied, unchanged };
 }
 
-function checkKeySchema(table: DynamoTableDefinition, actual: TableDescription, store: string): void {
+function checkKeySchema(table: DynamoTableDefinition, actual: PortTableDescription, store: string): void {
   const shape = (keys: readonly { AttributeName?: string | undefined; KeyType?: string | undefined }[] | undefined) => (keys ?? []).map((k) => `${k.AttributeName} ${k.KeyType}`).join(", ");
   const want = shape(table.createTable.KeySchema);
   const have = shape(actual.KeySchema);
@@ -112,10 +101,10 @@ function checkKeySchema(table: DynamoTableDefinition, actual: TableDescription, 
   }
 }
 
-async function waitUntilActive(client: DynamoDBDocumentClient, tableName: string, timeoutMs: number): Promise<TableDescription> {
+async function waitUntilActive(port: DynamoDbPort, tableName: string, timeoutMs: number): Promise<PortTableDescription> {
   const deadline = Date.now() + timeoutMs;
   for (let delay = 50; ; delay = Math.min(delay * 2, 2000)) {
-    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    const { Table } = await port.describeTable({ TableName: tableName });
     const indexesActive = (Table?.GlobalSecondaryIndexes ?? []).every((i) => i.IndexStatus === undefined || i.IndexStatus === "ACTIVE");
     if (Table && Table.TableStatus === "ACTIVE" && indexesActive) return Table;
     if (Date.now() + delay > deadline) throw new Error(`table ${tableName} is not ACTIVE after ${timeoutMs} ms (status ${Table?.TableStatus ?? "unknown"})`);
@@ -124,7 +113,7 @@ async function waitUntilActive(client: DynamoDBDocumentClient, tableName: string
 }
 
 /** The key schema and GSIs of a live table, as DescribeTable reports them. */
-export type LiveDynamoDbTable = Pick<TableDescription, "KeySchema" | "GlobalSecondaryIndexes">;
+export type LiveDynamoDbTable = Pick<PortTableDescription, "KeySchema" | "GlobalSecondaryIndexes">;
 
 /** The changes that bring one live table (undefined: missing) to its declared definition (also used by the memory DynamoDB over its own catalog). */
 export function diffDynamoDbTable(table: DynamoTableDefinition, live: LiveDynamoDbTable | undefined): SchemaPlan {
@@ -159,13 +148,13 @@ export function diffDynamoDbTable(table: DynamoTableDefinition, live: LiveDynamo
  * changed key schema is incompatible (DynamoDB cannot re-key a table); a GSI
  * no query declares is destructive (deleting it; apply leaves it in place).
  */
-export async function planDynamoDbSchema(client: DynamoDBDocumentClient, entities: readonly EntityModel[], options: ApplyDynamoDbSchemaOptions): Promise<SchemaPlan> {
+export async function planDynamoDbSchema(port: DynamoDbPort, entities: readonly EntityModel[], options: ApplyDynamoDbSchemaOptions): Promise<SchemaPlan> {
   const plan: SchemaPlan = { changes: [], unchanged: [] };
   for (const table of buildDynamoDbTables(entities, { tablePrefix: options.tablePrefix })) {
     const name = table.createTable.TableName;
-    let live: TableDescription | undefined;
+    let live: PortTableDescription | undefined;
     try {
-      live = (await client.send(new DescribeTableCommand({ TableName: name }))).Table;
+      live = (await port.describeTable({ TableName: name })).Table;
     } catch (error) {
       if ((error as { name?: string }).name !== "ResourceNotFoundException") throw wrapDynamoDbError(error, { store: options.store, statement: `DescribeTable ${name}`, write: false });
     }

@@ -21,6 +21,12 @@ export interface TransactionEntry<W> {
   bytes: number;
   /** Set on a unique-claim write: its condition failing means the value is taken (`E_ALREADY_EXISTS`). */
   constraint?: UniqueConstraintModel | undefined;
+  /**
+   * Its condition failing means another write got in between, so the write
+   * can be rebuilt from fresh reads: `guard` checks the item is as read
+   * (unique claims), `version` the key's outbox version (change events).
+   */
+  rebuild?: "guard" | "version" | undefined;
 }
 
 /** Collects writes until commit. `W` is the adapter's write representation. */

@@ -3,8 +3,11 @@
  * document client, and the DynamoDB rules (item size, key order) it shares
  * with the in-memory DynamoDB adapter.
  */
-export { createDynamoDbAdapter, DynamoDbAdapter } from "./dynamodb-adapter.js";
-export type { BatchGetRetryOptions, DynamoDbAdapterOptions, DynamoDbConnectionConfig } from "./dynamodb-adapter.js";
+export { DynamoDbAdapter } from "./dynamodb-adapter.js";
+export type { BatchGetRetryOptions, DynamoDbAdapterSettings } from "./dynamodb-adapter.js";
+export { createDynamoDbAdapter, sdkDynamoDbPort } from "./dynamodb-sdk-port.js";
+export type { DynamoDbAdapterOptions, DynamoDbConnectionConfig } from "./dynamodb-sdk-port.js";
+export type { DynamoDbPort } from "./dynamodb-port.js";
 export { DYNAMODB_CAPABILITIES } from "./dynamodb-capabilities.js";
 export { DYNAMODB_LIMITS } from "./dynamodb-limits.js";
 export { classifyDynamoDbError } from "./dynamodb-errors.js";

@@ -87,6 +87,33 @@ export function dynamoClaimTableDefinition(model: EntityModel, tablePrefix = "")
   return definition;
 }
 
+/** Name of the outbox table of a DynamoDB store whose entities publish change events (after the table prefix). */
+export const DYNAMODB_OUTBOX_TABLE = "polyxena_outbox";
+
+/**
+ * The outbox table of a DynamoDB store: one table keyed by `pk` and `sk`
+ * holding pending events (`p#<partition>`, sorted per key in version
+ * order), the latest version per key, partition leases and dead letters.
+ * Events are written in the same TransactWriteItems as the item.
+ */
+export function dynamoOutboxTableDefinition(tablePrefix = ""): DynamoTableDefinition {
+  return {
+    entity: DYNAMODB_OUTBOX_TABLE,
+    createTable: {
+      TableName: `${tablePrefix}${DYNAMODB_OUTBOX_TABLE}`,
+      AttributeDefinitions: [
+        { AttributeName: "pk", AttributeType: "S" },
+        { AttributeName: "sk", AttributeType: "S" },
+      ],
+      KeySchema: [
+        { AttributeName: "pk", KeyType: "HASH" },
+        { AttributeName: "sk", KeyType: "RANGE" },
+      ],
+      BillingMode: "PAY_PER_REQUEST",
+    },
+  };
+}
+
 /** Options of {@link buildDynamoDbTables}. */
 export interface DynamoDbTablesOptions {
   /** Prepended to every table name (default none). */
@@ -164,8 +191,11 @@ export function dynamoTableDefinition(model: EntityModel, tablePrefix = ""): Dyn
  */
 export function buildDynamoDbTables(models: readonly EntityModel[], options: DynamoDbTablesOptions = {}): DynamoTableDefinition[] {
   const prefix = options.tablePrefix ?? "";
-  return models.filter((m) => m.store.kind === "dynamodb").flatMap((m) => {
+  const dynamo = models.filter((m) => m.store.kind === "dynamodb");
+  const tables = dynamo.flatMap((m) => {
     const claims = dynamoClaimTableDefinition(m, prefix);
     return claims ? [dynamoTableDefinition(m, prefix), claims] : [dynamoTableDefinition(m, prefix)];
   });
+  if (dynamo.some((m) => m.events)) tables.push(dynamoOutboxTableDefinition(prefix));
+  return tables;
 }

@@ -26,8 +26,10 @@ import {
   chaosSink,
   checkProjections,
   createOrderObserver,
+  DYNAMODB_EVENT_ENTITIES,
+  DynamoEventTitle,
   EVENT_ENTITIES,
-  EventTitle,
+  EventTitle as PostgresEventTitle,
   EventTitleCard,
   EventTitleSearch,
   runRelayChaos,
@@ -43,9 +45,18 @@ export interface OutboxLane {
   close(): Promise<void>;
 }
 
+/** Options of {@link outboxSuite}. */
+export interface OutboxSuiteOptions {
+  /** The store of the source entity, whose outbox the suite reads (default `postgres`). */
+  source?: "postgres" | "dynamodb" | undefined;
+}
+
 /** Registers the suite for one lane. */
-export function outboxSuite(laneName: string, createLane: () => Promise<OutboxLane>): void {
-  describe(`change events and projections (${laneName})`, () => {
+export function outboxSuite(laneName: string, createLane: () => Promise<OutboxLane>, options: OutboxSuiteOptions = {}): void {
+  const source = options.source ?? "postgres";
+  const EventTitle = source === "dynamodb" ? DynamoEventTitle : PostgresEventTitle;
+  const entities = source === "dynamodb" ? DYNAMODB_EVENT_ENTITIES : EVENT_ENTITIES;
+  describe(`change events and projections (${laneName}, source in ${source})`, () => {
     let lane: OutboxLane;
     let runtime: PolyxenaRuntime;
     let outbox: OutboxPort;
@@ -58,10 +69,10 @@ export function outboxSuite(laneName: string, createLane: () => Promise<OutboxLa
       operations = [];
       runtime = new PolyxenaRuntime(
         { stores: { postgres: lane.postgres, elasticsearch: lane.elasticsearch, dynamodb: lane.dynamodb }, onOperation: (e) => operations.push(e) },
-        [...EVENT_ENTITIES],
+        [...entities],
       );
       await runtime.applySchema();
-      outbox = lane.postgres.outbox!;
+      outbox = lane[source].outbox!;
       await drain(outbox, []);
     });
     afterAll(async () => {
@@ -115,10 +126,16 @@ export function outboxSuite(laneName: string, createLane: () => Promise<OutboxLa
           throw new Error("abort");
         }),
       ).rejects.toThrow("abort");
-      await runtime.transaction(async (scope) => {
-        await scope.entity(EventTitle).update({ titleId: id }, { name: "Three" });
-        await scope.entity(EventTitle).update({ titleId: id }, { year: 2003 });
-      });
+      if (source === "dynamodb") {
+        // A DynamoDB transaction writes an item at most once: one transaction per change.
+        await runtime.transaction(async (scope) => void (await scope.entity(EventTitle).update({ titleId: id }, { name: "Three" })));
+        await runtime.transaction(async (scope) => void (await scope.entity(EventTitle).update({ titleId: id }, { year: 2003 })));
+      } else {
+        await runtime.transaction(async (scope) => {
+          await scope.entity(EventTitle).update({ titleId: id }, { name: "Three" });
+          await scope.entity(EventTitle).update({ titleId: id }, { year: 2003 });
+        });
+      }
       const events = await pendingOf(id);
       expect(events.map((e) => [e.version, e.item?.["name"], e.item?.["year"]])).toEqual([
         [1, "One", 2000],
@@ -126,6 +143,18 @@ export function outboxSuite(laneName: string, createLane: () => Promise<OutboxLa
         [3, "Three", 2003],
       ]);
       expect(await pendingOf(`${id}x`)).toEqual([]);
+    });
+
+    it("concurrent writers of one key get distinct, gapless versions, and the events carry the items in version order", async () => {
+      const titles = runtime.entity(EventTitle);
+      const id = fresh();
+      await titles.put({ titleId: id, name: "start", year: 1 });
+      await Promise.all(Array.from({ length: 12 }, (_, i) => titles.update({ titleId: id }, { year: 100 + i })));
+      const events = await pendingOf(id);
+      expect(events.map((e) => e.version)).toEqual(Array.from({ length: 13 }, (_, i) => i + 1));
+      // the last event carries the item as stored: no write was lost between a read and its commit
+      expect(events.at(-1)!.item).toEqual((await titles.get({ titleId: id }, { consistency: "strong" })).item);
+      expect(await outbox.latestVersion("EventTitle", changeKeyString(EventTitle.model, { titleId: id }))).toBe(13);
     });
 
     it("a relay delivers every event per key in order, marks it done, and a killed relay loses nothing", async () => {
