@@ -2,7 +2,7 @@
  * The DynamoDB requests the adapter sends, as a structural interface: one
  * method per command, inputs and outputs in document-client form (plain
  * values, not `AttributeValue`s). The AWS SDK's document client satisfies it
- * through `dynamodb-sdk-port.ts` (the only file that imports the SDK), and
+ * through `create-dynamodb-adapter.ts` (the only file that imports the SDK), and
  * the in-memory DynamoDB implements it over in-process tables, so the adapter
  * is the same code whatever sits behind it. Nothing here imports the driver.
  *

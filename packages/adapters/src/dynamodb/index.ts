@@ -5,8 +5,8 @@
  */
 export { DynamoDbAdapter } from "./dynamodb-adapter.js";
 export type { BatchGetRetryOptions, DynamoDbAdapterSettings } from "./dynamodb-adapter.js";
-export { createDynamoDbAdapter, sdkDynamoDbPort } from "./dynamodb-sdk-port.js";
-export type { DynamoDbAdapterOptions, DynamoDbConnectionConfig } from "./dynamodb-sdk-port.js";
+export { createDynamoDbAdapter, sdkDynamoDbPort } from "./create-dynamodb-adapter.js";
+export type { DynamoDbAdapterOptions, DynamoDbConnectionConfig } from "./create-dynamodb-adapter.js";
 export type { DynamoDbPort } from "./dynamodb-port.js";
 export { DYNAMODB_CAPABILITIES } from "./dynamodb-capabilities.js";
 export { DYNAMODB_LIMITS } from "./dynamodb-limits.js";

@@ -1,8 +1,8 @@
 /**
- * The DynamoDB adapter on the AWS SDK v3 document client
- * (`@aws-sdk/lib-dynamodb`): the only file of the adapter that imports the
- * SDK. It turns a document client (the caller's, or one made from a
- * connection config) into a {@link DynamoDbPort}, one command per method.
+ * The AWS SDK side of the DynamoDB adapter (`@aws-sdk/lib-dynamodb`): the
+ * only module that imports the SDK. It turns a document client (the
+ * caller's, or one made from a connection config) into a
+ * {@link DynamoDbPort}, one command per method.
  */
 import {
   CreateTableCommand,
