@@ -9,7 +9,7 @@
 //   start  - starts the engine, prints its own version, returns { env, stop };
 //   suites - vitest file sets run with `env` set: { files, testNamePattern? }.
 // The script runs under `node --import tsx`, so it imports the testkit's TypeScript launchers directly.
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -72,17 +72,39 @@ const ENGINES = [
   },
   {
     // OpenSearch 2.19 (Maven Central serves no Elasticsearch 9 node that starts). The official
-    // Elasticsearch client refuses it (product check, compatible-with=9 content type), so the test
-    // server's client-based suites cannot run against it; the cross-check suite sends the same raw
-    // HTTP requests to it and to the in-process test server and compares the answers.
+    // Elasticsearch client refuses it by product header and media type only, so the adapter suites
+    // reach it through the testkit's client proxy, which rewrites those two headers; the cross-check
+    // suite sends the same raw HTTP requests to it and to the in-process test server and compares.
     name: "search",
     async start() {
       const { startOpenSearch } = await import("../packages/testkit/src/opensearch-server.ts");
+      const { startElasticsearchClientProxy } = await import("../packages/testkit/src/elasticsearch-client-proxy.ts");
       const server = await startOpenSearch();
-      console.log(`[test:real] ${server.distribution} ${server.version} (GET / version.number) at ${server.url}`);
-      return { env: { POLYXENA_TEST_SEARCH_REFERENCE: server.url, POLYXENA_TEST_REAL: "1" }, stop: () => server.stop() };
+      const proxy = await startElasticsearchClientProxy(server.url);
+      console.log(`[test:real] ${server.distribution} ${server.version} (GET / version.number) at ${server.url}, for the Elasticsearch client at ${proxy.url}`);
+      return {
+        env: { POLYXENA_TEST_SEARCH_REFERENCE: server.url, POLYXENA_TEST_ELASTICSEARCH: proxy.url, POLYXENA_TEST_REAL: "1" },
+        stop: async () => {
+          await proxy.close();
+          await server.stop();
+        },
+      };
     },
-    suites: [{ files: ["packages/testkit/test/search-cross-check.real.test.ts"] }],
+    suites: [
+      {
+        files: [
+          // The Elasticsearch adapter suites; elasticsearch-conformance.test.ts runs the shared store conformance suite.
+          "packages/adapters/test/elasticsearch-adapter.test.ts",
+          "packages/adapters/test/elasticsearch-bulk.test.ts",
+          "packages/adapters/test/elasticsearch-conformance.test.ts",
+          "packages/adapters/test/elasticsearch-hostile-input.test.ts",
+          "packages/adapters/test/elasticsearch-reindex.test.ts",
+          "packages/adapters/test/elasticsearch-schema-plan.test.ts",
+          "packages/testkit/test/search-cross-check.real.test.ts",
+        ],
+        testNamePattern: EXCEPT_SERVER_ONLY,
+      },
+    ],
   },
   {
     // Apache Kafka 4 (KRaft, one node) from Maven Central: the change-event history test publishes
@@ -110,12 +132,15 @@ async function cassandraReleaseVersion(contactPoint, localDataCenter) {
   }
 }
 
+/** Runs one vitest file set; asynchronously, because an engine may serve from this process (the search client proxy). */
 function runVitest(suite, env) {
   const args = ["run", ...suite.files];
   if (suite.testNamePattern) args.push("--testNamePattern", suite.testNamePattern);
-  const result = spawnSync(join(root, "node_modules", ".bin", "vitest"), args, { cwd: root, stdio: "inherit", env: { ...process.env, ...env } });
-  if (result.error) throw result.error;
-  return result.status ?? 1;
+  return new Promise((resolve, reject) => {
+    const child = spawn(join(root, "node_modules", ".bin", "vitest"), args, { cwd: root, stdio: "inherit", env: { ...process.env, ...env } });
+    child.once("error", reject);
+    child.once("close", (status) => resolve(status ?? 1));
+  });
 }
 
 const wanted = process.argv.slice(2);
@@ -141,7 +166,7 @@ for (const engine of ENGINES.filter((e) => wanted.length === 0 || wanted.include
   stopCurrent = running.stop;
   console.log(`[test:real] ${engine.name} started in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   try {
-    for (const suite of engine.suites) if (runVitest(suite, running.env) !== 0) failed.push(engine.name);
+    for (const suite of engine.suites) if ((await runVitest(suite, running.env)) !== 0) failed.push(engine.name);
   } finally {
     stopCurrent = undefined;
     await running.stop();

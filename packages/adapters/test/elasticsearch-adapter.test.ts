@@ -172,7 +172,7 @@ describe("memory and real adapters search identically", () => {
     }
   });
 
-  it("eventual writes become searchable after the refresh interval; strong writes at once (needs the in-process server's clock)", async () => {
+  it("eventual writes become searchable after the refresh interval; strong writes at once (server-only: needs the in-process server's clock)", async () => {
     cluster.requireServer("a clock the test moves, to pass the refresh interval without waiting");
     for (const t of targets) {
       const item = { titleId: `late-${t.name}`, name: "Nightfall Chronicles", synopsis: "x", genre: "drama" as const, year: 2020, releasedAt: new Date("2020-01-01T00:00:00Z") };

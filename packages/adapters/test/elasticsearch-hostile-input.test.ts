@@ -114,15 +114,22 @@ describe.each(["memory", "official client"])("hostile input (%s)", (name) => {
     }
   });
 
-  it("caps search text at 4,096 characters with E_VALIDATION; text up to the cap runs", async () => {
+  it("caps search text at 4,096 characters and 1,024 clauses with E_VALIDATION; text up to the caps runs", async () => {
     await expectValidation(repo().search({ text: "lighthouse ".repeat(10_000).slice(0, 100_000) }), ["text"]);
     await expectValidation(repo().search({ text: "x".repeat(4_097) }), ["text"]);
     await expectValidation(repo().search({ text: 42 as unknown as string }), ["text"]);
-    // 4,096 characters of distinct words, ending with one that matches.
-    const words = Array.from({ length: 700 }, (_, i) => `w${String(i).padStart(4, "0")}`).join(" ");
+    // 513 words over the two text fields are 1,026 clauses: more than a node with the least
+    // max_clause_count accepts (OpenSearch answers 500 too_many_nested_clauses).
+    const tooManyWords = Array.from({ length: 513 }, (_, i) => `w${i}`).join(" ");
+    expect(tooManyWords.length).toBeLessThan(4_096);
+    await expectValidation(repo().search({ text: tooManyWords }), ["text"]);
+    await expectValidation(repo().search({ text: Array.from({ length: 1_025 }, (_, i) => String.fromCharCode(97 + (i % 26))).join(" "), fields: ["name"] }), ["text"]);
+    // 4,096 characters of 409 distinct words (818 clauses), ending with one that matches.
+    const words = Array.from({ length: 420 }, (_, i) => `w${String(i).padStart(8, "0")}`).join(" ");
     const text = `${words.slice(0, 4_096 - " harbor".length)} harbor`;
     expect(text.length).toBe(4_096);
     expect(ids((await repo().search({ text })).items)).toEqual(["p2"]);
+    expect(ids((await repo().search({ text: `${Array.from({ length: 511 }, (_, i) => `w${i}`).join(" ")} harbor` })).items)).toEqual(["p2"]);
   });
 
   it("refuses unknown, full-text and mistyped filters with E_VALIDATION from core", async () => {

@@ -16,7 +16,7 @@ export interface StoreLimit {
   readonly subject: string;
   /** The largest allowed amount. */
   readonly max: number;
-  readonly unit: "bytes" | "items";
+  readonly unit: "bytes" | "items" | "clauses";
   /** How to stay within it, in one sentence. */
   readonly fix: string;
 }

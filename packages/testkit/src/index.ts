@@ -30,6 +30,8 @@ export type { ElasticsearchTestServer, ElasticsearchTestServerOptions } from "./
 export { ELASTICSEARCH_TEST_ENV, createElasticsearchTestCluster } from "./elasticsearch-test-cluster.js";
 export type { ElasticsearchTestCluster } from "./elasticsearch-test-cluster.js";
 export { SEARCH_ENGINE_POM, resolveOpenSearchJars, startOpenSearch } from "./opensearch-server.js";
+export { startElasticsearchClientProxy } from "./elasticsearch-client-proxy.js";
+export type { ElasticsearchClientProxy } from "./elasticsearch-client-proxy.js";
 export type { OpenSearchServer, StartOpenSearchOptions } from "./opensearch-server.js";
 export { CASSANDRA_ENGINE_POM, resolveCassandraClasspath, startCassandra } from "./cassandra-server.js";
 export type { CassandraNode, CassandraServer, StartCassandraOptions } from "./cassandra-server.js";

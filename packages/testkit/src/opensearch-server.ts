@@ -66,13 +66,21 @@ const MODULES: ReadonlyArray<{ name: string; jars: RegExp; classname: string; de
     description: "Analyzers, tokenizers and filters beyond standard and keyword",
     allPermissions: false,
   },
+  {
+    name: "reindex",
+    jars: /^reindex-client-\d[^/]*\.jar$/,
+    classname: "org.opensearch.index.reindex.ReindexPlugin",
+    description: "_reindex, _update_by_query and _delete_by_query",
+    // Reindex from a remote cluster opens sockets; the module's own policy grants that.
+    allPermissions: true,
+  },
 ];
 
 /** Nobody: OpenSearch refuses to run as root, and the tests may run as root (CI does). */
 const UNPRIVILEGED_ID = 65534;
 
 /**
- * The jars of OpenSearch, its two modules and their dependencies, resolved by Maven from
+ * The jars of OpenSearch, its modules and their dependencies, resolved by Maven from
  * the engine pom (see {@link resolveEngineClasspath}).
  */
 export function resolveOpenSearchJars(): string[] {

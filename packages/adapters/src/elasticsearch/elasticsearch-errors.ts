@@ -32,6 +32,15 @@ export function esErrorType(error: unknown): string | undefined {
 }
 
 
+/** Error types of a query too large for the node, whatever status it comes with (OpenSearch answers 500). */
+const OVERSIZED_QUERY_TYPES = new Set(["too_many_nested_clauses", "too_many_clauses"]);
+
+/** Whether the error's root causes say the query was too large. */
+function isOversizedQuery(error: unknown): boolean {
+  const rootCauses = (esBody(error)?.error as { root_cause?: unknown } | undefined)?.root_cause;
+  return Array.isArray(rootCauses) && rootCauses.some((cause) => OVERSIZED_QUERY_TYPES.has((cause as { type?: unknown })?.type as string));
+}
+
 /** 400 error types that mean the index or its mapping is not in place rather than a bad request. */
 const MISSING_SCHEMA_TYPES = new Set(["index_not_found_exception", "resource_already_exists_exception"]);
 
@@ -47,6 +56,7 @@ export function classifyElasticsearchError(error: unknown): ErrorClass {
   if (status === 408) return "timeout";
   // The request itself was refused (a document that does not fit the mapping, an id over 512 bytes, a body
   // too large): the caller's mistake, except a missing index, which is the schema's problem.
+  if (isOversizedQuery(error)) return "invalid";
   if (status === 413 || (status === 400 && !MISSING_SCHEMA_TYPES.has(esErrorType(error) ?? ""))) return "invalid";
   return "store";
 }

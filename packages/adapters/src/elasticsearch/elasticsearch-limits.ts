@@ -16,6 +16,15 @@ export const ELASTICSEARCH_LIMITS = {
     unit: "bytes",
     fix: "use shorter key values (the document id is the key's value, or a JSON array of the values for a key of several fields); hash long natural keys",
   },
+  searchClauses: {
+    name: "indices.query.bool.max_clause_count",
+    subject: "the full-text query of one search (words of the text times the fields searched)",
+    // OpenSearch's default and the least Elasticsearch 9 computes from a node's heap; a larger
+    // query fails on such a node with too_many_nested_clauses after it has reached the cluster.
+    max: 1_024,
+    unit: "clauses",
+    fix: "search with fewer words, or name fewer fields in `fields`",
+  },
   bulkItems: {
     name: "elasticsearch.bulkItems",
     subject: "one _bulk request",
@@ -30,4 +39,13 @@ export function checkedDocumentId(model: EntityModel, key: KeyValues, where: "ke
   const id = documentId(model, key);
   checkLimit(ELASTICSEARCH_LIMITS.idBytes, utf8Bytes(id), { entity: model.name, path: [where, ...model.key.partition] });
   return id;
+}
+
+/** Words as the standard analyzer splits them (Unicode letters and digits). */
+const WORD = /[\p{L}\p{N}]+/gu;
+
+/** Refuses full-text search text whose query would have more clauses than a node accepts. */
+export function checkSearchClauses(model: EntityModel, text: string, fieldCount: number): void {
+  const words = text.match(WORD)?.length ?? 0;
+  checkLimit(ELASTICSEARCH_LIMITS.searchClauses, words * fieldCount, { entity: model.name, path: ["text"] });
 }

@@ -26,8 +26,9 @@ import {
   type SchemaChange,
   type SchemaPlan,
 } from "@polyxena/core";
-import type { ElasticsearchClientPort } from "./elasticsearch-client-port.js";
 import { refusedSchemaChanges } from "@polyxena/core";
+import type { ElasticsearchClientPort } from "./elasticsearch-client-port.js";
+import { esBody } from "./elasticsearch-errors.js";
 
 /** Options of {@link applyElasticsearchSchema}. */
 export interface ElasticsearchSchemaOptions {
@@ -242,7 +243,15 @@ async function rebuildBehindAlias(client: ElasticsearchClientPort, plan: EntityI
 
 /** Copies every document of `from` into `to`; a document the new mapping refuses fails the rollout before the alias moves. */
 async function copyDocuments(client: ElasticsearchClientPort, entity: string, from: string, to: string): Promise<void> {
-  const res = await client.reindex({ source: { index: from }, dest: { index: to }, wait_for_completion: true, refresh: true });
+  let res: Awaited<ReturnType<ElasticsearchClientPort["reindex"]>>;
+  try {
+    res = await client.reindex({ source: { index: from }, dest: { index: to }, wait_for_completion: true, refresh: true });
+  } catch (error) {
+    // The server answers a reindex that refused documents with their status (400), the report in the body.
+    const report = esBody(error);
+    if (!Array.isArray(report?.failures)) throw error;
+    res = report as typeof res;
+  }
   const failures = res.failures ?? [];
   if (failures.length === 0) return;
   const first = failures[0]!;

@@ -10,6 +10,7 @@
  */
 import { PolyxenaError, type EntityModel, type FieldModel, type QueryModel, type QueryRequest, type SearchFilterValue, type SearchRequest } from "@polyxena/core";
 import { encodeScalar } from "./elasticsearch-codec.js";
+import { checkSearchClauses } from "./elasticsearch-limits.js";
 import type { EsFieldValue, EsSearchParams, EsSortKey } from "./elasticsearch-client-port.js";
 
 type Clause = Record<string, unknown>;
@@ -55,6 +56,7 @@ export function compileText(model: EntityModel, text: string | undefined, fields
   if (text === undefined || text.trim() === "") return undefined;
   const targets = fields && fields.length > 0 ? fields : model.textFields;
   if (targets.length === 0) return undefined;
+  checkSearchClauses(model, text, targets.length);
   if (targets.length === 1) return { match: { [targets[0]!]: { query: text } } };
   return { multi_match: { query: text, fields: [...targets], type: "best_fields" } };
 }

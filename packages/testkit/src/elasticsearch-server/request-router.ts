@@ -151,7 +151,11 @@ const createDoc: Handler = (engine, req, p) => {
 const reindex: Handler = (engine, req) => {
   const refresh = refreshParam(req.query);
   if (refresh === "wait_for") throw illegalArgument("[refresh] of _reindex is true or false, not wait_for");
-  return ok(engine.reindex(asObject(req.body), { refresh, wait_for_completion: boolParam(req.query, "wait_for_completion") }));
+  const report = engine.reindex(asObject(req.body), { refresh, wait_for_completion: boolParam(req.query, "wait_for_completion") });
+  // A reindex that some documents failed answers with the highest status among them (400 for a
+  // document the destination's mapping refuses), the report still in the body.
+  const failed = Math.max(200, ...(report.failures ?? []).map((f) => f.status));
+  return { status: failed, body: report };
 };
 
 const ROUTES: Route[] = [

@@ -4,7 +4,7 @@
  * there is no query syntax to inject.
  */
 import { keywordAnalyze, standardAnalyze } from "./analyzer.js";
-import { bm25Idf, bm25Score } from "./bm25.js";
+import { bm25Idf, bm25IdfSum, bm25Score } from "./bm25.js";
 import { NO_MATCH, addHighlight, smallestCandidates, unionCandidates, withCandidates, checkParams, disMax, fieldPattern, isObject, notIndexed, numberParam, resolveMinimumShouldMatch, singleField, termScorer } from "./query-context.js";
 import type { Matcher, QueryCompiler, QueryContext } from "./query-context.js";
 import { parsingError } from "./search-engine-error.js";
@@ -78,12 +78,13 @@ function phraseField(field: string, query: string, slop: number, boost: number, 
   addHighlight(ctx, field, tokens.map((t) => t.term));
   if (tokens.length === 1) return termScorer(leaf, tokens[0]!.term, boost, ctx);
   const stats = ctx.index.fieldStats(field);
-  let idfSum = 0;
+  const idfs: number[] = [];
   for (const t of tokens) {
     const n = stats.docFreq.get(t.term) ?? 0;
     if (n === 0) return NO_MATCH;
-    idfSum += bm25Idf(stats.docCount, n);
+    idfs.push(bm25Idf(stats.docCount, n));
   }
+  const idfSum = bm25IdfSum(idfs);
   const avgdl = stats.sumTotalTermFreq / stats.docCount;
   // A phrase match holds every term: the rarest term's postings bound the candidates.
   const candidates = smallestCandidates(tokens.map((t) => withCandidates(() => null, ctx.index.postingsOf(field, t.term))));

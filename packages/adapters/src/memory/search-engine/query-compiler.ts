@@ -116,6 +116,7 @@ function compileBool(body: unknown, ctx: QueryContext): Matcher {
       }
     }
     if (matched < msm) return null;
-    return score * boost;
+    // Lucene sums the clauses' float scores in double and returns a float.
+    return Math.fround(Math.fround(score) * boost);
   }, candidates);
 }

@@ -160,6 +160,6 @@ export function disMax(matchers: Matcher[], tieBreaker: number, boost: number): 
       sum += s;
       if (max === null || s > max) max = s;
     }
-    return max === null ? null : (max + tieBreaker * (sum - max)) * boost;
+    return max === null ? null : Math.fround(Math.fround(max + tieBreaker * (sum - max)) * boost);
   }, unionCandidates(matchers));
 }

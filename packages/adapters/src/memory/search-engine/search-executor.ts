@@ -192,7 +192,7 @@ export function executeSearch(indices: SearchIndex[], body: Json, now: number): 
   }
   const page = candidates.slice(from, from + size);
   const hits: SearchHit[] = page.map((c) => {
-    const hit: SearchHit = { _index: c.index.name, _id: c.doc.id, _score: scoring ? c.score : null };
+    const hit: SearchHit = { _index: c.index.name, _id: c.doc.id, _score: scoring ? floatScore(c.score) : null };
     if (body.version === true) hit._version = c.doc.version;
     if (body.seq_no_primary_term === true) {
       hit._seq_no = c.doc.seqNo;
@@ -200,7 +200,7 @@ export function executeSearch(indices: SearchIndex[], body: Json, now: number): 
     }
     const source = filterSource(c.doc.source, body._source);
     if (source !== undefined) hit._source = structuredClone(source);
-    if (explicitSort) hit.sort = c.sortValues.map((v, i) => (sortKeys[i]!.kind === "score" && v !== null ? Math.fround(v as number) : v));
+    if (explicitSort) hit.sort = c.sortValues.map((v, i) => (sortKeys[i]!.kind === "score" && v !== null ? floatScore(v as number) : v));
     if (highlight) {
       const h = highlightHit(highlight, c.doc.source, c.index.mapping, c.terms);
       if (h) hit.highlight = h;
@@ -220,7 +220,7 @@ export function executeSearch(indices: SearchIndex[], body: Json, now: number): 
     if (!Number.isFinite(limit) && track !== true) throw parsingError("[track_total_hits] must be a boolean or an integer");
     total = totalMatches > limit ? { value: limit, relation: "gte" } : { value: totalMatches, relation: "eq" };
   }
-  const maxScoreValue = scoring && candidates.length > 0 ? maxScore(candidates) : null;
+  const maxScoreValue = scoring && candidates.length > 0 ? floatScore(maxScore(candidates)) : null;
   response.hits = total ? { total, max_score: maxScoreValue, hits } : { max_score: maxScoreValue, hits };
   return response;
 }
@@ -240,3 +240,18 @@ export function executeCount(indices: SearchIndex[], body: Json, now: number): {
   return { count, _shards: { total: indices.length, successful: indices.length, skipped: 0, failed: 0 } };
 }
 
+
+/**
+ * A score as Elasticsearch writes it: Lucene scores are 32-bit floats, which the
+ * server prints in the fewest digits that read back as the same float
+ * (`2.234873`, not the double `2.234872817993164`).
+ */
+export function floatScore(score: number): number {
+  const single = Math.fround(score);
+  if (!Number.isFinite(single)) return single;
+  for (let digits = 1; digits < 9; digits++) {
+    const shortest = Number(single.toPrecision(digits));
+    if (Math.fround(shortest) === single) return shortest;
+  }
+  return Number(single.toPrecision(9));
+}

@@ -79,7 +79,8 @@ export function parseSort(spec: unknown, mappings: IndexMapping[]): SortKey[] {
 
 /** The value a document sorts by for one key. */
 export function sortValue(key: SortKey, doc: StoredDocument, score: number): SortValue {
-  if (key.kind === "score") return score;
+  // Lucene scores are 32-bit floats: two scores equal as floats tie, as they do in Elasticsearch.
+  if (key.kind === "score") return Math.fround(score);
   if (key.kind === "doc") return doc.seqNo;
   const values = doc.fields.get(key.field);
   if (!values || values.kind === "text") return null;
@@ -105,7 +106,7 @@ export function normalizeAfterValue(key: SortKey, value: unknown, mappings: Inde
   if (key.kind !== "field") {
     const n = Number(value);
     if (!Number.isFinite(n)) throw illegalArgument(`Failed to parse search_after value for field [${key.field}].`);
-    return n;
+    return key.kind === "score" ? Math.fround(n) : n;
   }
   const leaf = mappings.map((m) => m.field(key.field)).find((l) => l !== undefined);
   if (!leaf || leaf.type === "keyword") return String(value);
