@@ -21,8 +21,10 @@ export interface EntityCache {
    * Read-through by primary key: cached value, or `load()` and fill. When the
    * entity coalesces gets, `loadMany` (a function kept stable per consistency
    * level) loads the misses of all gets of one tick in one store call.
+   * `l1Missed` is what `peek` answered for this read when it missed: that L1
+   * key is not looked up again.
    */
-  get(key: KeyValues, load: () => Promise<StoredItem | undefined>, loadMany?: LoadMany): Promise<CachedRead<StoredItem | undefined>>;
+  get(key: KeyValues, load: () => Promise<StoredItem | undefined>, loadMany?: LoadMany, l1Missed?: string): Promise<CachedRead<StoredItem | undefined>>;
   /**
    * Read-through of many keys (answers aligned with `keys`): one multi-key
    * cache read per zone, one `loadMany` call for all misses, one pipelined
@@ -31,10 +33,12 @@ export interface EntityCache {
   getMany?(keys: readonly KeyValues[], loadMany: LoadMany): Promise<CachedRead<StoredItem | undefined>[]>;
   /**
    * An L1 hit for a key not validated yet, only when it is certain to be the
-   * answer validating first would give; `undefined` otherwise (the caller
-   * then validates and calls `get`). Lets an L1 hit skip key validation.
+   * answer validating first would give. Otherwise the caller validates and
+   * calls `get`, passing on what `peek` answered: the L1 key it looked up
+   * and missed (a string), or `undefined` when it could not tell. Lets an L1
+   * hit skip key validation, and a miss skip a second L1 lookup.
    */
-  peek?(rawKey: unknown): Promise<StoredItem | undefined> | undefined;
+  peek?(rawKey: unknown): Promise<StoredItem | undefined> | string | undefined;
   /** Read-through of a declared query page, keyed by `scope` (query + parameters + cursor). */
   query(queryName: string, scope: string, load: () => Promise<StorePage>): Promise<CachedRead<StorePage>>;
   /** After a write to these keys succeeded: tombstone, drop L1, publish, bump query generation. */

@@ -190,7 +190,7 @@ export class EntityRuntime {
   private readonly fieldModels: ReadonlyMap<string, FieldModel>;
   private batchLoader: LoadMany | undefined;
   /** The cache's pre-validation L1 lookup, when reads of this entity may use it (cached, eventual by default, no listeners). */
-  private readonly peek: ((rawKey: unknown) => Promise<StoredItem | undefined> | undefined) | undefined;
+  private readonly peek: ((rawKey: unknown) => Promise<StoredItem | undefined> | string | undefined) | undefined;
   private readonly itemShape: InputShape;
   private readonly canonical: ValueCanonicalizer;
 
@@ -249,9 +249,11 @@ export class EntityRuntime {
    */
   getItem(key: KeyValues, options: ReadOptions = NO_OPTIONS): Promise<StoredItem | undefined> {
     // An L1 hit answers before validation when the cache can tell it is the answer validation would lead to.
+    let l1Missed: string | undefined;
     if (options.consistency === undefined && this.tx === undefined && this.peek !== undefined) {
-      const hit = this.peek(key);
-      if (hit !== undefined) return hit;
+      const peeked = this.peek(key);
+      if (typeof peeked === "object") return peeked;
+      l1Missed = peeked;
     }
     if (this.services.listeners.length > 0) return this.get(key, options).then(itemOf);
     let consistency: ConsistencyLevelModel;
@@ -262,7 +264,7 @@ export class EntityRuntime {
     } catch (error) {
       return Promise.reject(error);
     }
-    if (this.useCache(consistency)) return this.cache!.get(cleanKey, () => this.loadOne(cleanKey, consistency, options.signal), this.coalescedLoader(consistency)).then(valueOf);
+    if (this.useCache(consistency)) return this.cache!.get(cleanKey, () => this.loadOne(cleanKey, consistency, options.signal), this.coalescedLoader(consistency), l1Missed).then(valueOf);
     return this.loadOne(cleanKey, consistency, options.signal);
   }
 

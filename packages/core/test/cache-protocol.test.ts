@@ -528,6 +528,53 @@ describe("L1 hits before validation", () => {
     expect(store.readsOf({ id: "5" })).toBe(reads + 1);
   });
 
+  it("looks L1 up once per read: a miss of the pre-validation lookup is not looked up again, nor by a coalesced batch", async () => {
+    const Tiered = defineEntity("Tiered", {
+      store: "dynamodb",
+      schema: z.object({ id: z.string(), rev: z.number().int() }),
+      key: { partition: "id" },
+      cache: { ttl: "60s", l1: { ttl: "30s", max: 100 }, coalesce: true },
+    });
+    const store = new CacheTestStore();
+    const cache = createCacheAside({ driver: new MemoryCacheDriver() });
+    const runtime = new PolyxenaRuntime({ stores: { dynamodb: store }, cache }, [Tiered, Profile]);
+    const lookups = (entity: typeof Tiered | typeof Profile) => {
+      const l1 = cache.forEntity(entity)!.l1!;
+      const counted = { n: 0 };
+      const get = l1.get.bind(l1);
+      l1.get = (...args: Parameters<typeof get>) => {
+        counted.n++;
+        return get(...args);
+      };
+      return counted;
+    };
+    const tiered = runtime.entity(Tiered);
+    const tieredLookups = lookups(Tiered);
+    const long = "k".repeat(300);
+    for (const id of ["a", "b", long]) store.seed({ id, rev: 1 }, ["id"]);
+    // Misses through Repository.get (pre-validation lookup, then the coalesced batch), one lookup each.
+    expect((await Promise.all([tiered.getItem({ id: "a" }), tiered.getItem({ id: "b" }), tiered.getItem({ id: long })])).map((i) => i?.rev)).toEqual([1, 1, 1]);
+    expect(tieredLookups.n).toBe(3);
+    expect(store.getManyCalls).toBe(1);
+    // Hits (a key over the length limit is hashed alike by both lookups): one lookup each.
+    await tiered.getItem({ id: "a" });
+    await tiered.getItem({ id: long });
+    expect(tieredLookups.n).toBe(5);
+    expect(cache.stats().l1Hits).toBe(2);
+    // With metadata, and getMany: one lookup per key.
+    expect((await tiered.get({ id: "c" })).source).toBe("store");
+    await tiered.getMany([{ id: "a" }, { id: "d" }]);
+    expect(tieredLookups.n).toBe(8);
+
+    const profiles = runtime.entity(Profile);
+    const profileLookups = lookups(Profile);
+    seed(store, alice);
+    expect((await profiles.getItem({ id: "alice" }))?.name).toBe("Alice");
+    expect(profileLookups.n).toBe(1);
+    expect((await profiles.getItem({ id: "alice" }))?.name).toBe("Alice");
+    expect(profileLookups.n).toBe(2);
+  });
+
   it("validates first when a key field's schema could rewrite its input", async () => {
     const Trimmed = defineEntity("Trimmed", {
       store: "dynamodb",

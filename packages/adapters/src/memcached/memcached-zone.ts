@@ -1,4 +1,4 @@
-import { CacheValueTooLargeError, toSafeCacheKey, type CacheDriver, type CacheEntry, type CasToken, type CasValue } from "@polyxena/core";
+import { CacheValueTooLargeError, type CacheDriver, type CacheEntry, type CasToken, type CasValue } from "@polyxena/core";
 import { KetamaRing } from "./ketama-ring.js";
 import { MemcachedNode, type MemcachedNodeOptions } from "./memcached-node.js";
 
@@ -14,9 +14,10 @@ export interface MemcachedZoneOptions extends MemcachedNodeOptions {
 }
 
 /**
- * One zone: keys spread over its servers by Ketama. Every key is made safe
- * (hashed when too long or not printable ASCII) and every value checked
- * against the item limit before anything is written to a socket.
+ * One zone: keys spread over its servers by Ketama. Keys are sent as given:
+ * core builds every key safe (printable ASCII, at most 250 bytes; see
+ * {@link CacheDriver}). Every value is checked against the item limit before
+ * anything is written to a socket.
  */
 export class MemcachedZone implements CacheDriver {
   readonly name: string;
@@ -37,47 +38,41 @@ export class MemcachedZone implements CacheDriver {
     );
   }
 
-  /** The server a key is stored on (after key safety). */
+  /** The server a key is stored on. */
   serverFor(key: string): string {
-    return this.ring.nodeFor(toSafeCacheKey(key)).address;
+    return this.ring.nodeFor(key).address;
   }
 
   get(key: string): Promise<Uint8Array | undefined> {
-    const safe = toSafeCacheKey(key);
-    return this.ring.nodeFor(safe).get(safe);
+    return this.ring.nodeFor(key).get(key);
   }
 
   gets(key: string): Promise<CasValue | undefined> {
-    const safe = toSafeCacheKey(key);
-    return this.ring.nodeFor(safe).gets(safe);
+    return this.ring.nodeFor(key).gets(key);
   }
 
   cas(key: string, value: Uint8Array, ttlSeconds: number, token: CasToken): Promise<boolean> {
     const checked = this.check(value);
     if (checked) return Promise.reject(checked);
-    const safe = toSafeCacheKey(key);
-    return this.ring.nodeFor(safe).cas(safe, value, ttl(ttlSeconds), token);
+    return this.ring.nodeFor(key).cas(key, value, ttl(ttlSeconds), token);
   }
 
   connectionOf(key: string): object | undefined {
-    return this.ring.nodeFor(toSafeCacheKey(key)).connection();
+    return this.ring.nodeFor(key).connection();
   }
 
   /** One multi-key get per server of the zone (all sent at once). */
   async getMulti(keys: readonly string[]): Promise<Map<string, Uint8Array>> {
     const byNode = new Map<MemcachedNode, string[]>();
-    const original = new Map<string, string>();
     for (const key of keys) {
-      const safe = toSafeCacheKey(key);
-      original.set(safe, key);
-      const node = this.ring.nodeFor(safe);
+      const node = this.ring.nodeFor(key);
       const list = byNode.get(node);
-      if (list) list.push(safe);
-      else byNode.set(node, [safe]);
+      if (list) list.push(key);
+      else byNode.set(node, [key]);
     }
     const out = new Map<string, Uint8Array>();
-    const answers = await Promise.all([...byNode].map(([node, safeKeys]) => node.getMulti(safeKeys)));
-    for (const answer of answers) for (const [safe, value] of answer) out.set(original.get(safe) ?? safe, value);
+    const answers = await Promise.all([...byNode].map(([node, nodeKeys]) => node.getMulti(nodeKeys)));
+    for (const answer of answers) for (const [key, value] of answer) out.set(key, value);
     return out;
   }
 
@@ -87,9 +82,8 @@ export class MemcachedZone implements CacheDriver {
     const byNode = new Map<MemcachedNode, { index: number; entry: CacheEntry }[]>();
     entries.forEach((entry, index) => {
       if (this.check(entry.value)) return;
-      const safe = toSafeCacheKey(entry.key);
-      const node = this.ring.nodeFor(safe);
-      const item = { index, entry: { key: safe, value: entry.value, ttlSeconds: ttl(entry.ttlSeconds) } };
+      const node = this.ring.nodeFor(entry.key);
+      const item = { index, entry: { key: entry.key, value: entry.value, ttlSeconds: ttl(entry.ttlSeconds) } };
       const list = byNode.get(node);
       if (list) list.push(item);
       else byNode.set(node, [item]);
@@ -106,25 +100,21 @@ export class MemcachedZone implements CacheDriver {
   add(key: string, value: Uint8Array, ttlSeconds: number): Promise<boolean> {
     const checked = this.check(value);
     if (checked) return Promise.reject(checked);
-    const safe = toSafeCacheKey(key);
-    return this.ring.nodeFor(safe).add(safe, value, ttl(ttlSeconds));
+    return this.ring.nodeFor(key).add(key, value, ttl(ttlSeconds));
   }
 
   set(key: string, value: Uint8Array, ttlSeconds: number): Promise<void> {
     const checked = this.check(value);
     if (checked) return Promise.reject(checked);
-    const safe = toSafeCacheKey(key);
-    return this.ring.nodeFor(safe).set(safe, value, ttl(ttlSeconds));
+    return this.ring.nodeFor(key).set(key, value, ttl(ttlSeconds));
   }
 
   delete(key: string): Promise<boolean> {
-    const safe = toSafeCacheKey(key);
-    return this.ring.nodeFor(safe).delete(safe);
+    return this.ring.nodeFor(key).delete(key);
   }
 
   touch(key: string, ttlSeconds: number): Promise<boolean> {
-    const safe = toSafeCacheKey(key);
-    return this.ring.nodeFor(safe).touch(safe, ttl(ttlSeconds));
+    return this.ring.nodeFor(key).touch(key, ttl(ttlSeconds));
   }
 
   async close(): Promise<void> {

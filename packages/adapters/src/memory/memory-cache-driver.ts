@@ -1,4 +1,4 @@
-import { CacheValueTooLargeError, DEFAULT_MAX_VALUE_BYTES, toSafeCacheKey, type CacheDriver, type CacheEntry, type CasToken, type CasValue } from "@polyxena/core";
+import { CacheValueTooLargeError, DEFAULT_MAX_VALUE_BYTES, type CacheDriver, type CacheEntry, type CasToken, type CasValue } from "@polyxena/core";
 
 /** Options of {@link MemoryCacheDriver}. */
 export interface MemoryCacheDriverOptions {
@@ -24,9 +24,9 @@ const RELATIVE_TTL_LIMIT = 60 * 60 * 24 * 30;
 /**
  * An in-memory {@link CacheDriver} with memcached's semantics: `add` stores
  * only when absent, `set` always, TTL in seconds (0 = never, over 30 days =
- * absolute Unix time), `gets`/`cas` with a version per stored value, an item
- * size limit, and keys made safe exactly as the memcached driver does. Values
- * are copied in and out.
+ * absolute Unix time), `gets`/`cas` with a version per stored value and an
+ * item size limit. Keys are used as given (core builds them safe, as for the
+ * memcached driver). Values are copied in and out.
  *
  * @example
  * const driver = new MemoryCacheDriver({ now: () => clock.now });
@@ -54,21 +54,21 @@ export class MemoryCacheDriver implements CacheDriver {
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {
-    const entry = this.live(toSafeCacheKey(key));
+    const entry = this.live(key);
     return entry ? Buffer.from(entry.value) : undefined;
   }
 
   async getMulti(keys: readonly string[]): Promise<Map<string, Uint8Array>> {
     const out = new Map<string, Uint8Array>();
     for (const key of keys) {
-      const entry = this.live(toSafeCacheKey(key));
+      const entry = this.live(key);
       if (entry) out.set(key, Buffer.from(entry.value));
     }
     return out;
   }
 
   async gets(key: string): Promise<CasValue | undefined> {
-    const entry = this.live(toSafeCacheKey(key));
+    const entry = this.live(key);
     if (!entry) return undefined;
     const cas: CasToken & { owner: object } = { version: entry.version, owner: this.tokenOwner };
     return { value: Buffer.from(entry.value), cas };
@@ -76,10 +76,9 @@ export class MemoryCacheDriver implements CacheDriver {
 
   async cas(key: string, value: Uint8Array, ttlSeconds: number, token: CasToken): Promise<boolean> {
     this.checkSize(value);
-    const safe = toSafeCacheKey(key);
-    const entry = this.live(safe);
+    const entry = this.live(key);
     if (!entry || entry.version !== token.version || (token as { owner?: object }).owner !== this.tokenOwner) return false;
-    this.store(safe, value, ttlSeconds);
+    this.store(key, value, ttlSeconds);
     return true;
   }
 
@@ -89,26 +88,24 @@ export class MemoryCacheDriver implements CacheDriver {
 
   async add(key: string, value: Uint8Array, ttlSeconds: number): Promise<boolean> {
     this.checkSize(value);
-    const safe = toSafeCacheKey(key);
-    if (this.live(safe)) return false;
-    this.store(safe, value, ttlSeconds);
+    if (this.live(key)) return false;
+    this.store(key, value, ttlSeconds);
     return true;
   }
 
   async set(key: string, value: Uint8Array, ttlSeconds: number): Promise<void> {
     this.checkSize(value);
-    this.store(toSafeCacheKey(key), value, ttlSeconds);
+    this.store(key, value, ttlSeconds);
   }
 
   async delete(key: string): Promise<boolean> {
-    const safe = toSafeCacheKey(key);
-    const existed = this.live(safe) !== undefined;
-    this.entries.delete(safe);
+    const existed = this.live(key) !== undefined;
+    this.entries.delete(key);
     return existed;
   }
 
   async touch(key: string, ttlSeconds: number): Promise<boolean> {
-    const entry = this.live(toSafeCacheKey(key));
+    const entry = this.live(key);
     if (!entry) return false;
     entry.expiresAt = this.expiry(ttlSeconds);
     return true;

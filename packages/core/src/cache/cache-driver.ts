@@ -29,6 +29,12 @@ export interface CacheEntry {
  *
  * A driver never throws for a miss; it throws (or rejects) only when the
  * tier cannot answer (connection error, timeout, value too large).
+ *
+ * Keys arrive safe, and a driver sends them as given: core builds every key
+ * it hands a driver ({@link CacheKeyBuilder}, {@link toSafeCacheKey}) as
+ * printable ASCII without whitespace of at most {@link MAX_CACHE_KEY_BYTES}
+ * bytes. Key safety has that one home; callers of a driver on its own pass
+ * their keys through `toSafeCacheKey`.
  */
 export interface CacheDriver {
   /** Name used in stats and errors, e.g. `memcached:us-east-1a`. */

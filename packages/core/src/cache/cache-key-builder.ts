@@ -19,6 +19,10 @@ export const STALE_SUFFIX = ":~s";
  * already put keys in the canonical form the store identifies items by
  * (lower-case UUIDs, `-0` as `0`), so two keys share a cache key exactly
  * when they name the same stored item.
+ *
+ * This is where entity cache keys are made safe, once: every key it returns
+ * (with the protocol's suffixes) is printable ASCII without whitespace and
+ * fits memcached's limit, so drivers send keys as they are.
  */
 export class CacheKeyBuilder {
   readonly base: string;
@@ -35,14 +39,15 @@ export class CacheKeyBuilder {
 
   /** The key of one item. */
   itemKey(key: Readonly<Record<string, unknown>>): string {
+    return this.base + this.localKey(key);
+  }
+
+  /** The key of one item without {@link base}: what L1 is keyed by. */
+  localKey(key: Readonly<Record<string, unknown>>): string {
     const fields = this.keyFields;
-    let encoded: string;
-    if (fields.length === 1) {
-      const f = fields[0]!;
-      encoded = encodeKeyValue(key[f]);
-    } else {
-      encoded = fields.map((f) => encodeKeyValue(key[f])).join(":");
-    }
+    if (fields.length === 1) return this.fit(encodeKeyValue(key[fields[0]!]));
+    let encoded = encodeKeyValue(key[fields[0]!]);
+    for (let i = 1; i < fields.length; i++) encoded = `${encoded}:${encodeKeyValue(key[fields[i]!])}`;
     return this.fit(encoded);
   }
 
@@ -57,11 +62,15 @@ export class CacheKeyBuilder {
     return `${this.base}~q:${queryName}:${generation}:${digest}`;
   }
 
-  private fit(encoded: string): string {
-    const key = this.base + encoded;
+  /**
+   * The local part of an item key from its encoded key values (joined by
+   * `:`, each from {@link encodeKeyValue}): itself when the whole key fits,
+   * otherwise a hash.
+   */
+  fit(encoded: string): string {
     // Encoded keys are ASCII, so length is the byte length.
-    if (key.length <= MAX_CACHE_KEY_BYTES - SUFFIX_ROOM) return key;
-    return `${this.base}~h:${createHash("sha256").update(encoded).digest("base64url")}`;
+    if (this.base.length + encoded.length <= MAX_CACHE_KEY_BYTES - SUFFIX_ROOM) return encoded;
+    return `~h:${createHash("sha256").update(encoded).digest("base64url")}`;
   }
 }
 

@@ -6,7 +6,6 @@ import type { CachedRead, EntityCache, LoadMany } from "../entity-cache.js";
 import type { CacheModel } from "../entity-model.js";
 import type { KeyValues, StoredItem, StorePage } from "../store-adapter.js";
 import { CacheKeyBuilder, encodeKeyValue, STALE_SUFFIX } from "./cache-key-builder.js";
-import { MAX_CACHE_KEY_BYTES } from "./cache-driver.js";
 import { encodeEnvelope, type Envelope } from "./cache-envelope.js";
 import type { CacheStats } from "./cache-stats.js";
 import type { CacheTier } from "./cache-tier.js";
@@ -85,18 +84,19 @@ export class EntityCacheAside implements EntityCache {
     return this.definition.name;
   }
 
-  get(key: KeyValues, load: () => Promise<StoredItem | undefined>, loadMany?: LoadMany): Promise<CachedRead<StoredItem | undefined>> {
-    const cacheKey = this.keys.itemKey(key);
+  get(key: KeyValues, load: () => Promise<StoredItem | undefined>, loadMany?: LoadMany, l1Missed?: string): Promise<CachedRead<StoredItem | undefined>> {
+    const local = this.keys.localKey(key);
     const l1 = this.l1;
-    if (l1) {
-      const hit = l1.get(cacheKey.slice(this.keys.base.length));
+    // A key `peek` has just missed is not looked up again.
+    if (l1 !== undefined && local !== l1Missed) {
+      const hit = l1.get(local, NO_GET_OPTIONS);
       if (hit !== undefined) {
         this.ctx.stats.l1Hits++;
         return l1Answer(hit);
       }
     }
     if (this.coalescers && loadMany) return this.coalescerFor(loadMany).load(key);
-    return this.ctx.reads.readPastL1(this.itemPlan(cacheKey, load));
+    return this.ctx.reads.readPastL1(this.itemPlan(this.keys.base + local, local, load));
   }
 
   /**
@@ -104,10 +104,11 @@ export class EntityCacheAside implements EntityCache {
    * certain to be the one validating first would give: the key is a plain
    * object holding exactly the key fields, each of the JS type its schema
    * accepts, with no transform in the schema (so its encoding equals a
-   * validated key's only if it is that key). Anything else, and every miss,
-   * answers `undefined`: the caller validates and reads as usual.
+   * validated key's only if it is that key). A miss answers the L1 key it
+   * looked up, for `get` not to look it up again; a key it cannot tell
+   * about answers `undefined`. Either way the caller validates and reads.
    */
-  peek(raw: unknown): Promise<StoredItem | undefined> | undefined {
+  peek(raw: unknown): Promise<StoredItem | undefined> | string | undefined {
     const l1 = this.l1;
     const probe = this.probe;
     if (l1 === undefined || probe === undefined || typeof raw !== "object" || raw === null) return undefined;
@@ -130,23 +131,34 @@ export class EntityCacheAside implements EntityCache {
         local = i === 0 ? encodeKeyValue(value) : `${local}:${encodeKeyValue(value)}`;
       }
     }
-    if (this.keys.base.length + local.length > MAX_CACHE_KEY_BYTES - 4) return undefined;
+    local = this.keys.fit(local);
     const hit = l1.get(local, NO_GET_OPTIONS);
-    if (hit === undefined) return undefined;
+    if (hit === undefined) return local;
     this.ctx.stats.l1Hits++;
     return (hit.item ??= Promise.resolve(hit.value)) as Promise<StoredItem | undefined>;
   }
 
   getMany(keys: readonly KeyValues[], loadMany: LoadMany): Promise<CachedRead<StoredItem | undefined>[]> {
-    const plans = keys.map((key) => this.itemPlan(this.keys.itemKey(key), () => loadMany([key]).then((items) => items[0])));
-    return this.ctx.reads.readMany(plans, (indexes) => loadMany(indexes.map((i) => keys[i]!)));
+    return this.readMany(keys, loadMany, true);
   }
 
-  /** Gets of one tick go out as one `getMany` (no memoization: every batch reads the cache afresh). */
+  /** Reads many keys through the cache; `lookInL1` false when every key has just missed L1. */
+  private readMany(keys: readonly KeyValues[], loadMany: LoadMany, lookInL1: boolean): Promise<CachedRead<StoredItem | undefined>[]> {
+    const plans = keys.map((key) => {
+      const local = this.keys.localKey(key);
+      return this.itemPlan(this.keys.base + local, local, () => loadMany([key]).then((items) => items[0]));
+    });
+    return this.ctx.reads.readMany(plans, (indexes) => loadMany(indexes.map((i) => keys[i]!)), lookInL1);
+  }
+
+  /**
+   * Gets of one tick go out as one batch (no memoization: every batch reads
+   * the cache afresh). Each get has already missed L1, so the batch starts at L2.
+   */
   private coalescerFor(loadMany: LoadMany): DataLoader<KeyValues, CachedRead<StoredItem | undefined>> {
     let loader = this.coalescers!.get(loadMany);
     if (!loader) {
-      loader = new DataLoader((keys) => this.getMany(keys, loadMany), { cache: false, maxBatchSize: 1000 });
+      loader = new DataLoader((keys) => this.readMany(keys, loadMany, false), { cache: false, maxBatchSize: 1000 });
       this.coalescers!.set(loadMany, loader);
     }
     return loader;
@@ -206,10 +218,10 @@ export class EntityCacheAside implements EntityCache {
     this.generation = undefined;
   }
 
-  private itemPlan(key: string, load: () => Promise<StoredItem | undefined>): ReadPlan<StoredItem | undefined> {
+  private itemPlan(key: string, l1Key: string, load: () => Promise<StoredItem | undefined>): ReadPlan<StoredItem | undefined> {
     return {
       key,
-      l1Key: key.slice(this.keys.base.length),
+      l1Key,
       schemaHash: this.schemaHash,
       l1: this.l1,
       ttlSeconds: this.ttlSeconds,

@@ -138,14 +138,16 @@ export class ReadThrough {
    * of this process is already loading join that read; the batch registers
    * its keys as in-flight reads, so invalidations cancel their install as
    * for single reads. No lease: a batch is one load for all its keys.
+   * `lookInL1` is false when the caller has just missed L1 for every key
+   * (L1 is looked up once per read).
    */
-  readMany<T>(plans: readonly ReadPlan<T>[], loadMany: (indexes: number[]) => Promise<T[]>): Promise<CachedRead<T>[]> {
+  readMany<T>(plans: readonly ReadPlan<T>[], loadMany: (indexes: number[]) => Promise<T[]>, lookInL1 = true): Promise<CachedRead<T>[]> {
     const results = new Array<Promise<CachedRead<T>>>(plans.length);
     const batch: BatchEntry<T>[] = [];
     const first = new Map<string, number>();
     for (let i = 0; i < plans.length; i++) {
       const plan = plans[i]!;
-      const hit = plan.l1?.get(plan.l1Key);
+      const hit = lookInL1 ? plan.l1?.get(plan.l1Key) : undefined;
       if (hit !== undefined) {
         this.stats.l1Hits++;
         results[i] = l1Answer<T>(hit);
