@@ -56,6 +56,8 @@ const ENGINES = [
           "packages/testkit/test/cql-server-protocol.test.ts",
           "packages/testkit/test/cql-server-strictness.test.ts",
           "packages/testkit/test/cql-server-test-cluster.test.ts",
+          // The streaming example's scenarios with their Cassandra store on this node.
+          "examples/streaming/test/streaming-real-engines.test.ts",
         ],
         testNamePattern: EXCEPT_SERVER_ONLY,
       },
@@ -101,10 +103,21 @@ const ENGINES = [
           "packages/adapters/test/elasticsearch-reindex.test.ts",
           "packages/adapters/test/elasticsearch-schema-plan.test.ts",
           "packages/testkit/test/search-cross-check.real.test.ts",
+          // The streaming example's scenarios with their search store on this node.
+          "examples/streaming/test/streaming-real-engines.test.ts",
         ],
         testNamePattern: EXCEPT_SERVER_ONLY,
       },
     ],
+  },
+  {
+    // `pnpm demo --backends local --engines real`: the demo starts real Cassandra and OpenSearch itself
+    // (beside Postgres, dynalite and memcached), runs every scenario on them and stops them.
+    name: "demo",
+    async start() {
+      return { env: { POLYXENA_TEST_DEMO_ENGINES: "real" }, stop: async () => {} };
+    },
+    suites: [{ files: ["examples/streaming/test/demo-local.test.ts"] }],
   },
   {
     // Apache Kafka 4 (KRaft, one node) from Maven Central: the change-event history test publishes

@@ -34,7 +34,7 @@ if (options.help) {
 const now = new Date("2026-11-26T20:00:00Z");
 const startedAt = performance.now();
 console.log(`Starting the ${options.backends} backends…`);
-const backend = await startDemoBackend(options.backends);
+const backend = await startDemoBackend(options.backends, options.engines);
 for (const [store, engine] of Object.entries(backend.engines)) console.log(`  ${store.padEnd(14)} ${engine}`);
 
 const bar = new cliProgress.SingleBar(

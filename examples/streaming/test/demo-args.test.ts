@@ -8,11 +8,13 @@ const exampleDir = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 describe("demo arguments", () => {
   it("defaults to the in-memory backends and 200 profiles", () => {
-    expect(parseDemoArgs([])).toEqual({ backends: "memory", profiles: 200, help: false });
+    expect(parseDemoArgs([])).toEqual({ backends: "memory", engines: "auto", profiles: 200, help: false });
   });
 
-  it("reads --backends, --profiles and --report in both spellings", () => {
-    expect(parseDemoArgs(["--backends", "local", "--profiles=20", "--report", "out.html"])).toEqual({ backends: "local", profiles: 20, reportPath: "out.html", help: false });
+  it("reads --backends, --engines, --profiles and --report in both spellings", () => {
+    expect(parseDemoArgs(["--backends", "local", "--profiles=20", "--report", "out.html"])).toEqual({ backends: "local", engines: "auto", profiles: 20, reportPath: "out.html", help: false });
+    expect(parseDemoArgs(["--backends=local", "--engines", "test-servers"]).engines).toBe("test-servers");
+    expect(parseDemoArgs(["--backends", "local", "--engines=real"]).engines).toBe("real");
     expect(parseDemoArgs(["--", "--backends=memory"]).backends).toBe("memory");
   });
 
@@ -23,6 +25,8 @@ describe("demo arguments", () => {
     [["--profiles", "1e3"], /--profiles must be/],
     [["--fast"], /unknown argument "--fast"/],
     [["local"], /unknown argument "local"/],
+    [["--backends", "local", "--engines", "docker"], /unknown --engines value "docker"/],
+    [["--engines", "real"], /--engines chooses the engines of --backends local/],
   ])("refuses %j", (argv, message) => {
     expect(() => parseDemoArgs(argv)).toThrow(DemoUsageError);
     expect(() => parseDemoArgs(argv)).toThrow(message);
