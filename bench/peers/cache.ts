@@ -17,8 +17,12 @@
  * L2 hit with the entity's zod schema; the `+zod` contenders add that same
  * parse (and the date revival) to each peer. BentoCache has no memcached
  * driver: it reaches memcached through a custom L2 driver over memjs, written
- * to its documented driver contract. cache-manager uses Keyv stores:
- * `CacheableMemory` in process and `@keyv/memcache` (memjs) for memcached.
+ * to its documented driver contract. cache-manager uses Keyv stores, as its
+ * README sets up two tiers: `CacheableMemory` in process and `@keyv/memcache`
+ * (memjs) for memcached. Both peers' in-process tiers hold serialized entries
+ * (BentoCache's memory driver serializes by default; Keyv serializes for any
+ * store but a Map), so each of their L1 hits is a `JSON.parse`; Polyxena's L1
+ * holds the parsed item.
  *
  *   pnpm bench peers cache
  *
