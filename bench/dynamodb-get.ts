@@ -18,14 +18,12 @@
  * Ends with one JSON line; `ratio` is Polyxena's throughput divided by the
  * DocumentClient's at 16 in flight (higher is better).
  */
-import { Agent } from "node:http";
 import { randomUUID } from "node:crypto";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
 import { bindRepositories, defineEntity, Repository, type RuntimeOptions } from "@polyxena/core";
 import { createDynamoDbAdapter } from "@polyxena/adapters/dynamodb";
-import { startDynamoDbTestServer } from "../packages/testkit/src/dynalite-server.js";
+import { startBenchDynamoDb } from "./dynamodb-bench-client.js";
 import { compare, printResult, type CompareResult } from "./harness.js";
 
 const Title = defineEntity("Title", {
@@ -56,15 +54,8 @@ function createRepositories(options: RuntimeOptions) {
 const ROWS = 1000;
 
 async function main(): Promise<void> {
-  const server = await startDynamoDbTestServer({ childProcess: true });
-  const agent = new Agent({ keepAlive: true, maxSockets: 32 });
-  const base = new DynamoDBClient({
-    endpoint: server.endpoint,
-    region: "local",
-    credentials: { accessKeyId: "bench", secretAccessKey: "bench" },
-    requestHandler: { httpAgent: agent },
-  });
-  const client = DynamoDBDocumentClient.from(base, { marshallOptions: { removeUndefinedValues: true } });
+  const dynamodb = await startBenchDynamoDb();
+  const { client, agent } = dynamodb;
   const tablePrefix = `bench_${randomUUID().slice(0, 8)}_`;
   const repos = createRepositories({ stores: { dynamodb: createDynamoDbAdapter({ client, tablePrefix }) } });
   try {
@@ -93,9 +84,7 @@ async function main(): Promise<void> {
     printResult({ bench: "dynamodb-get", ratio: s16.ratio, c1: s1, c16: s16, baseline: "DocumentClient" });
   } finally {
     await repos.close();
-    base.destroy();
-    agent.destroy();
-    await server.close();
+    await dynamodb.close();
   }
 }
 

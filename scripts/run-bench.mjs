@@ -20,7 +20,7 @@ const [name, ...rest] = process.argv.slice(2);
 const useTsx = rest.includes("--tsx");
 const args = rest.filter((a) => a !== "--tsx");
 // Modules the benchmarks share, not benchmarks themselves.
-const helpers = new Set(["harness.ts", "cql-server-process.ts", "peer-lines.ts"]);
+const helpers = new Set(["harness.ts", "cql-server-process.ts", "dynamodb-bench-client.ts", "peer-lines.ts"]);
 const benchmarks = (dir) =>
   readdirSync(join(root, dir))
     .filter((f) => f.endsWith(".ts") && !helpers.has(f) && !f.endsWith("-tmp.ts"))

@@ -18,16 +18,15 @@
  *
  * Ends with one JSON line: `{ bench: "peers-dynamodb", lines: PeerLine[] }`.
  */
-import { Agent } from "node:http";
 import { randomUUID } from "node:crypto";
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
 import { Entity as ElectroEntity } from "electrodb";
 import { Entity as ToolboxEntity, GetItemCommand, item, list, number, PutItemCommand, string, Table as ToolboxTable } from "dynamodb-toolbox";
 import { defineEntity, PolyxenaRuntime, Repository } from "@polyxena/core";
 import { createDynamoDbAdapter } from "@polyxena/adapters/dynamodb";
-import { startDynamoDbTestServer } from "../../packages/testkit/src/dynalite-server.js";
+import { startBenchDynamoDb } from "../dynamodb-bench-client.js";
 import { compare, printResult, type Contender } from "../harness.js";
 import { peerLine } from "./peer-lines.js";
 
@@ -49,15 +48,8 @@ type TitleItem = z.output<typeof Title.schema>;
 const ROWS = 1000;
 
 async function main(): Promise<void> {
-  const server = await startDynamoDbTestServer({ childProcess: true });
-  const agent = new Agent({ keepAlive: true, maxSockets: 32 });
-  const base = new DynamoDBClient({
-    endpoint: server.endpoint,
-    region: "local",
-    credentials: { accessKeyId: "bench", secretAccessKey: "bench" },
-    requestHandler: { httpAgent: agent },
-  });
-  const client = DynamoDBDocumentClient.from(base, { marshallOptions: { removeUndefinedValues: true } });
+  const dynamodb = await startBenchDynamoDb();
+  const { client, base, agent } = dynamodb;
   const tablePrefix = `bench_${randomUUID().slice(0, 8)}_`;
   const runtime = new PolyxenaRuntime({ stores: { dynamodb: createDynamoDbAdapter({ client, tablePrefix }) } }, [Title]);
   try {
@@ -128,9 +120,7 @@ async function main(): Promise<void> {
     printResult({ bench: "peers-dynamodb", lines: [line1, line16] });
   } finally {
     await runtime.close();
-    base.destroy();
-    agent.destroy();
-    await server.close();
+    await dynamodb.close();
   }
 }
 
