@@ -120,14 +120,31 @@ const ENGINES = [
     suites: [{ files: ["examples/streaming/test/demo-local.test.ts"] }],
   },
   {
-    // Apache Kafka 4 (KRaft, one node) from Maven Central: the change-event history test publishes
-    // through the Postgres outbox to it and checks what a Kafka consumer saw.
+    // Apache Kafka 4 (KRaft, one node) from Maven Central, beside OpenSearch: the change-event history
+    // test publishes through the Postgres outbox to Kafka, projects into the search server with external
+    // versioning, and checks what a Kafka consumer saw. The two JVMs start side by side.
     name: "kafka",
     async start() {
       const { startKafka } = await import("../packages/testkit/src/kafka-server.ts");
-      const server = await startKafka();
-      console.log(`[test:real] Apache Kafka ${server.version} (KRaft, one node) at ${server.bootstrap}`);
-      return { env: { POLYXENA_TEST_KAFKA: server.bootstrap, POLYXENA_TEST_REAL: "1" }, stop: () => server.stop() };
+      const { startOpenSearch } = await import("../packages/testkit/src/opensearch-server.ts");
+      const { startElasticsearchClientProxy } = await import("../packages/testkit/src/elasticsearch-client-proxy.ts");
+      const [kafka, search] = await Promise.allSettled([startKafka(), startOpenSearch()]);
+      if (kafka.status === "rejected" || search.status === "rejected") {
+        if (kafka.status === "fulfilled") await kafka.value.stop();
+        if (search.status === "fulfilled") await search.value.stop();
+        throw kafka.status === "rejected" ? kafka.reason : search.reason;
+      }
+      const proxy = await startElasticsearchClientProxy(search.value.url);
+      console.log(`[test:real] Apache Kafka ${kafka.value.version} (KRaft, one node) at ${kafka.value.bootstrap}`);
+      console.log(`[test:real] ${search.value.distribution} ${search.value.version} (GET / version.number) at ${search.value.url}, for the Elasticsearch client at ${proxy.url}`);
+      return {
+        env: { POLYXENA_TEST_KAFKA: kafka.value.bootstrap, POLYXENA_TEST_ELASTICSEARCH: proxy.url, POLYXENA_TEST_REAL: "1" },
+        stop: async () => {
+          await proxy.close();
+          await kafka.value.stop();
+          await search.value.stop();
+        },
+      };
     },
     suites: [{ files: ["packages/testkit/test/events/outbox-kafka.real.test.ts"] }],
   },

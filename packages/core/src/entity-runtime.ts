@@ -485,6 +485,15 @@ export class EntityRuntime {
     const item = this.parseItem(this.ops.put, { ...(input as object), [field]: sourceVersion });
     const key = pick(item, this.model.key.fields);
     const consistency = this.model.consistency.write;
+    const putIfNewer = this.adapter.putIfNewer;
+    if (putIfNewer) {
+      const op = this.ops.conditionalPut;
+      let wrote = false;
+      await this.write(op, consistency, [key], async (signal) => {
+        wrote = await putIfNewer.call(this.adapter, { op, consistency, item, signal, ttlSeconds: this.model.ttlSeconds }, sourceVersion, options.orEqual === true);
+      }, undefined, options.changeId);
+      return wrote;
+    }
     for (let attempt = 0; ; attempt++) {
       const current = await this.call(this.ops.get, undefined, (signal) => this.adapter.get({ op: this.ops.get, consistency: { level: "strong" }, key, signal }));
       const stored = current?.[field];
@@ -509,6 +518,15 @@ export class EntityRuntime {
     const field = this.requireVersionField(this.ops.delete);
     const cleanKey = this.validateKey(this.ops.delete, key);
     const consistency = this.model.consistency.write;
+    const deleteIfNewer = this.adapter.deleteIfNewer;
+    if (deleteIfNewer) {
+      const op = this.ops.conditionalDelete;
+      let deleted = false;
+      await this.write(op, consistency, [cleanKey], async (signal) => {
+        deleted = await deleteIfNewer.call(this.adapter, { op, consistency, key: cleanKey, signal }, sourceVersion);
+      }, undefined, options.changeId);
+      return deleted;
+    }
     for (let attempt = 0; ; attempt++) {
       const current = await this.call(this.ops.get, undefined, (signal) => this.adapter.get({ op: this.ops.get, consistency: { level: "strong" }, key: cleanKey, signal }));
       if (current === undefined) return false;

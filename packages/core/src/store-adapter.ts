@@ -352,6 +352,16 @@ export interface StoreAdapter {
   /** Returns the stored item when `capabilities.returnsUpdatedItem`. */
   update(request: UpdateRequest): Promise<StoredItem | undefined>;
   delete(request: DeleteRequest): Promise<void>;
+  /**
+   * Store-native external versioning for projections: writes the item only
+   * when `version` is newer than the version the store holds for the key
+   * (`orEqual`: or equal), in one request whatever order events arrive in.
+   * Resolves whether it wrote. Without it, core reads the target and writes
+   * with a version condition.
+   */
+  putIfNewer?(request: PutRequest, version: number, orEqual: boolean): Promise<boolean>;
+  /** Deletes the item unless the store holds a version newer than `version` (see {@link StoreAdapter.putIfNewer}). Resolves whether it deleted. */
+  deleteIfNewer?(request: DeleteRequest, version: number): Promise<boolean>;
   query(request: QueryRequest): Promise<StorePage>;
   search?(request: SearchRequest): Promise<SearchPage>;
   transaction?<T>(work: (tx: StoreTransaction) => Promise<T>, options: TransactionOptions): Promise<T>;

@@ -340,6 +340,52 @@ export class ElasticsearchAdapter<C extends ElasticsearchClientPort = Elasticsea
     });
   }
 
+  /**
+   * External versioning: the document is written with the projection's
+   * source version as its Elasticsearch version (`version_type=external`,
+   * or `external_gte` to rewrite an equal version), so the node itself
+   * refuses an older or repeated event in the same request (409, answered
+   * false).
+   */
+  async putIfNewer(request: PutRequest, version: number, orEqual: boolean): Promise<boolean> {
+    const model = request.op.entity;
+    const index = this.alias(model);
+    const id = checkedDocumentId(model, request.item, "item");
+    const document = encodeSource(model, request.item);
+    const versionType = orEqual ? "external_gte" : "external";
+    try {
+      await this.run(request, `PUT /${index}/_doc/{id}?version={version}&version_type=${versionType}`, () =>
+        this.client.index({ index, id, document, refresh: refreshFor(request.consistency), version, version_type: versionType }, transport(request)),
+      );
+      return true;
+    } catch (error) {
+      if (isPolyxenaError(error, "E_CONDITION_FAILED")) return false;
+      throw error;
+    }
+  }
+
+  /** Deletes with external versioning: refused (false) when the document holds a newer version; a missing document answers false. */
+  async deleteIfNewer(request: DeleteRequest, version: number): Promise<boolean> {
+    const model = request.op.entity;
+    const index = this.alias(model);
+    const id = checkedDocumentId(model, request.key);
+    const statement = `DELETE /${index}/_doc/{id}?version={version}&version_type=external`;
+    try {
+      return await this.run(request, statement, async () => {
+        try {
+          await this.client.delete({ index, id, refresh: refreshFor(request.consistency), version, version_type: "external" }, transport(request));
+          return true;
+        } catch (error) {
+          if (esStatus(error) === 404 && esBody(error)?.result === "not_found") return false;
+          throw error;
+        }
+      });
+    } catch (error) {
+      if (isPolyxenaError(error, "E_CONDITION_FAILED")) return false;
+      throw error;
+    }
+  }
+
   /** Strong reads of search results make every acknowledged write searchable first. */
   private async refreshForRead(request: StoreRequestBase, index: string): Promise<void> {
     await this.run(request, `POST /${index}/_refresh`, () => this.client.indices.refresh({ index }, transport(request)));

@@ -21,6 +21,9 @@ export interface EsIndexParams {
   op_type?: "index" | "create";
   if_seq_no?: number;
   if_primary_term?: number;
+  /** With `version_type`: the version the write stores (external versioning). */
+  version?: number;
+  version_type?: "external" | "external_gte";
 }
 
 /** Parameters of `delete`. */
@@ -30,6 +33,8 @@ export interface EsDeleteParams {
   refresh?: EsRefresh;
   if_seq_no?: number;
   if_primary_term?: number;
+  version?: number;
+  version_type?: "external" | "external_gte";
 }
 
 /** Response of a write. */

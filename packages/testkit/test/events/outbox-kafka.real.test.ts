@@ -3,7 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Consumer, MessagesStreamModes, stringDeserializers } from "@platformatic/kafka";
 import { changeKeyString, createProjectionApplier, isPolyxenaError, PolyxenaRuntime, type EntityDefinition } from "@polyxena/core";
 import { createKafkaSink } from "@polyxena/adapters/kafka";
-import { createMemoryDynamoDbAdapter, createMemoryElasticsearchAdapter } from "@polyxena/adapters/memory";
+import type { Client } from "@elastic/elasticsearch";
+import { createElasticsearchAdapter } from "@polyxena/adapters/elasticsearch";
+import { createMemoryDynamoDbAdapter } from "@polyxena/adapters/memory";
 import { createPostgresAdapter } from "@polyxena/adapters/postgres";
 import { defineEntity } from "@polyxena/core";
 import { z } from "zod";
@@ -11,6 +13,7 @@ import {
   chaosSink,
   checkProjections,
   createOrderObserver,
+  ELASTICSEARCH_TEST_ENV,
   createPostgresTestDatabase,
   EventTitleCard,
   EventTitleSearch,
@@ -20,18 +23,23 @@ import {
   type PostgresTestDatabase,
 } from "../../src/index.js";
 
-// The history test on real engines: the Postgres outbox, relays publishing to a real Kafka 4 broker
-// (pnpm test:real kafka starts one), and a Kafka consumer that must never see a key's versions out of order.
+// The history test on real engines: the Postgres outbox (local server), relays publishing to a real
+// Kafka 4 broker and projecting into a real search server (OpenSearch) with external versioning
+// (pnpm test:real kafka starts both), and a Kafka consumer that must never see a key's versions out of order.
 const bootstrap = process.env[KAFKA_TEST_ENV];
+const searchUrl = process.env[ELASTICSEARCH_TEST_ENV];
 
 describe("change events to a real Kafka broker", () => {
   let db: PostgresTestDatabase;
   let runtime: PolyxenaRuntime;
   let Title: EntityDefinition;
+  let searchClient: Client;
+  let searchIndex: string;
   const topic = `polyxena.history.${randomUUID().slice(0, 8)}`;
 
   beforeAll(async () => {
-    if (!bootstrap) throw new Error(`${KAFKA_TEST_ENV} is not set: run this suite with \`pnpm test:real kafka\` (it starts a real Kafka broker), or set ${KAFKA_TEST_ENV}=host:port`);
+    if (!bootstrap) throw new Error(`${KAFKA_TEST_ENV} is not set: run this suite with \`pnpm test:real kafka\` (it starts a real Kafka broker and OpenSearch), or set ${KAFKA_TEST_ENV}=host:port`);
+    if (!searchUrl) throw new Error(`${ELASTICSEARCH_TEST_ENV} is not set: run this suite with \`pnpm test:real kafka\` (it starts a real Kafka broker and OpenSearch behind the testkit's client proxy), or set it to a search server's URL`);
     Title = defineEntity("EventTitle", {
       store: "postgres",
       schema: z.object({ titleId: z.string(), name: z.string(), year: z.number().int(), note: z.string().optional() }),
@@ -45,7 +53,10 @@ describe("change events to a real Kafka broker", () => {
     });
     db = await createPostgresTestDatabase("outbox_kafka");
     const postgres = createPostgresAdapter({ connectionString: db.connectionString, max: 12 }, { schema: db.schema });
-    runtime = new PolyxenaRuntime({ stores: { postgres, elasticsearch: createMemoryElasticsearchAdapter(), dynamodb: createMemoryDynamoDbAdapter() } }, [Title, EventTitleSearch, EventTitleCard]);
+    const elasticsearch = createElasticsearchAdapter({ node: searchUrl }, { indexPrefix: `px_history_${randomUUID().slice(0, 8)}_` });
+    searchClient = elasticsearch.client;
+    searchIndex = elasticsearch.indexName(EventTitleSearch.model);
+    runtime = new PolyxenaRuntime({ stores: { postgres, elasticsearch, dynamodb: createMemoryDynamoDbAdapter() } }, [Title, EventTitleSearch, EventTitleCard]);
     await runtime.applySchema();
   }, 60_000);
   afterAll(async () => {
@@ -92,6 +103,16 @@ describe("change events to a real Kafka broker", () => {
     expect(chaos.kills).toBeGreaterThan(0);
     expect(acknowledged).toBeGreaterThan(100);
     expect(await checkProjections(runtime, Title, keys)).toEqual([]);
+    // External versioning: the search server's own document version is the source version.
+    let versioned = 0;
+    for (const key of keys) {
+      const version = await outbox.latestVersion("EventTitle", changeKeyString(Title.model, key));
+      const doc = await searchClient.get({ index: searchIndex, id: key.titleId }).catch(() => undefined);
+      if (!doc?.found) continue;
+      expect(doc._version).toBe(version);
+      versioned++;
+    }
+    expect(versioned).toBeGreaterThan(0);
 
     // Read the topic from the start: every version of every key, never a new one after a higher one.
     const latest = new Map<string, number>();
