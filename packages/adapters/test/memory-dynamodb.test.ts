@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { defineEntity, isPolyxenaError, PolyxenaRuntime, type EntityDefinition } from "@polyxena/core";
 import { createMemoryDynamoDbAdapter } from "../src/memory/memory-dynamodb-adapter.js";
@@ -99,5 +99,18 @@ describe("memory dynamodb adapter", () => {
     const adapter = createMemoryDynamoDbAdapter({ tablePrefix: "p_" });
     expect(await adapter.applySchema([Doc.model])).toEqual({ applied: ["CreateTable p_doc"], unchanged: [] });
     expect(await adapter.applySchema([Doc.model])).toEqual({ applied: [], unchanged: ["CreateTable p_doc"] });
+  });
+
+  it("reads every key of a getMany whose items pass BatchGetItem's 16 MB per response, through UnprocessedKeys", async () => {
+    const Blob = defineEntity("Blob", { store: "dynamodb", schema: z.object({ id: z.string(), body: z.string() }), key: { partition: "id" } });
+    const adapter = createMemoryDynamoDbAdapter();
+    const blobs = new PolyxenaRuntime({ stores: { dynamodb: adapter } }, [Blob]).entity(Blob);
+    const keys = Array.from({ length: 100 }, (_, i) => ({ id: `b${i}` }));
+    for (const key of keys) await blobs.put({ ...key, body: key.id.padEnd(300 * 1024, "x") });
+    const batchGet = vi.spyOn(adapter.client, "batchGetItem");
+    const items = await blobs.getMany(keys);
+    expect(items.map((item) => item?.["id"])).toEqual(keys.map((k) => k.id));
+    // 100 items of 300 KB are 30 MB: the first response held what fits in 16 MB, later calls the rest
+    expect(batchGet.mock.calls.length).toBeGreaterThan(1);
   });
 });

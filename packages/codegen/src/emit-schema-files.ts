@@ -3,6 +3,7 @@ import {
   buildDynamoDbTables,
   buildElasticsearchIndices,
   buildPostgresSchema,
+  DYNAMODB_OUTBOX_TABLE,
   listStatements,
   quoteIdent,
   type ConsistencyLevelModel,
@@ -44,12 +45,15 @@ function describeLevel(level: ConsistencyLevelModel): string {
 }
 
 /** The change events and projections of an entity, as `statements.md` lists them. */
-function describeEvents(model: EntityModel, schema: string | undefined): string {
+function describeEvents(model: EntityModel, schema: string | undefined, tablePrefix: string | undefined): string {
   const events = model.events!;
   let out = `\n### change events\n\nEvery put, update and delete is recorded as a change event on topic \`${events.topic}\` (carrying ${events.carry === "item" ? "key, version and the item" : "key and version"}) in the same store write`;
   if (model.store.kind === "postgres") {
     const t = (name: string) => `${quoteIdent(schema ?? "public")}.${quoteIdent(name)}`;
     out += `, in its transaction:\n\n\`\`\`sql\nINSERT INTO ${t("polyxena_outbox_version")} (entity, entity_key, version) VALUES ($1, $2, 1) ON CONFLICT (entity, entity_key) DO UPDATE SET version = version + 1 RETURNING version;\nINSERT INTO ${t("polyxena_outbox")} (partition, entity, entity_key, version, event) VALUES ($3, $1, $2, <version>, $4::jsonb)\n\`\`\`\n`;
+  } else if (model.store.kind === "dynamodb") {
+    const outbox = `${tablePrefix ?? ""}${DYNAMODB_OUTBOX_TABLE}`;
+    out += `, in its TransactWriteItems (after a strong read of the key's version, then of the item; rebuilt when another write got in between):\n\n\`\`\`text\nTransactWriteItems [ <the put/update/delete>, Update { TableName: "${outbox}", Key: { pk: "v#<sha256(entity, key)>", sk: "v" }, UpdateExpression: "SET #v = :next, #s = :seq", ConditionExpression: "#v = :prev" }, Put { TableName: "${outbox}", Item: { pk: "p#<partition>", sk: "<sequence>#<change id>", event, recordedAt } } ]\n\`\`\`\n`;
   } else {
     out += ".\n";
   }
@@ -74,7 +78,7 @@ export function emitStatementsFile(models: readonly EntityModel[], options: Gene
     for (const entry of listStatements(model, listingOptions)) {
       out += `\n### ${entry.operation}\n\n\`\`\`${language[model.store.kind]}\n${entry.statement}\n\`\`\`\n`;
     }
-    if (model.events) out += describeEvents(model, listingOptions.schema);
+    if (model.events) out += describeEvents(model, listingOptions.schema, listingOptions.tablePrefix);
   }
   return out;
 }

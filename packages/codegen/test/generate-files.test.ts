@@ -182,4 +182,18 @@ describe("definition errors found by the generator", () => {
     const b = defineEntity("ItemInput", { store: "postgres", schema: z.object({ id: z.string() }), key: { primary: "id" } });
     expect(definitionError(() => generateFiles([source(a, "a"), source(b, "b")])).message).toContain("ItemInput");
   });
+
+  it("lists a DynamoDB entity's change events (the outbox writes in its TransactWriteItems) and emits the outbox table", () => {
+    const published = defineEntity("Published", { store: "dynamodb", schema: z.object({ id: z.string(), name: z.string() }), key: { partition: "id" }, events: { topic: "t.published" } });
+    const files = generateFiles([source(published, "published")], options);
+    const statements = files.get("statements.md")!;
+    expect(statements).toContain('TransactWriteItems [ <the put/update/delete>, Update { TableName: "test_polyxena_outbox"');
+    expect(statements).toContain('ConditionExpression: "#v = :prev"');
+    const tables = JSON.parse(files.get("dynamodb-tables.json")!) as { tables: { createTable: { TableName: string; KeySchema: unknown[] } }[] };
+    expect(tables.tables.map((t) => t.createTable.TableName)).toEqual(["test_published", "test_polyxena_outbox"]);
+    expect(tables.tables[1]!.createTable.KeySchema).toEqual([
+      { AttributeName: "pk", KeyType: "HASH" },
+      { AttributeName: "sk", KeyType: "RANGE" },
+    ]);
+  });
 });
