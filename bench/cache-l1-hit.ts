@@ -15,7 +15,7 @@
  */
 import { z } from "zod";
 import { createCacheAside, defineEntity, PolyxenaRuntime, Repository } from "@polyxena/core";
-import { MemoryCacheDriver } from "../packages/adapters/src/memory/memory-cache-driver.js";
+import { MemoryCacheDriver } from "@polyxena/memory";
 import { CacheTestStore } from "../packages/testkit/src/cache-test-store.js";
 import { median, printResult } from "./harness.js";
 

@@ -18,7 +18,7 @@ import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { changeKeyString, createOutboxRelay, createProjectionApplier, defineEntity, OutboxMetrics, PolyxenaRuntime, type OperationEvent } from "@polyxena/core";
 import { createPostgresAdapter } from "@polyxena/adapters/postgres";
-import { createMemoryElasticsearchAdapter } from "@polyxena/adapters/memory";
+import { createMemoryElasticsearchAdapter } from "@polyxena/memory";
 import { createKafkaSink } from "@polyxena/adapters/kafka";
 import { createPostgresTestDatabase } from "../packages/testkit/src/postgres-test-database.js";
 import { startKafka } from "../packages/testkit/src/kafka-server.js";

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Consumer check: the packages as they would be published, used by a project
-// outside the workspace. Packs @polyxena/core, /adapters and /codegen (each
+// outside the workspace. Packs @polyxena/core, /adapters, /memory and /codegen (each
 // pack builds dist/), creates a project in a temp folder, installs the
 // tarballs (third-party packages from the npm registry), runs `npx polyxena
 // init`, declares two more entities, runs `npx polyxena generate`, compiles
@@ -14,7 +14,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = resolve(fileURLToPath(import.meta.url), "..", "..");
-const PACKAGES = ["core", "adapters", "codegen"];
+const PACKAGES = ["core", "adapters", "memory", "codegen"];
 const DRIVERS = ["cassandra-driver", "@aws-sdk/client-dynamodb", "@aws-sdk/lib-dynamodb", "@elastic/elasticsearch", "kysely", "pg", "@types/pg", "memjs", "@types/memjs"];
 const PNPM = ["-y", "pnpm@10.34.8"];
 const keep = process.argv.includes("--keep");
@@ -83,8 +83,8 @@ try {
           // The drivers (optional peers of @polyxena/adapters), so every store's declarations are compiled too.
           ...Object.fromEntries(DRIVERS.map((name) => [name, workspaceVersion(name, join(ROOT, "packages", "adapters"))])),
         },
-        // The adapters and codegen tarballs depend on @polyxena/core by version: take it from its tarball too.
-        overrides: { "@polyxena/core": ours["@polyxena/core"] },
+        // The tarballs depend on @polyxena/core (and memory on /adapters) by version: take them from their tarballs too.
+        overrides: { "@polyxena/core": ours["@polyxena/core"], "@polyxena/adapters": ours["@polyxena/adapters"] },
       },
       null,
       2,
@@ -168,7 +168,7 @@ export function realRepositories() {
   writeFileSync(
     join(project, "src", "main.ts"),
     `import { randomUUID } from "node:crypto";
-import { memoryStores } from "@polyxena/adapters/memory";
+import { memoryStores } from "@polyxena/memory";
 import { isPolyxenaError } from "@polyxena/core";
 import { createRepositories } from "./generated/index.js";
 

@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { MemoryCacheDriver, memoryStores } from "@polyxena/adapters/memory";
+import { MemoryCacheDriver, memoryStores } from "@polyxena/memory";
 import { createCacheAside, type CacheAside, type StoreMap } from "@polyxena/core";
 import { createCassandraAdapter } from "@polyxena/adapters/cassandra";
 import {

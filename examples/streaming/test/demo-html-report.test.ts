@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { chromium } from "playwright-core";
 import { describe, expect, it } from "vitest";
-import { MemoryCacheDriver, memoryStores } from "@polyxena/adapters/memory";
+import { MemoryCacheDriver, memoryStores } from "@polyxena/memory";
 import { createCacheAside } from "@polyxena/core";
 import { DemoRecorder } from "../src/demo-metrics.js";
 import { buildReport, renderHtmlReport } from "../src/demo-report.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MemoryCacheDriver, memoryStores } from "@polyxena/adapters/memory";
+import { MemoryCacheDriver, memoryStores } from "@polyxena/memory";
 import { createCacheAside } from "@polyxena/core";
 import { DemoRecorder, percentile } from "../src/demo-metrics.js";
 import { buildReport, formatTextReport } from "../src/demo-report.js";

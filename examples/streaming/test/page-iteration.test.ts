@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { memoryStores } from "@polyxena/adapters/memory";
+import { memoryStores } from "@polyxena/memory";
 import type { OperationEvent } from "@polyxena/core";
 import { createRepositories, type TitleSearch, type ViewingHistory } from "../src/generated/index.js";
 

@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { MemoryCacheDriver, memoryStores } from "@polyxena/adapters/memory";
+import { MemoryCacheDriver, memoryStores } from "@polyxena/memory";
 import { createCacheAside, isPolyxenaError, type OperationEvent, type RepositoriesControl } from "@polyxena/core";
 import {
   createPostgresTestDatabase,

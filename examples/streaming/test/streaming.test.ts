@@ -3,7 +3,7 @@ import { readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { MemoryCacheDriver, memoryStores } from "@polyxena/adapters/memory";
+import { MemoryCacheDriver, memoryStores } from "@polyxena/memory";
 import { createCacheAside, type OperationEvent } from "@polyxena/core";
 import { compileStrict } from "../../../packages/codegen/test/helpers/compile-strict.js";
 import { createRepositories } from "../src/generated/index.js";

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { defineEntity, PolyxenaRuntime, type EntityRuntime } from "@polyxena/core";
 import { createCassandraAdapter, type CassandraAdapter } from "../src/cassandra/index.js";
-import { createMemoryCassandraAdapter, ManualClock } from "../src/memory/memory-cassandra-adapter.js";
+import { createMemoryCassandraAdapter, ManualClock } from "@polyxena/memory";
 import { expectPolyxenaError } from "../../testkit/src/conformance/store-conformance.js";
 import { createCassandraTestCluster, type CassandraTestCluster } from "../../testkit/src/cassandra-test-cluster.js";
 

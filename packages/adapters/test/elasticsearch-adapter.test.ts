@@ -10,8 +10,8 @@ import {
   type ElasticsearchClientPort,
   type EsGetResponse,
 } from "../src/elasticsearch/index.js";
-import { createMemoryElasticsearchAdapter } from "../src/memory/memory-elasticsearch-adapter.js";
-import { SearchEngine } from "../src/memory/search-engine/index.js";
+import { createMemoryElasticsearchAdapter } from "@polyxena/memory";
+import { SearchEngine } from "@polyxena/memory/search-engine";
 import { createElasticsearchTestCluster, type ElasticsearchTestCluster } from "../../testkit/src/elasticsearch-test-cluster.js";
 
 const Title = defineEntity("Title", {

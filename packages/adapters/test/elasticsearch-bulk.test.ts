@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { PolyxenaRuntime, defineEntity, isPolyxenaError, type EntityRuntime } from "@polyxena/core";
 import { bulkChunks, bulkItemError, createElasticsearchAdapter, type ElasticsearchAdapter, type ElasticsearchClientPort, type EsBulkParams } from "../src/elasticsearch/index.js";
-import { createMemoryElasticsearchAdapter } from "../src/memory/memory-elasticsearch-adapter.js";
+import { createMemoryElasticsearchAdapter } from "@polyxena/memory";
 import { createElasticsearchTestCluster, type ElasticsearchTestCluster } from "../../testkit/src/elasticsearch-test-cluster.js";
 
 const Note = defineEntity("BulkNote", {

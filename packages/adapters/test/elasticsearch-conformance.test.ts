@@ -1,6 +1,6 @@
 import { Client } from "@elastic/elasticsearch";
 import { createElasticsearchAdapter } from "../src/elasticsearch/index.js";
-import { createMemoryElasticsearchAdapter } from "../src/memory/memory-elasticsearch-adapter.js";
+import { createMemoryElasticsearchAdapter } from "@polyxena/memory";
 import { storeConformance } from "../../testkit/src/conformance/store-conformance.js";
 import { createElasticsearchTestCluster } from "../../testkit/src/elasticsearch-test-cluster.js";
 

@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { PolyxenaRuntime, defineEntity, isPolyxenaError, type EntityModel, type StoreAdapter } from "@polyxena/core";
 import { createElasticsearchAdapter } from "../src/elasticsearch/index.js";
-import { createMemoryElasticsearchAdapter } from "../src/memory/memory-elasticsearch-adapter.js";
-import { SearchEngine } from "../src/memory/search-engine/index.js";
+import { createMemoryElasticsearchAdapter } from "@polyxena/memory";
+import { SearchEngine } from "@polyxena/memory/search-engine";
 import { createElasticsearchTestCluster, type ElasticsearchTestCluster } from "../../testkit/src/elasticsearch-test-cluster.js";
 
 const ShowV1 = defineEntity("Show", {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { PolyxenaRuntime, defineEntity, isPolyxenaError, type EntityModel, type StoreAdapter } from "@polyxena/core";
 import { createElasticsearchAdapter } from "../src/elasticsearch/index.js";
-import { createMemoryElasticsearchAdapter } from "../src/memory/memory-elasticsearch-adapter.js";
+import { createMemoryElasticsearchAdapter } from "@polyxena/memory";
 import { createElasticsearchTestCluster, type ElasticsearchTestCluster } from "../../testkit/src/elasticsearch-test-cluster.js";
 
 const FilmV1 = defineEntity("Film", {

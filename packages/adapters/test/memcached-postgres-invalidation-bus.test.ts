@@ -2,7 +2,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createCacheAside, defineEntity, PolyxenaRuntime, type InvalidationMessage } from "@polyxena/core";
-import { MemoryCacheDriver } from "../src/memory/memory-cache-driver.js";
+import { MemoryCacheDriver } from "@polyxena/memory";
 import { PostgresInvalidationBus } from "../src/postgres/postgres-invalidation-bus.js";
 import { CacheTestStore } from "../../testkit/src/cache-test-store.js";
 import { testPostgresUrl } from "../../testkit/src/postgres-test-database.js";

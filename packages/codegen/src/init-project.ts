@@ -51,7 +51,7 @@ function testSource(runner: "vitest" | "node"): string {
     runner === "vitest" ? `expect(${actual}).toEqual(${expected});` : `assert.deepEqual(${actual}, ${expected});`;
   return `${imports}
 import { randomUUID } from "node:crypto";
-import { memoryStores } from "@polyxena/adapters/memory";
+import { memoryStores } from "@polyxena/memory";
 import { createRepositories } from "../src/generated/index.js";
 
 // The memory adapters keep each store's semantics, so this test means the same on the real Postgres.
@@ -117,7 +117,7 @@ export function initProject(projectDir: string): InitResult {
     testCommand: runner === "vitest" ? "npx vitest run test/task.test.ts" : "npx tsx --test test/task.test.ts",
     missing: {
       dependencies: absent(["@polyxena/core", "@polyxena/adapters", "zod"]),
-      devDependencies: absent(["@polyxena/codegen", ...(runner === "node" ? ["tsx"] : [])]),
+      devDependencies: absent(["@polyxena/codegen", "@polyxena/memory", ...(runner === "node" ? ["tsx"] : [])]),
     },
   };
 }

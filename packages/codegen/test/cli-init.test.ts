@@ -21,7 +21,7 @@ function emptyProject(label: string, manifest: object = { name: label, private: 
 /** Links the workspace packages and zod into the project's node_modules, as an install would. */
 function linkDependencies(dir: string): void {
   mkdirSync(join(dir, "node_modules", "@polyxena"), { recursive: true });
-  for (const name of ["core", "adapters", "codegen"]) symlinkSync(join(PACKAGES_DIR, name), join(dir, "node_modules", "@polyxena", name), "dir");
+  for (const name of ["core", "adapters", "memory", "codegen"]) symlinkSync(join(PACKAGES_DIR, name), join(dir, "node_modules", "@polyxena", name), "dir");
   symlinkSync(realpathSync(join(PACKAGES_DIR, "core", "node_modules", "zod")), join(dir, "node_modules", "zod"), "dir");
 }
 
@@ -34,6 +34,7 @@ describe("polyxena init", () => {
     expect(init.status).toBe(0);
     expect(init.stdout).toContain("wrote polyxena.config.ts, src/entities/task.ts, test/task.test.ts");
     expect(init.stdout).toContain("npm install @polyxena/core @polyxena/adapters zod");
+    expect(init.stdout).toContain("npm install --save-dev @polyxena/codegen @polyxena/memory tsx");
     expect(init.stdout).toContain("npx tsx --test test/task.test.ts");
 
     const generate = runCli(dir, ["generate"]);

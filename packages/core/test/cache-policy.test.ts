@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
-import { MemoryCacheDriver } from "../../adapters/src/memory/memory-cache-driver.js";
+import { MemoryCacheDriver } from "@polyxena/memory";
 import { CacheTestStore } from "../../testkit/src/cache-test-store.js";
 import { CacheValueTooLargeError, createCacheAside, type CacheDriver } from "../src/cache/index.js";
 import { defineEntity } from "../src/define-entity.js";

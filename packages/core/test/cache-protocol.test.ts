@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { MemoryCacheDriver } from "../../adapters/src/memory/memory-cache-driver.js";
+import { MemoryCacheDriver } from "@polyxena/memory";
 import { CacheTestStore } from "../../testkit/src/cache-test-store.js";
 import { defineEntity } from "../src/define-entity.js";
 import { PolyxenaRuntime } from "../src/polyxena-runtime.js";

@@ -9,7 +9,7 @@ import {
   createMemoryDynamoDbAdapter,
   createMemoryElasticsearchAdapter,
   createMemoryPostgresAdapter,
-} from "../../adapters/src/memory/index.js";
+} from "@polyxena/memory";
 import { createPostgresAdapter } from "../../adapters/src/postgres/index.js";
 import { createResiliencePolicy } from "../../core/src/resilience/index.js";
 import { createCassandraTestCluster, type CassandraTestCluster } from "../src/cassandra-test-cluster.js";

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { PolyxenaRuntime, defineEntity, isPolyxenaError, type PolyxenaErrorCode } from "@polyxena/core";
 import { createResiliencePolicy } from "../../core/src/resilience/index.js";
-import { createMemoryPostgresAdapter } from "../../adapters/src/memory/memory-postgres-adapter.js";
+import { createMemoryPostgresAdapter } from "@polyxena/memory";
 import { ChaosAdapter, isChaosError } from "../src/chaos-adapter.js";
 
 const Note = defineEntity("Note", {

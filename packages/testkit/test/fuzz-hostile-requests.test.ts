@@ -24,7 +24,7 @@ import {
   createMemoryElasticsearchAdapter,
   createMemoryPostgresAdapter,
   MemoryCacheDriver,
-} from "../../adapters/src/memory/index.js";
+} from "@polyxena/memory";
 import { createPostgresAdapter } from "../../adapters/src/postgres/index.js";
 import { createResiliencePolicy, type ResiliencePolicy } from "../../core/src/resilience/index.js";
 import { createCassandraTestCluster, type CassandraTestCluster } from "../src/cassandra-test-cluster.js";

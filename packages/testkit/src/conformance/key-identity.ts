@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { expect } from "vitest";
 import { z } from "zod";
 import { createCacheAside, defineEntity, PolyxenaRuntime, type EntityDefinition, type FieldType, type StoreAdapter, type StoreKind } from "@polyxena/core";
-import { MemoryCacheDriver } from "@polyxena/adapters/memory";
+import { MemoryCacheDriver } from "@polyxena/memory";
 
 /** The key field types each store can key on (as `defineEntity` allows them). */
 const KEY_TYPES: Record<StoreKind, readonly FieldType[]> = {

@@ -7,7 +7,7 @@ import {
   type CassandraEngine,
   type EngineResult,
   type PreparedCql,
-} from "./engine.js";
+} from "@polyxena/memory/cassandra-engine";
 import {
   FrameFlag,
   HEADER_LENGTH,

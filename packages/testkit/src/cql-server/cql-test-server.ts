@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { createServer, type Server, type Socket } from "node:net";
 import { CqlConnection, type ServerContext } from "./cql-connection.js";
-import { CassandraEngine, type EngineClock, type PreparedCql } from "./engine.js";
+import { CassandraEngine, type EngineClock, type PreparedCql } from "@polyxena/memory/cassandra-engine";
 import type { RecordedRequest } from "./request-log.js";
 
 /** Options of {@link startCqlTestServer}. */

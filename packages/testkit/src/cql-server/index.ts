@@ -5,5 +5,5 @@
 export { startCqlTestServer } from "./cql-test-server.js";
 export type { CqlTestServer, CqlTestServerOptions } from "./cql-test-server.js";
 export type { RecordedRequest } from "./request-log.js";
-export { CassandraEngine, CqlError, CqlErrorCode, ManualClock } from "./engine.js";
-export type { EngineClock } from "./engine.js";
+export { CassandraEngine, CqlError, CqlErrorCode, ManualClock } from "@polyxena/memory/cassandra-engine";
+export type { EngineClock } from "@polyxena/memory/cassandra-engine";

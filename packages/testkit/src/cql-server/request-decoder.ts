@@ -8,7 +8,7 @@ import {
   type CqlValue,
   type ResultColumn,
   deserializeValue,
-} from "./engine.js";
+} from "@polyxena/memory/cassandra-engine";
 import { ByteReader, ProtocolDecodeError } from "./protocol-buffer.js";
 
 /** Query parameter flags (spec section 4.1.4). */

@@ -1,4 +1,4 @@
-import type { ConsistencyLevel } from "./engine.js";
+import type { ConsistencyLevel } from "@polyxena/memory/cassandra-engine";
 
 /** What the server recorded about one request frame, so tests can assert what a client sent. */
 export interface RecordedRequest {

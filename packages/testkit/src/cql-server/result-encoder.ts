@@ -7,7 +7,7 @@ import {
   type EngineResult,
   type PreparedCql,
   type ResultColumn,
-} from "./engine.js";
+} from "@polyxena/memory/cassandra-engine";
 import { ByteWriter } from "./protocol-buffer.js";
 
 const ResultKind = { void: 0x0001, rows: 0x0002, setKeyspace: 0x0003, prepared: 0x0004, schemaChange: 0x0005 } as const;

@@ -1,7 +1,7 @@
 import { createServer } from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { SearchEngine, isSearchEngineError } from "@polyxena/adapters/memory/search-engine";
+import { SearchEngine, isSearchEngineError } from "@polyxena/memory/search-engine";
 import { checkMediaTypes, parseJsonBody, parseNdjsonBody, readBody, sendReply } from "./http-exchange.js";
 import type { HttpReply } from "./http-exchange.js";
 import { routeRequest } from "./request-router.js";

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { SearchEngineError, malformedBulkLine } from "@polyxena/adapters/memory/search-engine";
+import { SearchEngineError, malformedBulkLine } from "@polyxena/memory/search-engine";
 
 /** Elasticsearch's default `http.max_content_length`. */
 export const MAX_BODY_BYTES = 100 * 1024 * 1024;

@@ -1,5 +1,5 @@
-import type { ConcurrencyParams, RefreshParam, SearchEngine, VersionType } from "@polyxena/adapters/memory/search-engine";
-import { SearchEngineError, illegalArgument } from "@polyxena/adapters/memory/search-engine";
+import type { ConcurrencyParams, RefreshParam, SearchEngine, VersionType } from "@polyxena/memory/search-engine";
+import { SearchEngineError, illegalArgument } from "@polyxena/memory/search-engine";
 import type { HttpReply } from "./http-exchange.js";
 
 type Json = Record<string, unknown>;

@@ -14,7 +14,7 @@ import {
   type StoreAdapter,
 } from "@polyxena/core";
 import { createCassandraAdapter } from "@polyxena/adapters/cassandra";
-import { createMemoryCassandraAdapter, createMemoryElasticsearchAdapter } from "@polyxena/adapters/memory";
+import { createMemoryCassandraAdapter, createMemoryElasticsearchAdapter } from "@polyxena/memory";
 import { chaosSink, checkProjections, createCassandraTestCluster, createOrderObserver, runRelayChaos, seededRandom, type CassandraTestCluster } from "../../src/index.js";
 
 // The Cassandra outbox: the event row goes in the write's logged batch, versions are write

@@ -5,7 +5,7 @@ import { changeKeyString, createProjectionApplier, isPolyxenaError, PolyxenaRunt
 import { createKafkaSink } from "@polyxena/adapters/kafka";
 import type { Client } from "@elastic/elasticsearch";
 import { createElasticsearchAdapter } from "@polyxena/adapters/elasticsearch";
-import { createMemoryDynamoDbAdapter } from "@polyxena/adapters/memory";
+import { createMemoryDynamoDbAdapter } from "@polyxena/memory";
 import { createPostgresAdapter } from "@polyxena/adapters/postgres";
 import { defineEntity } from "@polyxena/core";
 import { z } from "zod";

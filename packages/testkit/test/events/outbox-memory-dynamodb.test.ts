@@ -1,4 +1,4 @@
-import { createMemoryDynamoDbAdapter, createMemoryElasticsearchAdapter, createMemoryPostgresAdapter } from "@polyxena/adapters/memory";
+import { createMemoryDynamoDbAdapter, createMemoryElasticsearchAdapter, createMemoryPostgresAdapter } from "@polyxena/memory";
 import { outboxSuite } from "./outbox-suite.js";
 
 // The source in the memory DynamoDB: the real DynamoDB adapter over the in-process DynamoDB records each

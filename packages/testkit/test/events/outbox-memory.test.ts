@@ -1,4 +1,4 @@
-import { createMemoryDynamoDbAdapter, createMemoryElasticsearchAdapter, createMemoryPostgresAdapter } from "@polyxena/adapters/memory";
+import { createMemoryDynamoDbAdapter, createMemoryElasticsearchAdapter, createMemoryPostgresAdapter } from "@polyxena/memory";
 import { outboxSuite } from "./outbox-suite.js";
 
 // The in-memory Postgres adapter records events in its own transactions; the

@@ -1,5 +1,5 @@
 import { createPostgresAdapter } from "@polyxena/adapters/postgres";
-import { createMemoryDynamoDbAdapter, createMemoryElasticsearchAdapter } from "@polyxena/adapters/memory";
+import { createMemoryDynamoDbAdapter, createMemoryElasticsearchAdapter } from "@polyxena/memory";
 import { createPostgresTestDatabase } from "../../src/index.js";
 import { outboxSuite } from "./outbox-suite.js";
 

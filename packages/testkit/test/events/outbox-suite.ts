@@ -21,7 +21,7 @@ import {
   type OutboxPort,
   type StoreAdapter,
 } from "@polyxena/core";
-import { MemoryCacheDriver } from "@polyxena/adapters/memory";
+import { MemoryCacheDriver } from "@polyxena/memory";
 import {
   chaosSink,
   checkProjections,

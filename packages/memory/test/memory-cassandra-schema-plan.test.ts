@@ -2,8 +2,8 @@ import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { defineEntity, PolyxenaRuntime } from "@polyxena/core";
-import { createMemoryCassandraAdapter } from "../src/memory/index.js";
-import { expectPolyxenaError } from "../../testkit/src/conformance/store-conformance.js";
+import { createMemoryCassandraAdapter } from "../src/index.js";
+import { expectPolyxenaError } from "@polyxena/testkit";
 
 const V1 = defineEntity("Evolving", { store: "cassandra", schema: z.object({ id: z.uuid(), name: z.string() }), key: { partition: ["id"] } });
 const V2 = defineEntity("Evolving", { store: "cassandra", schema: z.object({ id: z.uuid(), name: z.string(), plays: z.number().int().min(0).max(1000) }), key: { partition: ["id"] } });

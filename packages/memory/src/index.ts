@@ -21,6 +21,7 @@ export {
 export type { MemoryCassandraAdapterOptions } from "./memory-cassandra-adapter.js";
 export { MemoryDynamoDbAdapter, createMemoryDynamoDbAdapter } from "./memory-dynamodb-adapter.js";
 export type { MemoryDynamoDbAdapterOptions } from "./memory-dynamodb-adapter.js";
+export { InProcessDynamoDb } from "./dynamodb-engine/in-process-dynamodb.js";
 export { MemoryElasticsearchAdapter, SearchEngineClient, createMemoryElasticsearchAdapter } from "./memory-elasticsearch-adapter.js";
 export type { MemoryElasticsearchAdapterOptions } from "./memory-elasticsearch-adapter.js";
 export { MemoryPostgresAdapter, createMemoryPostgresAdapter } from "./memory-postgres-adapter.js";

@@ -3,8 +3,7 @@
  * Postgres would hand back after a round trip (lower-case uuids, `jsonb`
  * key order, NULL for absent nullable fields), plus Postgres' ordering.
  */
-import { PolyxenaError, type EntityModel, type FieldModel, type StoredItem } from "@polyxena/core";
-import { fromJsonValue, toJsonValue } from "../postgres/postgres-json.js";
+import { PolyxenaError, type EntityModel, type FieldModel, type StoredItem, fromJsonValue, toJsonValue } from "@polyxena/core";
 
 const NUMERIC_39_LIMIT = 10n ** 39n;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SearchEngine, quantizeFieldLength, standardAnalyze } from "../src/memory/search-engine/index.js";
+import { SearchEngine, quantizeFieldLength, standardAnalyze } from "../src/search-engine/index.js";
 
 describe("standard analyzer", () => {
   it("splits on Unicode word boundaries and lowercases", () => {

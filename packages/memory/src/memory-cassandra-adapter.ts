@@ -4,9 +4,18 @@
  * batches the CQL test server uses), so it behaves like the real adapter.
  */
 import { buildCassandraSchema, cassandraKeyspaceStatement, cassandraOutboxStatements, type EntityModel } from "@polyxena/core";
-import { CassandraAdapter, type CassandraAdapterOptions } from "../cassandra/cassandra-adapter.js";
-import type { CqlPage, CqlRequestOptions, CqlResult, CqlSession, CqlStatement, NeutralValue, RowReader } from "../cassandra/cassandra-session.js";
-import type { EntityStatements } from "../cassandra/cassandra-statements.js";
+import {
+  CassandraAdapter,
+  type CassandraAdapterOptions,
+  type CqlPage,
+  type CqlRequestOptions,
+  type CqlResult,
+  type CqlSession,
+  type CqlStatement,
+  type NeutralValue,
+  type RowReader,
+  type EntityStatements,
+} from "@polyxena/adapters/cassandra/in-process";
 import {
   CassandraEngine,
   ManualClock,

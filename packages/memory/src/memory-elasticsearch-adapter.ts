@@ -5,24 +5,24 @@
  * the shared compiler, so results rank exactly as on the Elasticsearch test server.
  */
 import type { EntityModel, SchemaApplyOptions, SchemaApplyResult } from "@polyxena/core";
-import { ElasticsearchAdapter, type ElasticsearchAdapterOptions } from "../elasticsearch/elasticsearch-adapter.js";
-import type {
-  ElasticsearchClientPort,
-  EsBulkParams,
-  EsBulkResponse,
-  EsDeleteParams,
-  EsGetResponse,
-  EsIndexParams,
-  EsPutMappingParams,
-  EsReindexParams,
-  EsReindexResponse,
-  EsRequestOptions,
-  EsSearchParams,
-  EsSearchResponse,
-  EsWriteResponse,
-} from "../elasticsearch/elasticsearch-client-port.js";
-import { SearchEngine, SearchEngineError } from "./search-engine/index.js";
-import type { SearchEngineOptions } from "./search-engine/index.js";
+import {
+  ElasticsearchAdapter,
+  type ElasticsearchAdapterOptions,
+  type ElasticsearchClientPort,
+  type EsBulkParams,
+  type EsBulkResponse,
+  type EsDeleteParams,
+  type EsGetResponse,
+  type EsIndexParams,
+  type EsPutMappingParams,
+  type EsReindexParams,
+  type EsReindexResponse,
+  type EsRequestOptions,
+  type EsSearchParams,
+  type EsSearchResponse,
+  type EsWriteResponse,
+} from "@polyxena/adapters/elasticsearch/in-process";
+import { SearchEngine, SearchEngineError, type SearchEngineOptions } from "./search-engine/index.js";
 
 function checkSignal(options: EsRequestOptions | undefined): void {
   if (options?.signal?.aborted) {

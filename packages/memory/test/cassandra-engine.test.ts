@@ -8,7 +8,7 @@ import {
   parseCql,
   type BoundValue,
   type EngineResult,
-} from "../src/memory/cassandra-engine/index.js";
+} from "../src/cassandra-engine/index.js";
 
 let clock: ManualClock;
 let engine: CassandraEngine;

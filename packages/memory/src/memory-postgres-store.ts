@@ -13,7 +13,7 @@
  *   reads the latest committed rows.
  */
 import { PolyxenaError, type StoredItem, type StoreTransaction } from "@polyxena/core";
-import type { PostgresIsolationLevel } from "../postgres/postgres-isolation.js";
+import type { PostgresIsolationLevel } from "@polyxena/adapters/postgres/in-process";
 
 /** A committed row: the item and a stamp that changes on every write. */
 export interface MemoryRow {

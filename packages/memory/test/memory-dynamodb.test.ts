@@ -1,9 +1,8 @@
 import { describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { defineEntity, isPolyxenaError, PolyxenaRuntime, type EntityDefinition } from "@polyxena/core";
-import { createMemoryDynamoDbAdapter } from "../src/memory/memory-dynamodb-adapter.js";
-import { storeConformance } from "../../testkit/src/conformance/index.js";
-import { dynamoDbConformance } from "../../testkit/src/conformance/dynamodb-conformance.js";
+import { createMemoryDynamoDbAdapter } from "../src/memory-dynamodb-adapter.js";
+import { storeConformance, dynamoDbConformance } from "@polyxena/testkit";
 
 /** A memory adapter with a clock the tests move. */
 function memoryTarget() {

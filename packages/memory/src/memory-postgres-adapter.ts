@@ -29,14 +29,23 @@ import {
   type UniqueConstraintModel,
   type UpdateCondition,
   type UpdateRequest,
+  refusedSchemaChanges,
 } from "@polyxena/core";
-import { classifyPostgresError } from "../postgres/postgres-errors.js";
-import { decodePosition, directed, encodePosition, queryOrdering, type OrderingColumn } from "../postgres/postgres-ordering.js";
-import { isolationLevel } from "../postgres/postgres-isolation.js";
-import { POSTGRES_CAPABILITIES } from "../postgres/postgres-capabilities.js";
-import { assertIndexRowSizes } from "../postgres/postgres-limits.js";
-import { refusedSchemaChanges } from "@polyxena/core";
-import { catalogType, diffPostgresSchema, type LivePostgresSchema, type LiveTable } from "../postgres/postgres-schema-apply.js";
+import {
+  classifyPostgresError,
+  decodePosition,
+  directed,
+  encodePosition,
+  queryOrdering,
+  type OrderingColumn,
+  isolationLevel,
+  POSTGRES_CAPABILITIES,
+  assertIndexRowSizes,
+  catalogType,
+  diffPostgresSchema,
+  type LivePostgresSchema,
+  type LiveTable,
+} from "@polyxena/adapters/postgres/in-process";
 import { MemoryPostgresStore, MemoryPostgresTransaction } from "./memory-postgres-store.js";
 import { MemoryOutbox } from "./memory-outbox.js";
 import { compareNullable, compareValues, memoryKeyString, normalizeItem, normalizeValue } from "./memory-postgres-values.js";

@@ -2,9 +2,8 @@ import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { defineEntity, PolyxenaRuntime } from "@polyxena/core";
-import { createMemoryPostgresAdapter } from "../src/memory/memory-postgres-adapter.js";
-import { storeConformance } from "../../testkit/src/conformance/store-conformance.js";
-import { postgresConformance } from "../../testkit/src/conformance/postgres-conformance.js";
+import { createMemoryPostgresAdapter } from "../src/memory-postgres-adapter.js";
+import { storeConformance, postgresConformance } from "@polyxena/testkit";
 
 const setup = async () => ({ adapter: createMemoryPostgresAdapter(), cleanup: async () => undefined });
 

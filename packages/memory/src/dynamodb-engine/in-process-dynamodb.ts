@@ -24,32 +24,33 @@
  * Every value is copied on the way in and out. Each command runs to the end
  * without yielding, so commands are atomic and serializable.
  */
-import type { DynamoNative } from "../../dynamodb/dynamodb-codec.js";
-import { DYNAMODB_MAX_ITEM_BYTES, dynamoItemSize } from "../../dynamodb/dynamodb-item-size.js";
-import type {
-  DynamoDbPort,
-  PortBatchGetInput,
-  PortBatchGetOutput,
-  PortBatchWriteInput,
-  PortBatchWriteOutput,
-  PortConditionCheckInput,
-  PortCreateTableInput,
-  PortDeleteInput,
-  PortDescribeTableOutput,
-  PortDescribeTimeToLiveOutput,
-  PortGetInput,
-  PortGetOutput,
-  PortPageOutput,
-  PortPutInput,
-  PortQueryInput,
-  PortScanInput,
-  PortTableDescription,
-  PortTimeToLiveInput,
-  PortTransactWriteInput,
-  PortUpdateInput,
-  PortUpdateOutput,
-  PortUpdateTableInput,
-} from "../../dynamodb/dynamodb-port.js";
+import {
+  DYNAMODB_MAX_ITEM_BYTES,
+  dynamoItemSize,
+  type DynamoNative,
+  type DynamoDbPort,
+  type PortBatchGetInput,
+  type PortBatchGetOutput,
+  type PortBatchWriteInput,
+  type PortBatchWriteOutput,
+  type PortConditionCheckInput,
+  type PortCreateTableInput,
+  type PortDeleteInput,
+  type PortDescribeTableOutput,
+  type PortDescribeTimeToLiveOutput,
+  type PortGetInput,
+  type PortGetOutput,
+  type PortPageOutput,
+  type PortPutInput,
+  type PortQueryInput,
+  type PortScanInput,
+  type PortTableDescription,
+  type PortTimeToLiveInput,
+  type PortTransactWriteInput,
+  type PortUpdateInput,
+  type PortUpdateOutput,
+  type PortUpdateTableInput,
+} from "@polyxena/adapters/dynamodb/in-process";
 import { DynamoDbEngineError, engineError, type CancellationReason } from "./dynamodb-engine-error.js";
 import { applyUpdate, compareScalars, evaluate, ExpressionScope, parseCondition, parseUpdate, typeOf, updatedAttributes, type Condition, type Item, type Value } from "./dynamodb-expression.js";
 

@@ -2,10 +2,9 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { defineEntity, PolyxenaRuntime, type EntityModel, type SchemaPlan, type StoreAdapter } from "@polyxena/core";
-import { createPostgresAdapter, type PostgresAdapter } from "../src/postgres/index.js";
-import { createMemoryPostgresAdapter } from "../src/memory/index.js";
-import { expectPolyxenaError } from "../../testkit/src/conformance/store-conformance.js";
-import { createPostgresTestDatabase, type PostgresTestDatabase } from "../../testkit/src/postgres-test-database.js";
+import { createPostgresAdapter, type PostgresAdapter } from "@polyxena/adapters/postgres";
+import { createMemoryPostgresAdapter } from "../src/index.js";
+import { expectPolyxenaError, createPostgresTestDatabase, type PostgresTestDatabase } from "@polyxena/testkit";
 
 /** Versions of one entity as a team evolves it. */
 function versions(table: string) {

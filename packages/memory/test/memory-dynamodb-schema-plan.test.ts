@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { defineEntity, PolyxenaRuntime } from "@polyxena/core";
-import { createMemoryDynamoDbAdapter } from "../src/memory/memory-dynamodb-adapter.js";
-import { expectPolyxenaError } from "../../testkit/src/conformance/store-conformance.js";
+import { createMemoryDynamoDbAdapter } from "../src/memory-dynamodb-adapter.js";
+import { expectPolyxenaError } from "@polyxena/testkit";
 
 const schema = z.object({ id: z.string(), at: z.date(), owner: z.string(), title: z.string() });
 const Item = defineEntity("Item", { store: "dynamodb", schema, key: { partition: "id", sort: "at" } });

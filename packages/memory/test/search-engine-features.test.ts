@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SearchEngine } from "../src/memory/search-engine/index.js";
+import { SearchEngine } from "../src/search-engine/index.js";
 
 function engine(): SearchEngine {
   const e = new SearchEngine({ clock: () => Date.UTC(2025, 5, 1) });

@@ -15,8 +15,7 @@
  * consistent); strong reads of a GSI are refused as DynamoDB refuses them.
  */
 import { buildDynamoDbTables, type EntityModel } from "@polyxena/core";
-import { DynamoDbAdapter } from "../dynamodb/dynamodb-adapter.js";
-import type { EntityStatements } from "../dynamodb/dynamodb-statements.js";
+import { DynamoDbAdapter, type EntityStatements } from "@polyxena/adapters/dynamodb/in-process";
 import { InProcessDynamoDb } from "./dynamodb-engine/in-process-dynamodb.js";
 
 /** Options of {@link createMemoryDynamoDbAdapter}. */

@@ -2,12 +2,10 @@ import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { defineEntity, PolyxenaRuntime, type EntityDefinition } from "@polyxena/core";
-import { CassandraAdapter } from "../src/cassandra/cassandra-adapter.js";
-import type { CqlRequestOptions, CqlSession, CqlStatement } from "../src/cassandra/cassandra-session.js";
-import { createMemoryCassandraAdapter, EngineCqlSession } from "../src/memory/memory-cassandra-adapter.js";
-import { CassandraEngine } from "../src/memory/cassandra-engine/index.js";
-import { ManualClock } from "../src/memory/cassandra-engine/index.js";
-import { storeConformance, expectPolyxenaError } from "../../testkit/src/conformance/store-conformance.js";
+import { CassandraAdapter, type CqlRequestOptions, type CqlSession, type CqlStatement } from "@polyxena/adapters/cassandra/in-process";
+import { createMemoryCassandraAdapter, EngineCqlSession } from "../src/memory-cassandra-adapter.js";
+import { CassandraEngine, ManualClock } from "../src/cassandra-engine/index.js";
+import { storeConformance, expectPolyxenaError } from "@polyxena/testkit";
 
 const clock = new ManualClock();
 

@@ -11,9 +11,9 @@ import { randomUUID } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { sdkDynamoDbPort, type DynamoDbPort } from "../src/dynamodb/index.js";
-import { InProcessDynamoDb } from "../src/memory/dynamodb-engine/in-process-dynamodb.js";
-import { startDynamoDbTestServer, type DynamoDbTestServer } from "../../testkit/src/dynalite-server.js";
+import { sdkDynamoDbPort, type DynamoDbPort } from "@polyxena/adapters/dynamodb";
+import { InProcessDynamoDb } from "../src/dynamodb-engine/in-process-dynamodb.js";
+import { startDynamoDbTestServer, type DynamoDbTestServer } from "@polyxena/testkit";
 
 interface Lane {
   port(): Promise<DynamoDbPort>;

@@ -13,7 +13,7 @@
  * and every one defined must be used (checked by the caller over all of a
  * request's expressions).
  */
-import { compareUtf8 } from "../../dynamodb/dynamodb-key-range.js";
+import { compareUtf8 } from "@polyxena/adapters/dynamodb/in-process";
 import { engineError } from "./dynamodb-engine-error.js";
 
 /** A value in document-client form. */

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SearchEngine, isSearchEngineError } from "../src/memory/search-engine/index.js";
-import type { SearchEngineError } from "../src/memory/search-engine/index.js";
+import { SearchEngine, isSearchEngineError, type SearchEngineError } from "../src/search-engine/index.js";
 
 function caught(fn: () => unknown): SearchEngineError {
   try {
