@@ -11,8 +11,7 @@
 import { z } from "zod";
 import { createCacheAside, defineEntity, PolyxenaRuntime } from "@polyxena/core";
 import { createMemcachedDriver } from "@polyxena/adapters/memcached";
-import { CacheTestStore } from "../packages/testkit/src/cache-test-store.js";
-import { startMemcached } from "../packages/testkit/src/memcached-server.js";
+import { CacheTestStore, startMemcached } from "@polyxena/testkit";
 import { median, printResult } from "./harness.js";
 
 const Title = defineEntity("Title", {

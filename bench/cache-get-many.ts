@@ -16,8 +16,7 @@
 import { z } from "zod";
 import { createCacheAside, defineEntity, PolyxenaRuntime, ZonedCacheDriver, type CacheDriver, type CacheEntry, type CasToken } from "@polyxena/core";
 import { createMemcachedDriver } from "@polyxena/adapters/memcached";
-import { CacheTestStore } from "../packages/testkit/src/cache-test-store.js";
-import { startMemcached } from "../packages/testkit/src/memcached-server.js";
+import { CacheTestStore, startMemcached } from "@polyxena/testkit";
 import { compare, printResult, versusBaseline } from "./harness.js";
 
 const Profile = defineEntity("Profile", {

@@ -16,7 +16,7 @@
 import { z } from "zod";
 import { createCacheAside, defineEntity, PolyxenaRuntime, Repository } from "@polyxena/core";
 import { MemoryCacheDriver } from "@polyxena/memory";
-import { CacheTestStore } from "../packages/testkit/src/cache-test-store.js";
+import { CacheTestStore } from "@polyxena/testkit";
 import { median, printResult } from "./harness.js";
 
 const Profile = defineEntity("Profile", {

@@ -20,8 +20,7 @@ import memjs from "memjs";
 import { z } from "zod";
 import { createCacheAside, defineEntity, PolyxenaRuntime, Repository } from "@polyxena/core";
 import { createMemcachedDriver } from "@polyxena/adapters/memcached";
-import { CacheTestStore } from "../packages/testkit/src/cache-test-store.js";
-import { startMemcached } from "../packages/testkit/src/memcached-server.js";
+import { CacheTestStore, startMemcached } from "@polyxena/testkit";
 import { compare, printResult, type CompareResult } from "./harness.js";
 
 const Profile = defineEntity("Profile", {

@@ -24,8 +24,7 @@ import { z } from "zod";
 import { createCacheAside, defineEntity, PolyxenaRuntime, type CacheDriver, type EntityRuntime } from "@polyxena/core";
 import { createMemcachedDriver } from "@polyxena/adapters/memcached";
 import { MemoryCacheDriver } from "@polyxena/memory";
-import { CacheTestStore } from "../packages/testkit/src/cache-test-store.js";
-import { startMemcached } from "../packages/testkit/src/memcached-server.js";
+import { CacheTestStore, startMemcached } from "@polyxena/testkit";
 import { median, printResult } from "./harness.js";
 
 const Title = defineEntity("Title", {

@@ -5,7 +5,7 @@
  * copy calls {@link serveCql} instead of its main.
  */
 import { fork } from "node:child_process";
-import { startCqlTestServer } from "../packages/testkit/src/cql-server/index.js";
+import { startCqlTestServer } from "@polyxena/testkit";
 
 /** The argument that makes a benchmark's entry file serve CQL instead of measuring. */
 export const SERVE_CQL_FLAG = "--serve-cql";

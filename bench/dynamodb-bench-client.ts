@@ -7,7 +7,7 @@
 import { Agent } from "node:http";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { startDynamoDbTestServer } from "../packages/testkit/src/dynalite-server.js";
+import { startDynamoDbTestServer } from "@polyxena/testkit";
 
 /** The shared client of a DynamoDB benchmark, and how to stop it and its server. */
 export interface BenchDynamoDb {

@@ -28,7 +28,7 @@ import { Client, type estypes } from "@elastic/elasticsearch";
 import { z } from "zod";
 import { defineEntity, PolyxenaRuntime, SearchableRepository } from "@polyxena/core";
 import { compileSearchRequest, createElasticsearchAdapter } from "@polyxena/adapters/elasticsearch";
-import { startElasticsearchTestServer } from "../packages/testkit/src/elasticsearch-server/index.js";
+import { startElasticsearchTestServer } from "@polyxena/testkit";
 import { compare, printResult, versusBaseline, type Contender } from "./harness.js";
 
 const Title = defineEntity("Title", {

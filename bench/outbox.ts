@@ -20,8 +20,7 @@ import { changeKeyString, createOutboxRelay, createProjectionApplier, defineEnti
 import { createPostgresAdapter } from "@polyxena/adapters/postgres";
 import { createMemoryElasticsearchAdapter } from "@polyxena/memory";
 import { createKafkaSink } from "@polyxena/adapters/kafka";
-import { createPostgresTestDatabase } from "../packages/testkit/src/postgres-test-database.js";
-import { startKafka } from "../packages/testkit/src/kafka-server.js";
+import { createPostgresTestDatabase, startKafka } from "@polyxena/testkit";
 import { compare, median, printResult, versusBaseline } from "./harness.js";
 
 const schema = z.object({ titleId: z.string(), name: z.string(), year: z.number().int(), genre: z.string() });

@@ -5,9 +5,8 @@
  *
  * Usage: pnpm bench policy-overhead [--rounds N] [--ops N]
  */
-import { BASE_CAPABILITIES, defineEntity, PolyxenaRuntime, type StoreAdapter } from "@polyxena/core";
+import { BASE_CAPABILITIES, defineEntity, PolyxenaRuntime, type StoreAdapter, createResiliencePolicy } from "@polyxena/core";
 import { z } from "zod";
-import { createResiliencePolicy } from "../packages/core/src/resilience/index.js";
 import { compare, printResult } from "./harness.js";
 
 const arg = (name: string, fallback: number): number => {

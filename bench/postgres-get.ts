@@ -14,7 +14,7 @@ import { Kysely, PostgresDialect } from "kysely";
 import { z } from "zod";
 import { defineEntity, PolyxenaRuntime } from "@polyxena/core";
 import { createPostgresAdapter } from "@polyxena/adapters/postgres";
-import { createPostgresTestDatabase } from "../packages/testkit/src/postgres-test-database.js";
+import { createPostgresTestDatabase } from "@polyxena/testkit";
 import { compare, printResult, type CompareResult } from "./harness.js";
 
 const Account = defineEntity("Account", {

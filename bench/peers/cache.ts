@@ -39,8 +39,7 @@ import { CacheableMemory } from "cacheable";
 import KeyvMemcache from "@keyv/memcache";
 import { createCacheAside, defineEntity, PolyxenaRuntime, Repository, type CacheAside } from "@polyxena/core";
 import { createMemcachedDriver } from "@polyxena/adapters/memcached";
-import { CacheTestStore } from "../../packages/testkit/src/cache-test-store.js";
-import { startMemcached } from "../../packages/testkit/src/memcached-server.js";
+import { CacheTestStore, startMemcached } from "@polyxena/testkit";
 import { compare, median, printResult, type CompareResult, type Contender } from "../harness.js";
 import { peerLine, type PeerLine } from "./peer-lines.js";
 

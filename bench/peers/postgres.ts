@@ -39,7 +39,7 @@ import { DataSource, EntitySchema as TypeOrmEntitySchema } from "typeorm";
 import { EntitySchema as MikroEntitySchema, MikroORM } from "@mikro-orm/postgresql";
 import { defineEntity, PolyxenaRuntime, Repository } from "@polyxena/core";
 import { createPostgresAdapter } from "@polyxena/adapters/postgres";
-import { createPostgresTestDatabase } from "../../packages/testkit/src/postgres-test-database.js";
+import { createPostgresTestDatabase } from "@polyxena/testkit";
 import { compare, printResult, type Contender } from "../harness.js";
 import { peerLine } from "./peer-lines.js";
 import { PrismaClient } from "./prisma/client/client.js";

@@ -4,9 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { defineEntity, PolyxenaRuntime, type EntityDefinition } from "@polyxena/core";
 import { createCassandraAdapter } from "../src/cassandra/index.js";
-import { expectPolyxenaError } from "../../testkit/src/conformance/store-conformance.js";
-import { createCassandraTestCluster, type CassandraTestCluster } from "../../testkit/src/cassandra-test-cluster.js";
-import { CqlErrorCode, type RecordedRequest } from "../../testkit/src/cql-server/index.js";
+import { expectPolyxenaError, createCassandraTestCluster, type CassandraTestCluster, CqlErrorCode, type RecordedRequest } from "@polyxena/testkit";
 
 // Error paths through the adapter as services use it (a typed repository over createCassandraAdapter on the
 // stock driver), against the in-process CQL test server or a real Cassandra (POLYXENA_TEST_CASSANDRA=host:port).

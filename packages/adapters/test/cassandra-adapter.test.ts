@@ -4,9 +4,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { defineEntity, PolyxenaRuntime, type EntityDefinition } from "@polyxena/core";
 import { createCassandraAdapter, type CassandraAdapter } from "../src/cassandra/index.js";
-import { storeConformance, expectPolyxenaError } from "../../testkit/src/conformance/store-conformance.js";
-import { createCassandraTestCluster, type CassandraTestCluster } from "../../testkit/src/cassandra-test-cluster.js";
-import { CqlError, CqlErrorCode } from "../../testkit/src/cql-server/index.js";
+import {
+  storeConformance,
+  expectPolyxenaError,
+  createCassandraTestCluster,
+  type CassandraTestCluster,
+  CqlError,
+  CqlErrorCode,
+} from "@polyxena/testkit";
 
 // The in-process CQL test server, or a real Cassandra when POLYXENA_TEST_CASSANDRA=host:port is set.
 // Tests named "(server-only: ...)" inspect the in-process server and fail loudly on a real cluster.

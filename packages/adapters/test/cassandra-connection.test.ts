@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { defineEntity, isPolyxenaError, PolyxenaRuntime } from "@polyxena/core";
 import { createCassandraAdapter } from "../src/cassandra/index.js";
-import { createCassandraTestCluster, type CassandraTestCluster } from "../../testkit/src/cassandra-test-cluster.js";
+import { createCassandraTestCluster, type CassandraTestCluster } from "@polyxena/testkit";
 
 const Note = defineEntity("Note", {
   store: "cassandra",

@@ -4,8 +4,7 @@ import { z } from "zod";
 import { types } from "cassandra-driver";
 import { defineEntity, PolyxenaRuntime, type EntityRuntime } from "@polyxena/core";
 import { createCassandraAdapter, type CassandraDriverAdapter } from "../src/cassandra/index.js";
-import { expectPolyxenaError } from "../../testkit/src/conformance/store-conformance.js";
-import { createCassandraReplicaCluster, type CassandraReplicaCluster } from "../../testkit/src/cassandra-replica-cluster.js";
+import { expectPolyxenaError, createCassandraReplicaCluster, type CassandraReplicaCluster } from "@polyxena/testkit";
 
 // Consistency levels on three replicas (replication factor 3): a real three-node Cassandra on
 // 127.0.0.1-3 under `pnpm test:real` (POLYXENA_TEST_CASSANDRA_REPLICAS=launch), the CQL test

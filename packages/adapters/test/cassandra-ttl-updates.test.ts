@@ -4,8 +4,7 @@ import { z } from "zod";
 import { defineEntity, PolyxenaRuntime, type EntityRuntime } from "@polyxena/core";
 import { createCassandraAdapter, type CassandraAdapter } from "../src/cassandra/index.js";
 import { createMemoryCassandraAdapter, ManualClock } from "@polyxena/memory";
-import { expectPolyxenaError } from "../../testkit/src/conformance/store-conformance.js";
-import { createCassandraTestCluster, type CassandraTestCluster } from "../../testkit/src/cassandra-test-cluster.js";
+import { expectPolyxenaError, createCassandraTestCluster, type CassandraTestCluster } from "@polyxena/testkit";
 
 /** An entity without a version field: its updates are conditioned on existence only. */
 const Session = defineEntity("Session", {

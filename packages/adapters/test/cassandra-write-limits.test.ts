@@ -4,8 +4,7 @@ import { z } from "zod";
 import { defineEntity, PolyxenaRuntime, type EntityRuntime } from "@polyxena/core";
 import { createCassandraAdapter, type CassandraAdapter } from "../src/cassandra/index.js";
 import { createMemoryCassandraAdapter, ManualClock } from "@polyxena/memory";
-import { expectPolyxenaError } from "../../testkit/src/conformance/store-conformance.js";
-import { createCassandraTestCluster, type CassandraTestCluster } from "../../testkit/src/cassandra-test-cluster.js";
+import { expectPolyxenaError, createCassandraTestCluster, type CassandraTestCluster } from "@polyxena/testkit";
 
 // Cassandra's size limits (default settings of a Cassandra 5.0 node): an item that does not fit is
 // refused whole with E_VALIDATION before anything is written; what fits is written and read back.

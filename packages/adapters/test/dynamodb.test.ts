@@ -13,9 +13,7 @@ import {
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { defineEntity, isPolyxenaError, PolyxenaRuntime, type EntityDefinition, type EntityRuntime } from "@polyxena/core";
 import { createDynamoDbAdapter, dynamoItemSize, type DynamoDbAdapter, type NativeItem } from "../src/dynamodb/index.js";
-import { startDynamoDbTestServer, type DynamoDbTestServer } from "../../testkit/src/dynalite-server.js";
-import { expectPolyxenaError, storeConformance } from "../../testkit/src/conformance/index.js";
-import { dynamoDbConformance } from "../../testkit/src/conformance/dynamodb-conformance.js";
+import { startDynamoDbTestServer, type DynamoDbTestServer, expectPolyxenaError, storeConformance, dynamoDbConformance } from "@polyxena/testkit";
 
 const credentials = { accessKeyId: "test", secretAccessKey: "test" };
 const FILE_PREFIX = `dynamodb_test_${randomUUID().slice(0, 8)}_`;

@@ -12,7 +12,7 @@ import {
 } from "../src/elasticsearch/index.js";
 import { createMemoryElasticsearchAdapter } from "@polyxena/memory";
 import { SearchEngine } from "@polyxena/memory/search-engine";
-import { createElasticsearchTestCluster, type ElasticsearchTestCluster } from "../../testkit/src/elasticsearch-test-cluster.js";
+import { createElasticsearchTestCluster, type ElasticsearchTestCluster } from "@polyxena/testkit";
 
 const Title = defineEntity("Title", {
   store: "elasticsearch",

@@ -10,7 +10,7 @@ import { z } from "zod";
 import { PolyxenaRuntime, defineEntity, isPolyxenaError, type EntityRuntime } from "@polyxena/core";
 import { bulkChunks, bulkItemError, createElasticsearchAdapter, type ElasticsearchAdapter, type ElasticsearchClientPort, type EsBulkParams } from "../src/elasticsearch/index.js";
 import { createMemoryElasticsearchAdapter } from "@polyxena/memory";
-import { createElasticsearchTestCluster, type ElasticsearchTestCluster } from "../../testkit/src/elasticsearch-test-cluster.js";
+import { createElasticsearchTestCluster, type ElasticsearchTestCluster } from "@polyxena/testkit";
 
 const Note = defineEntity("BulkNote", {
   store: "elasticsearch",

@@ -1,8 +1,7 @@
 import { Client } from "@elastic/elasticsearch";
 import { createElasticsearchAdapter } from "../src/elasticsearch/index.js";
 import { createMemoryElasticsearchAdapter } from "@polyxena/memory";
-import { storeConformance } from "../../testkit/src/conformance/store-conformance.js";
-import { createElasticsearchTestCluster } from "../../testkit/src/elasticsearch-test-cluster.js";
+import { storeConformance, createElasticsearchTestCluster } from "@polyxena/testkit";
 
 storeConformance("memory elasticsearch", {
   kind: "elasticsearch",

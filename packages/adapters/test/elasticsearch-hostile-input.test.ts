@@ -11,7 +11,7 @@ import { z } from "zod";
 import { CursorCodec, PolyxenaRuntime, canonicalJson, defineEntity, isPolyxenaError, type EntityRuntime, type PolyxenaError } from "@polyxena/core";
 import { createElasticsearchAdapter } from "../src/elasticsearch/index.js";
 import { createMemoryElasticsearchAdapter } from "@polyxena/memory";
-import { createElasticsearchTestCluster, type ElasticsearchTestCluster } from "../../testkit/src/elasticsearch-test-cluster.js";
+import { createElasticsearchTestCluster, type ElasticsearchTestCluster } from "@polyxena/testkit";
 
 const Place = defineEntity("HostilePlace", {
   store: "elasticsearch",

@@ -5,7 +5,7 @@ import { PolyxenaRuntime, defineEntity, isPolyxenaError, type EntityModel, type 
 import { createElasticsearchAdapter } from "../src/elasticsearch/index.js";
 import { createMemoryElasticsearchAdapter } from "@polyxena/memory";
 import { SearchEngine } from "@polyxena/memory/search-engine";
-import { createElasticsearchTestCluster, type ElasticsearchTestCluster } from "../../testkit/src/elasticsearch-test-cluster.js";
+import { createElasticsearchTestCluster, type ElasticsearchTestCluster } from "@polyxena/testkit";
 
 const ShowV1 = defineEntity("Show", {
   store: "elasticsearch",

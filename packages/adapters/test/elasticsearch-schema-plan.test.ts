@@ -4,7 +4,7 @@ import { z } from "zod";
 import { PolyxenaRuntime, defineEntity, isPolyxenaError, type EntityModel, type StoreAdapter } from "@polyxena/core";
 import { createElasticsearchAdapter } from "../src/elasticsearch/index.js";
 import { createMemoryElasticsearchAdapter } from "@polyxena/memory";
-import { createElasticsearchTestCluster, type ElasticsearchTestCluster } from "../../testkit/src/elasticsearch-test-cluster.js";
+import { createElasticsearchTestCluster, type ElasticsearchTestCluster } from "@polyxena/testkit";
 
 const FilmV1 = defineEntity("Film", {
   store: "elasticsearch",

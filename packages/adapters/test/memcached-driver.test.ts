@@ -3,8 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createCacheAside, defineEntity, isCacheValueTooLargeError, PolyxenaRuntime, type CacheDriver } from "@polyxena/core";
 import { createMemcachedDriver, KetamaRing, MemcachedZone } from "../src/memcached/index.js";
-import { CacheTestStore } from "../../testkit/src/cache-test-store.js";
-import { startMemcached, type MemcachedCluster } from "../../testkit/src/memcached-server.js";
+import { CacheTestStore, startMemcached, type MemcachedCluster } from "@polyxena/testkit";
 
 let cluster: MemcachedCluster;
 let driver: ReturnType<typeof createMemcachedDriver>;

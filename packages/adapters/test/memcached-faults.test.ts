@@ -10,8 +10,7 @@ import {
   type EntityRuntime,
 } from "@polyxena/core";
 import { createMemcachedDriver } from "../src/memcached/index.js";
-import { CacheTestStore } from "../../testkit/src/cache-test-store.js";
-import { startMemcached, type MemcachedCluster } from "../../testkit/src/memcached-server.js";
+import { CacheTestStore, startMemcached, type MemcachedCluster } from "@polyxena/testkit";
 
 /**
  * Faults under load: memcached servers are killed, paused (SIGSTOP) and

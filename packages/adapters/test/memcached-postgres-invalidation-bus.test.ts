@@ -4,8 +4,7 @@ import { z } from "zod";
 import { createCacheAside, defineEntity, PolyxenaRuntime, type InvalidationMessage } from "@polyxena/core";
 import { MemoryCacheDriver } from "@polyxena/memory";
 import { PostgresInvalidationBus } from "../src/postgres/postgres-invalidation-bus.js";
-import { CacheTestStore } from "../../testkit/src/cache-test-store.js";
-import { testPostgresUrl } from "../../testkit/src/postgres-test-database.js";
+import { CacheTestStore, testPostgresUrl } from "@polyxena/testkit";
 
 /** The L1 invalidation bus over Postgres LISTEN/NOTIFY, between two "processes". */
 

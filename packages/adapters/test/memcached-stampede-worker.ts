@@ -8,7 +8,7 @@ import { createInterface } from "node:readline";
 import { z } from "zod";
 import { createCacheAside, defineEntity, PolyxenaRuntime } from "@polyxena/core";
 import { createMemcachedDriver } from "../src/memcached/index.js";
-import { CacheTestStore } from "../../testkit/src/cache-test-store.js";
+import { CacheTestStore } from "@polyxena/testkit";
 
 const Title = defineEntity("Title", {
   store: "dynamodb",

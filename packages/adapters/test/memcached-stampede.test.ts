@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startMemcached, type MemcachedCluster } from "../../testkit/src/memcached-server.js";
+import { startMemcached, type MemcachedCluster } from "@polyxena/testkit";
 
 /**
  * Cold-key stampede across processes: several child processes each read one

@@ -8,9 +8,14 @@ import { defineEntity, PolyxenaRuntime } from "@polyxena/core";
 import { createCassandraAdapter } from "../src/cassandra/index.js";
 import { createDynamoDbAdapter } from "../src/dynamodb/index.js";
 import { createElasticsearchAdapter, type ElasticsearchClientPort } from "../src/elasticsearch/index.js";
-import { createCassandraTestCluster, type CassandraTestCluster } from "../../testkit/src/cassandra-test-cluster.js";
-import { startDynamoDbTestServer, type DynamoDbTestServer } from "../../testkit/src/dynalite-server.js";
-import { createElasticsearchTestCluster, type ElasticsearchTestCluster } from "../../testkit/src/elasticsearch-test-cluster.js";
+import {
+  createCassandraTestCluster,
+  type CassandraTestCluster,
+  startDynamoDbTestServer,
+  type DynamoDbTestServer,
+  createElasticsearchTestCluster,
+  type ElasticsearchTestCluster,
+} from "@polyxena/testkit";
 
 const Note = defineEntity("Note", {
   store: "cassandra",

@@ -5,9 +5,14 @@ import { defineEntity, PolyxenaRuntime, type EntityDefinition } from "@polyxena/
 import pg from "pg";
 import { sql } from "kysely";
 import { createPostgresAdapter, MIGRATIONS_TABLE, type PostgresAdapter } from "../src/postgres/index.js";
-import { storeConformance, expectPolyxenaError } from "../../testkit/src/conformance/store-conformance.js";
-import { postgresConformance } from "../../testkit/src/conformance/postgres-conformance.js";
-import { createPostgresTestDatabase, testPostgresUrl, type PostgresTestDatabase } from "../../testkit/src/postgres-test-database.js";
+import {
+  storeConformance,
+  expectPolyxenaError,
+  postgresConformance,
+  createPostgresTestDatabase,
+  testPostgresUrl,
+  type PostgresTestDatabase,
+} from "@polyxena/testkit";
 
 /** A real adapter on a fresh schema with the definitions' tables applied. */
 async function setup(definitions: readonly EntityDefinition[]) {

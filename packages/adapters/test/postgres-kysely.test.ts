@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { PolyxenaRuntime, defineEntity } from "@polyxena/core";
-import { createPostgresTestDatabase, type PostgresTestDatabase } from "../../testkit/src/postgres-test-database.js";
+import { createPostgresTestDatabase, type PostgresTestDatabase } from "@polyxena/testkit";
 import { createPostgresAdapter, type PostgresAdapter } from "../src/postgres/index.js";
 
 const Ledger = defineEntity("Ledger", {

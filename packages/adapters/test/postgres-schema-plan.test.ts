@@ -3,8 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { defineEntity, PolyxenaRuntime, type EntityModel } from "@polyxena/core";
 import { createPostgresAdapter, type PostgresAdapter } from "../src/postgres/index.js";
-import { expectPolyxenaError } from "../../testkit/src/conformance/store-conformance.js";
-import { createPostgresTestDatabase, type PostgresTestDatabase } from "../../testkit/src/postgres-test-database.js";
+import { expectPolyxenaError, createPostgresTestDatabase, type PostgresTestDatabase } from "@polyxena/testkit";
 
 /** Versions of one entity as a team evolves it; each test uses its own table. */
 function versions(table: string) {

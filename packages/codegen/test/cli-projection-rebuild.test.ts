@@ -2,9 +2,9 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../src/index.js";
-import { createPostgresTestDatabase, type PostgresTestDatabase } from "../../testkit/src/postgres-test-database.js";
+import { createPostgresTestDatabase, type PostgresTestDatabase } from "@polyxena/testkit";
 import { pathToFileURL } from "node:url";
-import { createPostgresAdapter } from "../../adapters/src/postgres/index.js";
+import { createPostgresAdapter } from "@polyxena/adapters/postgres";
 import { CODEGEN_DIR, makeTempDir, removeTempDir } from "./helpers/temp-project.js";
 
 async function run(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {

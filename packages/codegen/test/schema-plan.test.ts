@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createPostgresTestDatabase, type PostgresTestDatabase } from "../../testkit/src/postgres-test-database.js";
+import { createPostgresTestDatabase, type PostgresTestDatabase } from "@polyxena/testkit";
 import { CODEGEN_DIR, makeProject, removeTempDir, runCliAsync } from "./helpers/temp-project.js";
 
 const ADAPTERS_SRC = join(CODEGEN_DIR, "..", "adapters", "src");

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { MemoryCacheDriver } from "@polyxena/memory";
-import { CacheTestStore } from "../../testkit/src/cache-test-store.js";
+import { CacheTestStore } from "@polyxena/testkit";
 import { CacheValueTooLargeError, createCacheAside, type CacheDriver } from "../src/cache/index.js";
 import { defineEntity } from "../src/define-entity.js";
 import { isPolyxenaError } from "../src/errors.js";

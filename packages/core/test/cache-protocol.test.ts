@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { MemoryCacheDriver } from "@polyxena/memory";
-import { CacheTestStore } from "../../testkit/src/cache-test-store.js";
+import { CacheTestStore } from "@polyxena/testkit";
 import { defineEntity } from "../src/define-entity.js";
 import { PolyxenaRuntime } from "../src/polyxena-runtime.js";
 import { createCacheAside, decodeEnvelope, InProcessInvalidationBus, type CacheAsideOptions, type CacheDriver, type CacheEntry, type CasToken } from "../src/cache/index.js";

@@ -1,17 +1,24 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { defineEntity, isPolyxenaError, PolyxenaRuntime, type EntityDefinition, type StoreAdapter, type StoreKind } from "@polyxena/core";
-import { createCassandraAdapter } from "../../adapters/src/cassandra/index.js";
-import { createDynamoDbAdapter } from "../../adapters/src/dynamodb/index.js";
-import { createElasticsearchAdapter } from "../../adapters/src/elasticsearch/index.js";
+import {
+  defineEntity,
+  isPolyxenaError,
+  PolyxenaRuntime,
+  type EntityDefinition,
+  type StoreAdapter,
+  type StoreKind,
+  createResiliencePolicy,
+} from "@polyxena/core";
+import { createCassandraAdapter } from "@polyxena/adapters/cassandra";
+import { createDynamoDbAdapter } from "@polyxena/adapters/dynamodb";
+import { createElasticsearchAdapter } from "@polyxena/adapters/elasticsearch";
 import {
   createMemoryCassandraAdapter,
   createMemoryDynamoDbAdapter,
   createMemoryElasticsearchAdapter,
   createMemoryPostgresAdapter,
 } from "@polyxena/memory";
-import { createPostgresAdapter } from "../../adapters/src/postgres/index.js";
-import { createResiliencePolicy } from "../../core/src/resilience/index.js";
+import { createPostgresAdapter } from "@polyxena/adapters/postgres";
 import { createCassandraTestCluster, type CassandraTestCluster } from "../src/cassandra-test-cluster.js";
 import { ChaosAdapter } from "../src/chaos-adapter.js";
 import { startDynamoDbTestServer, type DynamoDbTestServer } from "../src/dynalite-server.js";

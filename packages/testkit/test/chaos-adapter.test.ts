@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
-import { PolyxenaRuntime, defineEntity, isPolyxenaError, type PolyxenaErrorCode } from "@polyxena/core";
-import { createResiliencePolicy } from "../../core/src/resilience/index.js";
+import { PolyxenaRuntime, defineEntity, isPolyxenaError, type PolyxenaErrorCode, createResiliencePolicy } from "@polyxena/core";
 import { createMemoryPostgresAdapter } from "@polyxena/memory";
 import { ChaosAdapter, isChaosError } from "../src/chaos-adapter.js";
 

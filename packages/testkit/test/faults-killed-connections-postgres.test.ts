@@ -2,9 +2,8 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { PolyxenaRuntime, defineEntity, isPolyxenaError } from "@polyxena/core";
-import { createPostgresAdapter, type PostgresAdapter } from "../../adapters/src/postgres/index.js";
-import { createResiliencePolicy } from "../../core/src/resilience/index.js";
+import { PolyxenaRuntime, defineEntity, isPolyxenaError, createResiliencePolicy } from "@polyxena/core";
+import { createPostgresAdapter, type PostgresAdapter } from "@polyxena/adapters/postgres";
 import { createPostgresTestDatabase, type PostgresTestDatabase } from "../src/postgres-test-database.js";
 
 /**

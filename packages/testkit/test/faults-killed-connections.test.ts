@@ -3,12 +3,20 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { createCacheAside, defineEntity, InProcessInvalidationBus, isPolyxenaError, PolyxenaRuntime, type EntityDefinition, type StoreAdapter } from "@polyxena/core";
-import { createCassandraAdapter } from "../../adapters/src/cassandra/index.js";
-import { createDynamoDbAdapter } from "../../adapters/src/dynamodb/index.js";
-import { createElasticsearchAdapter } from "../../adapters/src/elasticsearch/index.js";
-import { createMemcachedDriver } from "../../adapters/src/memcached/index.js";
-import { createResiliencePolicy } from "../../core/src/resilience/index.js";
+import {
+  createCacheAside,
+  defineEntity,
+  InProcessInvalidationBus,
+  isPolyxenaError,
+  PolyxenaRuntime,
+  type EntityDefinition,
+  type StoreAdapter,
+  createResiliencePolicy,
+} from "@polyxena/core";
+import { createCassandraAdapter } from "@polyxena/adapters/cassandra";
+import { createDynamoDbAdapter } from "@polyxena/adapters/dynamodb";
+import { createElasticsearchAdapter } from "@polyxena/adapters/elasticsearch";
+import { createMemcachedDriver } from "@polyxena/adapters/memcached";
 import { CacheTestStore } from "../src/cache-test-store.js";
 import { createCassandraTestCluster, type CassandraTestCluster } from "../src/cassandra-test-cluster.js";
 import { startConnectionKiller, type ConnectionKiller } from "../src/connection-killer.js";

@@ -2,9 +2,8 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { PolyxenaRuntime, defineEntity, isPolyxenaError, type OperationEvent } from "@polyxena/core";
-import { createPostgresAdapter, type PostgresAdapter } from "../../adapters/src/postgres/index.js";
-import { createResiliencePolicy } from "../../core/src/resilience/index.js";
+import { PolyxenaRuntime, defineEntity, isPolyxenaError, type OperationEvent, createResiliencePolicy } from "@polyxena/core";
+import { createPostgresAdapter, type PostgresAdapter } from "@polyxena/adapters/postgres";
 import { ChaosAdapter } from "../src/chaos-adapter.js";
 import { createPostgresTestDatabase, type PostgresTestDatabase } from "../src/postgres-test-database.js";
 

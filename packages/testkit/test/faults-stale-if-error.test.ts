@@ -2,11 +2,17 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { PolyxenaRuntime, createCacheAside, defineEntity, isPolyxenaError, type OperationEvent } from "@polyxena/core";
-import { createMemcachedDriver } from "../../adapters/src/memcached/index.js";
-import { createPostgresAdapter } from "../../adapters/src/postgres/index.js";
-import { MetricsRecorder } from "../../core/src/observability/index.js";
-import { createResiliencePolicy } from "../../core/src/resilience/index.js";
+import {
+  PolyxenaRuntime,
+  createCacheAside,
+  defineEntity,
+  isPolyxenaError,
+  type OperationEvent,
+  MetricsRecorder,
+  createResiliencePolicy,
+} from "@polyxena/core";
+import { createMemcachedDriver } from "@polyxena/adapters/memcached";
+import { createPostgresAdapter } from "@polyxena/adapters/postgres";
 import { startMemcached, type MemcachedCluster } from "../src/memcached-server.js";
 import { createPostgresTestDatabase, type PostgresTestDatabase } from "../src/postgres-test-database.js";
 

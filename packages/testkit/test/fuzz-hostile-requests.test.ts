@@ -14,10 +14,12 @@ import {
   type StoreAdapter,
   type StoreKind,
   type StoredItem,
+  createResiliencePolicy,
+  type ResiliencePolicy,
 } from "@polyxena/core";
-import { createCassandraAdapter } from "../../adapters/src/cassandra/index.js";
-import { createDynamoDbAdapter } from "../../adapters/src/dynamodb/index.js";
-import { createElasticsearchAdapter } from "../../adapters/src/elasticsearch/index.js";
+import { createCassandraAdapter } from "@polyxena/adapters/cassandra";
+import { createDynamoDbAdapter } from "@polyxena/adapters/dynamodb";
+import { createElasticsearchAdapter } from "@polyxena/adapters/elasticsearch";
 import {
   createMemoryCassandraAdapter,
   createMemoryDynamoDbAdapter,
@@ -25,8 +27,7 @@ import {
   createMemoryPostgresAdapter,
   MemoryCacheDriver,
 } from "@polyxena/memory";
-import { createPostgresAdapter } from "../../adapters/src/postgres/index.js";
-import { createResiliencePolicy, type ResiliencePolicy } from "../../core/src/resilience/index.js";
+import { createPostgresAdapter } from "@polyxena/adapters/postgres";
 import { createCassandraTestCluster, type CassandraTestCluster } from "../src/cassandra-test-cluster.js";
 import { startDynamoDbTestServer, type DynamoDbTestServer } from "../src/dynalite-server.js";
 import { createElasticsearchTestCluster, type ElasticsearchTestCluster } from "../src/elasticsearch-test-cluster.js";
