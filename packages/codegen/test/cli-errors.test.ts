@@ -1,12 +1,10 @@
 import { writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { main } from "../src/index.js";
-import { CODEGEN_DIR, makeProject, removeTempDir, runCli } from "./helpers/temp-project.js";
+import { makeProject, removeTempDir, runCli } from "./helpers/temp-project.js";
 
-const ADAPTERS_SRC = join(CODEGEN_DIR, "..", "adapters", "src");
 const dirs: string[] = [];
 const variables: string[] = [];
 afterEach(() => {
@@ -34,13 +32,12 @@ async function run(args: string[]): Promise<{ status: number; stdout: string; st
 function postgresProject(label: string, connection: string): string {
   const dir = makeProject(label, ["apply-entities"]);
   dirs.push(dir);
-  const adapters = (name: string) => JSON.stringify(pathToFileURL(join(ADAPTERS_SRC, name, "index.ts")).href);
   writeFileSync(
     join(dir, "polyxena.config.ts"),
     [
       `import { defineConfig } from "@polyxena/codegen";`,
-      `import { createPostgresAdapter } from ${adapters("postgres")};`,
-      `import { MemoryDynamoDbAdapter } from ${adapters("memory")};`,
+      `import { createPostgresAdapter } from "@polyxena/adapters/postgres";`,
+      `import { MemoryDynamoDbAdapter } from "@polyxena/memory";`,
       `export default defineConfig({`,
       `  entities: ["./apply-entities/*.ts"],`,
       `  out: "./generated",`,

@@ -3,9 +3,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../src/index.js";
 import { createPostgresTestDatabase, type PostgresTestDatabase } from "@polyxena/testkit";
-import { pathToFileURL } from "node:url";
 import { createPostgresAdapter } from "@polyxena/adapters/postgres";
-import { CODEGEN_DIR, makeTempDir, removeTempDir } from "./helpers/temp-project.js";
+import { makeTempDir, removeTempDir } from "./helpers/temp-project.js";
 
 async function run(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
   const out: string[] = [];
@@ -43,7 +42,7 @@ describe("polyxena projection rebuild", () => {
     writeFileSync(
       join(dir, "polyxena.config.ts"),
       `import { defineConfig } from "@polyxena/codegen";
-import { createPostgresAdapter } from ${JSON.stringify(pathToFileURL(join(CODEGEN_DIR, "..", "adapters", "src", "postgres", "index.ts")).href)};
+import { createPostgresAdapter } from "@polyxena/adapters/postgres";
 export default defineConfig({
   entities: ["./entities/*.ts"],
   out: "./generated",

@@ -1,11 +1,9 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { main } from "../src/index.js";
-import { CODEGEN_DIR, makeProject, removeTempDir } from "./helpers/temp-project.js";
+import { makeProject, removeTempDir } from "./helpers/temp-project.js";
 
-const ADAPTERS_SRC = join(CODEGEN_DIR, "..", "adapters", "src");
 const dirs: string[] = [];
 afterEach(() => {
   for (const dir of dirs.splice(0)) removeTempDir(dir);
@@ -15,13 +13,12 @@ afterEach(() => {
 function project(label: string, storesSource: string, folders: readonly string[] = ["apply-entities"]): string {
   const dir = makeProject(label, folders);
   dirs.push(dir);
-  const url = (name: string) => JSON.stringify(pathToFileURL(join(ADAPTERS_SRC, name, "index.ts")).href);
   writeFileSync(
     join(dir, "polyxena.config.ts"),
     [
       `import { defineConfig } from "@polyxena/codegen";`,
-      `import { createPostgresAdapter } from ${url("postgres")};`,
-      `import { MemoryPostgresAdapter, MemoryDynamoDbAdapter, createMemoryCassandraAdapter } from ${url("memory")};`,
+      `import { createPostgresAdapter } from "@polyxena/adapters/postgres";`,
+      `import { MemoryPostgresAdapter, MemoryDynamoDbAdapter, createMemoryCassandraAdapter } from "@polyxena/memory";`,
       `void createPostgresAdapter; void MemoryPostgresAdapter; void MemoryDynamoDbAdapter; void createMemoryCassandraAdapter;`,
       `export default defineConfig({`,
       `  entities: ${JSON.stringify(folders.map((f) => `./${f}/*.ts`))},`,

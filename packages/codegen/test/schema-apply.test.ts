@@ -1,6 +1,5 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { PolyxenaRuntime, Repository } from "@polyxena/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDynamoDbAdapter } from "@polyxena/adapters/dynamodb";
@@ -8,9 +7,8 @@ import { createPostgresAdapter } from "@polyxena/adapters/postgres";
 import { startDynamoDbTestServer, type DynamoDbTestServer, createPostgresTestDatabase, type PostgresTestDatabase } from "@polyxena/testkit";
 import { Device } from "./fixtures/apply-entities/device.js";
 import { Payment } from "./fixtures/apply-entities/payment.js";
-import { CODEGEN_DIR, makeProject, removeTempDir, runCliAsync } from "./helpers/temp-project.js";
+import { makeProject, removeTempDir, runCliAsync } from "./helpers/temp-project.js";
 
-const ADAPTERS_SRC = join(CODEGEN_DIR, "..", "adapters", "src");
 const credentials = { accessKeyId: "test", secretAccessKey: "test" };
 const tablePrefix = `px_apply_${process.pid}_`;
 
@@ -30,11 +28,10 @@ afterAll(async () => {
 function project(label: string, stores: boolean): string {
   const dir = makeProject(label, ["apply-entities"]);
   dirs.push(dir);
-  const adapter = (name: string) => JSON.stringify(pathToFileURL(join(ADAPTERS_SRC, name, "index.ts")).href);
   const lines = [
     `import { defineConfig } from "@polyxena/codegen";`,
-    `import { createPostgresAdapter } from ${adapter("postgres")};`,
-    `import { createDynamoDbAdapter } from ${adapter("dynamodb")};`,
+    `import { createPostgresAdapter } from "@polyxena/adapters/postgres";`,
+    `import { createDynamoDbAdapter } from "@polyxena/adapters/dynamodb";`,
     ``,
     `export default defineConfig({`,
     `  entities: ["./apply-entities/*.ts"],`,

@@ -1,11 +1,9 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPostgresTestDatabase, type PostgresTestDatabase } from "@polyxena/testkit";
-import { CODEGEN_DIR, makeProject, removeTempDir, runCliAsync } from "./helpers/temp-project.js";
+import { makeProject, removeTempDir, runCliAsync } from "./helpers/temp-project.js";
 
-const ADAPTERS_SRC = join(CODEGEN_DIR, "..", "adapters", "src");
 let db: PostgresTestDatabase;
 const dirs: string[] = [];
 
@@ -38,7 +36,7 @@ function writeMember(dir: string, extraFields: string): void {
 function project(): string {
   const dir = makeProject("schema-plan", []);
   dirs.push(dir);
-  const adapter = JSON.stringify(pathToFileURL(join(ADAPTERS_SRC, "postgres", "index.ts")).href);
+  const adapter = JSON.stringify("@polyxena/adapters/postgres");
   writeFileSync(
     join(dir, "polyxena.config.ts"),
     [
