@@ -3,7 +3,7 @@ import { z } from "zod";
 import { MemoryCacheDriver } from "@polyxena/memory";
 import { defineEntity } from "../src/define-entity.js";
 import { PolyxenaRuntime } from "../src/polyxena-runtime.js";
-import { CacheTestStore } from "../../testkit/src/cache-test-store.js";
+import { CacheTestStore } from "@polyxena/testkit";
 import {
   CacheKeyBuilder,
   CacheValueCodec,
