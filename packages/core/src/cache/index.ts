@@ -3,16 +3,22 @@
  * zones behind a {@link CacheDriver}, single-flight, leases, tombstones,
  * `add`-only fills and query generations. See README.md for the protocol.
  */
-export * from "./cache-driver.js";
-export * from "./safe-cache-key.js";
-export * from "./zoned-cache-driver.js";
-export * from "./cache-key-builder.js";
-export * from "./cache-envelope.js";
-export * from "./cache-value-codec.js";
-export * from "./cache-stats.js";
-export * from "./invalidation-bus.js";
-export * from "./invalidation-retrier.js";
-export * from "./cache-tier.js";
+export { CacheValueTooLargeError, DEFAULT_MAX_VALUE_BYTES, isCacheValueTooLargeError, MAX_CACHE_KEY_BYTES, zonesOf } from "./cache-driver.js";
+export type { CacheDriver, CacheEntry, CasToken, CasValue } from "./cache-driver.js";
+export { toSafeCacheKey } from "./safe-cache-key.js";
+export { ZonedCacheDriver } from "./zoned-cache-driver.js";
+export { CacheKeyBuilder, encodeKeyValue, LEASE_SUFFIX, STALE_SUFFIX } from "./cache-key-builder.js";
+export { decodeEnvelope, encodeEnvelope, ENVELOPE_FORMAT } from "./cache-envelope.js";
+export type { Envelope, EnvelopeKind } from "./cache-envelope.js";
+export { CacheValueCodec } from "./cache-value-codec.js";
+export { emptyCacheStats } from "./cache-stats.js";
+export type { CacheStats } from "./cache-stats.js";
+export { InProcessInvalidationBus } from "./invalidation-bus.js";
+export type { InvalidationBus, InvalidationMessage } from "./invalidation-bus.js";
+export { InvalidationRetrier } from "./invalidation-retrier.js";
+export type { RetryPolicy, ZoneWrite } from "./invalidation-retrier.js";
+export { CacheTier, TierZone } from "./cache-tier.js";
+export type { FillGuard, TierRead, ZoneVersion } from "./cache-tier.js";
 export { ReadThrough } from "./read-through.js";
 export type { L1Cache, L1Entry, ReadPlan, ReadThroughTiming } from "./read-through.js";
 export { EntityCacheAside } from "./entity-cache-aside.js";
