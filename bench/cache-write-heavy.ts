@@ -24,7 +24,7 @@ import { z } from "zod";
 import { createCacheAside, defineEntity, PolyxenaRuntime, type CacheDriver, type EntityRuntime } from "@polyxena/core";
 import { createMemcachedDriver } from "@polyxena/adapters/memcached";
 import { MemoryCacheDriver } from "@polyxena/memory";
-import { CacheTestStore, startMemcached } from "@polyxena/testkit";
+import { CacheTestStore, seededRandom, startMemcached } from "@polyxena/testkit";
 import { median, printResult } from "./harness.js";
 
 const Title = defineEntity("Title", {
@@ -41,18 +41,6 @@ const TICK_MS = Number(process.env.TICK_MS ?? 2);
 const ROUND_MS = Number(process.env.ROUND_MS ?? 3_000);
 const WARMUP_MS = 1_000;
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
-
-/** A deterministic PRNG, so both workloads draw the same key sequence shape. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Key index by Zipf popularity (rank r has weight 1/r). */
 function zipf(n: number, random: () => number): () => number {
@@ -81,7 +69,7 @@ interface Phase {
 
 /** Runs the paced workload for `ms` and checks that no read returns a version older than one acknowledged before it began. */
 async function drive(runtime: EntityRuntime, writes: boolean, ms: number, seed: number, revs: number[], acked: number[]): Promise<Phase> {
-  const random = prng(seed);
+  const random = seededRandom(seed);
   const pick = zipf(KEYS, random);
   const phase: Phase = { reads: 0, hits: 0, writes: 0, stale: 0 };
   const pending = new Set<Promise<void>>();

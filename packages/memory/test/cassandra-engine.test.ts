@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
+import { seededRandom } from "@polyxena/testkit";
 import {
   CassandraEngine,
   CqlErrorCode,
@@ -337,17 +338,6 @@ describe("timestamps from client clocks", () => {
 });
 
 describe("robustness", () => {
-  /** Deterministic PRNG (mulberry32), so failures reproduce. */
-  function prng(seed: number): () => number {
-    let a = seed;
-    return () => {
-      a = (a + 0x6d2b79f5) | 0;
-      let t = Math.imul(a ^ (a >>> 15), 1 | a);
-      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
-
   it("answers mangled statements with CqlErrors only, never another exception", () => {
     run("CREATE TABLE ks.fz (p text, c int, v list<int>, m map<text, int>, PRIMARY KEY (p, c))");
     const seeds = [
@@ -359,7 +349,7 @@ describe("robustness", () => {
       "CREATE TABLE IF NOT EXISTS ks.fz2 (a int, b frozen<set<text>>, PRIMARY KEY ((a), b)) WITH CLUSTERING ORDER BY (b DESC)",
     ];
     const pieces = ["(", ")", "'", '"', "?", ",", ";", "=", "<", ">=", "[", "]", "{", "}", ":", "-", "0x", "1e9", "null", "IF", "AND", "WHERE", "token", " ", "\u0000", "€"];
-    const random = prng(42);
+    const random = seededRandom(42);
     for (let i = 0; i < 3000; i++) {
       const base = seeds[i % seeds.length]!;
       let text = base;

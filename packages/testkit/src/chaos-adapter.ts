@@ -19,6 +19,7 @@ import type {
   UpdateRequest,
 } from "@polyxena/core";
 import type { StoreKind } from "@polyxena/core";
+import { seededRandom } from "./seeded-random.js";
 
 /** What happens to a call a rule matches. */
 export type ChaosFault =
@@ -98,7 +99,8 @@ export class ChaosAdapter implements StoreAdapter {
   private readonly stalledCalls = new Set<StalledCall>();
   private stallWaiters: Array<{ count: number; resolve: () => void }> = [];
   private readonly counts = new Map<OperationKind, number>();
-  private rngState: number;
+  /** Picks which calls fail, from the seed, so a chaos schedule replays. */
+  private readonly random: () => number;
 
   constructor(
     readonly inner: StoreAdapter,
@@ -107,7 +109,7 @@ export class ChaosAdapter implements StoreAdapter {
     this.kind = inner.kind;
     this.name = inner.name;
     this.capabilities = inner.capabilities;
-    this.rngState = (options.seed ?? 1) >>> 0;
+    this.random = seededRandom(options.seed ?? 1);
     if (inner.search) this.search = (r) => this.intercept("search", r.signal, () => inner.search!(r));
     if (inner.transaction) this.transaction = (work, options) => inner.transaction!(work, options);
     if (inner.applySchema) this.applySchema = (entities) => inner.applySchema!(entities);
@@ -244,12 +246,4 @@ export class ChaosAdapter implements StoreAdapter {
     });
   }
 
-  /** mulberry32: small, fast, good enough to pick which calls fail. */
-  private random(): number {
-    this.rngState = (this.rngState + 0x6d2b79f5) >>> 0;
-    let t = this.rngState;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
 }

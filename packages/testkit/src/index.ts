@@ -37,7 +37,8 @@ export { CASSANDRA_ENGINE_POM, resolveCassandraClasspath, startCassandra } from 
 export type { CassandraNode, CassandraServer, StartCassandraOptions } from "./cassandra-server.js";
 export { CASSANDRA_REPLICAS_ENV, REPLICA_CLUSTER_NODES, createCassandraReplicaCluster } from "./cassandra-replica-cluster.js";
 export type { CassandraReplicaCluster } from "./cassandra-replica-cluster.js";
-export { chaosSink, checkProjections, createOrderObserver, itemOfEvent, runRelayChaos, seededRandom } from "./events/projection-history.js";
+export { chaosSink, checkProjections, createOrderObserver, itemOfEvent, runRelayChaos } from "./events/projection-history.js";
+export { seededRandom } from "./seeded-random.js";
 export type { ChaosSink, ChaosSinkOptions, OrderObserver, ProjectionMismatch, RelayChaosOptions, RelayChaosResult } from "./events/projection-history.js";
 export { DYNAMODB_EVENT_ENTITIES, DynamoEventTitle, EVENT_ENTITIES, EventTitle, EventTitleCard, EventTitleSearch } from "./events/projection-fixtures.js";
 export { KAFKA_ENGINE_POM, KAFKA_TEST_ENV, resolveKafkaClasspath, startKafka } from "./kafka-server.js";

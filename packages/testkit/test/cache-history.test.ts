@@ -18,6 +18,7 @@ import {
 } from "@polyxena/core";
 import { CacheTestStore } from "../src/cache-test-store.js";
 import { startMemcached, type MemcachedCluster } from "../src/memcached-server.js";
+import { seededRandom } from "../src/seeded-random.js";
 
 /**
  * History test of the cache protocol: many concurrent clients over a few hot
@@ -105,18 +106,6 @@ interface HistoryOptions {
   chaos?: (done: () => boolean) => Promise<void>;
 }
 
-/** A deterministic PRNG so a failing history can be replayed. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface HistoryResult {
   reads: number;
   writes: number;
@@ -125,7 +114,7 @@ interface HistoryResult {
 }
 
 async function runHistory(entity: typeof Hot, makeProvider: (driver: CacheDriver, bus: InProcessInvalidationBus) => CacheProvider, options: HistoryOptions = {}): Promise<HistoryResult> {
-  const random = prng(42 + run++);
+  const random = seededRandom(42 + run++);
   const store = new CacheTestStore({
     // The race window: the store has answered, the fill has not happened yet.
     afterRead: (key) => {

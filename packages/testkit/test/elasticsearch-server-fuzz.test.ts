@@ -1,19 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createElasticsearchTestCluster, type ElasticsearchTestCluster } from "../src/elasticsearch-test-cluster.js";
+import { seededRandom } from "../src/seeded-random.js";
 
 // Runs against the in-process Elasticsearch test server, or against a real Elasticsearch when
 // POLYXENA_TEST_ELASTICSEARCH=http://host:port is set. Tests named "(server-only: ...)" fail loudly on a real cluster.
-
-/** Deterministic PRNG (mulberry32), so every run sends the same requests. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const KEYS = [
   "query", "bool", "must", "should", "filter", "must_not", "match", "multi_match", "match_phrase", "term", "terms", "range",
@@ -79,7 +69,7 @@ afterAll(async () => {
 describe("Elasticsearch test server under random input", () => {
   it("answers every malformed request with a 2xx or 4xx Elasticsearch body, never a 500 (server-only: random alias actions, wildcards included, must not reach a shared cluster)", async () => {
     cluster.requireServer("random _aliases actions that may name any index");
-    const rand = prng(20251126);
+    const rand = seededRandom(20251126);
     const targets: Array<[string, string]> = [
       ["POST", `/${fz}/_search`], ["POST", `/${fz}/_count`], ["PUT", `/${fz}/_doc/r`], ["POST", `/${fz}/_update/1`],
       ["PUT", `/${fz}/_mapping`], ["PUT", `/${fz}-new`], ["POST", "/_mget"], ["POST", "/_aliases"], ["POST", `/${fz}/_doc`],
@@ -105,7 +95,7 @@ describe("Elasticsearch test server under random input", () => {
   });
 
   it("answers random bulk bodies without failing the server", async () => {
-    const rand = prng(7);
+    const rand = seededRandom(7);
     const failures: string[] = [];
     for (let i = 0; i < 200; i++) {
       const lines = Array.from({ length: 1 + Math.floor(rand() * 4) }, () =>

@@ -1,0 +1,19 @@
+/**
+ * A small seeded random generator (mulberry32): the same seed gives the same
+ * sequence in [0, 1), so a failing history, fuzz run or chaos schedule
+ * replays from its printed seed.
+ *
+ * @example
+ * const random = seededRandom(1106);
+ * const pick = items[Math.floor(random() * items.length)];
+ */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
