@@ -116,7 +116,8 @@ export function initProject(projectDir: string): InitResult {
     written: Object.keys(files).map((path) => relative(projectDir, join(projectDir, path)).split("\\").join("/")),
     testCommand: runner === "vitest" ? "npx vitest run test/task.test.ts" : "npx tsx --test test/task.test.ts",
     missing: {
-      dependencies: absent(["@polyxena/core", "@polyxena/adapters", "zod"]),
+      // kysely: the Postgres adapter's query builder (the example entity is a Postgres one).
+      dependencies: absent(["@polyxena/core", "@polyxena/adapters", "zod", "kysely"]),
       devDependencies: absent(["@polyxena/codegen", "@polyxena/memory", ...(runner === "node" ? ["tsx"] : [])]),
     },
   };

@@ -33,7 +33,7 @@ describe("polyxena init", () => {
     expect(init.stderr).toBe("");
     expect(init.status).toBe(0);
     expect(init.stdout).toContain("wrote polyxena.config.ts, src/entities/task.ts, test/task.test.ts");
-    expect(init.stdout).toContain("npm install @polyxena/core @polyxena/adapters zod");
+    expect(init.stdout).toContain("npm install @polyxena/core @polyxena/adapters zod kysely");
     expect(init.stdout).toContain("npm install --save-dev @polyxena/codegen @polyxena/memory tsx");
     expect(init.stdout).toContain("npx tsx --test test/task.test.ts");
 

@@ -1,6 +1,8 @@
 /**
  * In-memory adapters with each store's semantics, for tests and demos, plus
- * an in-memory cache driver. Swapping is one line:
+ * an in-memory cache driver. Cassandra, Elasticsearch and Postgres are the
+ * real adapters over in-process engines (Postgres over PGlite). Swapping is
+ * one line:
  *
  * @example
  * const repos = createRepositories({ stores: memoryStores() });
@@ -26,8 +28,7 @@ export { MemoryElasticsearchAdapter, SearchEngineClient, createMemoryElasticsear
 export type { MemoryElasticsearchAdapterOptions } from "./memory-elasticsearch-adapter.js";
 export { MemoryPostgresAdapter, createMemoryPostgresAdapter } from "./memory-postgres-adapter.js";
 export type { MemoryPostgresAdapterOptions } from "./memory-postgres-adapter.js";
-export { MemoryOutbox } from "./memory-outbox.js";
-export type { CommitHooks } from "./memory-outbox.js";
+export { preparePgliteDataDir } from "./pglite-postgres-port.js";
 export { MemoryCacheDriver, type MemoryCacheDriverOptions } from "./memory-cache-driver.js";
 
 /** One fresh in-memory adapter per store kind, keyed as `createRepositories({ stores })` expects. */

@@ -6,7 +6,7 @@ export { conformanceEntity, conformanceItemSchema, expectPolyxenaError, storeCon
 export type { ConformanceItem, ConformanceTarget } from "./conformance/index.js";
 export { EMAIL_CONSTRAINT, HANDLE_CONSTRAINT, uniqueAccountEntity, uniqueAccountSchema, uniqueConformance } from "./conformance/index.js";
 export type { UniqueAccount } from "./conformance/index.js";
-export { PgAccount, PgEvent, PlainCounter, SerialCounter, postgresConformance } from "./conformance/postgres-conformance.js";
+export { PgAccount, PgEvent, PlainCounter, SerialCounter, postgresConformance, type PostgresConformanceOptions } from "./conformance/postgres-conformance.js";
 export { DynamoBlob, DynamoReservedWords, DynamoUniqueCode, dynamoDbConformance, dynamoReservedWordsSchema } from "./conformance/dynamodb-conformance.js";
 export type { DynamoDbConformanceTarget } from "./conformance/dynamodb-conformance.js";
 export { DEFAULT_TEST_POSTGRES_URL, createPostgresTestDatabase, testPostgresUrl } from "./postgres-test-database.js";

@@ -73,7 +73,12 @@ describe("ChaosAdapter", () => {
     expect(chaos.stalled).toBe(2);
     chaos.clear();
     expect(chaos.release()).toBe(2);
-    await Promise.all(writes);
+    const [aborted, written] = await Promise.allSettled(writes);
+    // The store itself sees the aborted call's signal and sends nothing.
+    const refusal = aborted?.status === "rejected" ? aborted.reason : undefined;
+    expect(isPolyxenaError(refusal, "E_TIMEOUT") && refusal.outcome).toBe("not-applied");
+    expect(written?.status).toBe("fulfilled");
+    expect((await notes.get({ noteId: "a" })).item).toBeUndefined();
     expect((await notes.get({ noteId: "b" })).item).toEqual({ noteId: "b", text: "2" });
   });
 

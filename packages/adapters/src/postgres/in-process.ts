@@ -1,12 +1,10 @@
 /**
- * @polyxena/adapters/postgres/in-process: the Postgres rules (error
- * classification, keyset ordering, isolation levels, index row
- * sizes, the schema diff) that an in-process Postgres shares with the real
- * adapter (`@polyxena/memory` uses them for its Postgres twin).
+ * @polyxena/adapters/postgres/in-process: what an in-process Postgres needs to
+ * run the real adapter (`@polyxena/memory` runs it over PGlite): the adapter,
+ * its driver port, the session behind a transaction handle, and the adapter's
+ * int8/numeric text parsers.
  */
-export { POSTGRES_CAPABILITIES } from "./postgres-capabilities.js";
-export { classifyPostgresError } from "./postgres-errors.js";
-export { POSTGRES_ISOLATION_LEVELS, isolationLevel, type PostgresIsolationLevel } from "./postgres-isolation.js";
-export { assertIndexRowSizes } from "./postgres-limits.js";
-export { decodePosition, directed, encodePosition, queryOrdering, type OrderingColumn } from "./postgres-ordering.js";
-export { catalogType, diffPostgresSchema, type LivePostgresSchema, type LiveTable } from "./postgres-schema-apply.js";
+export { PostgresAdapter, type PostgresAdapterOptions } from "./postgres-adapter.js";
+export type { PostgresArrayQuery, PostgresArrayResult, PostgresObjectResult, PostgresPort, PostgresQueryable, PostgresSession } from "./postgres-port.js";
+export { transactionClient } from "./postgres-transaction.js";
+export { POLYXENA_TEXT_PARSERS } from "./postgres-type-parsers.js";

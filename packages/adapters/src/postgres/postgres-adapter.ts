@@ -339,6 +339,14 @@ export class PostgresAdapter implements StoreAdapter {
     if (this.ownsPort) await this.port.end();
   }
 
+  /**
+   * Runs before every statement of an entity; `undefined` when there is nothing to wait for.
+   * The memory twin creates the entity's tables here on first use, so tests need no schema step.
+   */
+  protected prepare(_model: EntityModel, _transaction: StoreTransaction | undefined): Promise<void> | undefined {
+    return undefined;
+  }
+
   // ---- internals ----------------------------------------------------------
 
   private statements(op: OperationDescriptor): EntityStatements {
@@ -368,6 +376,8 @@ export class PostgresAdapter implements StoreAdapter {
       throw new PolyxenaError("E_TIMEOUT", "the call was aborted before it was sent", { statement: statement.text, outcome: "not-applied", cause: request.signal.reason });
     }
     try {
+      const preparing = this.prepare(request.op.entity, request.transaction);
+      if (preparing) await preparing;
       const target: PostgresQueryable = request.transaction ? transactionClient(request.transaction) : this.port;
       return await target.query({ name: statement.name, text: statement.text, values, rowMode: "array" });
     } catch (error) {

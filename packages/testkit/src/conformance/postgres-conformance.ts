@@ -79,12 +79,24 @@ export const PlainCounter = defineEntity("PlainCounter", {
 
 const DEFINITIONS = [PgAccount, PgEvent, SerialCounter, PlainCounter];
 
+/** What a Postgres endpoint offers beyond the statements themselves. */
+export interface PostgresConformanceOptions {
+  /**
+   * `many` (a server, the default): a statement outside an open transaction runs on
+   * another connection while the transaction goes on, so the cases interleave them.
+   * `one` (PGlite: one backend, one session): such a statement, sent from inside the
+   * transaction, must fail at once with `E_UNSUPPORTED` instead of waiting for ever.
+   */
+  sessions?: "many" | "one";
+}
+
 /**
  * Registers the Postgres-specific cases. `makeAdapter` creates an adapter
  * with the schema of the given definitions in place, isolated from other
  * test files, like the store conformance target's `setup`.
  */
-export function postgresConformance(describeName: string, makeAdapter: ConformanceTarget["setup"]): void {
+export function postgresConformance(describeName: string, makeAdapter: ConformanceTarget["setup"], options: PostgresConformanceOptions = {}): void {
+  const sessions = options.sessions ?? "many";
   describe(`${describeName}: postgres conformance`, () => {
     let adapter: StoreAdapter;
     let cleanup: () => Promise<void>;
@@ -210,8 +222,9 @@ export function postgresConformance(describeName: string, makeAdapter: Conforman
           await repo.delete({ accountId: existing.accountId }, { expectedVersion: 2 });
           expect((await repo.get({ accountId: existing.accountId })).item).toBeUndefined();
           expect((await repo.get({ accountId: created.accountId })).item).toBeDefined();
-          // Outside the transaction nothing is visible yet.
-          expect((await accounts.get({ accountId: created.accountId })).item).toBeUndefined();
+          // Outside the transaction nothing is visible yet (with one session, a statement outside it is refused).
+          if (sessions === "many") expect((await accounts.get({ accountId: created.accountId })).item).toBeUndefined();
+          else await expectPolyxenaError(accounts.get({ accountId: created.accountId }), "E_UNSUPPORTED");
           throw failure;
         });
       } catch (error) {
@@ -252,7 +265,22 @@ export function postgresConformance(describeName: string, makeAdapter: Conforman
       await expectPolyxenaError(runtime.transaction(async () => undefined, { isolation: "chaotic" }), "E_VALIDATION");
     });
 
-    it("takes the transaction isolation from the entities' write consistency", async () => {
+    if (sessions === "one") {
+      it("refuses at once a statement outside an open transaction sent from inside it, and the transaction goes on", async () => {
+        const plain = new PolyxenaRuntime({ stores: { postgres: adapter } }, [PlainCounter]);
+        const counterId = randomUUID();
+        await plain.transaction(async (tx) => {
+          await tx.entity(PlainCounter).put({ counterId, value: 1 });
+          const refused = await expectPolyxenaError(plain.entity(PlainCounter).put({ counterId, value: 2 }), "E_UNSUPPORTED");
+          expect(refused.fix).toMatch(/through the transaction/);
+          await expectPolyxenaError(plain.transaction(async () => undefined), "E_UNSUPPORTED");
+          await tx.entity(PlainCounter).update({ counterId }, { value: 3 });
+        });
+        expect(((await plain.entity(PlainCounter).get({ counterId })).item as { value: number }).value).toBe(3);
+      });
+    }
+
+    if (sessions === "many") it("takes the transaction isolation from the entities' write consistency", async () => {
       // serializable (from SerialCounter's consistency): the transaction reads a snapshot, and writing
       // a row changed by someone else since then is a serialization failure.
       const serial = new PolyxenaRuntime({ stores: { postgres: adapter } }, [SerialCounter]);
