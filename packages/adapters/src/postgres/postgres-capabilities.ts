@@ -1,7 +1,7 @@
 import type { StoreCapabilities } from "@polyxena/core";
 import { POSTGRES_LIMITS } from "./postgres-limits.js";
 
-/** What the Postgres adapters (real and in-memory) support. */
+/** What the Postgres adapter supports (on a server and on PGlite alike). */
 export const POSTGRES_CAPABILITIES: StoreCapabilities = Object.freeze({
   conditionalWrites: true,
   rowTtl: false,

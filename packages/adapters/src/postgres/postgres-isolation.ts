@@ -1,7 +1,4 @@
-/**
- * Postgres isolation levels, shared by the real and in-memory adapters
- * (no driver import).
- */
+/** Postgres isolation levels. */
 import { PolyxenaError } from "@polyxena/core";
 
 /** The isolation levels Postgres runs transactions at. */

@@ -1,7 +1,6 @@
 /**
  * How list, map and object fields travel through a Postgres `jsonb` column,
- * with core's field JSON codec. Shared by the real and the in-memory
- * Postgres adapters so both return exactly the same values.
+ * with core's field JSON codec.
  */
 import { toJsonValue, type FieldModel } from "@polyxena/core";
 

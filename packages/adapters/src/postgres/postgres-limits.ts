@@ -1,7 +1,6 @@
 /**
- * Postgres' request limits, checked before anything is sent so that the real
- * and the in-memory adapter refuse the same requests with the same
- * `E_VALIDATION`, and a caller's oversized key never reaches Postgres as
+ * Postgres' request limits, checked before anything is sent so that a
+ * caller's oversized key is `E_VALIDATION` and never reaches Postgres as
  * "index row size exceeds btree maximum" (which says nothing about its health).
  */
 import { checkLimit, utf8Bytes, type EntityModel, type FieldModel, type StoreLimit } from "@polyxena/core";

@@ -1,6 +1,5 @@
 /**
  * The total order of a declared Postgres query and its keyset `position`.
- * Shared by the real and the in-memory adapters so both page identically.
  *
  * A query orders by its declared order, then by the primary-key fields it
  * does not already fix, ascending, so ties are broken the same way on every

@@ -44,7 +44,7 @@ export interface LiveColumn {
 }
 
 /** One table as the catalog describes it. */
-export interface LiveTable {
+interface LiveTable {
   columns: Map<string, LiveColumn>;
   primaryKey: string[];
   /** Unique constraint name -> columns. */
@@ -53,13 +53,13 @@ export interface LiveTable {
 }
 
 /** The tables and index names of a schema, as the catalog describes them. */
-export interface LivePostgresSchema {
+interface LivePostgresSchema {
   tables: Map<string, LiveTable>;
   indexes: Set<string>;
 }
 
 /** The catalog's spelling of a declared column type (`format_type`). */
-export function catalogType(declared: string): string {
+function catalogType(declared: string): string {
   if (declared === "timestamptz") return "timestamp with time zone";
   const varchar = /^varchar\((\d+)\)$/.exec(declared);
   if (varchar) return `character varying(${varchar[1]})`;
@@ -106,8 +106,8 @@ async function readLiveTables(query: Query, schema: string, tables: readonly str
   return { tables: live, indexes: new Set(indexes.rows.map((r) => r["indexname"] as string)) };
 }
 
-/** The changes that bring `live` to the declared `models` (also used by the memory Postgres over its own catalog). */
-export function diffPostgresSchema(models: readonly EntityModel[], schema: string, live: LivePostgresSchema): SchemaPlan {
+/** The changes that bring `live` to the declared `models`. */
+function diffPostgresSchema(models: readonly EntityModel[], schema: string, live: LivePostgresSchema): SchemaPlan {
   const plan: SchemaPlan = { changes: [], unchanged: [] };
   for (const model of models) {
     if (model.store.kind !== "postgres") continue;
