@@ -7,7 +7,8 @@
  * the same rows, at 1 and 16 in flight, interleaved rounds, medians. The CQL
  * test server runs in a child process (or set POLYXENA_TEST_CASSANDRA to a
  * real Cassandra). `datastax-mapper+zod` is the mapper after the zod key
- * check Polyxena makes before each read.
+ * check Polyxena makes before each read; `datastax-mapper+zod+policy` also
+ * runs the mapper's call inside Polyxena's default resilience policy.
  *
  *   pnpm bench peers cassandra
  *
@@ -19,6 +20,7 @@ import cassandra from "cassandra-driver";
 import { z } from "zod";
 import { defineEntity, PolyxenaRuntime, Repository } from "@polyxena/core";
 import { createCassandraAdapter } from "@polyxena/adapters/cassandra";
+import { createResiliencePolicy } from "../../packages/core/src/resilience/index.js";
 import { SERVE_CQL_FLAG, serveCql, startBenchCassandra } from "../cql-server-process.js";
 import { compare, printResult, type Contender } from "../harness.js";
 import { peerLine } from "./peer-lines.js";
@@ -73,16 +75,20 @@ async function main(): Promise<void> {
     });
     const historyMapper = mapper.forModel<HistoryItem>("ViewingHistory");
 
+    // The resilience policy Polyxena runs around every store call (timeout, retry, breaker, bulkhead), around the mapper.
+    const policy = createResiliencePolicy();
+    const policyContext = { op: runtime.ops.get, adapter };
     const key = (i: number) => keys[(i * 7919) % keys.length]!;
     const contenders: Contender[] = [
       { name: "polyxena", run: (i) => history.get(key(i)) },
       { name: "datastax-mapper", run: (i) => historyMapper.get(key(i)) },
       { name: "datastax-mapper+zod", run: (i) => historyMapper.get(historyKey.parse(key(i))) },
+      { name: "datastax-mapper+zod+policy", run: (i) => policy.run(policyContext, () => historyMapper.get(historyKey.parse(key(i)))) },
       { name: "cassandra-driver", run: (i) => { const k = key(i); return client.execute(getCql, [k.profileId, k.watchedAt], { prepare: true }).then((r) => r.first()); } },
     ];
-    const roles = { "datastax-mapper": "peer", "cassandra-driver": "baseline", "datastax-mapper+zod": "explanation" } as const;
+    const roles = { "datastax-mapper": "peer", "cassandra-driver": "baseline", "datastax-mapper+zod": "explanation", "datastax-mapper+zod+policy": "explanation" } as const;
     const reason = (ratios: Record<string, number>) =>
-      `the mapper sends the key unchecked (Polyxena checks it against the entity schema first): Polyxena is ${ratios["datastax-mapper+zod"]!.toFixed(2)}x the mapper with that check added, ${ratios["cassandra-driver"]!.toFixed(2)}x the raw driver`;
+      `the mapper checks no key (Polyxena checks it against the entity schema) and runs no resilience policy (timeout, retry, breaker, bulkhead): Polyxena is ${ratios["datastax-mapper+zod"]!.toFixed(2)}x the mapper with the key check added, ${ratios["datastax-mapper+zod+policy"]!.toFixed(2)}x with the check and Polyxena's policy added, ${ratios["cassandra-driver"]!.toFixed(2)}x the raw driver`;
     for (const c of contenders) {
       const row = (await c.run(3)) as Record<string, unknown> | null | undefined;
       const titleId = row?.titleId ?? row?.title_id;
