@@ -70,7 +70,7 @@ export async function renewSubscription(repos: Repositories & RepositoriesContro
       const renewsAt = new Date(current.renewsAt);
       renewsAt.setUTCMonth(renewsAt.getUTCMonth() + 1);
       return tx.subscription.update({ accountId: current.accountId }, { renewsAt }, { expectedVersion: current.version });
-    });
+    }, { store: "postgres" });
   } catch (error) {
     if (isPolyxenaError(error, "E_CONDITION_FAILED")) return undefined;
     throw error;

@@ -1,8 +1,9 @@
 import {
-  DEFAULT_CASSANDRA_REPLICATION,
   isPolyxenaError,
+  isStoreKind,
   PolyxenaRuntime,
-  type CassandraReplication,
+  storeDialect,
+  storeSection,
   type SchemaApplyOptions,
   type SchemaApplyResult,
   type SchemaPlan,
@@ -25,12 +26,10 @@ export interface ProjectSchemaReport {
   warnings: string[];
 }
 
-const STORE_KINDS = new Set(["cassandra", "dynamodb", "postgres", "elasticsearch"]);
-
 function isStoreAdapter(value: unknown): value is StoreAdapter {
   if (typeof value !== "object" || value === null) return false;
   const v = value as Partial<StoreAdapter>;
-  return typeof v.kind === "string" && STORE_KINDS.has(v.kind) && typeof v.name === "string" && typeof v.close === "function";
+  return isStoreKind(v.kind) && typeof v.name === "string" && typeof v.close === "function";
 }
 
 /** Calls the config's `stores` factory and checks that it returned a map of adapters. */
@@ -62,40 +61,14 @@ export async function buildStores(project: LoadedProject): Promise<StoreMap> {
   return stores as StoreMap;
 }
 
-/** A replication map as CQL would compare it: keys sorted, values as text. */
-function replicationText(replication: CassandraReplication): string {
-  const entries = Object.entries(replication).map(([k, v]): [string, string] => [k, String(v)]);
-  return JSON.stringify(Object.fromEntries(entries.sort(([a], [b]) => a.localeCompare(b))));
-}
-
 /**
- * Adapters whose Postgres schema, Cassandra keyspace or keyspace replication
- * differs from what the config generates `postgres.sql` / `schema.cql` for
- * (when the config names one). The adapters decide what is applied: a
- * development cluster of one node cannot hold a production replication.
+ * Adapters that apply to other names than the config generates for (a
+ * Postgres schema, a Cassandra keyspace or its replication), as each store's
+ * dialect compares them. The adapters decide what is applied: a development
+ * cluster of one node cannot hold a production replication.
  */
 function nameMismatches(project: LoadedProject, adapters: ReadonlySet<StoreAdapter>): string[] {
-  const warnings: string[] = [];
-  const cassandraConfig = project.config.cassandra;
-  if (cassandraConfig) {
-    const expected = replicationText(cassandraConfig.replication ?? DEFAULT_CASSANDRA_REPLICATION);
-    for (const adapter of adapters) {
-      const actual = adapter.kind === "cassandra" ? (adapter as unknown as { replication?: unknown }).replication : undefined;
-      if (typeof actual === "object" && actual !== null && replicationText(actual as CassandraReplication) !== expected) {
-        warnings.push(`${adapter.name}: the adapter creates keyspaces with replication ${replicationText(actual as CassandraReplication)}, but the config's schema.cql uses ${expected}`);
-      }
-    }
-  }
-  const wanted = { postgres: ["schema", project.config.postgres?.schema], cassandra: ["keyspace", project.config.cassandra?.keyspace] } as const;
-  for (const adapter of adapters) {
-    if (adapter.kind !== "postgres" && adapter.kind !== "cassandra") continue;
-    const [property, expected] = wanted[adapter.kind];
-    const actual = (adapter as unknown as Record<string, unknown>)[property];
-    if (expected !== undefined && typeof actual === "string" && actual !== expected) {
-      warnings.push(`${adapter.name}: the adapter uses ${property} "${actual}", but the config generates for ${property} "${expected}"`);
-    }
-  }
-  return warnings;
+  return [...adapters].flatMap((adapter) => storeDialect(adapter.kind).adapterWarnings?.(adapter, storeSection(project.config, adapter.kind)) ?? []);
 }
 
 /** Closes each adapter once; returns the first failure. */

@@ -1,7 +1,9 @@
-import { findUnknownKey, PolyxenaError, type CassandraReplication, type DeclarationKeys, type StoreMap } from "@polyxena/core";
+import { findUnknownKey, PolyxenaError, storeDialects, type DeclarationKeys, type StoreMap, type StoreOptionsByKind } from "@polyxena/core";
 
 /**
- * The contents of `polyxena.config.ts`.
+ * The contents of `polyxena.config.ts`: the entities, the output folder, and
+ * one optional section per store kind (`cassandra: { keyspace }`,
+ * `postgres: { schema }`, ...), typed by each store's dialect in core.
  *
  * @example
  * export default defineConfig({
@@ -10,7 +12,7 @@ import { findUnknownKey, PolyxenaError, type CassandraReplication, type Declarat
  *   cassandra: { keyspace: "streaming" },
  * });
  */
-export interface PolyxenaConfig {
+export interface PolyxenaConfig extends StoreOptionsByKind {
   /**
    * Entity modules: paths relative to the config file (a `*` matches within
    * one path segment, `**` any number of segments) or package specifiers.
@@ -19,10 +21,6 @@ export interface PolyxenaConfig {
   entities: readonly string[];
   /** Output folder, relative to the config file. Polyxena owns it entirely. */
   out: string;
-  cassandra?: CassandraConfig | undefined;
-  postgres?: PostgresConfig | undefined;
-  dynamodb?: DynamoDbConfig | undefined;
-  elasticsearch?: ElasticsearchConfig | undefined;
   /**
    * Builds the adapters `polyxena schema apply` applies the physical schema
    * through, keyed like `createRepositories({ stores })` (`postgres`,
@@ -40,45 +38,19 @@ export interface PolyxenaConfig {
   stores?: (() => StoreMap | Promise<StoreMap>) | undefined;
 }
 
-/** Cassandra options of the config: the keyspace generated DDL creates. */
-export interface CassandraConfig {
-  keyspace: string;
-  replication?: CassandraReplication | undefined;
-}
-
-/** Postgres options of the config. */
-export interface PostgresConfig {
-  schema?: string | undefined;
-}
-
-/** DynamoDB options of the config. */
-export interface DynamoDbConfig {
-  tablePrefix?: string | undefined;
-}
-
-/** Elasticsearch options of the config. */
-export interface ElasticsearchConfig {
-  shards?: number | undefined;
-  replicas?: number | undefined;
-}
-
-// Checked against the option types by the compiler: the types stay the one description of the config.
-const CONFIG_KEYS = { entities: true, out: true, cassandra: true, postgres: true, dynamodb: true, elasticsearch: true, stores: true } as const satisfies DeclarationKeys<PolyxenaConfig>;
-const SECTION_KEYS = {
-  cassandra: { keyspace: true, replication: true } as const satisfies DeclarationKeys<CassandraConfig>,
-  postgres: { schema: true } as const satisfies DeclarationKeys<PostgresConfig>,
-  dynamodb: { tablePrefix: true } as const satisfies DeclarationKeys<DynamoDbConfig>,
-  elasticsearch: { shards: true, replicas: true } as const satisfies DeclarationKeys<ElasticsearchConfig>,
-};
+/** The config keys besides the store sections, checked against the option type by the compiler. */
+const OWN_KEYS = { entities: true, out: true, stores: true } as const satisfies DeclarationKeys<Omit<PolyxenaConfig, keyof StoreOptionsByKind>>;
 
 /**
  * Refuses every key of a config that its option types do not declare, at
  * every level, with `E_DEFINITION` and a "did you mean" suggestion.
  */
 export function checkConfigKeys(config: unknown): void {
+  const dialects = storeDialects();
+  const known: Record<string, true> = { ...OWN_KEYS, ...Object.fromEntries(dialects.map((d) => [d.kind, true] as const)) };
   const unknown =
-    findUnknownKey(config, CONFIG_KEYS, "") ??
-    (Object.keys(SECTION_KEYS) as (keyof typeof SECTION_KEYS)[]).map((section) => findUnknownKey((config as Record<string, unknown>)?.[section], SECTION_KEYS[section], section)).find(Boolean);
+    findUnknownKey(config, known, "") ??
+    dialects.map((d) => findUnknownKey((config as Record<string, unknown>)?.[d.kind], d.options.keys, d.kind)).find(Boolean);
   if (unknown) throw new PolyxenaError("E_DEFINITION", `${unknown.message} in the polyxena config`, { path: unknown.path, fix: unknown.fix });
 }
 

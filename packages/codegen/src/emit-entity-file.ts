@@ -1,4 +1,4 @@
-import type { EntityModel, QueryModel } from "@polyxena/core";
+import { storeDialect, type EntityModel, type QueryModel } from "@polyxena/core";
 import { TS_HEADER } from "./file-header.js";
 import type { EntityNames, EntitySource } from "./generation-context.js";
 import { toPascalCase, tsString } from "./naming.js";
@@ -46,7 +46,7 @@ function docComment(lines: readonly string[], indent = ""): string {
 /** The TypeScript source of one entity's types and repository class. */
 export function emitEntityFile(source: EntitySource, names: EntityNames): string {
   const model = source.definition.model;
-  const searchable = model.store.kind === "elasticsearch";
+  const searchable = storeDialect(model.store.kind).features.fullTextSearch;
   const base = searchable ? "SearchableRepository" : "Repository";
   const hasQueries = model.queries.length > 0;
   const coreTypes = hasQueries ? "type QueryMethod, " : "";

@@ -1,5 +1,5 @@
-import { PolyxenaError, Repository, SearchableRepository, type EntityModel } from "@polyxena/core";
-import { emitDatabaseFile } from "./emit-database-file.js";
+import { PolyxenaError, Repository, SearchableRepository, storeDialects, type EntityModel } from "@polyxena/core";
+import { emitDatabaseFile, hasRowTypes } from "./emit-database-file.js";
 import { emitEntityFile, queryParamsTypeName } from "./emit-entity-file.js";
 import { emitIndexFile, type IndexEntry } from "./emit-index-file.js";
 import { emitSchemaFiles, emitStatementsFile } from "./emit-schema-files.js";
@@ -9,8 +9,8 @@ import { toCamelCase, toKebabCase } from "./naming.js";
 /** Generated files: path relative to the output folder -> contents, sorted by path. */
 export type GeneratedFiles = ReadonlyMap<string, string>;
 
-/** File names the generator writes besides the entity files. */
-const FIXED_FILES = new Set(["index", "database", "statements", "schema", "postgres"]);
+/** File names (without extension) the generator writes besides the entity files, the stores' schema files included. */
+const FIXED_FILES = new Set(["index", "database", "statements", ...storeDialects().map((d) => d.physicalSchema.file.replace(/\.[^.]+$/, ""))]);
 /** Identifiers the generated files import or declare themselves. */
 const RESERVED_IDENTIFIERS = new Set([
   "z", "Page", "QueryOptions", "Repository", "SearchableRepository", "EntityDefinition", "RepositoriesControl",
@@ -98,9 +98,9 @@ export function generateFiles(sources: readonly EntitySource[], options: Generat
   const models = entries.map((e) => e.source.definition.model);
   const files = new Map<string, string>();
   for (const entry of entries) files.set(`${entry.names.file}.ts`, emitEntityFile(entry.source, entry.names));
-  const withDatabase = models.some((m) => m.store.kind === "postgres");
+  const withDatabase = hasRowTypes(entries);
   files.set("index.ts", emitIndexFile(entries, withDatabase));
-  if (withDatabase) files.set("database.ts", emitDatabaseFile(entries, options.postgres?.schema ?? "public"));
+  if (withDatabase) files.set("database.ts", emitDatabaseFile(entries, options));
   for (const [path, text] of emitSchemaFiles(models, options)) files.set(path, text);
   files.set("statements.md", emitStatementsFile(models, options));
   return new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));

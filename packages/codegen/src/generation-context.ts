@@ -1,4 +1,4 @@
-import type { EntityDefinition } from "@polyxena/core";
+import type { EntityDefinition, StoreOptionsByKind } from "@polyxena/core";
 
 /** One entity to generate and where its definition is imported from. */
 export interface EntitySource {
@@ -11,13 +11,8 @@ export interface EntitySource {
   origin?: string | undefined;
 }
 
-/** Store settings of a generation run (the config without entities and out). */
-export interface GenerateOptions {
-  cassandra?: { keyspace: string; replication?: Readonly<Record<string, string | number>> | undefined } | undefined;
-  postgres?: { schema?: string | undefined } | undefined;
-  dynamodb?: { tablePrefix?: string | undefined } | undefined;
-  elasticsearch?: { shards?: number | undefined; replicas?: number | undefined } | undefined;
-}
+/** Store settings of a generation run (the config without entities and out): one section per store kind. */
+export type GenerateOptions = StoreOptionsByKind;
 
 /** The names generated code uses for one entity. */
 export interface EntityNames {

@@ -4,7 +4,7 @@
  * writing and checking them, applying the physical schema.
  */
 export { checkConfigKeys, defineConfig } from "./define-config.js";
-export type { CassandraConfig, DynamoDbConfig, ElasticsearchConfig, PolyxenaConfig, PostgresConfig } from "./define-config.js";
+export type { PolyxenaConfig } from "./define-config.js";
 export { CodegenError } from "./codegen-error.js";
 export { generateFiles } from "./generate-files.js";
 export type { GeneratedFiles } from "./generate-files.js";

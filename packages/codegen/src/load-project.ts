@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { EntityDefinition } from "@polyxena/core";
+import { storeDialects, type EntityDefinition } from "@polyxena/core";
 import { CodegenError } from "./codegen-error.js";
 import { checkConfigKeys, type PolyxenaConfig } from "./define-config.js";
 import { findFiles, hasGlob } from "./find-files.js";
@@ -39,8 +39,10 @@ function validateConfig(value: unknown, configPath: string): PolyxenaConfig {
     throw bad('"entities" must be a non-empty list of module paths or patterns');
   }
   if (typeof config.out !== "string" || config.out.trim() === "") throw bad('"out" must name the output folder');
-  if (config.cassandra !== undefined && (typeof config.cassandra !== "object" || typeof config.cassandra?.keyspace !== "string")) {
-    throw bad('"cassandra" must be { keyspace, replication? }');
+  for (const dialect of storeDialects()) {
+    const section = (config as Record<string, unknown>)[dialect.kind];
+    const problem = section === undefined ? undefined : dialect.options.check?.(section);
+    if (problem) throw bad(problem);
   }
   if (config.stores !== undefined && typeof config.stores !== "function") {
     throw bad('"stores" must be a function returning the adapters, e.g. stores: () => ({ postgres: createPostgresAdapter(...) })');

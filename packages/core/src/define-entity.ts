@@ -11,17 +11,17 @@ import type {
   ConsistencyModel,
   EntityModel,
   FieldModel,
-  FieldType,
   KeyModel,
   OrderedField,
-  QueryIndexModel,
   QueryModel,
   SortOrder,
   StoreKind,
   StoreRefModel,
   UniqueConstraintModel,
 } from "./entity-model.js";
-import { STORE_KINDS } from "./entity-model.js";
+import { isStoreKind, STORE_KINDS, storeDialect, storeKindsWith } from "./stores/store-registry.js";
+import type { StoreDialect, StoreRefusal } from "./stores/store-dialect.js";
+import { orderedField, sameFields } from "./stores/key-declaration.js";
 import { findUnknownKey, type DeclarationKeys } from "./declaration-keys.js";
 import { definitionError } from "./errors.js";
 import type { UnknownFieldsRule } from "./input-inspection.js";
@@ -250,13 +250,6 @@ const RESERVED_ENTITY_NAMES = new Set([
 /** Field names the stores or the SDK keep for themselves. */
 const RESERVED_FIELD_NAMES = new Set(["applied", "ttl", "writetime", "token", "id_", "score"]);
 
-const KEYABLE: Record<StoreKind, ReadonlySet<FieldType>> = {
-  cassandra: new Set(["string", "uuid", "int", "bigint", "number", "boolean", "date", "enum"]),
-  dynamodb: new Set(["string", "uuid", "int", "bigint", "number", "date", "enum"]),
-  postgres: new Set(["string", "uuid", "int", "bigint", "number", "boolean", "date", "enum"]),
-  elasticsearch: new Set(["string", "uuid", "int", "bigint", "date", "enum", "number", "boolean"]),
-};
-const ROW_TTL: ReadonlySet<StoreKind> = new Set(["cassandra", "dynamodb"]);
 
 /**
  * Declares an entity once: schema, store, keys, access patterns, consistency
@@ -297,6 +290,8 @@ export function buildEntityModel(name: string, spec: EntitySpec<EntitySchema>): 
   }
   checkDeclarationKeys(spec, fail);
   const store = normalizeStore(spec.store, fail);
+  const dialect = storeDialect(store.kind);
+  const keyable = dialect.keys.keyable;
   const schema = spec.schema as unknown as { _zod?: { def?: { type?: string } }; shape?: Record<string, z.ZodType> };
   if (schema?._zod?.def?.type !== "object" || !schema.shape) {
     throw fail("schema", "schema is not a zod object", "pass z.object({...}) from zod 4");
@@ -327,8 +322,8 @@ export function buildEntityModel(name: string, spec: EntitySpec<EntitySchema>): 
     if (field.optional || field.nullable) {
       throw fail(path, `${role} field ${field.name} is optional or nullable`, `make ${field.name} required in the schema (remove .optional()/.nullable()/.default())`);
     }
-    if (!KEYABLE[store.kind].has(field.type)) {
-      throw fail(path, `${role} field ${field.name} has type ${field.type}, which ${store.kind} cannot key on`, `use one of: ${[...KEYABLE[store.kind]].join(", ")}`);
+    if (!keyable.has(field.type)) {
+      throw fail(path, `${role} field ${field.name} has type ${field.type}, which ${store.kind} cannot key on`, `use one of: ${[...keyable].join(", ")}`);
     }
     return field;
   };
@@ -346,8 +341,9 @@ export function buildEntityModel(name: string, spec: EntitySpec<EntitySchema>): 
 
   let textFields: string[] = [];
   if (spec.search) {
-    if (store.kind !== "elasticsearch") {
-      throw fail("search", `search.text is only meaningful on elasticsearch, not ${store.kind}`, "remove search or move the entity to elasticsearch");
+    if (!dialect.features.fullTextSearch) {
+      const searchStores = storeKindsWith((d) => d.features.fullTextSearch);
+      throw fail("search", `search.text is only meaningful on ${searchStores}, not ${store.kind}`, `remove search or move the entity to ${searchStores}`);
     }
     textFields = spec.search.text.map((f, i) => {
       const field = fieldByName.get(f);
@@ -383,13 +379,14 @@ export function buildEntityModel(name: string, spec: EntitySpec<EntitySchema>): 
 
   let ttlSeconds: number | undefined;
   if (spec.ttl !== undefined) {
-    if (!ROW_TTL.has(store.kind)) {
+    const rowTtl = dialect.features.rowTtl;
+    if (!rowTtl) {
       throw fail("ttl", `${store.kind} has no row TTL`, "remove ttl, or delete expired rows with a scheduled job");
     }
     ttlSeconds = Math.ceil(toMilliseconds(spec.ttl, "ttl") / 1000);
     if (ttlSeconds <= 0) throw fail("ttl", "ttl must be positive", 'use a duration like "730d"');
-    if (store.kind === "cassandra" && ttlSeconds > 630_720_000) {
-      throw fail("ttl", `ttl ${ttlSeconds}s exceeds Cassandra's maximum of 20 years`, "use a shorter ttl");
+    if (rowTtl.maxSeconds !== undefined && ttlSeconds > rowTtl.maxSeconds) {
+      throw fail("ttl", `ttl ${ttlSeconds}s exceeds ${rowTtl.maxDescription ?? `${store.kind}'s maximum of ${rowTtl.maxSeconds}s`}`, "use a shorter ttl");
     }
   }
 
@@ -431,21 +428,19 @@ export function buildEntityModel(name: string, spec: EntitySpec<EntitySchema>): 
 }
 
 const TOPIC_NAME = /^[A-Za-z0-9._-]{1,200}$/;
-/** Stores that can record a change event atomically with the write that caused it. */
-const EVENT_SOURCES: ReadonlySet<StoreKind> = new Set(["postgres", "dynamodb", "cassandra"]);
+
+/** The `E_DEFINITION` error of a declaration the store refuses. */
+function refusal(path: string, refused: StoreRefusal, has: (dialect: StoreDialect) => boolean, fail: Fail): Error {
+  return fail(path, refused.message, refused.fix(storeKindsWith(has)));
+}
 
 function normalizeEvents(kind: StoreKind, table: string, spec: EventsSpec | undefined, projected: boolean, fail: Fail): EventsModel | undefined {
   if (spec === undefined && !projected) return undefined;
   if (spec !== undefined && (typeof spec !== "object" || spec === null || Array.isArray(spec))) {
     throw fail("events", "events must be an object", 'declare events: { topic: "titles" } (or {} for the defaults)');
   }
-  if (!EVENT_SOURCES.has(kind)) {
-    throw fail(
-      "events",
-      `${kind} cannot record a change event atomically with the write that caused it: a document write and a second document (the outbox entry) are two requests with no transaction between them, so a crash between them would lose the event or publish one for a write that never happened`,
-      "keep the source of truth in postgres, dynamodb or cassandra and project it into elasticsearch with projections",
-    );
-  }
+  const changeEvents = storeDialect(kind).features.changeEvents;
+  if (changeEvents !== true) throw refusal("events", changeEvents, (d) => d.features.changeEvents === true, fail);
   const topic = spec?.topic ?? `polyxena.${table}`;
   if (typeof topic !== "string" || !TOPIC_NAME.test(topic) || topic === "." || topic === "..") {
     throw fail("events.topic", `topic ${JSON.stringify(topic)} is not a valid topic name`, "use letters, digits, '.', '_' and '-' (at most 200 characters)");
@@ -535,52 +530,18 @@ function checkDeclarationKeys(spec: EntitySpec<EntitySchema>, fail: Fail): void 
 function normalizeStore(store: StoreSpec, fail: Fail): StoreRefModel {
   const kind = typeof store === "string" ? store : store?.kind;
   const instance = typeof store === "string" ? "default" : store?.name;
-  if (!STORE_KINDS.includes(kind as StoreKind)) {
+  if (!isStoreKind(kind)) {
     throw fail("store", `unknown store ${JSON.stringify(kind)}`, `use one of: ${STORE_KINDS.join(", ")}`);
   }
   if (typeof instance !== "string" || !/^[a-z][a-z0-9-]{0,31}$/.test(instance)) {
     throw fail("store.name", `store instance name ${JSON.stringify(instance)} is invalid`, 'use a lower-case name such as "viewing"');
   }
-  return { kind: kind as StoreKind, name: instance };
-}
-
-function toOrdered(spec: OrderedFieldSpec<string>): OrderedField {
-  return typeof spec === "string" ? { field: spec, order: "asc" } : { field: spec.field, order: spec.order ?? "asc" };
-}
-
-function asArray<T>(value: T | readonly T[] | undefined): T[] {
-  if (value === undefined) return [];
-  return Array.isArray(value) ? [...(value as readonly T[])] : [value as T];
+  return { kind, name: instance };
 }
 
 function normalizeKey(kind: StoreKind, key: KeySpec<string>, fail: Fail): KeyModel {
   if (!key || typeof key !== "object") throw fail("key", "key is missing", "declare the primary key in the store's terms");
-  let partition: string[];
-  let clustering: OrderedField[] = [];
-  const clusteringSpec = [...asArray(key.clustering), ...asArray(key.sort)];
-  switch (kind) {
-    case "cassandra":
-      if (key.primary !== undefined || key.id !== undefined) throw fail("key", "cassandra keys are { partition, clustering }", "declare key: { partition: [...], clustering: [...] }");
-      partition = asArray(key.partition);
-      clustering = clusteringSpec.map(toOrdered);
-      break;
-    case "dynamodb":
-      if (key.primary !== undefined || key.id !== undefined) throw fail("key", "dynamodb keys are { partition, sort }", 'declare key: { partition: "pk", sort: "sk" }');
-      partition = asArray(key.partition);
-      if (partition.length > 1) throw fail("key.partition", "dynamodb partition keys are a single attribute", "key on one field; store a composite attribute if you need more");
-      if (clusteringSpec.length > 1) throw fail("key.sort", "dynamodb has one sort key", "key on one sort field");
-      clustering = clusteringSpec.map(toOrdered);
-      break;
-    case "postgres":
-      if (clusteringSpec.length) throw fail("key.clustering", "postgres has no clustering or sort key", "declare key: { primary: [...] } and a query with an order");
-      partition = asArray(key.primary ?? key.partition);
-      break;
-    case "elasticsearch":
-      if (clusteringSpec.length) throw fail("key.clustering", "elasticsearch has no clustering or sort key", 'declare key: { id: "field" } and sort in queries');
-      partition = asArray(key.id ?? key.partition);
-      if (partition.length !== 1) throw fail("key.id", "elasticsearch documents have one id field", 'declare key: { id: "field" }');
-      break;
-  }
+  const { partition, clustering } = storeDialect(kind).keys.normalize(key, fail);
   if (partition.length === 0) throw fail("key.partition", "the key has no partition field", "name at least one key field");
   return { partition, clustering, fields: [...partition, ...clustering.map((c) => c.field)] };
 }
@@ -595,10 +556,7 @@ function normalizeLevel(kind: StoreKind, input: ConsistencyInput, path: string, 
 }
 
 function normalizeConsistency(kind: StoreKind, spec: EntitySpec<EntitySchema>["consistency"], fail: Fail): ConsistencyModel {
-  const defaults: ConsistencyModel =
-    kind === "postgres"
-      ? { read: { level: "strong" }, write: { level: "strong" } }
-      : { read: { level: "eventual" }, write: { level: kind === "elasticsearch" ? "eventual" : "strong" } };
+  const defaults = storeDialect(kind).consistency.defaults;
   if (spec === undefined) return defaults;
   if (typeof spec === "string") {
     const level = normalizeLevel(kind, spec, "consistency", fail);
@@ -631,7 +589,7 @@ function normalizeQuery(
   by.forEach((f, i) => keyField(`${path}.by[${i}]`, f, "query"));
   if (new Set(by).size !== by.length) throw fail(`${path}.by`, "a field appears twice in by", "list each field once");
   const order: OrderedField[] = Array.isArray(spec.order)
-    ? (spec.order as readonly OrderedFieldSpec<string>[]).map(toOrdered)
+    ? (spec.order as readonly OrderedFieldSpec<string>[]).map(orderedField)
     : Object.entries((spec.order ?? {}) as Record<string, SortOrder>).map(([field, o]) => ({ field, order: o }));
   order.forEach((o, i) => {
     keyField(`${path}.order[${i}]`, o.field, "order");
@@ -641,56 +599,7 @@ function normalizeQuery(
   const queryConsistency = spec.consistency === undefined ? undefined : normalizeLevel(kind, spec.consistency, `${path}.consistency`, fail);
   const readLevel = queryConsistency ?? consistency.read;
 
-  let index: QueryIndexModel;
-  const sameFields = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x) => b.includes(x));
-  switch (kind) {
-    case "cassandra": {
-      if (by.length === 0) throw fail(`${path}.by`, "a cassandra query without equality fields scans every partition", "query by the partition key, or declare another query table by a field");
-      const partitionCovered = key.partition.every((p) => by.includes(p));
-      const extra = by.filter((f) => !key.partition.includes(f));
-      const prefix = key.clustering.slice(0, extra.length).map((c) => c.field);
-      const rest = key.clustering.slice(extra.length);
-      const orderMatches = (sign: 1 | -1) =>
-        order.every((o, i) => {
-          const c = rest[i];
-          return c !== undefined && c.field === o.field && (sign === 1 ? c.order === o.order : c.order !== o.order);
-        });
-      if (partitionCovered && sameFields(extra, prefix) && (orderMatches(1) || orderMatches(-1))) {
-        index = { kind: "primary" };
-      } else {
-        const clusteringFields = [...order, ...key.fields.filter((f) => !by.includes(f) && !order.some((o) => o.field === f)).map((f) => ({ field: f, order: "asc" as SortOrder }))];
-        index = { kind: "table", name: `${table}_by_${by.map((f) => fieldByName.get(f)!.column).join("_")}`.slice(0, 48), partition: by, clustering: clusteringFields };
-      }
-      break;
-    }
-    case "dynamodb": {
-      if (by.length !== 1) {
-        throw fail(`${path}.by`, `a dynamodb query needs exactly one equality field (got ${by.length})`, "query by one attribute; store a composite attribute (e.g. accountId#region) for more");
-      }
-      if (order.length > 1) throw fail(`${path}.order`, "a dynamodb query orders by one sort key", "order by one field");
-      const sortField = order[0]?.field;
-      if (by[0] === key.partition[0] && (sortField === undefined || sortField === key.clustering[0]?.field)) {
-        index = { kind: "primary" };
-      } else {
-        index = { kind: "gsi", name: `${name}Index`, partition: by[0]!, sort: sortField };
-        if (readLevel.level === "strong") {
-          throw fail(`${path}.consistency`, `query ${name} reads a global secondary index, which cannot be read strongly`, 'set consistency: "eventual" on this query, or key the table by this field');
-        }
-      }
-      break;
-    }
-    case "postgres":
-      index = sameFields(by, key.partition)
-        ? { kind: "primary" }
-        : { kind: "index", name: `${table}_${toSnakeCase(name)}_idx`.slice(0, 63), columns: [...by.map((f) => ({ field: f, order: "asc" as SortOrder })), ...order] };
-      break;
-    case "elasticsearch":
-      for (const f of [...by, ...order.map((o) => o.field)]) {
-        if (textFields.includes(f)) throw fail(path, `${f} is a full-text field and cannot be filtered or sorted exactly`, `remove ${f} from search.text or from this query`);
-      }
-      index = { kind: "search" };
-      break;
-  }
+  const index = storeDialect(kind).planQuery({ name, path, table, key, by, order, readLevel, fieldByName, textFields }, fail);
   return { name, by, order, rangeField: order[0]?.field, consistency: queryConsistency, index, cached: spec.cache === true };
 }
 
@@ -707,13 +616,12 @@ function normalizeUnique(
   if (spec === undefined) return [];
   if (!Array.isArray(spec)) throw fail("unique", "unique is not a list", 'declare unique: ["email"] or unique: [{ name: "account_handle", fields: ["accountId", "handle"] }]');
   if (spec.length === 0) return [];
-  if (kind === "elasticsearch") {
-    throw fail("unique", "elasticsearch cannot enforce a unique constraint: there is no conditional write across documents", "make the field the document id (key: { id }), or keep the entity in a store that enforces uniqueness (postgres, dynamodb, cassandra)");
-  }
+  const uniqueConstraints = storeDialect(kind).features.uniqueConstraints;
+  if (uniqueConstraints !== true) throw refusal("unique", uniqueConstraints, (d) => d.features.uniqueConstraints === true, fail);
+  const keyable = storeDialect(kind).keys.keyable;
   const constraints: UniqueConstraintModel[] = [];
   const names = new Set<string>([`${table}_pkey`]);
   const sets = new Map<string, string>();
-  const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x) => b.includes(x));
   (spec as readonly UniqueSpec<string>[]).forEach((entry, i) => {
     const path = `unique[${i}]`;
     const named = typeof entry === "object" && entry !== null && !Array.isArray(entry) ? (entry as { name?: unknown; fields?: unknown }) : undefined;
@@ -723,7 +631,7 @@ function normalizeUnique(
     const fields = list.map((f, j) => {
       const field = typeof f === "string" ? fieldByName.get(f) : undefined;
       if (!field) throw fail(`${path}.fields[${j}]`, `unique field ${JSON.stringify(f)} is not in the schema`, `use one of: ${[...fieldByName.keys()].join(", ")}`);
-      if (!KEYABLE[kind].has(field.type)) throw fail(`${path}.fields[${j}]`, `unique field ${field.name} has type ${field.type}, which ${kind} cannot compare as a whole value`, `use one of: ${[...KEYABLE[kind]].join(", ")}`);
+      if (!keyable.has(field.type)) throw fail(`${path}.fields[${j}]`, `unique field ${field.name} has type ${field.type}, which ${kind} cannot compare as a whole value`, `use one of: ${[...keyable].join(", ")}`);
       return field;
     });
     const fieldNames = fields.map((f) => f.name);
@@ -746,7 +654,7 @@ function normalizeUnique(
     sets.set(signature, name);
     if (names.has(name)) throw fail(path, `two constraints are named ${name}`, "give the constraint its own name: { name, fields }");
     names.add(name);
-    if (sameSet(fieldNames, key.fields)) throw fail(path, "the constraint repeats the key", "remove it");
+    if (sameFields(fieldNames, key.fields)) throw fail(path, "the constraint repeats the key", "remove it");
     constraints.push({ name, fields: fieldNames });
   });
   return constraints;

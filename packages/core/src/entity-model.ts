@@ -3,11 +3,9 @@
  * from a declaration; codegen and every adapter read only this.
  */
 
-/** The four store kinds Polyxena routes to. */
-export type StoreKind = "cassandra" | "dynamodb" | "postgres" | "elasticsearch";
+import type { StoreKind } from "./stores/store-registry.js";
 
-/** Every store kind, in a stable order. */
-export const STORE_KINDS: readonly StoreKind[] = ["cassandra", "dynamodb", "postgres", "elasticsearch"];
+export type { StoreKind };
 
 /** Scalar and composite field types the SDK maps to every store. */
 export type FieldType =

@@ -28,6 +28,7 @@ import type {
   UpdateCondition,
 } from "./store-adapter.js";
 import { errorCodeOfClass } from "./store-adapter.js";
+import { storeKindsWith } from "./stores/store-registry.js";
 import { randomUUID } from "node:crypto";
 import { changeKeyString, outboxPartitionOf, type ChangeRecordRequest } from "./events/change-event.js";
 
@@ -594,7 +595,7 @@ export class EntityRuntime {
   async search(options: SearchOptions<Record<string, unknown>> = {}): Promise<SearchResult<StoredItem>> {
     const op = this.ops.search;
     if (!this.adapter.search || !this.adapter.capabilities.search) {
-      throw new PolyxenaError("E_UNSUPPORTED", `${this.adapter.kind} does not support search`, { ...this.context(op), fix: "declare the entity on elasticsearch" });
+      throw new PolyxenaError("E_UNSUPPORTED", `${this.adapter.kind} does not support search`, { ...this.context(op), fix: `declare the entity on a store with full-text search (${storeKindsWith((d) => d.features.fullTextSearch)})` });
     }
     const consistency = this.consistency(op, options.consistency, "read");
     const issues: ValidationIssue[] = [];

@@ -7,7 +7,7 @@ export { ERROR_CODES, PolyxenaError, definitionError, isPolyxenaError } from "./
 export type { PolyxenaErrorCode, PolyxenaErrorContext, ValidationIssue } from "./errors.js";
 export { toMilliseconds } from "./duration.js";
 export type { Duration } from "./duration.js";
-export { STORE_KINDS, findField } from "./entity-model.js";
+export { findField } from "./entity-model.js";
 export type {
   CacheModel,
   ConsistencyLevelModel,
@@ -29,7 +29,26 @@ export type {
   UniqueConstraintModel,
 } from "./entity-model.js";
 export { nativeLevels, resolveConsistency } from "./consistency.js";
-export type { CassandraConsistency, ConsistencyInput, ElasticsearchRefresh, PostgresIsolation } from "./consistency.js";
+export type { ConsistencyInput } from "./consistency.js";
+export { STORE_DIALECTS, STORE_KINDS, isStoreKind, storeDialect, storeDialects, storeKindsWith, storeSection, storeSettings } from "./stores/store-registry.js";
+export type { NativeConsistency, NativeConsistencyOf, StoreOptionsByKind, StoreOptionsOf } from "./stores/store-registry.js";
+export type {
+  DefinitionFailure,
+  NormalizedKey,
+  PhysicalSchemaFile,
+  QueryPlanInput,
+  RowTypeRules,
+  ChangeEventRecording,
+  StoreConsistencyRules,
+  StoreDialect,
+  StoreFeatures,
+  StoreKeyRules,
+  StoreOptionRules,
+  StoreRefusal,
+} from "./stores/store-dialect.js";
+export { declaredClustering, declaredFields, orderedField, sameFields } from "./stores/key-declaration.js";
+export { sqlKeys } from "./stores/sql/sql-keys.js";
+export { planSqlQuery } from "./stores/sql/sql-query-plan.js";
 export { defineEntity, buildEntityModel } from "./define-entity.js";
 export type {
   AnyEntityDefinition,
@@ -134,63 +153,50 @@ export { readItems, readPages } from "./page-iteration.js";
 export type { QueryMethod, SearchMethod } from "./page-iteration.js";
 export { PolyxenaRuntime, bindRepositories } from "./polyxena-runtime.js";
 export type { RepositoriesControl, RepositoryScope, RuntimeOptions, StoreResolver, TransactionCallOptions } from "./polyxena-runtime.js";
+export { fitsInt32, isScalarField } from "./physical/field-shapes.js";
+export { qualifiedName, quoteIdent, quoteLiteral } from "./physical/identifiers.js";
+export { listStatements } from "./physical/statement-listing.js";
+export type { StatementListingOptions } from "./physical/statement-listing.js";
+export { columnList, orderClause, quotedColumn, rangeClause } from "./physical/statement-text.js";
+export type { StatementListingEntry } from "./physical/statement-text.js";
+export { planUniqueClaims, uniqueClaimOf, uniqueClaimOwner, uniqueClaimTable, uniqueFields } from "./physical/unique-claims.js";
+export type { UniqueClaim, UniqueClaimPlan } from "./physical/unique-claims.js";
+// Cassandra
+export { cassandraDialect } from "./stores/cassandra/cassandra-dialect.js";
+export type { CassandraConsistency } from "./stores/cassandra/cassandra-consistency.js";
+export { DEFAULT_CASSANDRA_KEYSPACE } from "./stores/cassandra/cassandra-options.js";
+export type { CassandraOptions } from "./stores/cassandra/cassandra-options.js";
 export {
   DEFAULT_CASSANDRA_REPLICATION,
-  DYNAMODB_CLAIM_ATTRIBUTE,
-  DYNAMODB_OWNER_ATTRIBUTE,
-  DYNAMODB_TTL_ATTRIBUTE,
   buildCassandraSchema,
-  buildDynamoDbTables,
-  buildElasticsearchIndices,
-  buildPostgresSchema,
   cassandraClaimTableStatement,
   cassandraOutboxStatements,
   CASSANDRA_OUTBOX_TABLES,
   cassandraColumnType,
-  cassandraDeleteStatement,
-  cassandraInsertStatement,
   cassandraKeyspaceStatement,
-  cassandraQueryStatement,
-  cassandraSelectStatement,
   cassandraStoresAsJson,
   cassandraTableStatement,
   cassandraTables,
+} from "./stores/cassandra/cassandra-schema.js";
+export type { CassandraReplication, CassandraSchemaOptions, CassandraTable } from "./stores/cassandra/cassandra-schema.js";
+export { cassandraDeleteStatement, cassandraInsertStatement, cassandraQueryStatement, cassandraSelectStatement, cassandraStatements } from "./stores/cassandra/cassandra-statements.js";
+// DynamoDB
+export { dynamoDbDialect } from "./stores/dynamodb/dynamodb-dialect.js";
+export type { DynamoDbOptions } from "./stores/dynamodb/dynamodb-options.js";
+export {
+  DYNAMODB_CLAIM_ATTRIBUTE,
+  DYNAMODB_OWNER_ATTRIBUTE,
+  DYNAMODB_TTL_ATTRIBUTE,
+  buildDynamoDbTables,
   dynamoAttributeType,
   dynamoClaimTableDefinition,
   dynamoOutboxTableDefinition,
   DYNAMODB_OUTBOX_TABLE,
   dynamoClaimTableName,
-  dynamoQueryRequest,
   dynamoTableDefinition,
   dynamoTableName,
-  elasticsearchFieldMapping,
-  elasticsearchIndexDefinition,
-  elasticsearchIndexName,
-  elasticsearchProperties,
-  elasticsearchQueryRequest,
-  fitsInt32,
-  isScalarField,
-  listStatements,
-  planUniqueClaims,
-  postgresColumnDefinition,
-  postgresColumnType,
-  postgresIndexStatements,
-  postgresOutboxStatements,
-  postgresQueryStatement,
-  postgresTableStatement,
-  postgresUniqueConstraint,
-  qualifiedName,
-  quoteIdent,
-  quoteLiteral,
-  uniqueClaimOf,
-  uniqueClaimOwner,
-  uniqueClaimTable,
-  uniqueFields,
-} from "./physical/index.js";
+} from "./stores/dynamodb/dynamodb-schema.js";
 export type {
-  CassandraReplication,
-  CassandraSchemaOptions,
-  CassandraTable,
   DynamoAttributeDefinition,
   DynamoAttributeType,
   DynamoCreateTableInput,
@@ -199,16 +205,41 @@ export type {
   DynamoKeySchemaElement,
   DynamoTableDefinition,
   DynamoTimeToLiveInput,
+} from "./stores/dynamodb/dynamodb-schema.js";
+export { dynamoDbStatements, dynamoQueryRequest } from "./stores/dynamodb/dynamodb-statements.js";
+// Postgres
+export { postgresDialect } from "./stores/postgres/postgres-dialect.js";
+export type { PostgresIsolation } from "./stores/postgres/postgres-consistency.js";
+export type { PostgresOptions } from "./stores/postgres/postgres-options.js";
+export {
+  buildPostgresSchema,
+  postgresColumnDefinition,
+  postgresColumnType,
+  postgresIndexStatements,
+  postgresOutboxStatements,
+  postgresTableStatement,
+  postgresUniqueConstraint,
+} from "./stores/postgres/postgres-schema.js";
+export type { PostgresSchemaOptions } from "./stores/postgres/postgres-schema.js";
+export { postgresQueryStatement, postgresStatements } from "./stores/postgres/postgres-statements.js";
+// Elasticsearch
+export { elasticsearchDialect } from "./stores/elasticsearch/elasticsearch-dialect.js";
+export type { ElasticsearchRefresh } from "./stores/elasticsearch/elasticsearch-consistency.js";
+export type { ElasticsearchOptions } from "./stores/elasticsearch/elasticsearch-options.js";
+export {
+  buildElasticsearchIndices,
+  elasticsearchFieldMapping,
+  elasticsearchIndexDefinition,
+  elasticsearchIndexName,
+  elasticsearchProperties,
+} from "./stores/elasticsearch/elasticsearch-schema.js";
+export type {
   ElasticsearchFieldMapping,
   ElasticsearchIndexDefinition,
   ElasticsearchIndexSettings,
   ElasticsearchIndicesOptions,
-  PostgresSchemaOptions,
-  StatementListingEntry,
-  StatementListingOptions,
-  UniqueClaim,
-  UniqueClaimPlan,
-} from "./physical/index.js";
+} from "./stores/elasticsearch/elasticsearch-schema.js";
+export { elasticsearchQueryRequest, elasticsearchStatements } from "./stores/elasticsearch/elasticsearch-statements.js";
 export {
   CACHE_POLICY_DEFAULTS,
   CacheKeyBuilder,

@@ -7,6 +7,7 @@ import { EntityRuntime, type RuntimeServices, type TransactionScope } from "./en
 import { PolyxenaError } from "./errors.js";
 import type { OperationListener } from "./operation-events.js";
 import type { SchemaApplyOptions, SchemaApplyResult, SchemaPlan, StoreAdapter, StoreMap } from "./store-adapter.js";
+import { isStoreKind, storeDialect, storeKindsWith } from "./stores/store-registry.js";
 
 /** Resolves a store reference to an adapter. */
 export type StoreResolver = (store: StoreRefModel) => StoreAdapter | undefined;
@@ -40,7 +41,7 @@ export interface RuntimeOptions {
 
 /** Options of `repos.transaction(...)`. */
 export interface TransactionCallOptions {
-  /** The store instance to run the transaction on (default: Postgres, else the only transactional store). */
+  /** The store instance to run the transaction on (`postgres`, `dynamodb:billing`); needed when more than one store has transactions. */
   store?: string;
   /** Native isolation level; default from the entities' write consistency. */
   isolation?: string;
@@ -50,8 +51,6 @@ export interface TransactionCallOptions {
 export interface RepositoryScope {
   entity(definition: EntityDefinition): EntityRuntime;
 }
-
-const ISOLATION_RANK = ["read committed", "repeatable read", "serializable"];
 
 /**
  * Holds the adapters, cache, policy and cursor codec of one service, and
@@ -100,7 +99,7 @@ export class PolyxenaRuntime implements RepositoryScope {
         entity: model.name,
         path: "events",
         store: adapter.name,
-        fix: "use an adapter with an outbox (postgres, the in-memory postgres and dynamodb adapters) or remove events and projections",
+        fix: `use a ${model.store.kind} adapter with an outbox (stores that record events with their writes: ${storeKindsWith((d) => d.features.changeEvents === true)}), or remove events and projections`,
       });
     }
     return adapter;
@@ -201,9 +200,11 @@ export class PolyxenaRuntime implements RepositoryScope {
 
   private transactionalAdapter(store: string | undefined): StoreAdapter {
     const adapters = [...new Set(this.definitions.map((d) => this.adapterFor(d.model)))].filter((a) => a.capabilities.transactions && a.transaction);
-    const chosen = store ? adapters.find((a) => a.name === store || a.kind === store) : (adapters.find((a) => a.kind === "postgres") ?? (adapters.length === 1 ? adapters[0] : undefined));
+    // Without a named store there is no rule that prefers one store kind over another: only a single candidate is unambiguous.
+    const chosen = store ? adapters.find((a) => a.name === store || a.kind === store) : adapters.length === 1 ? adapters[0] : undefined;
     if (!chosen) {
-      throw new PolyxenaError("E_UNSUPPORTED", store ? `store ${store} has no transactions here` : "no single transactional store to run the transaction on", {
+      const message = store ? `store ${store} has no transactions here` : adapters.length > 1 ? `${adapters.length} stores have transactions here, so the transaction must name one` : "no store here has transactions";
+      throw new PolyxenaError("E_UNSUPPORTED", message, {
         operation: "transaction",
         fix: `pass { store } naming one of: ${adapters.map((a) => a.name).join(", ") || "(none)"}`,
       });
@@ -212,11 +213,12 @@ export class PolyxenaRuntime implements RepositoryScope {
   }
 
   private defaultIsolation(adapter: StoreAdapter): string | undefined {
+    const rank: readonly string[] = (isStoreKind(adapter.kind) && storeDialect(adapter.kind).consistency.isolationOrder) || [];
     let best: string | undefined;
     for (const d of this.definitions) {
       const native = d.model.consistency.write.native;
-      if (this.adapterFor(d.model) !== adapter || !native || !ISOLATION_RANK.includes(native)) continue;
-      if (best === undefined || ISOLATION_RANK.indexOf(native) > ISOLATION_RANK.indexOf(best)) best = native;
+      if (this.adapterFor(d.model) !== adapter || !native || !rank.includes(native)) continue;
+      if (best === undefined || rank.indexOf(native) > rank.indexOf(best)) best = native;
     }
     return best;
   }

@@ -97,11 +97,11 @@ describe("unique constraints in the statement listing", () => {
   it("lists how each store enforces each constraint", async () => {
     const { listStatements } = await import("../src/index.js");
     const spec = { schema: account, unique: ["email"] as const };
-    const pgEntries = listStatements(defineEntity("Account", { ...spec, store: "postgres", key: { primary: ["accountId"] } }).model, { schema: "billing" });
+    const pgEntries = listStatements(defineEntity("Account", { ...spec, store: "postgres", key: { primary: ["accountId"] } }).model, { postgres: { schema: "billing" } });
     expect(pgEntries.at(-1)).toEqual({ operation: "unique account_email_key", statement: expect.stringContaining('CONSTRAINT "account_email_key" UNIQUE ("email") in "billing"."account"') });
-    const dynamo = listStatements(defineEntity("Account", { ...spec, store: "dynamodb", key: { partition: "accountId" } }).model, { tablePrefix: "dev_" });
+    const dynamo = listStatements(defineEntity("Account", { ...spec, store: "dynamodb", key: { partition: "accountId" } }).model, { dynamodb: { tablePrefix: "dev_" } });
     expect(dynamo.at(-1)?.statement).toContain('Put { TableName: "dev_account_unique", Item: { claim: "account_email_key#[email]"');
-    const cql = listStatements(defineEntity("Account", { ...spec, store: "cassandra", key: { partition: ["accountId"] } }).model, { keyspace: "ks" });
+    const cql = listStatements(defineEntity("Account", { ...spec, store: "cassandra", key: { partition: ["accountId"] } }).model, { cassandra: { keyspace: "ks" } });
     expect(cql.at(-1)?.statement).toContain('INSERT INTO "ks"."account_unique" ("claim", "owner", "claimed_at")');
     expect(cql.at(-1)?.statement).toContain("IF NOT EXISTS");
   });

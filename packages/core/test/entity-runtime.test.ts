@@ -261,7 +261,7 @@ describe("transactions across stores", () => {
       repos.transaction(async (tx) => {
         await tx.account.put(account);
         await tx.note.put({ noteId: "n1", text: "outside" });
-      }),
+      }, { store: "postgres" }),
       "E_UNSUPPORTED",
     );
     expect(error.message).toContain("outside this postgres transaction");
@@ -302,6 +302,24 @@ describe("transactions across stores", () => {
     const error = await rejection(pending!, "E_UNSUPPORTED");
     expect(error.message).toContain("transaction has already finished");
     expect(postgres.requests.filter((r) => r.method === "get")).toHaveLength(1);
+  });
+
+  it("need a named store when more than one store has transactions, and name the choices", async () => {
+    const postgres = recordingAdapter();
+    const dynamodb = Object.assign(recordingAdapter(), { kind: "dynamodb" as const, name: "dynamodb" });
+    const repos = bindRepositories({ stores: { postgres, dynamodb } }, [Account, Note], (scope) => ({ account: scope.entity(Account), note: scope.entity(Note) }));
+    let ran = false;
+    const error = await rejection(
+      repos.transaction(async () => {
+        ran = true;
+      }),
+      "E_UNSUPPORTED",
+    );
+    expect(error.message).toContain("2 stores have transactions here");
+    expect(error.fix).toContain("postgres, dynamodb");
+    expect(ran).toBe(false);
+    await repos.transaction(async (tx) => tx.note.put({ noteId: "n2", text: "in dynamodb" }), { store: "dynamodb" });
+    expect(dynamodb.rows.size).toBe(1);
   });
 });
 

@@ -10,7 +10,7 @@ import {
   dynamoAttributeType,
   elasticsearchFieldMapping,
   postgresColumnType,
-} from "../src/physical/index.js";
+} from "../src/index.js";
 import { describeField } from "../src/zod-introspection.js";
 import { isPolyxenaError } from "../src/errors.js";
 import { allModels, Title } from "./physical-fixtures.js";

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { cassandraInsertStatement, cassandraSelectStatement, listStatements, postgresQueryStatement } from "../src/physical/index.js";
+import { cassandraInsertStatement, cassandraSelectStatement, listStatements, postgresQueryStatement } from "../src/index.js";
 import { Invoice, Session, Title, ViewingHistory } from "./physical-fixtures.js";
 
-const options = { keyspace: "streaming", schema: "billing", tablePrefix: "dev_" };
+const options = { cassandra: { keyspace: "streaming" }, postgres: { schema: "billing" }, dynamodb: { tablePrefix: "dev_" } };
 const statementOf = (entries: ReturnType<typeof listStatements>, operation: string) => entries.find((e) => e.operation === operation)?.statement;
 const VH_COLUMNS = `"profile_id", "watched_at", "title_id", "position_sec", "tags", "extra"`;
 

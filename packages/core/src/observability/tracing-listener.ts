@@ -1,6 +1,7 @@
 import { SpanKind, SpanStatusCode, context, type Attributes, type Tracer } from "@opentelemetry/api";
 import { canonicalJson } from "../cursor-codec.js";
 import type { OperationEvent, OperationListener } from "../operation-events.js";
+import { isStoreKind, storeDialect } from "../stores/store-registry.js";
 
 /** Options of {@link createTracingListener}. */
 export interface TracingOptions {
@@ -10,14 +11,6 @@ export interface TracingOptions {
    */
   includeKeys?: boolean;
 }
-
-/** OpenTelemetry `db.system` values by store kind. */
-const DB_SYSTEM: Readonly<Record<string, string>> = {
-  postgres: "postgresql",
-  cassandra: "cassandra",
-  dynamodb: "dynamodb",
-  elasticsearch: "elasticsearch",
-};
 
 /**
  * Turns operation events into OpenTelemetry client spans, one per
@@ -47,7 +40,7 @@ export function createTracingListener(tracer: Tracer, options: TracingOptions = 
 /** The span attributes of an event (exported for custom tracers and tests). */
 export function spanAttributes(event: OperationEvent, includeKeys = false): Attributes {
   const kind = event.storeKind ?? event.store.split(":")[0] ?? event.store;
-  const system = DB_SYSTEM[kind] ?? kind;
+  const system = isStoreKind(kind) ? storeDialect(kind).dbSystem : kind;
   const attributes: Attributes = {
     "db.system": system,
     "db.system.name": system,

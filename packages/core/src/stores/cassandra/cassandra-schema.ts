@@ -2,11 +2,53 @@
  * Cassandra DDL: one keyspace, a base table per entity and one denormalized
  * table per `table`-kind query (same columns, other primary key).
  */
-import type { EntityModel, FieldModel, OrderedField } from "../entity-model.js";
-import { definitionError, PolyxenaError } from "../errors.js";
-import { cassandraColumnType } from "./column-types.js";
-import { qualifiedName, quoteIdent, quoteLiteral } from "./identifiers.js";
-import { uniqueClaimTable } from "./unique-claims.js";
+import type { EntityModel, FieldModel, OrderedField } from "../../entity-model.js";
+import { definitionError, PolyxenaError } from "../../errors.js";
+import { fitsInt32, isScalarField } from "../../physical/field-shapes.js";
+import { qualifiedName, quoteIdent, quoteLiteral } from "../../physical/identifiers.js";
+import { uniqueClaimTable } from "../../physical/unique-claims.js";
+
+/** The CQL type of a scalar field. */
+function cassandraScalarType(field: FieldModel): string {
+  switch (field.type) {
+    case "string":
+    case "enum":
+      return "text";
+    case "uuid":
+      return "uuid";
+    case "int":
+      return fitsInt32(field) ? "int" : "bigint";
+    case "number":
+      return "double";
+    case "bigint":
+      return "varint";
+    case "boolean":
+      return "boolean";
+    case "date":
+      return "timestamp";
+    default:
+      return "text";
+  }
+}
+
+/** True when Cassandra stores the field as JSON text (nested or non-scalar collections, objects). */
+export function cassandraStoresAsJson(field: FieldModel): boolean {
+  if (isScalarField(field)) return false;
+  if ((field.type === "list" || field.type === "map") && field.element && isScalarField(field.element)) return false;
+  return true;
+}
+
+/**
+ * The CQL type of a field: scalars map to their native type, lists and maps
+ * of scalars to `list<t>` / `map<text, t>`, anything else to `text` holding JSON.
+ */
+export function cassandraColumnType(field: FieldModel): string {
+  if (isScalarField(field)) return cassandraScalarType(field);
+  if (cassandraStoresAsJson(field)) return "text";
+  const element = cassandraScalarType(field.element!);
+  return field.type === "list" ? `list<${element}>` : `map<text, ${element}>`;
+}
+
 
 /** Keyspace replication, e.g. `{ class: "SimpleStrategy", replication_factor: 1 }`. */
 export type CassandraReplication = Readonly<Record<string, string | number>>;

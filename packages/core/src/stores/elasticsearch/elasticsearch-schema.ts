@@ -3,8 +3,52 @@
  * a concrete index named after the schema hash, so a mapping change creates
  * a new index behind the same alias.
  */
-import type { EntityModel } from "../entity-model.js";
-import { elasticsearchProperties, type ElasticsearchFieldMapping } from "./column-types.js";
+import type { EntityModel, FieldModel } from "../../entity-model.js";
+
+/** An Elasticsearch field mapping as written in `properties`. */
+export interface ElasticsearchFieldMapping {
+  type: string;
+  analyzer?: string;
+  properties?: Record<string, ElasticsearchFieldMapping>;
+}
+
+/**
+ * The Elasticsearch mapping of a field. `textFields` names the top-level
+ * fields analyzed as full text (`text`, standard analyzer); other strings are
+ * `keyword`. A list maps as its element; an object as `object` with its
+ * properties; a map as `flattened`.
+ */
+export function elasticsearchFieldMapping(field: FieldModel, textFields: readonly string[] = []): ElasticsearchFieldMapping {
+  switch (field.type) {
+    case "string":
+      return textFields.includes(field.name) ? { type: "text", analyzer: "standard" } : { type: "keyword" };
+    case "uuid":
+    case "enum":
+    case "bigint":
+      return { type: "keyword" };
+    case "int":
+      return { type: "long" };
+    case "number":
+      return { type: "double" };
+    case "boolean":
+      return { type: "boolean" };
+    case "date":
+      return { type: "date" };
+    case "list":
+      return field.element ? elasticsearchFieldMapping(field.element) : { type: "keyword" };
+    case "object":
+      return { type: "object", properties: elasticsearchProperties(field.fields ?? []) };
+    case "map":
+      return { type: "flattened" };
+  }
+}
+
+/** The `properties` object of a list of fields, keyed by field name in declaration order. */
+export function elasticsearchProperties(fields: readonly FieldModel[], textFields: readonly string[] = []): Record<string, ElasticsearchFieldMapping> {
+  const properties: Record<string, ElasticsearchFieldMapping> = {};
+  for (const field of fields) properties[field.name] = elasticsearchFieldMapping(field, textFields);
+  return properties;
+}
 
 /** Index settings written at creation. */
 export interface ElasticsearchIndexSettings {

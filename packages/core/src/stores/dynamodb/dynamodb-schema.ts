@@ -4,10 +4,39 @@
  * The shapes match the AWS SDK's `CreateTableCommandInput` and
  * `UpdateTimeToLiveCommandInput` structurally (core never imports the SDK).
  */
-import type { EntityModel, FieldModel } from "../entity-model.js";
-import { definitionError } from "../errors.js";
-import { dynamoAttributeType } from "./column-types.js";
-import { uniqueClaimTable } from "./unique-claims.js";
+import type { EntityModel, FieldModel } from "../../entity-model.js";
+import { definitionError } from "../../errors.js";
+import { uniqueClaimTable } from "../../physical/unique-claims.js";
+
+/** A DynamoDB attribute type. */
+export type DynamoAttributeType = "S" | "N" | "BOOL" | "L" | "M";
+
+/**
+ * The DynamoDB attribute type of a field: string/uuid/enum/date -> `S`
+ * (dates as ISO-8601 UTC with milliseconds), int/number/bigint -> `N`,
+ * boolean -> `BOOL`, list -> `L`, map/object -> `M`.
+ */
+export function dynamoAttributeType(field: FieldModel): DynamoAttributeType {
+  switch (field.type) {
+    case "string":
+    case "uuid":
+    case "enum":
+    case "date":
+      return "S";
+    case "int":
+    case "number":
+    case "bigint":
+      return "N";
+    case "boolean":
+      return "BOOL";
+    case "list":
+      return "L";
+    case "map":
+    case "object":
+      return "M";
+  }
+}
+
 
 /** The attribute holding the expiry time (epoch seconds) of entities with a row TTL. */
 export const DYNAMODB_TTL_ATTRIBUTE = "_ttl";

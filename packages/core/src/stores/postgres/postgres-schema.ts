@@ -2,10 +2,44 @@
  * Postgres DDL: one table per entity (primary key `<table>_pkey`, one UNIQUE
  * constraint per declared unique field set) and one index per `index`-kind query.
  */
-import type { EntityModel, FieldModel } from "../entity-model.js";
-import { definitionError, PolyxenaError } from "../errors.js";
-import { postgresColumnType } from "./column-types.js";
-import { qualifiedName, quoteIdent, quoteLiteral } from "./identifiers.js";
+import type { EntityModel, FieldModel } from "../../entity-model.js";
+import { definitionError, PolyxenaError } from "../../errors.js";
+import { fitsInt32 } from "../../physical/field-shapes.js";
+import { qualifiedName, quoteIdent, quoteLiteral } from "../../physical/identifiers.js";
+
+/** Postgres' largest `varchar(n)`. */
+const PG_MAX_VARCHAR = 10_485_760;
+
+/**
+ * The Postgres column type of a field, without constraints:
+ * `text`/`varchar(n)`, `uuid`, `integer`/`bigint`, `double precision`,
+ * `numeric(39,0)`, `boolean`, `timestamptz`, `text` (enum), `jsonb`.
+ */
+export function postgresColumnType(field: FieldModel): string {
+  switch (field.type) {
+    case "string":
+      return field.maxLength !== undefined && field.maxLength > 0 && field.maxLength <= PG_MAX_VARCHAR ? `varchar(${field.maxLength})` : "text";
+    case "uuid":
+      return "uuid";
+    case "int":
+      return fitsInt32(field) ? "integer" : "bigint";
+    case "number":
+      return "double precision";
+    case "bigint":
+      return "numeric(39,0)";
+    case "boolean":
+      return "boolean";
+    case "date":
+      return "timestamptz";
+    case "enum":
+      return "text";
+    case "list":
+    case "map":
+    case "object":
+      return "jsonb";
+  }
+}
+
 
 /** Options of {@link buildPostgresSchema}. */
 export interface PostgresSchemaOptions {

@@ -1,0 +1,5 @@
+/**
+ * Rules relational stores share (Postgres, MySQL): `@polyxena/core/stores/sql`.
+ */
+export { sqlKeys } from "./sql-keys.js";
+export { planSqlQuery } from "./sql-query-plan.js";
