@@ -46,6 +46,12 @@ export interface StoreKeyRules {
   readonly keyable: ReadonlySet<FieldType>;
   /** Reads the declared key in the store's own terms (`{ partition, clustering }`, `{ primary }`, `{ id }`, ...). */
   normalize(key: KeySpec<string>, fail: DefinitionFailure): NormalizedKey;
+  /**
+   * The declaration, in the store's own terms, closest to a key of these
+   * fields (the reverse of `normalize`), for tools that declare one entity
+   * for every store, such as the conformance suite.
+   */
+  declare(key: NormalizedKey): KeySpec<string>;
 }
 
 /** What the query planner sees of one declared query (fields already checked against the schema). */

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineEntity, type EntityDefinition, type StoreKind } from "@polyxena/core";
+import { defineEntity, storeDialect, type EntityDefinition, type KeySpec, type StoreKind } from "@polyxena/core";
 
 /** The schema every store's conformance entity shares. */
 export const conformanceItemSchema = z.object({
@@ -18,67 +18,34 @@ export const conformanceItemSchema = z.object({
 export type ConformanceItem = z.output<typeof conformanceItemSchema>;
 
 /**
- * The conformance entity declared for one store kind: keyed by group and
- * item, with a query on the primary structure (`itemsOfGroup`) and one
- * served by a secondary structure (`byOwner`: a Cassandra query table, a
- * DynamoDB GSI, a Postgres index, an Elasticsearch filter + sort).
+ * The conformance entity declared for one store kind, from the store's
+ * dialect: keyed by group and item in the store's own terms, with a query on
+ * the primary structure (`itemsOfGroup`) and one served by a secondary
+ * structure (`byOwner`: a Cassandra query table, a DynamoDB GSI, a Postgres
+ * index, an Elasticsearch filter + sort). Writes are strong and reads at the
+ * store's default level; a row TTL where the store has one, full-text search
+ * on `title` where it searches.
  */
 export function conformanceEntity(
   kind: StoreKind,
   table = "conformance_item",
   variant: { name?: string; unknownFields?: "reject" | "strip" } = {},
 ): EntityDefinition<typeof conformanceItemSchema> {
-  const name = variant.name ?? "ConformanceItem";
-  const unknownFields = variant.unknownFields ?? "reject";
+  const dialect = storeDialect(kind);
   const queries = {
     itemsOfGroup: { by: ["groupId" as const], order: { itemId: "asc" as const } },
     byOwner: { by: ["ownerId" as const], order: { createdAt: "desc" as const }, consistency: "eventual" as const },
   };
-  switch (kind) {
-    case "cassandra":
-      return defineEntity(name, {
-        unknownFields,
-        store: "cassandra",
-        schema: conformanceItemSchema,
-        table,
-        key: { partition: ["groupId"], clustering: [{ field: "itemId", order: "asc" }] },
-        queries,
-        consistency: { read: "LOCAL_QUORUM", write: "LOCAL_QUORUM" },
-        version: "version",
-        ttl: "30d",
-      });
-    case "dynamodb":
-      return defineEntity(name, {
-        unknownFields,
-        store: "dynamodb",
-        schema: conformanceItemSchema,
-        table,
-        key: { partition: "groupId", sort: "itemId" },
-        queries,
-        version: "version",
-        ttl: "30d",
-      });
-    case "postgres":
-      return defineEntity(name, {
-        unknownFields,
-        store: "postgres",
-        schema: conformanceItemSchema,
-        table,
-        key: { primary: ["groupId", "itemId"] },
-        queries,
-        version: "version",
-      });
-    case "elasticsearch":
-      return defineEntity(name, {
-        unknownFields,
-        store: "elasticsearch",
-        schema: conformanceItemSchema,
-        table,
-        key: { id: "itemId" },
-        queries,
-        search: { text: ["title"] },
-        consistency: { read: "eventual", write: "strong" },
-        version: "version",
-      });
-  }
+  return defineEntity(variant.name ?? "ConformanceItem", {
+    unknownFields: variant.unknownFields ?? "reject",
+    store: kind,
+    schema: conformanceItemSchema,
+    table,
+    key: dialect.keys.declare({ partition: ["groupId"], clustering: [{ field: "itemId", order: "asc" }] }) as KeySpec<keyof ConformanceItem>,
+    queries,
+    consistency: { write: "strong" },
+    version: "version",
+    ...(dialect.features.rowTtl ? { ttl: "30d" as const } : {}),
+    ...(dialect.features.fullTextSearch ? { search: { text: ["title" as const] } } : {}),
+  });
 }

@@ -1,16 +1,8 @@
 import fc from "fast-check";
 import { expect } from "vitest";
 import { z } from "zod";
-import { createCacheAside, defineEntity, PolyxenaRuntime, type EntityDefinition, type FieldType, type StoreAdapter, type StoreKind } from "@polyxena/core";
+import { createCacheAside, defineEntity, PolyxenaRuntime, storeDialect, type EntityDefinition, type FieldType, type KeySpec, type StoreAdapter, type StoreKind } from "@polyxena/core";
 import { MemoryCacheDriver } from "@polyxena/memory";
-
-/** The key field types each store can key on (as `defineEntity` allows them). */
-const KEY_TYPES: Record<StoreKind, readonly FieldType[]> = {
-  cassandra: ["string", "uuid", "int", "bigint", "number", "boolean", "date", "enum"],
-  dynamodb: ["string", "uuid", "int", "bigint", "number", "date", "enum"],
-  postgres: ["string", "uuid", "int", "bigint", "number", "boolean", "date", "enum"],
-  elasticsearch: ["string", "uuid", "int", "bigint", "number", "boolean", "date", "enum"],
-};
 
 const ENUM_VALUES = ["a", "A", "b", "b "] as const;
 
@@ -39,11 +31,11 @@ function keySchema(type: FieldType): z.ZodType {
 
 /** A one-field-keyed entity per key type of the store, cached with L1, so that the cache and the store can be compared. */
 export function keyIdentityEntities(kind: StoreKind): { type: FieldType; definition: EntityDefinition }[] {
-  return KEY_TYPES[kind].map((type) => {
+  const keys = storeDialect(kind).keys;
+  return [...keys.keyable].map((type) => {
     const name = `KeyIdentity${type[0]!.toUpperCase()}${type.slice(1)}`;
     const schema = z.object({ k: keySchema(type), payload: z.string() });
-    const key =
-      kind === "cassandra" ? { partition: ["k" as const] } : kind === "dynamodb" ? { partition: "k" as const } : kind === "postgres" ? { primary: ["k" as const] } : { id: "k" as const };
+    const key = keys.declare({ partition: ["k"], clustering: [] }) as KeySpec<"k" | "payload">;
     const definition = defineEntity(name, { store: kind, schema, key, table: `key_identity_${type}`, cache: { ttl: "1m", l1: { ttl: "1m", max: 10_000 } } });
     return { type, definition: definition as unknown as EntityDefinition };
   });

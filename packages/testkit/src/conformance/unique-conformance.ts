@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { defineEntity, isPolyxenaError, PolyxenaRuntime, type EntityDefinition, type EntityRuntime, type StoreAdapter, type StoreKind } from "@polyxena/core";
+import { defineEntity, isPolyxenaError, PolyxenaRuntime, storeDialect, type EntityDefinition, type EntityRuntime, type KeySpec, type StoreAdapter, type StoreKind } from "@polyxena/core";
 import { expectPolyxenaError, type ConformanceTarget } from "./store-conformance.js";
 
 /** The schema of the unique-constraint conformance entity. */
@@ -22,20 +22,15 @@ export const EMAIL_CONSTRAINT = "unique_account_email_key";
 export const HANDLE_CONSTRAINT = "account_tenant_handle";
 
 /**
- * The unique-constraint conformance entity for one store kind: keyed by
- * `accountId`, with `email` unique (auto-named) and `tenant, handle` unique
- * (named; an absent handle claims nothing).
+ * The unique-constraint conformance entity for one store kind that enforces
+ * uniqueness: keyed by `accountId` in the store's own terms, with `email`
+ * unique (auto-named) and `tenant, handle` unique (named; an absent handle
+ * claims nothing). Writes are strong.
  */
-export function uniqueAccountEntity(kind: Exclude<StoreKind, "elasticsearch">, table = "unique_account"): EntityDefinition<typeof uniqueAccountSchema> {
+export function uniqueAccountEntity(kind: StoreKind, table = "unique_account"): EntityDefinition<typeof uniqueAccountSchema> {
   const unique = ["email" as const, { name: HANDLE_CONSTRAINT, fields: ["tenant" as const, "handle" as const] }];
-  switch (kind) {
-    case "cassandra":
-      return defineEntity("UniqueAccount", { store: "cassandra", schema: uniqueAccountSchema, table, key: { partition: ["accountId"] }, unique, consistency: { read: "LOCAL_QUORUM", write: "LOCAL_QUORUM" } });
-    case "dynamodb":
-      return defineEntity("UniqueAccount", { store: "dynamodb", schema: uniqueAccountSchema, table, key: { partition: "accountId" }, unique });
-    case "postgres":
-      return defineEntity("UniqueAccount", { store: "postgres", schema: uniqueAccountSchema, table, key: { primary: ["accountId"] }, unique });
-  }
+  const key = storeDialect(kind).keys.declare({ partition: ["accountId"], clustering: [] }) as KeySpec<keyof UniqueAccount>;
+  return defineEntity("UniqueAccount", { store: kind, schema: uniqueAccountSchema, table, key, unique, consistency: { write: "strong" } });
 }
 
 /**
@@ -46,16 +41,17 @@ export function uniqueAccountEntity(kind: Exclude<StoreKind, "elasticsearch">, t
  */
 export function uniqueConformance(name: string, target: ConformanceTarget): void {
   describe(`${name}: unique constraints`, () => {
-    if (target.kind === "elasticsearch") {
-      it("an Elasticsearch entity declaring unique is E_DEFINITION with the fix", () => {
+    const refusal = storeDialect(target.kind).features.uniqueConstraints;
+    if (refusal !== true) {
+      it(`a ${target.kind} entity declaring unique is E_DEFINITION with the fix`, () => {
         let caught: unknown;
         try {
-          defineEntity("UniqueDoc", { store: "elasticsearch", schema: uniqueAccountSchema, key: { id: "accountId" }, unique: ["email"] });
+          defineEntity("UniqueDoc", { store: target.kind, schema: uniqueAccountSchema, key: storeDialect(target.kind).keys.declare({ partition: ["accountId"], clustering: [] }) as KeySpec<keyof UniqueAccount>, unique: ["email"] });
         } catch (error) {
           caught = error;
         }
         expect(isPolyxenaError(caught, "E_DEFINITION")).toBe(true);
-        expect((caught as Error).message).toMatch(/elasticsearch cannot enforce a unique constraint/);
+        expect((caught as Error).message).toContain(refusal.message);
         expect((caught as { path?: string }).path).toBe("unique");
       });
       return;

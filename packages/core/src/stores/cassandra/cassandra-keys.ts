@@ -16,4 +16,5 @@ export const cassandraKeys: StoreKeyRules = {
     if (key.primary !== undefined || key.id !== undefined) throw fail("key", "cassandra keys are { partition, clustering }", "declare key: { partition: [...], clustering: [...] }");
     return { partition: declaredFields(key.partition), clustering: declaredClustering(key).map(orderedField) };
   },
+  declare: ({ partition, clustering }) => ({ partition, clustering }),
 };

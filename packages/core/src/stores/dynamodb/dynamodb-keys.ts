@@ -20,4 +20,5 @@ export const dynamoDbKeys: StoreKeyRules = {
     if (clustering.length > 1) throw fail("key.sort", "dynamodb has one sort key", "key on one sort field");
     return { partition, clustering: clustering.map(orderedField) };
   },
+  declare: ({ partition, clustering }) => (clustering[0] ? { partition, sort: clustering[0] } : { partition }),
 };

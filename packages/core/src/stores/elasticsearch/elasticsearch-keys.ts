@@ -17,4 +17,9 @@ export const elasticsearchKeys: StoreKeyRules = {
     if (partition.length !== 1) throw fail("key.id", "elasticsearch documents have one id field", 'declare key: { id: "field" }');
     return { partition, clustering: [] };
   },
+  // A document has one id: the most specific key field.
+  declare: ({ partition, clustering }) => {
+    const id = clustering.at(-1)?.field ?? partition.at(-1);
+    return id === undefined ? {} : { id };
+  },
 };

@@ -17,5 +17,6 @@ export function sqlKeys(kind: string): StoreKeyRules {
       if (declaredClustering(key).length) throw fail("key.clustering", `${kind} has no clustering or sort key`, "declare key: { primary: [...] } and a query with an order");
       return { partition: declaredFields(key.primary ?? key.partition), clustering: [] };
     },
+    declare: ({ partition, clustering }) => ({ primary: [...partition, ...clustering.map((c) => c.field)] }),
   };
 }
