@@ -250,7 +250,6 @@ const RESERVED_ENTITY_NAMES = new Set([
 /** Field names the stores or the SDK keep for themselves. */
 const RESERVED_FIELD_NAMES = new Set(["applied", "ttl", "writetime", "token", "id_", "score"]);
 
-
 /**
  * Declares an entity once: schema, store, keys, access patterns, consistency
  * and caching. Throws `E_DEFINITION` (naming entity, path and fix) when the
