@@ -89,7 +89,8 @@ export class PolyxenaRuntime implements RepositoryScope {
     const adapter = this.resolve(model.store);
     if (!adapter) {
       const id = model.store.name === "default" ? model.store.kind : `${model.store.kind}:${model.store.name}`;
-      throw new PolyxenaError("E_DEFINITION", `no adapter for store ${id}`, { entity: model.name, path: "stores", fix: `pass stores: { "${id}": adapter } to createRepositories` });
+      const hint = isStoreKind(model.store.kind) ? storeDialect(model.store.kind).adapterHint : undefined;
+      throw new PolyxenaError("E_DEFINITION", `no adapter for store ${id}`, { entity: model.name, path: "stores", fix: `pass stores: { "${id}": adapter } to createRepositories${hint ? ` (${hint})` : ""}` });
     }
     if (adapter.kind !== model.store.kind) {
       throw new PolyxenaError("E_DEFINITION", `store ${model.store.kind} is served by a ${adapter.kind} adapter`, { entity: model.name, path: "stores", fix: `pass a ${model.store.kind} adapter` });

@@ -159,4 +159,10 @@ export interface StoreDialect<O extends object = object, L extends string = stri
   /** Where an adapter applies to other names (schema, keyspace) than the config generates for. */
   adapterWarnings?(adapter: StoreAdapter, options: O | undefined): string[];
   readonly rowTypes?: RowTypeRules<O> | undefined;
+  /**
+   * Where an adapter for this store comes from, added to the error of an
+   * entity whose store has none (say so here when the store has no memory
+   * twin, so a memory-only test learns what to run instead).
+   */
+  readonly adapterHint?: string | undefined;
 }

@@ -124,17 +124,17 @@ export function outboxSuite(laneName: string, createLane: () => Promise<OutboxLa
         runtime.transaction(async (scope) => {
           await scope.entity(EventTitle).put({ titleId: id, name: "rolled back", year: 1999 });
           throw new Error("abort");
-        }),
+        }, { store: source }),
       ).rejects.toThrow("abort");
       if (source === "dynamodb") {
         // A DynamoDB transaction writes an item at most once: one transaction per change.
-        await runtime.transaction(async (scope) => void (await scope.entity(EventTitle).update({ titleId: id }, { name: "Three" })));
-        await runtime.transaction(async (scope) => void (await scope.entity(EventTitle).update({ titleId: id }, { year: 2003 })));
+        await runtime.transaction(async (scope) => void (await scope.entity(EventTitle).update({ titleId: id }, { name: "Three" })), { store: source });
+        await runtime.transaction(async (scope) => void (await scope.entity(EventTitle).update({ titleId: id }, { year: 2003 })), { store: source });
       } else {
         await runtime.transaction(async (scope) => {
           await scope.entity(EventTitle).update({ titleId: id }, { name: "Three" });
           await scope.entity(EventTitle).update({ titleId: id }, { year: 2003 });
-        });
+        }, { store: source });
       }
       const events = await pendingOf(id);
       expect(events.map((e) => [e.version, e.item?.["name"], e.item?.["year"]])).toEqual([
