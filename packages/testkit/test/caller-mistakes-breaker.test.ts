@@ -5,25 +5,11 @@ import {
   isPolyxenaError,
   PolyxenaRuntime,
   type EntityDefinition,
-  type StoreAdapter,
   type StoreKind,
   createResiliencePolicy,
 } from "@polyxena/core";
-import { createCassandraAdapter } from "@polyxena/adapters/cassandra";
-import { createDynamoDbAdapter } from "@polyxena/adapters/dynamodb";
-import { createElasticsearchAdapter } from "@polyxena/adapters/elasticsearch";
-import {
-  createMemoryCassandraAdapter,
-  createMemoryDynamoDbAdapter,
-  createMemoryElasticsearchAdapter,
-  createMemoryPostgresAdapter,
-} from "@polyxena/memory";
-import { createPostgresAdapter } from "@polyxena/adapters/postgres";
-import { createCassandraTestCluster, type CassandraTestCluster } from "../src/cassandra-test-cluster.js";
 import { ChaosAdapter } from "../src/chaos-adapter.js";
-import { startDynamoDbTestServer, type DynamoDbTestServer } from "../src/dynalite-server.js";
-import { createElasticsearchTestCluster, type ElasticsearchTestCluster } from "../src/elasticsearch-test-cluster.js";
-import { createPostgresTestDatabase, type PostgresTestDatabase } from "../src/postgres-test-database.js";
+import { startStoreEndpoints, type StoreEndpoints } from "./helpers/store-endpoints.js";
 
 /**
  * A caller's mistake never opens the breaker: twenty requests whose key is
@@ -49,59 +35,22 @@ function entityFor(store: StoreKind): EntityDefinition {
 /** Over every store's key limit (Cassandra's 64 KB included). */
 const HUGE = "k".repeat(70_000);
 
-let pg: PostgresTestDatabase;
-let dynamo: DynamoDbTestServer;
-let cassandra: CassandraTestCluster;
-let search: ElasticsearchTestCluster;
-const adapters: StoreAdapter[] = [];
+let stores: StoreEndpoints;
 
 beforeAll(async () => {
-  [pg, dynamo, cassandra, search] = await Promise.all([
-    createPostgresTestDatabase("caller_mistakes"),
-    startDynamoDbTestServer(),
-    createCassandraTestCluster("caller-mistakes"),
-    createElasticsearchTestCluster("caller-mistakes"),
-  ]);
+  stores = await startStoreEndpoints("caller-mistakes");
 });
 
 afterAll(async () => {
-  for (const a of adapters) await a.close().catch(() => undefined);
-  await Promise.all([pg?.drop(), dynamo?.close(), cassandra?.close(), search?.close()]);
+  await stores?.close();
 });
-
-function realAdapter(kind: StoreKind): StoreAdapter {
-  switch (kind) {
-    case "postgres":
-      return createPostgresAdapter({ connectionString: pg.connectionString, max: 2 }, { schema: pg.schema });
-    case "dynamodb":
-      return createDynamoDbAdapter({ client: { endpoint: dynamo.endpoint, region: "local", credentials: { accessKeyId: "test", secretAccessKey: "test" } }, tablePrefix: `mistakes_${Date.now().toString(36)}_` });
-    case "cassandra":
-      return createCassandraAdapter({ contactPoints: [cassandra.contactPoint], localDataCenter: cassandra.localDataCenter }, { keyspace: `${cassandra.keyspace}_m` });
-    case "elasticsearch":
-      return createElasticsearchAdapter({ node: search.url }, { indexPrefix: search.indexPrefix });
-  }
-}
-
-function memoryAdapter(kind: StoreKind): StoreAdapter {
-  switch (kind) {
-    case "postgres":
-      return createMemoryPostgresAdapter();
-    case "dynamodb":
-      return createMemoryDynamoDbAdapter();
-    case "cassandra":
-      return createMemoryCassandraAdapter();
-    case "elasticsearch":
-      return createMemoryElasticsearchAdapter();
-  }
-}
 
 for (const kind of KINDS) {
   for (const variant of ["memory", "real"] as const) {
     describe(`${kind} (${variant})`, () => {
       it("twenty oversized-key requests are refused with E_VALIDATION naming the limit; the breaker stays closed and a valid request succeeds", async () => {
         const def = entityFor(kind);
-        const adapter = variant === "memory" ? memoryAdapter(kind) : realAdapter(kind);
-        adapters.push(adapter);
+        const adapter = variant === "memory" ? stores.memoryAdapter(kind) : stores.realAdapter(kind);
         await adapter.applySchema?.([def.model]);
         const counted = new ChaosAdapter(adapter);
         const policy = createResiliencePolicy();

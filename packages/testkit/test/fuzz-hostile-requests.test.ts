@@ -17,21 +17,8 @@ import {
   createResiliencePolicy,
   type ResiliencePolicy,
 } from "@polyxena/core";
-import { createCassandraAdapter } from "@polyxena/adapters/cassandra";
-import { createDynamoDbAdapter } from "@polyxena/adapters/dynamodb";
-import { createElasticsearchAdapter } from "@polyxena/adapters/elasticsearch";
-import {
-  createMemoryCassandraAdapter,
-  createMemoryDynamoDbAdapter,
-  createMemoryElasticsearchAdapter,
-  createMemoryPostgresAdapter,
-  MemoryCacheDriver,
-} from "@polyxena/memory";
-import { createPostgresAdapter } from "@polyxena/adapters/postgres";
-import { createCassandraTestCluster, type CassandraTestCluster } from "../src/cassandra-test-cluster.js";
-import { startDynamoDbTestServer, type DynamoDbTestServer } from "../src/dynalite-server.js";
-import { createElasticsearchTestCluster, type ElasticsearchTestCluster } from "../src/elasticsearch-test-cluster.js";
-import { createPostgresTestDatabase, type PostgresTestDatabase } from "../src/postgres-test-database.js";
+import { MemoryCacheDriver } from "@polyxena/memory";
+import { startStoreEndpoints, type StoreEndpoints } from "./helpers/store-endpoints.js";
 import { requestSequence, SLOTS, tamperCursor, type BadRequest, type FuzzRequest, type GoodRequest } from "./fuzz/hostile-requests.js";
 
 /**
@@ -76,51 +63,15 @@ function entityFor(store: StoreKind, keyType: KeyType): EntityDefinition {
   } as never) as EntityDefinition;
 }
 
-let pg: PostgresTestDatabase;
-let dynamo: DynamoDbTestServer;
-let cassandra: CassandraTestCluster;
-let search: ElasticsearchTestCluster;
-const adapters: StoreAdapter[] = [];
+let stores: StoreEndpoints;
 
 beforeAll(async () => {
-  [pg, dynamo, cassandra, search] = await Promise.all([
-    createPostgresTestDatabase("fuzz"),
-    startDynamoDbTestServer(),
-    createCassandraTestCluster("fuzz"),
-    createElasticsearchTestCluster("fuzz"),
-  ]);
+  stores = await startStoreEndpoints("fuzz");
 });
 
 afterAll(async () => {
-  for (const a of adapters) await a.close().catch(() => undefined);
-  await Promise.all([pg?.drop(), dynamo?.close(), cassandra?.close(), search?.close()]);
+  await stores?.close();
 });
-
-function realAdapter(kind: StoreKind): StoreAdapter {
-  switch (kind) {
-    case "postgres":
-      return createPostgresAdapter({ connectionString: pg.connectionString, max: 2 }, { schema: pg.schema });
-    case "dynamodb":
-      return createDynamoDbAdapter({ client: { endpoint: dynamo.endpoint, region: "local", credentials: { accessKeyId: "test", secretAccessKey: "test" } }, tablePrefix: `fuzz_${Date.now().toString(36)}_` });
-    case "cassandra":
-      return createCassandraAdapter({ contactPoints: [cassandra.contactPoint], localDataCenter: cassandra.localDataCenter }, { keyspace: `${cassandra.keyspace}_f` });
-    case "elasticsearch":
-      return createElasticsearchAdapter({ node: search.url }, { indexPrefix: search.indexPrefix });
-  }
-}
-
-function memoryAdapter(kind: StoreKind): StoreAdapter {
-  switch (kind) {
-    case "postgres":
-      return createMemoryPostgresAdapter();
-    case "dynamodb":
-      return createMemoryDynamoDbAdapter();
-    case "cassandra":
-      return createMemoryCassandraAdapter();
-    case "elasticsearch":
-      return createMemoryElasticsearchAdapter();
-  }
-}
 
 /** One fuzz target: a runtime over one adapter, with the policy and the cache. */
 interface Target {
@@ -369,8 +320,7 @@ for (const kind of KINDS) {
     describe(`fuzz: ${kind} (${variant}, ${keyType} key)`, () => {
       it("hostile requests interleaved with good ones hurt no one: caller codes only, good requests answered, breaker closed, cache true to the store", async () => {
         const def = entityFor(kind, keyType);
-        const adapter = variant === "memory" ? memoryAdapter(kind) : realAdapter(kind);
-        adapters.push(adapter);
+        const adapter = variant === "memory" ? stores.memoryAdapter(kind) : stores.realAdapter(kind);
         await adapter.applySchema?.([def.model]);
         const policy = createResiliencePolicy();
         const cache = createCacheAside({ driver: new MemoryCacheDriver(), bus: new InProcessInvalidationBus(), prefix: `fuzz-${kind}-${variant}-${keyType}` });
