@@ -13,6 +13,7 @@ import {
   encodeEnvelope,
   encodeKeyValue,
   isCacheValueTooLargeError,
+  lookupKeyValue,
   LEASE_SUFFIX,
   MAX_CACHE_KEY_BYTES,
   toSafeCacheKey,
@@ -64,6 +65,20 @@ describe("cache keys", () => {
     expect(long.length).toBeLessThanOrEqual(MAX_CACHE_KEY_BYTES - 4);
     expect(long.startsWith("svc:Doc:h:~h:")).toBe(true);
     expect(new CacheKeyBuilder("svc", "Doc", "h", ["id"]).itemKey({ id: "é".repeat(401) })).not.toBe(long);
+  });
+
+  it("lookupKeyValue agrees with encodeKeyValue wherever encoding keeps a string, and never equals another value's encoding", () => {
+    const values = ["plain", "0f8fad5b-d9cb-469f-a165-70867728950e", "", "a b", "a%20b", "%7Eh%3Ax", "~h:x", "a:b", "a%3Ab", "ключ", "%D0%BA", "x.y_z-1", "!", "%21", "line\nbreak", "line%0Abreak"];
+    const encoded = new Map(values.map((v) => [encodeKeyValue(v), v]));
+    for (const v of values) {
+      const lookup = lookupKeyValue(v);
+      if (/^[A-Za-z0-9_.-]*$/.test(v)) expect(lookup).toBe(encodeKeyValue(v));
+      // A lookup key that is some value's encoding is that value's own.
+      const owner = encoded.get(lookup);
+      if (owner !== undefined) expect(owner).toBe(v);
+    }
+    expect(lookupKeyValue(-0)).toBe("0");
+    expect(lookupKeyValue(7)).toBe(encodeKeyValue(7));
   });
 
   it("toSafeCacheKey leaves good keys alone and hashes bad ones to distinct safe keys", () => {

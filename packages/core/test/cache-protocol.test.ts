@@ -523,6 +523,13 @@ describe("L1 hits before validation", () => {
     await expect(profiles.getItem({ id: 5 } as never)).rejects.toMatchObject({ code: "E_VALIDATION" });
     await expect(profiles.getItem({ id: "5", note: "\ud800" } as never)).rejects.toMatchObject({ code: "E_VALIDATION" });
     await expect(profiles.getItem(JSON.parse('{"id":"5","__proto__":{"x":1}}') as never)).rejects.toMatchObject({ code: "E_VALIDATION" });
+    // A key that encoding changes is found after validation; its encoded form, sent raw, is another key.
+    seed(store, { ...alice, id: "a b", name: "Spaced" });
+    seed(store, { ...alice, id: "a%20b", name: "Percent" });
+    expect((await profiles.getItem({ id: "a b" }))?.name).toBe("Spaced");
+    expect((await profiles.getItem({ id: "a b" }))?.name).toBe("Spaced");
+    expect((await profiles.getItem({ id: "a%20b" }))?.name).toBe("Percent");
+    expect((await profiles.getItem({ id: "a%20b" }))?.name).toBe("Percent");
     // A strong read never comes from L1.
     expect((await profiles.getItem({ id: "5" }, { consistency: "strong" }))?.name).toBe("Alice");
     expect(store.readsOf({ id: "5" })).toBe(reads + 1);

@@ -99,6 +99,20 @@ export function encodeKeyValue(value: unknown): string {
   }
 }
 
+/**
+ * A key value as the part of a lookup key, cheaper than {@link encodeKeyValue}
+ * for strings (two or three `indexOf` scans instead of a regular expression):
+ * a string holding none of `%`, `~` and `:` is its own part. For every string
+ * `encodeKeyValue` leaves as it is, the two agree. Any other string comes out
+ * as itself, which no encoded key part equals (encoding introduces `%`,
+ * hashing `~`, joining `:`), so a lookup with it can miss but never finds the
+ * entry of another key. For lookups only (L1 before validation), never to
+ * write or invalidate.
+ */
+export function lookupKeyValue(value: unknown): string {
+  return typeof value === "string" && value.indexOf("%") === -1 && value.indexOf("~") === -1 && value.indexOf(":") === -1 ? value : encodeKeyValue(value);
+}
+
 function percentEncode(s: string): string {
   let out: string;
   try {

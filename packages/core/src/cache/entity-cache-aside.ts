@@ -5,7 +5,7 @@ import type { EntityDefinition } from "../define-entity.js";
 import type { CachedRead, EntityCache, LoadMany } from "../entity-cache.js";
 import type { CacheModel } from "../entity-model.js";
 import type { KeyValues, StoredItem, StorePage } from "../store-adapter.js";
-import { CacheKeyBuilder, encodeKeyValue, STALE_SUFFIX } from "./cache-key-builder.js";
+import { CacheKeyBuilder, lookupKeyValue, STALE_SUFFIX } from "./cache-key-builder.js";
 import { encodeEnvelope, type Envelope } from "./cache-envelope.js";
 import type { CacheStats } from "./cache-stats.js";
 import type { CacheTier } from "./cache-tier.js";
@@ -122,13 +122,13 @@ export class EntityCacheAside implements EntityCache {
     if (probe.length === 1) {
       const value = record[probe[0]!.name];
       if (typeof value !== probe[0]!.type) return undefined;
-      local = encodeKeyValue(value);
+      local = lookupKeyValue(value);
     } else {
       local = "";
       for (let i = 0; i < probe.length; i++) {
         const value = record[probe[i]!.name];
         if (typeof value !== probe[i]!.type) return undefined;
-        local = i === 0 ? encodeKeyValue(value) : `${local}:${encodeKeyValue(value)}`;
+        local = i === 0 ? lookupKeyValue(value) : `${local}:${lookupKeyValue(value)}`;
       }
     }
     local = this.keys.fit(local);
