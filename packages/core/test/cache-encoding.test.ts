@@ -13,12 +13,12 @@ import {
   encodeEnvelope,
   encodeKeyValue,
   isCacheValueTooLargeError,
-  lookupKeyValue,
   LEASE_SUFFIX,
   MAX_CACHE_KEY_BYTES,
   toSafeCacheKey,
   ZonedCacheDriver,
 } from "../src/cache/index.js";
+import { lookupKeyValue } from "../src/cache/cache-key-builder.js";
 
 const Event = defineEntity("Event", {
   store: "cassandra",
