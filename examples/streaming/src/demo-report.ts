@@ -69,7 +69,7 @@ export function formatTextReport(report: DemoReport): string {
   lines.push(line(header));
   for (const t of table) lines.push(line(t));
   lines.push("");
-  lines.push(`homepage  ${r.homepagesLoaded} loads`);
+  lines.push(`homepage  ${r.homepagesLoaded} loads; ${r.suggestionSearches} as-you-type searches, ${r.suggestionsShown} with suggestions`);
   lines.push(`playback  ${r.playbacksStarted} starts, ${r.progressWrites} progress writes; recommendations recomputed after the finish invalidated them for ${r.recommendationsRecomputed}`);
   for (const [scenario, sources] of Object.entries(r.recommendationSources)) {
     const label = Object.entries(sources).map(([source, n]) => `${source === "store" ? "computed (loader ran)" : source} ${n}`).join(", ");

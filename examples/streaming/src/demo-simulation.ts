@@ -1,7 +1,7 @@
 import type { CacheAside, ReadSource, RepositoriesControl } from "@polyxena/core";
 import type { Repositories } from "./generated/index.js";
 import type { DemoRecorder } from "./demo-metrics.js";
-import { chargeForPeriod, finishPlayback, loadHomepage, loadRecommendations, startPlayback } from "./streaming-service.js";
+import { chargeForPeriod, finishPlayback, loadHomepage, loadRecommendations, startPlayback, suggestAsYouType } from "./streaming-service.js";
 
 /** The scenarios, in the order the demo runs them. */
 export const scenarioNames = ["homepage", "playback", "billing", "catalog update"] as const;
@@ -10,6 +10,9 @@ export const scenarioNames = ["homepage", "playback", "billing", "catalog update
 export interface SimulationResult {
   profiles: number;
   homepagesLoaded: number;
+  /** Searches sent as profiles typed into the search box (one per keystroke), and how many showed a suggestion. */
+  suggestionSearches: number;
+  suggestionsShown: number;
   playbacksStarted: number;
   progressWrites: number;
   /** Where each recommendation read was served from (`store` = computed by the loader), per scenario. */
@@ -43,6 +46,8 @@ export interface CatalogUpdate {
 export const billingPeriod = new Date("2026-12-01T00:00:00Z");
 
 const searchPrefixes = ["kingdom", "family", "heist", "mystery", "war"];
+/** What the profiles type into the search box, a keystroke at a time. */
+const typedSearches = ["stran", "the cr", "kni", "peaky b", "vik"];
 const catalog = ["tt0944947", "tt4574334", "tt4786824", "tt2442560", "tt6468322", "tt2306299", "tt8946378", "tt2380307"];
 
 /** The identifiers of simulated profile `i` (one account and profile each). */
@@ -98,6 +103,8 @@ export async function simulate(
   const result: SimulationResult = {
     profiles,
     homepagesLoaded: 0,
+    suggestionSearches: 0,
+    suggestionsShown: 0,
     playbacksStarted: 0,
     progressWrites: 0,
     recommendationSources: {},
@@ -117,6 +124,11 @@ export async function simulate(
       for (let round = 0; round < 2; round++) {
         const home = await loadHomepage(repos, profileId, searchPrefixes[i % searchPrefixes.length]!);
         if (home.greeting.endsWith(`Viewer ${i + 1}`)) result.homepagesLoaded++;
+        if (round === 0) {
+          const shown = await suggestAsYouType(repos, profileId, typedSearches[i % typedSearches.length]!);
+          result.suggestionSearches += shown.length;
+          result.suggestionsShown += shown.filter((names) => names.length > 0).length;
+        }
         before.set(profileId, await recommendations("homepage", profileId));
       }
       options.onProgress("homepage");

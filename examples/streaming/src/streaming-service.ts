@@ -37,6 +37,22 @@ export async function loadHomepage(repos: Repositories, profileId: string, searc
   };
 }
 
+/**
+ * Search suggestions as the user types into the search box: one search per keystroke from the
+ * second character on, each matching the last word as a prefix (`asYouType`), over title
+ * names, filtered by the profile's maturity rating. Returns the names shown after each keystroke.
+ */
+export async function suggestAsYouType(repos: Repositories, profileId: string, typed: string, limit = 5): Promise<string[][]> {
+  const profile = await repos.profile.getOrThrow({ profileId });
+  const maturityRating = profile.maturityRating === "kids" ? ["kids"] : ["kids", "teen", "adult"];
+  const shown: string[][] = [];
+  for (let length = 2; length <= typed.length; length++) {
+    const page = await repos.titleSearch.search({ text: typed.slice(0, length), asYouType: true, fields: ["name"], filter: { maturityRating }, limit });
+    shown.push(page.items.map((item) => item.name));
+  }
+  return shown;
+}
+
 /** Outcome of a playback start. */
 export type PlaybackStart = { started: true; subscription: Subscription } | { started: false; reason: string };
 

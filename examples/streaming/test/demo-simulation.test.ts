@@ -40,6 +40,10 @@ describe("demo simulation on the in-memory adapters", () => {
   it("loads every homepage and playback, and a renamed title is read at once and found in search", async () => {
     const { repos, result, progress } = await run(8);
     expect(result.homepagesLoaded).toBe(16);
+    // 8 profiles type "stran", "the cr", "kni", "peaky b", "vik", ...: a search per keystroke from the second.
+    expect(result.suggestionSearches).toBe(4 + 5 + 2 + 6 + 2 + 4 + 5 + 2);
+    // Profile 0 is a kid's: no title rated for kids starts with "st", "str", "stra" or "stran".
+    expect(result.suggestionsShown).toBe(result.suggestionSearches - 4);
     expect(result.playbacksStarted).toBe(8);
     expect(result.progressWrites).toBe(24);
     const latest = await repos.viewingHistory.historyForProfile({ profileId: simulatedIds(3).profileId }, { limit: 1 });

@@ -8,7 +8,7 @@ import { createCacheAside, type OperationEvent } from "@polyxena/core";
 import { compileStrict } from "../../../packages/codegen/test/helpers/compile-strict.js";
 import { createRepositories } from "../src/generated/index.js";
 import { ids, seed } from "../src/seed-data.js";
-import { chargeForPeriod, finishPlayback, loadHomepage, loadRecommendations, renewSubscription, startPlayback } from "../src/streaming-service.js";
+import { chargeForPeriod, finishPlayback, loadHomepage, loadRecommendations, renewSubscription, startPlayback, suggestAsYouType } from "../src/streaming-service.js";
 
 const exampleDir = join(dirname(fileURLToPath(import.meta.url)), "..");
 const now = new Date("2026-11-26T20:00:00Z");
@@ -50,6 +50,21 @@ describe("streaming example on the in-memory adapters", () => {
     const { repos } = await streamingService();
     const kid = await loadHomepage(repos, ids.profileKid, "kingdom");
     expect(kid.searchResults.map((r) => r.name)).toEqual(["Coco"]);
+    await repos.close();
+  });
+
+  it("suggests titles as the user types, each keystroke a prefix search over names", async () => {
+    const { repos, events } = await streamingService();
+    const shown = await suggestAsYouType(repos, ids.profileAda, "the cr");
+    expect(shown).toHaveLength(5);
+    // "th": every name with a word starting "th"; "the cr": "the" and a word starting "cr" rank The Crown first.
+    expect(shown[0]).toEqual(expect.arrayContaining(["The Crown", "Stranger Things"]));
+    expect(shown.at(-1)![0]).toBe("The Crown");
+    expect((await suggestAsYouType(repos, ids.profileAda, "stra")).at(-1)).toEqual(["Stranger Things"]);
+    // A kid's profile sees only titles rated for kids.
+    expect((await suggestAsYouType(repos, ids.profileKid, "co")).at(-1)).toEqual(["Coco"]);
+    expect((await suggestAsYouType(repos, ids.profileKid, "the cr")).at(-1)).toEqual([]);
+    expect(events.filter((e) => e.operationId === "TitleSearch.search").length).toBeGreaterThanOrEqual(5);
     await repos.close();
   });
 

@@ -141,6 +141,21 @@ describe("memory and real adapters search identically", () => {
     expect(memory!.items[0]!.releasedAt).toEqual(titles[2].releasedAt);
   });
 
+  it("suggests as the user types: the last word matches as a prefix, scored as the server scores it", async () => {
+    for (const text of ["str", "stranger th", "dar", "the cr", "mind"]) {
+      const [memory, real] = await Promise.all(targets.map((t) => t.repo.search({ text, asYouType: true })));
+      expect(real, text).toEqual(memory);
+    }
+    const [strangerTh] = await Promise.all(targets.map((t) => t.repo.search({ text: "stranger th", asYouType: true })));
+    expect(strangerTh!.items[0]!.titleId).toBe("stranger");
+    const [prefixOnly] = await Promise.all(targets.map((t) => t.repo.search({ text: "dar", asYouType: true, fields: ["name"] })));
+    expect(prefixOnly!.items.map((i) => i.titleId).sort()).toEqual(["dark", "dark-matter"]);
+    // A prefix clause scores its boost, whatever the word it matched.
+    expect(new Set(prefixOnly!.hits.map((h) => h.score))).toEqual(new Set([1]));
+    // Without asYouType the same text is whole words: "dar" matches nothing.
+    expect((await targets[0]!.repo.search({ text: "dar", fields: ["name"] })).total).toBe(0);
+  });
+
   it("filters, sorts and pages with cursors the same way", async () => {
     for (const t of targets) {
       const seen: string[] = [];

@@ -118,6 +118,11 @@ export interface SearchOptions<T> extends CallOptions {
   limit?: number;
   cursor?: string | undefined;
   highlight?: boolean;
+  /**
+   * Suggestions as the user types: the text's last word matches as the start of a
+   * word (`"stranger th"` finds "Stranger Things"), the others as whole words.
+   */
+  asYouType?: boolean;
 }
 
 /** A page of search results with total count and per-hit metadata. */
@@ -603,6 +608,7 @@ export class EntityRuntime {
       issues.push({ path: ["text"], message: `text must be a string of at most ${MAX_SEARCH_TEXT} characters` });
     }
     if (typeof options.text === "string" && !isWellFormedText(options.text)) issues.push({ path: ["text"], message: "text holds invalid Unicode (a lone surrogate)" });
+    if (options.asYouType !== undefined && typeof options.asYouType !== "boolean") issues.push({ path: ["asYouType"], message: "asYouType must be true or false" });
     issues.push(...inspectInput(options.filter, undefined, ["filter"], "strip"));
     const fields = options.fields ?? undefined;
     if (fields !== undefined && !Array.isArray(fields)) issues.push({ path: ["fields"], message: "fields must be an array of declared text field names" });
@@ -634,11 +640,12 @@ export class EntityRuntime {
     });
     if (issues.length) throw this.validationError(op, issues);
     const limit = this.validateLimit(op, options.limit);
-    const scope = once(() => `${op.id}|${canonicalJson({ t: options.text, f: fields, filter, sort, limit })}`);
+    const asYouType = options.asYouType === true;
+    const scope = once(() => `${op.id}|${canonicalJson({ t: options.text, f: fields, filter, sort, limit, ...(asYouType ? { p: true } : {}) })}`);
     const position = options.cursor === undefined ? undefined : this.decodeCursor(op, scope(), options.cursor);
     return this.observe(op, consistency, async () => {
       const page = await this.call(op, options.signal, (signal) =>
-        this.adapter.search!({ op, consistency, text: options.text, fields, filter, sort, limit, position, highlight: options.highlight === true, signal }),
+        this.adapter.search!({ op, consistency, text: options.text, fields, asYouType, filter, sort, limit, position, highlight: options.highlight === true, signal }),
       );
       const result: SearchResult<StoredItem> = { items: page.items, total: page.total, hits: page.hits };
       return page.position === undefined ? result : LazyCursorPage.of(result, { total: page.total, hits: page.hits }, this.services.cursors, scope, page.position);

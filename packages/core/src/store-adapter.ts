@@ -228,6 +228,8 @@ export interface SearchRequest extends StoreRequestBase {
   readonly text?: string | undefined;
   /** Restrict the text match to some of the declared text fields. */
   readonly fields?: readonly string[] | undefined;
+  /** The text's last word matches as a word prefix (search-as-you-type suggestions). */
+  readonly asYouType?: boolean | undefined;
   readonly filter: Readonly<Record<string, SearchFilterValue>>;
   /** Explicit sort; empty means relevance (then id as tiebreaker). */
   readonly sort: readonly { field: string; order: SortOrder }[];

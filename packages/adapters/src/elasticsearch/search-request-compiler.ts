@@ -51,14 +51,18 @@ export function compileFilters(model: EntityModel, filter: Readonly<Record<strin
   return { filter: out, mustNot };
 }
 
-/** The full-text clause for user text over some of the entity's text fields; undefined for blank text. */
-export function compileText(model: EntityModel, text: string | undefined, fields: readonly string[] | undefined): Clause | undefined {
+/**
+ * The full-text clause for user text over some of the entity's text fields; undefined for blank
+ * text. As the user types (`asYouType`), the last word matches as a prefix: `match_bool_prefix`,
+ * and `multi_match` of type `bool_prefix` over several fields.
+ */
+export function compileText(model: EntityModel, text: string | undefined, fields: readonly string[] | undefined, asYouType = false): Clause | undefined {
   if (text === undefined || text.trim() === "") return undefined;
   const targets = fields && fields.length > 0 ? fields : model.textFields;
   if (targets.length === 0) return undefined;
   checkSearchClauses(model, text, targets.length);
-  if (targets.length === 1) return { match: { [targets[0]!]: { query: text } } };
-  return { multi_match: { query: text, fields: [...targets], type: "best_fields" } };
+  if (targets.length === 1) return asYouType ? { match_bool_prefix: { [targets[0]!]: { query: text } } } : { match: { [targets[0]!]: { query: text } } };
+  return { multi_match: { query: text, fields: [...targets], type: asYouType ? "bool_prefix" : "best_fields" } };
 }
 
 /** Whether `value` can be a sort value of `field` as Elasticsearch returns it (dates as epoch millis). */
@@ -104,7 +108,7 @@ function keyTiebreaker(model: EntityModel, order: "asc" | "desc"): EsSortKey[] {
 /** Compiles a `search()` request against the entity's alias. */
 export function compileSearchRequest(model: EntityModel, index: string, request: SearchRequest): EsSearchParams {
   const { filter, mustNot } = compileFilters(model, request.filter);
-  const text = compileText(model, request.text, request.fields);
+  const text = compileText(model, request.text, request.fields, request.asYouType === true);
   const bool: Record<string, unknown> = {};
   if (text) bool.must = [text];
   if (filter.length > 0) bool.filter = filter;

@@ -1,6 +1,6 @@
 /**
  * Full-text queries: the query text is analyzed with the field's analyzer and each term
- * scored with BM25 (`match`, `match_phrase`, `multi_match`). User text is only ever text:
+ * scored with BM25 (`match`, `match_phrase`, `match_bool_prefix`, `multi_match`). User text is only ever text:
  * there is no query syntax to inject.
  */
 import { keywordAnalyze, standardAnalyze } from "./analyzer.js";
@@ -23,6 +23,11 @@ interface MatchOptions {
   boost: number;
   lenient: boolean;
   zeroTermsAll: boolean;
+  /**
+   * Leave the clauses' sum unrounded: Lucene flattens the per-field disjunctions of a
+   * `most_fields` or `bool_prefix` query into one, which rounds the whole sum to a float once.
+   */
+  flattened?: boolean;
 }
 
 function matchField(field: string, query: unknown, options: MatchOptions, ctx: QueryContext): Matcher {
@@ -60,8 +65,53 @@ function matchField(field: string, query: unknown, options: MatchOptions, ctx: Q
         matched++;
       }
     }
-    return matched >= required ? score : null;
+    if (matched < required) return null;
+    return options.flattened ? score : Math.fround(score);
   }, candidates);
+}
+
+/**
+ * `match_bool_prefix` on one field: every analyzed word but the last is a scored term, the last
+ * matches the start of an indexed word with a constant score (the boost), as Lucene's prefix
+ * query scores; the clauses are `should` clauses (`operator: and` makes them all required).
+ */
+function boolPrefixField(field: string, query: unknown, options: { operator: "or" | "and"; boost: number; lenient: boolean; flattened?: boolean }, ctx: QueryContext): Matcher {
+  const leaf = ctx.index.mapping.field(field);
+  if (!leaf) return NO_MATCH;
+  if (!leaf.indexed) {
+    if (options.lenient) return NO_MATCH;
+    throw notIndexed(leaf);
+  }
+  if (leaf.type !== "text") {
+    if (options.lenient) return NO_MATCH;
+    throw parsingError(`[match_bool_prefix] is supported on text fields by this engine, not on [${field}] of type [${leaf.type}]`);
+  }
+  const tokens = standardAnalyze(String(query));
+  if (tokens.length === 0) return NO_MATCH;
+  const words = tokens.map((t) => t.term);
+  const last = words[words.length - 1]!;
+  addHighlight(ctx, field, words.slice(0, -1));
+  const scorers: Matcher[] = words.slice(0, -1).map((term) => termScorer(leaf, term, options.boost, ctx));
+  scorers.push((doc) => {
+    const values = doc.fields.get(field);
+    if (values?.kind !== "text") return null;
+    for (const term of values.terms.keys()) if (term.startsWith(last)) return Math.fround(options.boost);
+    return null;
+  });
+  const required = options.operator === "and" ? scorers.length : 1;
+  return (doc) => {
+    let score = 0;
+    let matched = 0;
+    for (const scorer of scorers) {
+      const s = scorer(doc);
+      if (s !== null) {
+        score += s;
+        matched++;
+      }
+    }
+    if (matched < required) return null;
+    return options.flattened ? score : Math.fround(score);
+  };
 }
 
 function phraseField(field: string, query: string, slop: number, boost: number, lenient: boolean, ctx: QueryContext): Matcher {
@@ -127,8 +177,8 @@ function compileMultiMatch(body: unknown, ctx: QueryContext): Matcher {
   ]);
   if (body.query === undefined || body.query === null || isObject(body.query)) throw parsingError("No text specified for multi_match query");
   const type = body.type === undefined ? "best_fields" : String(body.type);
-  if (!["best_fields", "most_fields", "phrase"].includes(type)) {
-    if (["cross_fields", "phrase_prefix", "bool_prefix"].includes(type)) throw parsingError(`[multi_match] type [${type}] is not supported by this engine`);
+  if (!["best_fields", "most_fields", "phrase", "bool_prefix"].includes(type)) {
+    if (["cross_fields", "phrase_prefix"].includes(type)) throw parsingError(`[multi_match] type [${type}] is not supported by this engine`);
     throw parsingError(`failed to parse [multi_match] query type [${type}]. unknown type.`);
   }
   const rawFields = body.fields === undefined ? ["*"] : Array.isArray(body.fields) ? body.fields : [body.fields];
@@ -146,19 +196,25 @@ function compileMultiMatch(body: unknown, ctx: QueryContext): Matcher {
     }
   }
   const operator = parseOperator("multi_match", body.operator);
+  // Lucene inlines a field's pure disjunction (operator or, no minimum_should_match) into the
+  // sum over fields: the sum is rounded to a float once, not once per field.
+  const flattened = (type === "most_fields" || type === "bool_prefix") && operator === "or" && body.minimum_should_match === undefined;
   const matchers = fields.map((f) =>
     type === "phrase"
       ? phraseField(f.path, String(body.query), numberParam("multi_match", "slop", body.slop, 0), f.boost, f.lenient, ctx)
-      : matchField(f.path, body.query, { operator, minimumShouldMatch: body.minimum_should_match, boost: f.boost, lenient: f.lenient, zeroTermsAll: false }, ctx),
+      : type === "bool_prefix"
+        ? boolPrefixField(f.path, body.query, { operator, boost: f.boost, lenient: f.lenient, flattened }, ctx)
+        : matchField(f.path, body.query, { operator, minimumShouldMatch: body.minimum_should_match, boost: f.boost, lenient: f.lenient, zeroTermsAll: false, flattened }, ctx),
   );
-  if (type === "most_fields") {
+  // bool_prefix scores like most_fields: the fields' scores add up.
+  if (type === "most_fields" || type === "bool_prefix") {
     return withCandidates((doc) => {
       let score: number | null = null;
       for (const m of matchers) {
         const s = m(doc);
         if (s !== null) score = (score ?? 0) + s;
       }
-      return score;
+      return score === null ? null : Math.fround(score);
     }, unionCandidates(matchers));
   }
   return disMax(matchers, numberParam("multi_match", "tie_breaker", body.tie_breaker, 0), 1);
@@ -193,6 +249,16 @@ export const FULL_TEXT_QUERIES: Record<string, QueryCompiler> = {
       throw parsingError("[match_phrase] requires query value");
     }
     return phraseField(field, String(params.query), numberParam("match_phrase", "slop", params.slop, 0), numberParam("match_phrase", "boost", params.boost, 1), false, ctx);
+  },
+  match_bool_prefix(body, ctx) {
+    const [field, spec] = singleField("match_bool_prefix", body);
+    const params = isObject(spec) ? spec : { query: spec };
+    checkParams("match_bool_prefix", params, ["query", "operator", "boost", "analyzer", "_name"]);
+    if (params.query === undefined || params.query === null || isObject(params.query)) {
+      throw parsingError("[match_bool_prefix] requires query value");
+    }
+    const operator = parseOperator("match_bool_prefix", params.operator);
+    return boolPrefixField(field, params.query, { operator, boost: numberParam("match_bool_prefix", "boost", params.boost, 1), lenient: false }, ctx);
   },
   multi_match: compileMultiMatch,
 };

@@ -36,7 +36,7 @@ export function compileQuery(dsl: unknown, ctx: QueryContext): Matcher {
 const UNSUPPORTED_QUERIES = new Set([
   "query_string", "simple_query_string", "fuzzy", "regexp", "nested", "has_child", "has_parent",
   "geo_distance", "geo_bounding_box", "script", "script_score", "function_score", "more_like_this", "knn",
-  "wildcard", "match_bool_prefix", "match_phrase_prefix", "combined_fields", "intervals", "span_term",
+  "wildcard", "match_phrase_prefix", "combined_fields", "intervals", "span_term",
 ]);
 
 const QUERIES: Record<string, QueryCompiler> = {
