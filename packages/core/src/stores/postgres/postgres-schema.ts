@@ -3,9 +3,13 @@
  * constraint per declared unique field set) and one index per `index`-kind query.
  */
 import type { EntityModel, FieldModel } from "../../entity-model.js";
-import { definitionError, PolyxenaError } from "../../errors.js";
+import { PolyxenaError } from "../../errors.js";
 import { fitsInt32 } from "../../physical/field-shapes.js";
 import { qualifiedName, quoteIdent, quoteLiteral } from "../../physical/identifiers.js";
+import { sqlColumnDefinition, sqlColumns, sqlIndexStatements, sqlUniqueConstraint, type SqlQuoting } from "../sql/sql-schema.js";
+
+/** Postgres quoting: double-quoted identifiers, single-quoted literals. */
+const POSTGRES_QUOTING: SqlQuoting = { ident: quoteIdent, literal: quoteLiteral };
 
 /** Postgres' largest `varchar(n)`. */
 const PG_MAX_VARCHAR = 10_485_760;
@@ -49,18 +53,7 @@ export interface PostgresSchemaOptions {
 
 /** The column definition of one field: `"col" type [NOT NULL] [CHECK (...)]`. */
 export function postgresColumnDefinition(field: FieldModel): string {
-  let definition = `${quoteIdent(field.column)} ${postgresColumnType(field)}`;
-  if (!field.optional && !field.nullable) definition += " NOT NULL";
-  if (field.type === "enum" && field.values && field.values.length > 0) {
-    definition += ` CHECK (${quoteIdent(field.column)} IN (${field.values.map(quoteLiteral).join(", ")}))`;
-  }
-  return definition;
-}
-
-function columnOf(model: EntityModel, name: string): string {
-  const field = model.fields.find((f) => f.name === name);
-  if (!field) throw definitionError(model.name, "key", `field ${name} is not in the schema`, "declare the field");
-  return quoteIdent(field.column);
+  return sqlColumnDefinition(field, postgresColumnType(field), POSTGRES_QUOTING);
 }
 
 const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_$]{0,62}$/;
@@ -78,28 +71,20 @@ function checkSchemaName(schema: string): void {
 export function postgresTableStatement(model: EntityModel, schema = "public"): string {
   checkSchemaName(schema);
   const lines = model.fields.map((f) => `  ${postgresColumnDefinition(f)},`);
-  lines.push(`  CONSTRAINT ${quoteIdent(`${model.table}_pkey`)} PRIMARY KEY (${model.key.partition.map((f) => columnOf(model, f)).join(", ")})${model.unique.length ? "," : ""}`);
+  lines.push(`  CONSTRAINT ${quoteIdent(`${model.table}_pkey`)} PRIMARY KEY (${sqlColumns(model, model.key.partition, POSTGRES_QUOTING)})${model.unique.length ? "," : ""}`);
   model.unique.forEach((c, i) => lines.push(`  ${postgresUniqueConstraint(model, c.name)}${i < model.unique.length - 1 ? "," : ""}`));
   return `CREATE TABLE IF NOT EXISTS ${qualifiedName(schema, model.table)} (\n${lines.join("\n")}\n)`;
 }
 
 /** The table constraint clause of one declared unique constraint: `CONSTRAINT "name" UNIQUE ("col", ...)`. */
 export function postgresUniqueConstraint(model: EntityModel, name: string): string {
-  const constraint = model.unique.find((c) => c.name === name);
-  if (!constraint) throw definitionError(model.name, "unique", `no unique constraint named ${name}`, "name a declared constraint");
-  return `CONSTRAINT ${quoteIdent(constraint.name)} UNIQUE (${constraint.fields.map((f) => columnOf(model, f)).join(", ")})`;
+  return sqlUniqueConstraint(model, name, POSTGRES_QUOTING);
 }
 
 /** `CREATE INDEX IF NOT EXISTS` statements for the entity's `index`-kind queries, in declaration order. */
 export function postgresIndexStatements(model: EntityModel, schema = "public"): string[] {
   checkSchemaName(schema);
-  const statements: string[] = [];
-  for (const q of model.queries) {
-    if (q.index.kind !== "index") continue;
-    const columns = q.index.columns.map((c) => `${columnOf(model, c.field)}${c.order === "desc" ? " DESC" : ""}`);
-    statements.push(`CREATE INDEX IF NOT EXISTS ${quoteIdent(q.index.name)} ON ${qualifiedName(schema, model.table)} (${columns.join(", ")})`);
-  }
-  return statements;
+  return sqlIndexStatements(model, qualifiedName(schema, model.table), POSTGRES_QUOTING, true).map((i) => i.statement);
 }
 
 /**

@@ -3,3 +3,4 @@
  */
 export { sqlKeys } from "./sql-keys.js";
 export { planSqlQuery } from "./sql-query-plan.js";
+export { sqlColumnDefinition, sqlColumns, sqlIndexStatements, sqlUniqueConstraint, type SqlQuoting } from "./sql-schema.js";
