@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Makes sure the local engines the test suite talks to are present before
-// vitest starts: PostgreSQL on 127.0.0.1:5432 (started when it is down) and
+// vitest starts: PostgreSQL on 127.0.0.1:5432 and MariaDB on 127.0.0.1:3306
+// (each started when it is down) and
 // the memcached binary (installed from Debian's packages when missing; the
 // tests start their own memcached processes). DynamoDB (dynalite), the CQL
 // and the Elasticsearch test servers run in-process and need nothing here.
@@ -42,6 +43,22 @@ async function ensurePostgres() {
         "  pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start\n" +
         "or point POLYXENA_TEST_POSTGRES_URL at a server.",
     );
+  }
+}
+
+const START_MARIADB = "start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd";
+
+// The MySQL adapter's suites run against the local MariaDB server (root, empty password, database `test`).
+async function ensureMariadb() {
+  if (process.env.POLYXENA_TEST_MYSQL_URL) return;
+  if (await canConnect("127.0.0.1", 3306)) return;
+  if (isRoot && existsSync("/usr/sbin/mariadbd")) {
+    console.log("[ensure-services] MariaDB is down; starting it");
+    spawnSync("sh", ["-c", START_MARIADB], { stdio: "inherit" });
+    for (let i = 0; i < 60 && !(await canConnect("127.0.0.1", 3306)); i++) await new Promise((r) => setTimeout(r, 500));
+  }
+  if (!(await canConnect("127.0.0.1", 3306))) {
+    problems.push(`MariaDB is not reachable at 127.0.0.1:3306. Start it with\n  ${START_MARIADB}\nor point POLYXENA_TEST_MYSQL_URL at a MySQL 8 or MariaDB 10.6+ server.`);
   }
 }
 
@@ -88,10 +105,11 @@ function ensureChromium() {
 }
 
 await ensurePostgres();
+await ensureMariadb();
 ensureMemcached();
 ensureChromium();
 if (problems.length > 0) {
   console.error(`\n[ensure-services] the test suite cannot run:\n\n${problems.join("\n\n")}\n`);
   process.exit(1);
 }
-console.log("[ensure-services] PostgreSQL, memcached and chromium are available");
+console.log("[ensure-services] PostgreSQL, MariaDB, memcached and chromium are available");
