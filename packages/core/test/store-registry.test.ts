@@ -23,6 +23,7 @@ describe("the store registry", () => {
       dynamodb: ["groupId", "itemId"],
       postgres: ["groupId", "itemId"],
       elasticsearch: ["itemId"],
+      mysql: ["groupId", "itemId"],
     };
     for (const kind of STORE_KINDS) {
       const keys = storeDialect(kind).keys;

@@ -18,7 +18,7 @@ import {
   type ResiliencePolicy,
 } from "@polyxena/core";
 import { MemoryCacheDriver } from "@polyxena/memory";
-import { startStoreEndpoints, type StoreEndpoints } from "./helpers/store-endpoints.js";
+import { MEMORY_TWIN_KINDS, startStoreEndpoints, type StoreEndpoints } from "./helpers/store-endpoints.js";
 import { requestSequence, SLOTS, tamperCursor, type BadRequest, type FuzzRequest, type GoodRequest } from "./fuzz/hostile-requests.js";
 
 /**
@@ -46,13 +46,13 @@ console.log(`[fuzz] hostile requests: seed ${SEED}, ${RUNS} runs per store and a
 /** Codes a caller's own mistake may produce. */
 const CALLER_CODES = new Set<PolyxenaErrorCode>(["E_VALIDATION", "E_CONDITION_FAILED", "E_NOT_FOUND", "E_ALREADY_EXISTS", "E_UNSUPPORTED"]);
 
-const KINDS: StoreKind[] = ["postgres", "dynamodb", "cassandra", "elasticsearch"];
+const KINDS: StoreKind[] = ["postgres", "dynamodb", "cassandra", "elasticsearch", "mysql"];
 
 /** The key's field type: any string, or a UUID (whose case the stores treat differently). */
 type KeyType = "string" | "uuid";
 
 function entityFor(store: StoreKind, keyType: KeyType): EntityDefinition {
-  const key = store === "postgres" ? { primary: ["id"] } : store === "elasticsearch" ? { id: "id" } : { partition: ["id"] };
+  const key = store === "postgres" || store === "mysql" ? { primary: ["id"] } : store === "elasticsearch" ? { id: "id" } : { partition: ["id"] };
   return defineEntity(`Fuzz${store}${keyType}`, {
     store,
     schema: z.object({ id: keyType === "uuid" ? z.uuid() : z.string().min(1), owner: z.string().min(1), n: z.number().int(), note: z.string().optional() }),
@@ -316,7 +316,7 @@ async function runSequence(target: Target, run: number, requests: readonly FuzzR
 }
 
 for (const kind of KINDS) {
-  for (const [variant, keyType] of [["memory", "string"], ["real", "string"], ["memory", "uuid"], ["real", "uuid"]] as const) {
+  for (const [variant, keyType] of ([["memory", "string"], ["real", "string"], ["memory", "uuid"], ["real", "uuid"]] as const).filter(([v]) => v === "real" || MEMORY_TWIN_KINDS.has(kind))) {
     describe(`fuzz: ${kind} (${variant}, ${keyType} key)`, () => {
       it("hostile requests interleaved with good ones hurt no one: caller codes only, good requests answered, breaker closed, cache true to the store", async () => {
         const def = entityFor(kind, keyType);

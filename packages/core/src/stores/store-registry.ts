@@ -6,6 +6,7 @@
 import { cassandraDialect } from "./cassandra/cassandra-dialect.js";
 import { dynamoDbDialect } from "./dynamodb/dynamodb-dialect.js";
 import { elasticsearchDialect } from "./elasticsearch/elasticsearch-dialect.js";
+import { mysqlDialect } from "./mysql/mysql-dialect.js";
 import { postgresDialect } from "./postgres/postgres-dialect.js";
 import type { StoreDialect } from "./store-dialect.js";
 
@@ -15,6 +16,7 @@ export const STORE_DIALECTS = {
   dynamodb: dynamoDbDialect,
   postgres: postgresDialect,
   elasticsearch: elasticsearchDialect,
+  mysql: mysqlDialect,
 } as const;
 
 type Dialects = typeof STORE_DIALECTS;

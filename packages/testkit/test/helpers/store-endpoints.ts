@@ -7,6 +7,7 @@ import type { StoreAdapter, StoreKind } from "@polyxena/core";
 import { createCassandraAdapter } from "@polyxena/adapters/cassandra";
 import { createDynamoDbAdapter } from "@polyxena/adapters/dynamodb";
 import { createElasticsearchAdapter } from "@polyxena/adapters/elasticsearch";
+import { createMysqlAdapter } from "@polyxena/adapters/mysql";
 import { createPostgresAdapter } from "@polyxena/adapters/postgres";
 import {
   createMemoryCassandraAdapter,
@@ -17,7 +18,11 @@ import {
 import { createCassandraTestCluster } from "../../src/cassandra-test-cluster.js";
 import { startDynamoDbTestServer } from "../../src/dynalite-server.js";
 import { createElasticsearchTestCluster } from "../../src/elasticsearch-test-cluster.js";
+import { createMysqlTestDatabase } from "../../src/mysql-test-database.js";
 import { createPostgresTestDatabase } from "../../src/postgres-test-database.js";
+
+/** The stores with a memory twin (MySQL has none: its cases run on the real server only). */
+export const MEMORY_TWIN_KINDS: ReadonlySet<StoreKind> = new Set(["postgres", "dynamodb", "cassandra", "elasticsearch"]);
 
 /** The test endpoints of every store, and the adapters on them. */
 export interface StoreEndpoints {
@@ -40,11 +45,12 @@ export interface StoreEndpoints {
  * afterAll(() => stores?.close());
  */
 export async function startStoreEndpoints(label: string): Promise<StoreEndpoints> {
-  const [pg, dynamo, cassandra, search] = await Promise.all([
+  const [pg, dynamo, cassandra, search, mysql] = await Promise.all([
     createPostgresTestDatabase(label.replace(/\W/g, "_")),
     startDynamoDbTestServer(),
     createCassandraTestCluster(label),
     createElasticsearchTestCluster(label),
+    createMysqlTestDatabase(label),
   ]);
   const adapters: StoreAdapter[] = [];
   const handOut = (adapter: StoreAdapter) => (adapters.push(adapter), adapter);
@@ -61,6 +67,8 @@ export async function startStoreEndpoints(label: string): Promise<StoreEndpoints
         return createCassandraAdapter({ contactPoints: [cassandra.contactPoint], localDataCenter: cassandra.localDataCenter }, { keyspace: cassandra.keyspace });
       case "elasticsearch":
         return createElasticsearchAdapter({ node: search.url }, { indexPrefix: search.indexPrefix });
+      case "mysql":
+        return createMysqlAdapter({ uri: mysql.uri, connectionLimit: 2 });
     }
   };
   const memory = (kind: StoreKind): StoreAdapter => {
@@ -73,6 +81,8 @@ export async function startStoreEndpoints(label: string): Promise<StoreEndpoints
         return createMemoryCassandraAdapter();
       case "elasticsearch":
         return createMemoryElasticsearchAdapter();
+      case "mysql":
+        throw new Error("MySQL has no memory twin; run its cases on realAdapter");
     }
   };
   return {
@@ -80,7 +90,7 @@ export async function startStoreEndpoints(label: string): Promise<StoreEndpoints
     realAdapter: (kind) => handOut(real(kind)),
     async close() {
       for (const adapter of adapters) await adapter.close().catch(() => undefined);
-      await Promise.all([pg.drop(), dynamo.close(), cassandra.close(), search.close()]);
+      await Promise.all([pg.drop(), dynamo.close(), cassandra.close(), search.close(), mysql.drop()]);
     },
   };
 }

@@ -1,0 +1,406 @@
+/**
+ * The MySQL store adapter (MySQL 8, MariaDB 10.6+), reaching its driver
+ * through {@link MysqlPoolPort}, with a Kysely instance on the same pool for
+ * ad-hoc typed queries.
+ */
+import {
+  conditionFailedError,
+  isPolyxenaError,
+  PolyxenaError,
+  type DeleteRequest,
+  type EntityModel,
+  type ErrorClass,
+  type GetManyRequest,
+  type GetRequest,
+  type OperationDescriptor,
+  type PutRequest,
+  type QueryModel,
+  type QueryRequest,
+  type SchemaApplyOptions,
+  type SchemaApplyResult,
+  type SchemaPlan,
+  type StoreAdapter,
+  type StoredItem,
+  type StorePage,
+  type StoreRequestBase,
+  type StoreTransaction,
+  type TransactionOptions,
+  type UpdateRequest,
+  type WriteCondition,
+} from "@polyxena/core";
+import { Kysely, MysqlDialect } from "kysely";
+import { MYSQL_CAPABILITIES } from "./mysql-capabilities.js";
+import { encodeParameter } from "./mysql-codec.js";
+import type { MysqlTextCollation } from "@polyxena/core/stores/mysql";
+import { classifyMysqlError, duplicateKeyName, ER_LOCK_DEADLOCK, mysqlError, serverErrno } from "./mysql-errors.js";
+import { isolationLevel } from "./mysql-isolation.js";
+import { assertIndexKeySizes } from "./mysql-limits.js";
+import type { MysqlConnectionPort, MysqlPoolPort, MysqlQueryablePort, MysqlWriteResult } from "./mysql-port.js";
+import { applyMysqlSchema, planMysqlSchema } from "./mysql-schema-apply.js";
+import { CompiledQuery, EntityStatements } from "./mysql-statements.js";
+import { holdConnection, MysqlTransactionHandle, transactionConnection } from "./mysql-transaction.js";
+import { decodePosition, encodePosition } from "../postgres/postgres-ordering.js";
+
+/** Options of the MySQL adapter besides the connection. */
+export interface MysqlAdapterOptions {
+  /** Instance id in errors and metrics (default `mysql`). */
+  name?: string | undefined;
+  /**
+   * The binary NO PAD collation of text columns. Default: read from the
+   * server (`utf8mb4_nopad_bin` on MariaDB, `utf8mb4_0900_bin` on MySQL 8).
+   */
+  textCollation?: MysqlTextCollation | undefined;
+}
+
+/** Attempts of a put whose update found no row and whose insert then found one (a concurrent insert). */
+const PUT_RACE_ATTEMPTS = 3;
+
+/**
+ * A {@link StoreAdapter} for MySQL and MariaDB. Every operation runs as a
+ * server-side prepared statement compiled once per process per operation.
+ */
+export class MysqlAdapter implements StoreAdapter {
+  readonly kind = "mysql" as const;
+  readonly capabilities = MYSQL_CAPABILITIES;
+  readonly name: string;
+  private readonly byModel = new WeakMap<EntityModel, EntityStatements>();
+  private readonly queriesByDescriptor = new WeakMap<OperationDescriptor, CompiledQuery>();
+  private readonly queriesByModel = new WeakMap<QueryModel, CompiledQuery>();
+  private collation: Promise<MysqlTextCollation> | undefined;
+  private kyselyInstance: Kysely<unknown> | undefined;
+  private closed = false;
+
+  /**
+   * @param pool the connection pool, behind the driver port
+   * @param ownsPool whether `close()` ends the pool (only pools the adapter created)
+   */
+  constructor(
+    readonly pool: MysqlPoolPort,
+    private readonly ownsPool: boolean,
+    options: MysqlAdapterOptions = {},
+  ) {
+    this.name = options.name ?? "mysql";
+    if (options.textCollation) this.collation = Promise.resolve(options.textCollation);
+  }
+
+  async get(request: GetRequest): Promise<StoredItem | undefined> {
+    assertIndexKeySizes(request.op.entity, request.key, "key");
+    const s = this.statements(request.op);
+    const rows = await this.read(request, s.get, s.keyValues(request.key));
+    const row = rows[0];
+    return row === undefined ? undefined : s.decodeRow(row);
+  }
+
+  async getMany(request: GetManyRequest): Promise<(StoredItem | undefined)[]> {
+    if (request.keys.length === 0) return [];
+    for (const key of request.keys) assertIndexKeySizes(request.op.entity, key, "key");
+    const s = this.statements(request.op);
+    const distinct = new Map<string, Record<string, unknown>>();
+    for (const key of request.keys) distinct.set(s.keyString(key), key);
+    const values = [...distinct.values()].flatMap((key) => s.keyValues(key));
+    const rows = await this.read(request, s.getMany(distinct.size), values);
+    const found = new Map<string, StoredItem>();
+    for (const row of rows) {
+      const item = s.decodeRow(row);
+      found.set(s.keyString(item), item);
+    }
+    // Duplicate keys in the request each get their own copy.
+    const seen = new Set<string>();
+    return request.keys.map((key) => {
+      const k = s.keyString(key);
+      const item = found.get(k);
+      if (item === undefined) return undefined;
+      if (seen.has(k)) return structuredClone(item);
+      seen.add(k);
+      return item;
+    });
+  }
+
+  async put(request: PutRequest): Promise<void> {
+    assertIndexKeySizes(request.op.entity, request.item, "item");
+    const s = this.statements(request.op);
+    const condition = request.condition;
+    if (!condition) {
+      if (s.model.unique.length === 0) {
+        await this.write(request, s.upsert, s.itemValues(request.item));
+        return;
+      }
+      // ON DUPLICATE KEY UPDATE would update the row holding a taken unique value instead of refusing the write.
+      for (let attempt = 1; ; attempt++) {
+        if ((await this.write(request, s.replaceExisting, s.replaceValues(request.item))).affectedRows > 0) return;
+        try {
+          await this.write(request, s.insert, s.itemValues(request.item));
+          return;
+        } catch (error) {
+          if (attempt >= PUT_RACE_ATTEMPTS || !isPrimaryKeyDuplicate(error)) throw error;
+        }
+      }
+    }
+    switch (condition.kind) {
+      case "notExists":
+        try {
+          await this.write(request, s.insert, s.itemValues(request.item));
+        } catch (error) {
+          if (isPrimaryKeyDuplicate(error)) throw await this.conditionFailed(request, s, request.item, condition, s.insert);
+          throw error;
+        }
+        return;
+      case "version":
+        if ((await this.write(request, s.replaceVersion, [...s.replaceValues(request.item), condition.expected])).affectedRows === 0) {
+          throw await this.conditionFailed(request, s, request.item, condition, s.replaceVersion);
+        }
+        return;
+    }
+  }
+
+  /**
+   * Updates some fields and returns the row as stored. MySQL has no
+   * `UPDATE ... RETURNING`: the row is read back in the same transaction,
+   * under the lock the update took, so it is exactly what this update wrote.
+   */
+  async update(request: UpdateRequest): Promise<StoredItem> {
+    assertIndexKeySizes(request.op.entity, request.key, "key");
+    assertIndexKeySizes(request.op.entity, request.changes, "changes");
+    const s = this.statements(request.op);
+    const condition = request.condition;
+    const changed = Object.keys(request.changes).sort();
+    const unknown = changed.filter((name) => !s.fieldByName.has(name) || s.model.key.partition.includes(name));
+    if (changed.length === 0 && !request.incrementVersion) {
+      throw new PolyxenaError("E_VALIDATION", "no fields to change", { store: this.name, issues: [{ path: ["changes"], message: "no fields to change" }] });
+    }
+    if (unknown.length) {
+      throw new PolyxenaError("E_VALIDATION", `cannot update ${unknown.join(", ")}`, {
+        store: this.name,
+        issues: unknown.map((name) => ({ path: ["changes", name], message: "not an updatable field" })),
+      });
+    }
+    const sql = s.update(changed, condition.kind === "version", request.incrementVersion);
+    const values: unknown[] = changed.map((name) => encodeParameter(s.fieldByName.get(name)!, request.changes[name]));
+    values.push(...s.keyValues(request.key));
+    if (condition.kind === "version") values.push(condition.expected);
+    const run = async (inTransaction: UpdateRequest): Promise<StoredItem> => {
+      if ((await this.write(inTransaction, sql, values)).affectedRows === 0) throw await this.conditionFailed(inTransaction, s, request.key, condition, sql);
+      const row = (await this.read(inTransaction, s.get, s.keyValues(request.key)))[0];
+      if (row === undefined) throw new PolyxenaError("E_STORE", "the updated row was not found in its own transaction", { store: this.name, statement: s.get });
+      return s.decodeRow(row);
+    };
+    if (request.transaction) return run(request);
+    return this.transaction((tx) => run({ ...request, transaction: tx }));
+  }
+
+  async delete(request: DeleteRequest): Promise<void> {
+    assertIndexKeySizes(request.op.entity, request.key, "key");
+    const s = this.statements(request.op);
+    const condition = request.condition;
+    const sql = condition?.kind === "version" ? s.deleteVersion : s.delete;
+    const values = s.keyValues(request.key);
+    if (condition?.kind === "version") values.push(condition.expected);
+    const result = await this.write(request, sql, values);
+    if (condition && result.affectedRows === 0) throw await this.conditionFailed(request, s, request.key, condition, sql);
+  }
+
+  async query(request: QueryRequest): Promise<StorePage> {
+    assertIndexKeySizes(request.op.entity, request.params, "params");
+    const compiled = this.compiledQuery(request.op);
+    const s = this.statements(request.op);
+    const position = request.position === undefined ? undefined : decodePosition(compiled.ordering, request.position);
+    const variant = compiled.variant(request.reverse, request.range, position, request.limit);
+    const rows = await this.read(request, variant.sql, compiled.values(variant, request.params, request.range, position));
+    const more = rows.length > request.limit;
+    const items = (more ? rows.slice(0, request.limit) : rows).map((row) => s.decodeRow(row));
+    const last = items[items.length - 1];
+    return more && last ? { items, position: encodePosition(compiled.ordering, last) } : { items };
+  }
+
+  async transaction<T>(work: (tx: StoreTransaction) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    const level = isolationLevel(options.isolation, this.name);
+    const begin = level ? `SET TRANSACTION ISOLATION LEVEL ${level.toUpperCase()}` : "START TRANSACTION";
+    let held;
+    try {
+      held = await holdConnection(this.pool);
+    } catch (error) {
+      throw mysqlError(error, begin).withContext({ store: this.name, operation: "transaction" });
+    }
+    const connection = held.connection;
+    const handle = new MysqlTransactionHandle(this.name, connection);
+    let phase: "begin" | "work" | "commit" = "begin";
+    let broken: Error | undefined;
+    try {
+      // SET TRANSACTION applies to the next transaction of the session only.
+      if (level) await connection.query({ sql: begin });
+      await connection.query({ sql: "START TRANSACTION" });
+      phase = "work";
+      const result = await work(handle);
+      phase = "commit";
+      // The server rolls back a transaction whose connection closed before COMMIT.
+      if (held.lost) throw this.transactionLost(held.lost, "not-applied");
+      await connection.query({ sql: "COMMIT" });
+      return result;
+    } catch (error) {
+      if (this.connectionBroken(error)) broken = error instanceof Error ? error : new Error(String(error));
+      if (!held.lost && !broken) {
+        await connection.query({ sql: "ROLLBACK" }).catch((e: unknown) => {
+          broken = e instanceof Error ? e : new Error(String(e));
+        });
+      }
+      if (phase === "work") {
+        if (held.lost || this.connectionBroken(error)) throw this.transactionLost(held.lost ?? error, "not-applied");
+        // Errors of the work itself (the caller's, or already mapped) pass through unchanged.
+        throw error;
+      }
+      if (isPolyxenaError(error)) throw error.withContext({ store: this.name, operation: "transaction" });
+      // A connection lost while COMMIT was in flight: the transaction may or may not have committed.
+      if (phase === "commit" && this.connectionBroken(error)) throw this.transactionLost(error, "unknown");
+      throw mysqlError(error, phase === "begin" ? begin : "COMMIT", false).withContext({ store: this.name, operation: "transaction" });
+    } finally {
+      held.release(broken);
+    }
+  }
+
+  /** Whether an error means the connection is gone (as opposed to a statement the server refused). */
+  private connectionBroken(error: unknown): boolean {
+    if (isPolyxenaError(error)) return error.code === "E_UNAVAILABLE" && error.cause !== undefined && classifyMysqlError(error.cause) === "unavailable";
+    return classifyMysqlError(error) === "unavailable";
+  }
+
+  /** `E_UNAVAILABLE` for a transaction whose connection was lost, with what is known of its outcome. */
+  private transactionLost(error: unknown, outcome: "not-applied" | "unknown"): PolyxenaError {
+    const cause = isPolyxenaError(error) ? (error.cause ?? error) : error;
+    const detail = cause instanceof Error ? cause.message : String(cause);
+    return new PolyxenaError(
+      "E_UNAVAILABLE",
+      outcome === "unknown"
+        ? `the transaction's connection was closed while COMMIT was in flight (${detail}); it may or may not have committed`
+        : `the transaction's connection was closed before COMMIT (${detail}); the server rolled the transaction back`,
+      {
+        store: this.name,
+        operation: "transaction",
+        statement: "COMMIT",
+        outcome,
+        fix: "run the transaction again (after checking whether it committed, when the outcome is unknown); keep the work between statements short (wait_timeout closes idle sessions)",
+        cause,
+      },
+    );
+  }
+
+  /** Brings the database to the declared schema (see `mysql-schema-apply.ts`): additive changes; destructive ones only with `allowDestructive`. */
+  async applySchema(entities: readonly EntityModel[], options: SchemaApplyOptions = {}): Promise<SchemaApplyResult> {
+    try {
+      return await applyMysqlSchema(this.pool, entities, await this.textCollation(), options, this.name);
+    } catch (error) {
+      throw mysqlError(error, "applySchema").withContext({ store: this.name, operation: "applySchema" });
+    }
+  }
+
+  /** The differences between the declared schema and the database, read from information_schema; changes nothing. */
+  async planSchema(entities: readonly EntityModel[]): Promise<SchemaPlan> {
+    try {
+      return await planMysqlSchema(this.pool, entities, await this.textCollation());
+    } catch (error) {
+      throw mysqlError(error, "planSchema").withContext({ store: this.name, operation: "planSchema" });
+    }
+  }
+
+  classifyError(error: unknown): ErrorClass {
+    return classifyMysqlError(error);
+  }
+
+  /**
+   * A Kysely instance on the adapter's pool, for queries beyond the
+   * declared patterns. Pass the generated `Database` type.
+   */
+  kysely<DB = any>(): Kysely<DB> {
+    this.kyselyInstance ??= new Kysely<unknown>({ dialect: new MysqlDialect({ pool: this.pool.pool }) });
+    return this.kyselyInstance as unknown as Kysely<DB>;
+  }
+
+  /** Ends the pool when the adapter created it; a pool passed in is left open for its owner. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.ownsPool) await this.pool.end();
+  }
+
+  // ---- internals ----------------------------------------------------------
+
+  /** The server's binary NO PAD collation, read once. */
+  private textCollation(): Promise<MysqlTextCollation> {
+    this.collation ??= this.pool.query({ sql: "SELECT VERSION()", rowsAsArray: true }).then(
+      ([rows]) => (/mariadb/i.test(String((rows as unknown[][])[0]?.[0])) ? "utf8mb4_nopad_bin" : "utf8mb4_0900_bin"),
+      (error: unknown) => {
+        this.collation = undefined;
+        throw error;
+      },
+    );
+    return this.collation;
+  }
+
+  private statements(op: OperationDescriptor): EntityStatements {
+    let s = this.byModel.get(op.entity);
+    if (!s) {
+      s = new EntityStatements(op.entity);
+      this.byModel.set(op.entity, s);
+    }
+    return s;
+  }
+
+  private compiledQuery(op: OperationDescriptor): CompiledQuery {
+    let q = this.queriesByDescriptor.get(op);
+    if (q) return q;
+    if (!op.query) throw new PolyxenaError("E_VALIDATION", `operation ${op.id} is not a declared query`, { store: this.name });
+    q = this.queriesByModel.get(op.query);
+    if (!q) {
+      q = this.statements(op).compileQuery(op.query);
+      this.queriesByModel.set(op.query, q);
+    }
+    this.queriesByDescriptor.set(op, q);
+    return q;
+  }
+
+  /** Runs a prepared statement on the request's transaction, or on any pooled connection. */
+  private async execute(request: StoreRequestBase, sql: string, values: unknown[]): Promise<unknown> {
+    if (request.signal?.aborted) {
+      throw new PolyxenaError("E_TIMEOUT", "the call was aborted before it was sent", { statement: sql, outcome: "not-applied", cause: request.signal.reason });
+    }
+    let target: MysqlQueryablePort | MysqlConnectionPort = this.pool;
+    if (request.transaction) target = transactionConnection(request.transaction);
+    try {
+      const [result] = await target.execute({ sql, values, rowsAsArray: true });
+      return result;
+    } catch (error) {
+      // InnoDB rolled the whole transaction back: later statements on the connection would run outside it.
+      if (request.transaction && serverErrno(error) === ER_LOCK_DEADLOCK) (request.transaction as MysqlTransactionHandle).rolledBack ??= error instanceof Error ? error : new Error(String(error));
+      throw mysqlError(error, sql, request.op.idempotent, request.op.entity);
+    }
+  }
+
+  private async read(request: StoreRequestBase, sql: string, values: unknown[]): Promise<unknown[][]> {
+    return (await this.execute(request, sql, values)) as unknown[][];
+  }
+
+  private async write(request: StoreRequestBase, sql: string, values: unknown[]): Promise<MysqlWriteResult> {
+    return (await this.execute(request, sql, values)) as MysqlWriteResult;
+  }
+
+  /** `E_CONDITION_FAILED` for a conditional write that changed no row, with the current row when it exists. */
+  private async conditionFailed(request: StoreRequestBase, s: EntityStatements, key: Record<string, unknown>, condition: WriteCondition, sql: string): Promise<PolyxenaError> {
+    let current: StoredItem | undefined;
+    try {
+      const row = (await this.read(request, s.get, s.keyValues(key)))[0];
+      current = row === undefined ? undefined : s.decodeRow(row);
+    } catch {
+      current = undefined;
+    }
+    return conditionFailedError(s.model.name, condition, current, {
+      statement: sql,
+      constraint: condition.kind === "notExists" ? "PRIMARY" : condition.kind,
+      alreadyExists: `Duplicate entry for key 'PRIMARY' of ${s.model.table}`,
+    });
+  }
+}
+
+/** Whether a statement failed because the primary key is taken. */
+function isPrimaryKeyDuplicate(error: unknown): boolean {
+  const cause = isPolyxenaError(error) ? error.cause : error;
+  return duplicateKeyName(cause) === "PRIMARY";
+}
