@@ -55,19 +55,7 @@ function matchField(field: string, query: unknown, options: MatchOptions, ctx: Q
   const required =
     options.operator === "and" ? scorers.length : Math.max(1, resolveMinimumShouldMatch(options.minimumShouldMatch ?? 1, scorers.length));
   const candidates = required === scorers.length ? smallestCandidates(scorers) : unionCandidates(scorers);
-  return withCandidates((doc) => {
-    let score = 0;
-    let matched = 0;
-    for (const scorer of scorers) {
-      const s = scorer(doc);
-      if (s !== null) {
-        score += s;
-        matched++;
-      }
-    }
-    if (matched < required) return null;
-    return options.flattened ? score : Math.fround(score);
-  }, candidates);
+  return withCandidates(disjunction(scorers, required, options.flattened === true), candidates);
 }
 
 /**
@@ -99,6 +87,15 @@ function boolPrefixField(field: string, query: unknown, options: { operator: "or
     return null;
   });
   const required = options.operator === "and" ? scorers.length : 1;
+  return disjunction(scorers, required, options.flattened === true);
+}
+
+/**
+ * A boolean query of scored clauses, at least `required` of which match: the matching clauses'
+ * scores summed in double and returned as a float, as Lucene does, or left unrounded when the
+ * query is flattened into an enclosing sum.
+ */
+function disjunction(scorers: readonly Matcher[], required: number, flattened: boolean): Matcher {
   return (doc) => {
     let score = 0;
     let matched = 0;
@@ -110,7 +107,7 @@ function boolPrefixField(field: string, query: unknown, options: { operator: "or
       }
     }
     if (matched < required) return null;
-    return options.flattened ? score : Math.fround(score);
+    return flattened ? score : Math.fround(score);
   };
 }
 
