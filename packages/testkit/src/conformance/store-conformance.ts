@@ -13,6 +13,14 @@ import { conformanceEntity, type ConformanceItem } from "./conformance-entities.
 import { checkKeyIdentity, keyIdentityEntities } from "./key-identity.js";
 import { uniqueConformance } from "./unique-conformance.js";
 
+/**
+ * The TTL of the expiry cases: long enough that a write and the reads that check it finish
+ * before it on a loaded machine against a real server, short enough to wait out.
+ */
+const SHORT_TTL = "3s";
+/** Past {@link SHORT_TTL}: stores expire in whole seconds. */
+const PAST_SHORT_TTL_MS = 4_100;
+
 /** How the conformance suite reaches one adapter. */
 export interface ConformanceTarget {
   kind: StoreKind;
@@ -426,21 +434,21 @@ export function storeConformance(name: string, target: ConformanceTarget): void 
 
     it("expires rows after their TTL where the store has row TTL", async () => {
       if (!adapter.capabilities.rowTtl) {
-        await expectPolyxenaError(repo.put(newItem(), { ttl: "1s" }), "E_UNSUPPORTED");
+        await expectPolyxenaError(repo.put(newItem(), { ttl: SHORT_TTL }), "E_UNSUPPORTED");
         return;
       }
       const item = newItem();
-      await repo.put(item, { ttl: "1s" });
+      await repo.put(item, { ttl: SHORT_TTL });
       expect((await repo.get(keyOf(item))).item).toEqual(item);
-      if (target.advanceClock) await target.advanceClock(2_100);
-      else await new Promise((resolve) => setTimeout(resolve, 2_100));
+      if (target.advanceClock) await target.advanceClock(PAST_SHORT_TTL_MS);
+      else await new Promise((resolve) => setTimeout(resolve, PAST_SHORT_TTL_MS));
       expect((await repo.get(keyOf(item))).item).toBeUndefined();
     });
 
-    /** Waits past a one-second TTL (on the store's clock when it has one). */
+    /** Waits past the short TTL (on the store's clock when it has one). */
     const outliveTtl = async () => {
-      if (target.advanceClock) await target.advanceClock(2_100);
-      else await new Promise((resolve) => setTimeout(resolve, 2_100));
+      if (target.advanceClock) await target.advanceClock(PAST_SHORT_TTL_MS);
+      else await new Promise((resolve) => setTimeout(resolve, PAST_SHORT_TTL_MS));
     };
     const ownedBy = async (ownerId: string) => (await repo.query("byOwner", { ownerId })).items;
 
@@ -448,11 +456,11 @@ export function storeConformance(name: string, target: ConformanceTarget): void 
       const item = newItem({ note: "written without a TTL" });
       await repo.put(item, { ifNotExists: true });
       if (!adapter.capabilities.rowTtl) {
-        await expectPolyxenaError(repo.put({ ...item, title: "short-lived" }, { expectedVersion: 1, ttl: "1s" }), "E_UNSUPPORTED");
+        await expectPolyxenaError(repo.put({ ...item, title: "short-lived" }, { expectedVersion: 1, ttl: SHORT_TTL }), "E_UNSUPPORTED");
         return;
       }
       const { note: _dropped, ...withoutNote } = item;
-      await repo.put({ ...withoutNote, title: "short-lived" }, { expectedVersion: 1, ttl: "1s" });
+      await repo.put({ ...withoutNote, title: "short-lived" }, { expectedVersion: 1, ttl: SHORT_TTL });
       expect((await repo.get(keyOf(item))).item).toEqual({ ...withoutNote, title: "short-lived", version: 2 });
       await outliveTtl();
       expect((await repo.get(keyOf(item))).item).toBeUndefined();
@@ -463,14 +471,14 @@ export function storeConformance(name: string, target: ConformanceTarget): void 
       const item = newItem({ note: "unchanged" });
       await repo.put(item, { ifNotExists: true });
       if (!adapter.capabilities.rowTtl) {
-        await expectPolyxenaError(repo.update(keyOf(item), { title: "short-lived" }, { expectedVersion: 1, ttl: "1s" }), "E_UNSUPPORTED");
+        await expectPolyxenaError(repo.update(keyOf(item), { title: "short-lived" }, { expectedVersion: 1, ttl: SHORT_TTL }), "E_UNSUPPORTED");
         return;
       }
-      const updated = await repo.update(keyOf(item), { title: "short-lived" }, { expectedVersion: 1, ttl: "1s" });
+      const updated = await repo.update(keyOf(item), { title: "short-lived" }, { expectedVersion: 1, ttl: SHORT_TTL });
       expect(updated).toEqual({ ...item, title: "short-lived", version: 2 });
       expect((await repo.get(keyOf(item))).item).toEqual({ ...item, title: "short-lived", version: 2 });
       expect(await ownedBy(item.ownerId)).toEqual([{ ...item, title: "short-lived", version: 2 }]);
-      await expectPolyxenaError(repo.update(keyOf(item), { title: "stale" }, { expectedVersion: 1, ttl: "1s" }), "E_CONDITION_FAILED");
+      await expectPolyxenaError(repo.update(keyOf(item), { title: "stale" }, { expectedVersion: 1, ttl: SHORT_TTL }), "E_CONDITION_FAILED");
       await outliveTtl();
       expect((await repo.get(keyOf(item))).item).toBeUndefined();
       expect(await ownedBy(item.ownerId)).toEqual([]);
