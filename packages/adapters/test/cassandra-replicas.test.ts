@@ -36,17 +36,26 @@ beforeAll(async () => {
 }, 300_000);
 /**
  * Every node accepts CQL before gossip has marked its peers up, and until then a coordinator
- * refuses a request at ALL as unavailable. Waits for that on the driver itself, so that no
- * breaker sees the refusals and the test starts from three live replicas.
+ * refuses a request at ALL as unavailable (the driver, trying each host, reports that as
+ * NoHostAvailable with the unavailable answers inside). Waits for that on the driver itself, so
+ * that no breaker sees the refusals, until several requests in a row succeed: requests without a
+ * partition key go to the coordinators in turn, and each must see its peers.
  */
 async function untilEveryReplicaIsUp(timeoutMs = 90_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  const unavailable = (error: unknown): boolean => {
+    const e = error as { code?: number; innerErrors?: Record<string, unknown> };
+    if (e.code === types.responseErrorCodes.unavailableException) return true;
+    const inner = Object.values(e.innerErrors ?? {});
+    return inner.length > 0 && inner.every(unavailable);
+  };
+  for (let inARow = 0; inARow < 6; ) {
     try {
       await adapter.client.execute(`SELECT id FROM "${cluster.keyspace}"."setting" LIMIT 1`, [], { consistency: types.consistencies.all });
-      return;
+      inARow++;
     } catch (error) {
-      if ((error as { code?: number }).code !== types.responseErrorCodes.unavailableException || Date.now() > deadline) throw error;
+      if (!unavailable(error) || Date.now() > deadline) throw error;
+      inARow = 0;
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
   }
