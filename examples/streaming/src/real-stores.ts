@@ -25,7 +25,8 @@ import { createDynamoDbAdapter } from "@polyxena/adapters/dynamodb";
 import { createElasticsearchAdapter } from "@polyxena/adapters/elasticsearch";
 import { createMemcachedDriver, type MemcachedZoneConfig } from "@polyxena/adapters/memcached";
 import { createPostgresAdapter } from "@polyxena/adapters/postgres";
-import { createCacheAside, PolyxenaError, type CacheAside, type CassandraReplication, type StoreMap } from "@polyxena/core";
+import { createCacheAside, PolyxenaError, type CacheAside, type StoreMap } from "@polyxena/core";
+import { type CassandraReplication } from "@polyxena/core/stores/cassandra";
 
 /** Where the real stores are and which names this process uses in them. */
 export interface RealStoresConfig {

@@ -46,9 +46,6 @@ export type {
   StoreOptionRules,
   StoreRefusal,
 } from "./stores/store-dialect.js";
-export { declaredClustering, declaredFields, orderedField, sameFields } from "./stores/key-declaration.js";
-export { sqlKeys } from "./stores/sql/sql-keys.js";
-export { planSqlQuery } from "./stores/sql/sql-query-plan.js";
 export { defineEntity, buildEntityModel } from "./define-entity.js";
 export type {
   AnyEntityDefinition,
@@ -161,85 +158,6 @@ export { columnList, orderClause, quotedColumn, rangeClause } from "./physical/s
 export type { StatementListingEntry } from "./physical/statement-text.js";
 export { planUniqueClaims, uniqueClaimOf, uniqueClaimOwner, uniqueClaimTable, uniqueFields } from "./physical/unique-claims.js";
 export type { UniqueClaim, UniqueClaimPlan } from "./physical/unique-claims.js";
-// Cassandra
-export { cassandraDialect } from "./stores/cassandra/cassandra-dialect.js";
-export type { CassandraConsistency } from "./stores/cassandra/cassandra-consistency.js";
-export { DEFAULT_CASSANDRA_KEYSPACE } from "./stores/cassandra/cassandra-options.js";
-export type { CassandraOptions } from "./stores/cassandra/cassandra-options.js";
-export {
-  DEFAULT_CASSANDRA_REPLICATION,
-  buildCassandraSchema,
-  cassandraClaimTableStatement,
-  cassandraOutboxStatements,
-  CASSANDRA_OUTBOX_TABLES,
-  cassandraColumnType,
-  cassandraKeyspaceStatement,
-  cassandraStoresAsJson,
-  cassandraTableStatement,
-  cassandraTables,
-} from "./stores/cassandra/cassandra-schema.js";
-export type { CassandraReplication, CassandraSchemaOptions, CassandraTable } from "./stores/cassandra/cassandra-schema.js";
-export { cassandraDeleteStatement, cassandraInsertStatement, cassandraQueryStatement, cassandraSelectStatement, cassandraStatements } from "./stores/cassandra/cassandra-statements.js";
-// DynamoDB
-export { dynamoDbDialect } from "./stores/dynamodb/dynamodb-dialect.js";
-export type { DynamoDbOptions } from "./stores/dynamodb/dynamodb-options.js";
-export {
-  DYNAMODB_CLAIM_ATTRIBUTE,
-  DYNAMODB_OWNER_ATTRIBUTE,
-  DYNAMODB_TTL_ATTRIBUTE,
-  buildDynamoDbTables,
-  dynamoAttributeType,
-  dynamoClaimTableDefinition,
-  dynamoOutboxTableDefinition,
-  DYNAMODB_OUTBOX_TABLE,
-  dynamoClaimTableName,
-  dynamoTableDefinition,
-  dynamoTableName,
-} from "./stores/dynamodb/dynamodb-schema.js";
-export type {
-  DynamoAttributeDefinition,
-  DynamoAttributeType,
-  DynamoCreateTableInput,
-  DynamoDbTablesOptions,
-  DynamoGlobalSecondaryIndex,
-  DynamoKeySchemaElement,
-  DynamoTableDefinition,
-  DynamoTimeToLiveInput,
-} from "./stores/dynamodb/dynamodb-schema.js";
-export { dynamoDbStatements, dynamoQueryRequest } from "./stores/dynamodb/dynamodb-statements.js";
-// Postgres
-export { postgresDialect } from "./stores/postgres/postgres-dialect.js";
-export type { PostgresIsolation } from "./stores/postgres/postgres-consistency.js";
-export type { PostgresOptions } from "./stores/postgres/postgres-options.js";
-export {
-  buildPostgresSchema,
-  postgresColumnDefinition,
-  postgresColumnType,
-  postgresIndexStatements,
-  postgresOutboxStatements,
-  postgresTableStatement,
-  postgresUniqueConstraint,
-} from "./stores/postgres/postgres-schema.js";
-export type { PostgresSchemaOptions } from "./stores/postgres/postgres-schema.js";
-export { postgresQueryStatement, postgresStatements } from "./stores/postgres/postgres-statements.js";
-// Elasticsearch
-export { elasticsearchDialect } from "./stores/elasticsearch/elasticsearch-dialect.js";
-export type { ElasticsearchRefresh } from "./stores/elasticsearch/elasticsearch-consistency.js";
-export type { ElasticsearchOptions } from "./stores/elasticsearch/elasticsearch-options.js";
-export {
-  buildElasticsearchIndices,
-  elasticsearchFieldMapping,
-  elasticsearchIndexDefinition,
-  elasticsearchIndexName,
-  elasticsearchProperties,
-} from "./stores/elasticsearch/elasticsearch-schema.js";
-export type {
-  ElasticsearchFieldMapping,
-  ElasticsearchIndexDefinition,
-  ElasticsearchIndexSettings,
-  ElasticsearchIndicesOptions,
-} from "./stores/elasticsearch/elasticsearch-schema.js";
-export { elasticsearchQueryRequest, elasticsearchStatements } from "./stores/elasticsearch/elasticsearch-statements.js";
 export {
   CACHE_POLICY_DEFAULTS,
   CacheKeyBuilder,

@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { buildPostgresSchema, cassandraClaimTableStatement, buildDynamoDbTables, defineEntity, isPolyxenaError, planUniqueClaims, uniqueClaimTable, type EntitySchema, type EntitySpec } from "../src/index.js";
+import { defineEntity, isPolyxenaError, planUniqueClaims, uniqueClaimTable, type EntitySchema, type EntitySpec } from "../src/index.js";
+import { buildPostgresSchema } from "../src/stores/postgres/index.js";
+import { cassandraClaimTableStatement } from "../src/stores/cassandra/index.js";
+import { buildDynamoDbTables } from "../src/stores/dynamodb/index.js";
 
 const account = z.object({
   accountId: z.uuid(),

@@ -1,16 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { defineEntity } from "../src/define-entity.js";
-import {
-  buildCassandraSchema,
-  buildDynamoDbTables,
-  buildElasticsearchIndices,
-  buildPostgresSchema,
-  cassandraColumnType,
-  dynamoAttributeType,
-  elasticsearchFieldMapping,
-  postgresColumnType,
-} from "../src/index.js";
+import { buildCassandraSchema, cassandraColumnType } from "../src/stores/cassandra/index.js";
+import { buildDynamoDbTables, dynamoAttributeType } from "../src/stores/dynamodb/index.js";
+import { buildElasticsearchIndices, elasticsearchFieldMapping } from "../src/stores/elasticsearch/index.js";
+import { buildPostgresSchema, postgresColumnType } from "../src/stores/postgres/index.js";
 import { describeField } from "../src/zod-introspection.js";
 import { isPolyxenaError } from "../src/errors.js";
 import { allModels, Title } from "./physical-fixtures.js";

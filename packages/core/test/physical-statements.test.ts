@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { cassandraInsertStatement, cassandraSelectStatement, listStatements, postgresQueryStatement } from "../src/index.js";
+import { listStatements } from "../src/index.js";
+import { cassandraInsertStatement, cassandraSelectStatement } from "../src/stores/cassandra/index.js";
+import { postgresQueryStatement } from "../src/stores/postgres/index.js";
 import { Invoice, Session, Title, ViewingHistory } from "./physical-fixtures.js";
 
 const options = { cassandra: { keyspace: "streaming" }, postgres: { schema: "billing" }, dynamodb: { tablePrefix: "dev_" } };

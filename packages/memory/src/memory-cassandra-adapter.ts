@@ -3,7 +3,8 @@
  * executed by the in-memory engine (same parser, LWW storage, TTLs, LWTs and
  * batches the CQL test server uses), so it behaves like the real adapter.
  */
-import { buildCassandraSchema, cassandraKeyspaceStatement, cassandraOutboxStatements, type EntityModel } from "@polyxena/core";
+import { type EntityModel } from "@polyxena/core";
+import { buildCassandraSchema, cassandraKeyspaceStatement, cassandraOutboxStatements } from "@polyxena/core/stores/cassandra";
 import {
   CassandraAdapter,
   type CassandraAdapterOptions,

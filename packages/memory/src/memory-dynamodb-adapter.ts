@@ -14,7 +14,8 @@
  * from the latest write (eventual reads are modelled as immediately
  * consistent); strong reads of a GSI are refused as DynamoDB refuses them.
  */
-import { buildDynamoDbTables, type EntityModel } from "@polyxena/core";
+import { type EntityModel } from "@polyxena/core";
+import { buildDynamoDbTables } from "@polyxena/core/stores/dynamodb";
 import { DynamoDbAdapter, type EntityStatements } from "@polyxena/adapters/dynamodb/in-process";
 import { InProcessDynamoDb } from "./dynamodb-engine/in-process-dynamodb.js";
 

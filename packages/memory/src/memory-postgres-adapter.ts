@@ -5,15 +5,8 @@
  * Postgres's own.
  */
 import type { PGlite } from "@electric-sql/pglite";
-import {
-  postgresIndexStatements,
-  postgresOutboxStatements,
-  postgresTableStatement,
-  quoteIdent,
-  type EntityModel,
-  type StoreTransaction,
-  type TransactionOptions,
-} from "@polyxena/core";
+import { quoteIdent, type EntityModel, type StoreTransaction, type TransactionOptions } from "@polyxena/core";
+import { postgresIndexStatements, postgresOutboxStatements, postgresTableStatement } from "@polyxena/core/stores/postgres";
 import { PostgresAdapter, transactionClient } from "@polyxena/adapters/postgres/in-process";
 import { PglitePostgresPort, runAsSessionHolder } from "./pglite-postgres-port.js";
 

@@ -5,22 +5,12 @@
  * lightweight transactions on the base table.
  */
 import {
-  buildCassandraSchema,
   conditionFailedError,
   isPolyxenaError,
-  cassandraColumnType,
-  cassandraClaimTableStatement,
-  cassandraOutboxStatements,
-  CASSANDRA_OUTBOX_TABLES,
-  cassandraKeyspaceStatement,
-  cassandraTables,
-  cassandraTableStatement,
-  DEFAULT_CASSANDRA_REPLICATION,
   PolyxenaError,
   qualifiedName,
   quoteIdent,
   uniqueClaimTable,
-  type CassandraReplication,
   type ConsistencyLevelModel,
   type DeleteRequest,
   type EntityModel,
@@ -40,6 +30,18 @@ import {
   type UpdateRequest,
   type WriteCondition,
 } from "@polyxena/core";
+import {
+  buildCassandraSchema,
+  cassandraColumnType,
+  cassandraClaimTableStatement,
+  cassandraOutboxStatements,
+  CASSANDRA_OUTBOX_TABLES,
+  cassandraKeyspaceStatement,
+  cassandraTables,
+  cassandraTableStatement,
+  DEFAULT_CASSANDRA_REPLICATION,
+  type CassandraReplication,
+} from "@polyxena/core/stores/cassandra";
 import { CASSANDRA_CAPABILITIES } from "./cassandra-capabilities.js";
 import { cassandraLevels } from "./cassandra-consistency.js";
 import { cassandraError, classifyCassandraError } from "./cassandra-errors.js";

@@ -37,7 +37,6 @@
  * another partition's row) and updates with a TTL.
  */
 import {
-  CASSANDRA_OUTBOX_TABLES,
   changeKeyString,
   OUTBOX_PARTITIONS,
   PolyxenaError,
@@ -54,6 +53,7 @@ import {
   type StoredItem,
   type VersionedPage,
 } from "@polyxena/core";
+import { CASSANDRA_OUTBOX_TABLES } from "@polyxena/core/stores/cassandra";
 import { cassandraError } from "./cassandra-errors.js";
 import type { CqlRequestOptions, CqlSession, CqlStatement, NeutralValue } from "./cassandra-session.js";
 import type { EntityStatements } from "./cassandra-statements.js";

@@ -4,7 +4,7 @@
  * neutral CQL values (see {@link NeutralValue}).
  */
 
-import type { CassandraConsistency } from "@polyxena/core";
+import type { CassandraConsistency } from "@polyxena/core/stores/cassandra";
 
 /** Cassandra consistency levels the adapter sends (the levels core resolves). */
 export type CqlConsistency = CassandraConsistency;

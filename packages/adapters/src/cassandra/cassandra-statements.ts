@@ -4,11 +4,9 @@
  * denormalized query table, and one SELECT per declared query and direction.
  */
 import {
-  cassandraTables,
   PolyxenaError,
   qualifiedName,
   quoteIdent,
-  type CassandraTable,
   type EntityModel,
   type FieldModel,
   type OrderedField,
@@ -16,6 +14,7 @@ import {
   type RangeCondition,
   type StoredItem,
 } from "@polyxena/core";
+import { cassandraTables, type CassandraTable } from "@polyxena/core/stores/cassandra";
 import type { CqlStatement, NeutralValue, ReaderColumn, RowReader } from "./cassandra-session.js";
 import { columnType, compileFieldDecoder, encodeField, fieldEncoder, neutralIsDomain, type FieldEncoder } from "./cassandra-values.js";
 

@@ -4,7 +4,8 @@
  * nested and object fields are JSON text (dates as ISO strings, bigints as
  * decimal strings). Shared by the real and in-memory adapters.
  */
-import { cassandraColumnType, cassandraStoresAsJson, fitsInt32, fromJsonValue, PolyxenaError, toJsonValue, type FieldModel } from "@polyxena/core";
+import { fitsInt32, fromJsonValue, PolyxenaError, toJsonValue, type FieldModel } from "@polyxena/core";
+import { cassandraColumnType, cassandraStoresAsJson } from "@polyxena/core/stores/cassandra";
 import type { NeutralValue } from "./cassandra-session.js";
 
 function invalid(field: FieldModel, message: string): PolyxenaError {

@@ -6,7 +6,8 @@
  * `batch_size_fail_threshold` (50 KiB by default) on the logged batch that
  * writes an item and its query-table rows.
  */
-import { cassandraColumnType, limitExceeded, PolyxenaError, type FieldModel, type StoreLimit, type StoredItem } from "@polyxena/core";
+import { limitExceeded, PolyxenaError, type FieldModel, type StoreLimit, type StoredItem } from "@polyxena/core";
+import { cassandraColumnType } from "@polyxena/core/stores/cassandra";
 import type { NeutralValue } from "./cassandra-session.js";
 import type { EntityStatements } from "./cassandra-statements.js";
 import { encodeField } from "./cassandra-values.js";

@@ -9,7 +9,6 @@
 import { DYNAMODB_CAPABILITIES } from "./dynamodb-capabilities.js";
 import type { DynamoDbPort, PortDeleteInput, PortPutInput, PortQueryInput, PortTransactWrite, PortUpdateInput } from "./dynamodb-port.js";
 import {
-  dynamoClaimTableName,
   isPolyxenaError,
   planUniqueClaims,
   PolyxenaError,
@@ -32,6 +31,7 @@ import {
   type UpdateRequest,
   type WriteCondition,
 } from "@polyxena/core";
+import { dynamoClaimTableName } from "@polyxena/core/stores/dynamodb";
 import {
   decodeItem,
   encodeItem,

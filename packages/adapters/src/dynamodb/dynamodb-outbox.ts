@@ -28,7 +28,6 @@
 import { createHash, randomUUID } from "node:crypto";
 import {
   changeKeyString,
-  DYNAMODB_OUTBOX_TABLE,
   OUTBOX_PARTITIONS,
   recordChangeEvent,
   type ChangeEvent,
@@ -42,6 +41,7 @@ import {
   type StoredItem,
   type VersionedPage,
 } from "@polyxena/core";
+import { DYNAMODB_OUTBOX_TABLE } from "@polyxena/core/stores/dynamodb";
 import { decodeItem, encodeKey, isExpired, type NativeItem } from "./dynamodb-codec.js";
 import { wrapDynamoDbError } from "./dynamodb-errors.js";
 import { DYNAMODB_LIMITS } from "./dynamodb-limits.js";

@@ -11,7 +11,8 @@
  * (dynalite) fails with `E_UNSUPPORTED`.
  */
 import type { DynamoDbPort, PortTableDescription } from "./dynamodb-port.js";
-import { buildDynamoDbTables, PolyxenaError, type DynamoTableDefinition, type EntityModel, type SchemaApplyResult, type SchemaPlan } from "@polyxena/core";
+import { PolyxenaError, type EntityModel, type SchemaApplyResult, type SchemaPlan } from "@polyxena/core";
+import { buildDynamoDbTables, type DynamoTableDefinition } from "@polyxena/core/stores/dynamodb";
 import { wrapDynamoDbError } from "./dynamodb-errors.js";
 
 /** Options of {@link applyDynamoDbSchema}. */

@@ -14,18 +14,8 @@
  * them into one {@link DynamoDbTransaction} with the item write (and any
  * other item a caller adds to the same transaction).
  */
-import {
-  checkLimit,
-  utf8Bytes,
-  DYNAMODB_CLAIM_ATTRIBUTE,
-  DYNAMODB_OWNER_ATTRIBUTE,
-  dynamoClaimTableName,
-  uniqueClaimOwner,
-  uniqueFields,
-  type EntityModel,
-  type StoredItem,
-  type UniqueClaim,
-} from "@polyxena/core";
+import { checkLimit, utf8Bytes, uniqueClaimOwner, uniqueFields, type EntityModel, type StoredItem, type UniqueClaim } from "@polyxena/core";
+import { DYNAMODB_CLAIM_ATTRIBUTE, DYNAMODB_OWNER_ATTRIBUTE, dynamoClaimTableName } from "@polyxena/core/stores/dynamodb";
 import { DYNAMODB_LIMITS } from "./dynamodb-limits.js";
 import { encodeValue, fieldsOf, tableKeyAttributes, TTL_ATTRIBUTE, type DynamoNative, type NativeItem } from "./dynamodb-codec.js";
 

@@ -16,16 +16,8 @@
  * Writes through the alias while a copy runs land in the old index and are not carried
  * over: roll out a reindexing change while writers are paused.
  */
-import {
-  PolyxenaError,
-  elasticsearchIndexDefinition,
-  type ElasticsearchIndexDefinition,
-  type EntityModel,
-  type SchemaApplyOptions,
-  type SchemaApplyResult,
-  type SchemaChange,
-  type SchemaPlan,
-} from "@polyxena/core";
+import { PolyxenaError, type EntityModel, type SchemaApplyOptions, type SchemaApplyResult, type SchemaChange, type SchemaPlan } from "@polyxena/core";
+import { elasticsearchIndexDefinition, type ElasticsearchIndexDefinition } from "@polyxena/core/stores/elasticsearch";
 import { refusedSchemaChanges } from "@polyxena/core";
 import type { ElasticsearchClientPort } from "./elasticsearch-client-port.js";
 import { esBody } from "./elasticsearch-errors.js";

@@ -10,12 +10,6 @@
  */
 import { createHash } from "node:crypto";
 import {
-  postgresColumnDefinition,
-  postgresColumnType,
-  postgresIndexStatements,
-  postgresOutboxStatements,
-  postgresTableStatement,
-  postgresUniqueConstraint,
   qualifiedName,
   quoteIdent,
   refusedSchemaChanges,
@@ -24,6 +18,14 @@ import {
   type SchemaApplyResult,
   type SchemaPlan,
 } from "@polyxena/core";
+import {
+  postgresColumnDefinition,
+  postgresColumnType,
+  postgresIndexStatements,
+  postgresOutboxStatements,
+  postgresTableStatement,
+  postgresUniqueConstraint,
+} from "@polyxena/core/stores/postgres";
 import type { PostgresPort } from "./postgres-port.js";
 import { postgresError } from "./postgres-errors.js";
 import { holdClient } from "./postgres-transaction.js";
