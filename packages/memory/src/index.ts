@@ -24,6 +24,7 @@ export type { MemoryCassandraAdapterOptions } from "./memory-cassandra-adapter.j
 export { MemoryDynamoDbAdapter, createMemoryDynamoDbAdapter } from "./memory-dynamodb-adapter.js";
 export type { MemoryDynamoDbAdapterOptions } from "./memory-dynamodb-adapter.js";
 export { InProcessDynamoDb } from "./dynamodb-engine/in-process-dynamodb.js";
+export { DynamoDbEngineError, engineError, isDynamoDbEngineError, type CancellationReason } from "./dynamodb-engine/dynamodb-engine-error.js";
 export { MemoryElasticsearchAdapter, SearchEngineClient, createMemoryElasticsearchAdapter } from "./memory-elasticsearch-adapter.js";
 export type { MemoryElasticsearchAdapterOptions } from "./memory-elasticsearch-adapter.js";
 export { MemoryPostgresAdapter, createMemoryPostgresAdapter } from "./memory-postgres-adapter.js";

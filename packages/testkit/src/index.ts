@@ -16,6 +16,8 @@ export type { MysqlTestDatabase } from "./mysql-test-database.js";
 export type { PostgresTestDatabase } from "./postgres-test-database.js";
 export { startDynamoDbTestServer } from "./dynalite-server.js";
 export type { DynamoDbTestServer, DynamoDbTestServerOptions } from "./dynalite-server.js";
+export { InProcessDynamoDb, startDynamoDbEngineServer } from "./dynamodb-server/index.js";
+export type { DynamoDbEngineServer, DynamoDbEngineServerOptions } from "./dynamodb-server/index.js";
 export { startMemcached } from "./memcached-server.js";
 export type { MemcachedCluster, MemcachedServer, StartMemcachedOptions } from "./memcached-server.js";
 export { ChaosAdapter, ChaosError, isChaosError } from "./chaos-adapter.js";

@@ -12,8 +12,11 @@ export interface CancellationReason {
   Item?: Record<string, unknown> | undefined;
 }
 
+const BRAND = Symbol.for("polyxena.dynamodb-engine-error");
+
 /** A DynamoDB exception thrown by the in-process engine. */
 export class DynamoDbEngineError extends Error {
+  readonly [BRAND] = true;
   readonly $fault: "client" | "server";
   readonly $metadata: { httpStatusCode: number };
   /** The item as raw `AttributeValue`s, on ConditionalCheckFailedException with ALL_OLD. */
@@ -31,4 +34,9 @@ export class DynamoDbEngineError extends Error {
 /** A DynamoDB exception with this name and message. */
 export function engineError(name: string, message: string): DynamoDbEngineError {
   return new DynamoDbEngineError(name, message);
+}
+
+/** Whether `error` is a DynamoDB exception of the in-process engine (also from another copy of this package). */
+export function isDynamoDbEngineError(error: unknown): error is DynamoDbEngineError {
+  return typeof error === "object" && error !== null && (error as Record<symbol, unknown>)[BRAND] === true;
 }

@@ -166,6 +166,12 @@ export class InProcessDynamoDb implements DynamoDbPort {
     return { TimeToLiveSpecification: spec };
   }
 
+  /** Deletes a table and its items at once (ResourceNotFoundException when there is none). */
+  deleteTableNow(name: string): void {
+    this.table(name);
+    this.tables.delete(name);
+  }
+
   /** Names of the tables. */
   tableNames(): string[] {
     return [...this.tables.keys()];
