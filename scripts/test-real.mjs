@@ -53,12 +53,12 @@ const ENGINES = [
           "packages/testkit/test/events/outbox-cassandra.test.ts",
           // The CQL test server's own suites.
           "packages/testkit/test/cql-server.test.ts",
+          "packages/testkit/test/cql-server-paging.test.ts",
           "packages/testkit/test/cql-server-protocol.test.ts",
           "packages/testkit/test/cql-server-strictness.test.ts",
           "packages/testkit/test/cql-server-test-cluster.test.ts",
-          // Not yet the streaming example's scenarios: real Cassandra answers a history page that is
-          // exactly full with a paging state and then an empty page, the CQL engine with no paging state
-          // (testkit README, Cassandra divergences). The demo runs the scenarios on this engine (`demo`).
+          // The streaming example's scenarios with their Cassandra store on this node.
+          "examples/streaming/test/streaming-real-engines.test.ts",
         ],
         testNamePattern: EXCEPT_SERVER_ONLY,
       },

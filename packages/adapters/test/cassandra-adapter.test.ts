@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import cassandra from "cassandra-driver";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { defineEntity, PolyxenaRuntime, type EntityDefinition } from "@polyxena/core";
+import { defineEntity, PolyxenaRuntime, readPages, type EntityDefinition } from "@polyxena/core";
 import { createCassandraAdapter, type CassandraAdapter } from "../src/cassandra/index.js";
 import {
   storeConformance,
@@ -386,6 +386,40 @@ describe("cassandra adapter on the stock driver", () => {
     expect((await repo.query("viewersOfTitle", { titleId }, { limit: 10 })).items).toHaveLength(4);
     await repo.delete({ profileId, watchedAt: items[1]!.watchedAt });
     expect((await repo.query("viewersOfTitle", { titleId }, { limit: 10 })).items).toHaveLength(3);
+  });
+
+  it("gives an exactly full last page no cursor: the server pages it with a paging state, so the adapter reads one row past it", async () => {
+    const repo = repos.entity(View);
+    const profileId = randomUUID();
+    const titleId = `title-${randomUUID()}`;
+    for (let i = 0; i < 4; i++) await repo.put(view({ profileId, titleId, watchedAt: new Date(Date.UTC(2026, 2, 1, i)) }));
+    const hours = (page: { items: Record<string, unknown>[] }) => page.items.map((i) => (i.watchedAt as Date).getUTCHours());
+    const selects = () => sent.statements(/^SELECT .* FROM "[^"]+"\."view" WHERE/);
+
+    sent.clear();
+    const first = await repo.query("historyForProfile", { profileId }, { limit: 2 });
+    const last = await repo.query("historyForProfile", { profileId }, { limit: 2, cursor: first.cursor! });
+    expect([hours(first), hours(last), last.cursor]).toEqual([[3, 2], [1, 0], undefined]);
+    // Each full page cost its own SELECT and one more for the row past it.
+    expect(selects()).toHaveLength(4);
+
+    // Every page through the SDK's page iteration: two pages, the second the last.
+    const pages = [];
+    for await (const page of readPages((cursor) => repo.query("historyForProfile", { profileId }, { limit: 2, cursor }), undefined)) pages.push(page);
+    expect(pages.map((p) => [hours(p), p.cursor === undefined])).toEqual([[[3, 2], false], [[1, 0], true]]);
+
+    const reversed = await repo.query("historyForProfile", { profileId }, { limit: 4, reverse: true });
+    expect([hours(reversed), reversed.cursor]).toEqual([[0, 1, 2, 3], undefined]);
+    const viewers = await repo.query("viewersOfTitle", { titleId }, { limit: 4 });
+    expect([hours(viewers), viewers.cursor]).toEqual([[3, 2, 1, 0], undefined]);
+    const ranged = await repo.query("historyForProfile", { profileId }, { limit: 2, range: { gte: new Date(Date.UTC(2026, 2, 1, 2)) } });
+    expect([hours(ranged), ranged.cursor]).toEqual([[3, 2], undefined]);
+
+    // A page short of full is the last without a second look.
+    sent.clear();
+    const short = await repo.query("historyForProfile", { profileId }, { limit: 5 });
+    expect([hours(short), short.cursor]).toEqual([[3, 2, 1, 0], undefined]);
+    expect(selects()).toHaveLength(1);
   });
 
   it("reports a failed LWT as E_CONDITION_FAILED carrying the current row", async () => {

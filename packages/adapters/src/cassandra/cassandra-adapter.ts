@@ -411,10 +411,25 @@ export class CassandraAdapter implements StoreAdapter {
       if (position !== undefined && (typeof position !== "string" || !/^[0-9a-f]*$/i.test(position))) {
         throw new PolyxenaError("E_VALIDATION", "invalid query position", { store: this.name, statement: statement.cql, issues: [{ path: ["cursor"], message: "not a Cassandra paging state" }] });
       }
-      return this.select(request, statement, compiled.values(request.params, request.range), compiled.reader, "read", request.limit, position as string | undefined, storePage);
+      const values = compiled.values(request.params, request.range);
+      // A promise taken from `take` is adopted by the one `select` returns: no extra promise unless the page is full.
+      return this.select<StorePage | Promise<StorePage>>(request, statement, values, compiled.reader, "read", request.limit, position as string | undefined, (page) =>
+        page.pageState && page.items.length >= request.limit ? this.lastPageChecked(request, statement, values, compiled.reader, page) : storePage(page),
+      ) as Promise<StorePage>;
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /**
+   * A page that is exactly full: Cassandra answers it with a paging state whether or not a row
+   * follows (its pagers stop at the page size without looking further), and the next page is then
+   * empty. Callers are promised that the last page carries no cursor, as on every store, so one row
+   * past the page is read: when there is none, this page is the last.
+   */
+  private async lastPageChecked(request: QueryRequest, statement: CqlStatement, values: NeutralValue[], reader: RowReader, page: CqlPage): Promise<StorePage> {
+    const rowsAfter = await this.select(request, statement, values, reader, "read", 1, page.pageState, (next) => next.items.length);
+    return rowsAfter > 0 ? storePage(page) : { items: page.items };
   }
 
   /** Creates the keyspace and every table of these entities when missing. */

@@ -339,6 +339,20 @@ function decodePagingState(state: Uint8Array): PagingPosition {
   throw new CqlError(CqlErrorCode.protocolError, "Invalid value for the paging state");
 }
 
+/**
+ * Whether a page carries a paging state, decided as Cassandra 5.0's pagers do: without looking
+ * past the page. A pager is done when it returned fewer rows than it asked for or reached the
+ * LIMIT; a page that is exactly full therefore ends with a paging state even when no row follows,
+ * and the next page is empty without one. One exception: a read of partitions by key whose table
+ * has no clustering columns knows that each partition holds one row, so after a full page only
+ * partitions later in the key list (read one after another, rows or not) keep it going.
+ */
+function morePagesFollow(pageFull: boolean, limitReached: boolean, table: TableSchema, keyStrings: string[] | undefined, last: LiveRow | undefined): boolean {
+  if (!pageFull || limitReached || !last) return false;
+  if (keyStrings === undefined || table.clustering.length > 0) return true;
+  return keyStrings.indexOf(last.partition.keyString) < keyStrings.length - 1;
+}
+
 /** Runs a planned SELECT against a table's data. */
 export function executeSelect(plan: SelectPlan, store: TableStore, ctx: BindContext, options: SelectOptions): EngineResult {
   const table = plan.table;
@@ -352,6 +366,8 @@ export function executeSelect(plan: SelectPlan, store: TableStore, ctx: BindCont
   }
 
   let partitions: Partition[];
+  /** The partition keys of a read restricted to them, in read order (Cassandra reads them one after another). */
+  let keyStrings: string[] | undefined;
   if (plan.partition) {
     // Cassandra leaves the LIMIT out of a read it must sort afterwards, so such a read is paged whenever a
     // page size is set (only the largest int still covers the unlimited read); COUNT(*) is always paged.
@@ -361,6 +377,7 @@ export function executeSelect(plan: SelectPlan, store: TableStore, ctx: BindCont
     }
     const keys = cartesian(plan.partition.map((r) => restrictionValues(r, ctx)));
     for (const key of keys) checkPartitionKey(plan.table, key);
+    keyStrings = keys.map((k) => keyString(table.partitionKey, k));
     partitions = keys.map((k) => store.partition(k, false)).filter((p): p is Partition => p !== undefined);
   } else {
     partitions = store.allPartitions();
@@ -438,7 +455,7 @@ export function executeSelect(plan: SelectPlan, store: TableStore, ctx: BindCont
   const pageSize = options.pageSize !== undefined && options.pageSize > 0 ? options.pageSize : Infinity;
   const count = Math.min(remaining, pageSize);
   rows = rows.slice(start, start + count);
-  const hasMore = remaining > count;
+  const hasMore = morePagesFollow(count === pageSize, limit !== undefined && returnedBefore + count >= limit, table, keyStrings, rows[rows.length - 1]);
 
   const out = rows.map((row) =>
     plan.selectors.map((s): CqlValue => {
