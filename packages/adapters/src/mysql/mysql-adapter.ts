@@ -39,7 +39,7 @@ import type { MysqlConnectionPort, MysqlPoolPort, MysqlQueryablePort, MysqlWrite
 import { applyMysqlSchema, planMysqlSchema } from "./mysql-schema-apply.js";
 import { CompiledQuery, EntityStatements } from "./mysql-statements.js";
 import { holdConnection, MysqlTransactionHandle, transactionConnection } from "./mysql-transaction.js";
-import { decodePosition, encodePosition } from "../postgres/postgres-ordering.js";
+import { decodePosition, encodePosition } from "../sql/sql-ordering.js";
 
 /** Options of the MySQL adapter besides the connection. */
 export interface MysqlAdapterOptions {

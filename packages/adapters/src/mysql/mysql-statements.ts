@@ -12,7 +12,8 @@
 import { PolyxenaError, type EntityModel, type FieldModel, type KeyValues, type QueryModel, type RangeCondition, type StoredItem } from "@polyxena/core";
 import { decodeColumn, encodeParameter } from "./mysql-codec.js";
 import { mysqlIdent } from "@polyxena/core/stores/mysql";
-import { directed, queryOrdering, type OrderingColumn } from "../postgres/postgres-ordering.js";
+import { keysetPredicate, RANGE_BOUNDS, RANGE_OPS } from "../sql/sql-keyset.js";
+import { directed, queryOrdering, type OrderingColumn } from "../sql/sql-ordering.js";
 
 /** Where one parameter of a query variant takes its value from. */
 type QuerySlot =
@@ -28,8 +29,6 @@ export interface QueryVariant {
 
 /** Most statement shapes kept per entity (update field sets, query variants, getMany sizes). */
 const MAX_VARIANTS = 256;
-const RANGE_BOUNDS = ["gt", "gte", "lt", "lte"] as const;
-const RANGE_OPS: Record<(typeof RANGE_BOUNDS)[number], string> = { gt: ">", gte: ">=", lt: "<", lte: "<=" };
 
 const col = (f: FieldModel) => mysqlIdent(f.column);
 
@@ -223,7 +222,7 @@ export class CompiledQuery {
     }
     const order = directed(this.ordering, reverse);
     if (position) {
-      where.push(keysetPredicate(order, (i) => position[i] === null, (i) => bind({ from: "position", field: order[i]!.field, index: i })));
+      where.push(keysetPredicate(order, (c) => col(c.field), (i) => position[i] === null, (i) => bind({ from: "position", field: order[i]!.field, index: i })));
     }
     // NULL sorts as the largest value, as on Postgres (MySQL itself sorts it first): `col IS NULL` orders it.
     const orderBy = order.flatMap((c) => [...(c.nullable ? [`${col(c.field)} IS NULL${c.desc ? " DESC" : ""}`] : []), `${col(c.field)}${c.desc ? " DESC" : ""}`]).join(", ");
@@ -231,34 +230,4 @@ export class CompiledQuery {
     const sql = `SELECT ${this.entity.selectList} FROM ${this.entity.table}${where.length ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY ${orderBy} LIMIT ${limit + 1}`;
     return { sql, slots };
   }
-}
-
-/**
- * Rows strictly after the position in the directed order. `isNull(i)` says
- * whether the i-th position value is NULL; `param(i)` binds it once more
- * and returns its placeholder (placeholders are positional, so each use is
- * its own parameter, bound in text order). NULL is the largest value: last
- * when ascending, first when descending.
- */
-function keysetPredicate(order: readonly OrderingColumn[], isNull: (i: number) => boolean, param: (i: number) => string): string {
-  const c = (o: OrderingColumn) => col(o.field);
-  const sameDirection = order.every((o) => o.desc === order[0]!.desc);
-  if (sameDirection && order.every((o, i) => !o.nullable && !isNull(i))) {
-    return `(${order.map(c).join(", ")}) ${order[0]!.desc ? "<" : ">"} (${order.map((_, i) => param(i)).join(", ")})`;
-  }
-  const disjuncts: string[] = [];
-  for (let i = 0; i < order.length; i++) {
-    const o = order[i]!;
-    // Nothing sorts after NULL in an ascending column.
-    if (isNull(i) && !o.desc) continue;
-    const equal = order.slice(0, i).map((e, j) => (isNull(j) ? `${c(e)} IS NULL` : `${c(e)} = ${param(j)}`));
-    let after: string;
-    if (isNull(i)) after = `${c(o)} IS NOT NULL`;
-    else if (o.desc) after = `${c(o)} < ${param(i)}`;
-    else if (o.nullable) {
-      after = `(${c(o)} > ${param(i)} OR ${c(o)} IS NULL)`;
-    } else after = `${c(o)} > ${param(i)}`;
-    disjuncts.push([...equal, after].join(" AND "));
-  }
-  return disjuncts.length ? `(${disjuncts.map((d) => `(${d})`).join(" OR ")})` : "FALSE";
 }

@@ -31,7 +31,7 @@ import {
 import { Kysely, PostgresDialect, type PostgresPool } from "kysely";
 import { POSTGRES_CAPABILITIES } from "./postgres-capabilities.js";
 import { encodeParameter } from "./postgres-codec.js";
-import { decodePosition, encodePosition } from "./postgres-ordering.js";
+import { decodePosition, encodePosition } from "../sql/sql-ordering.js";
 import { classifyPostgresError, postgresError } from "./postgres-errors.js";
 import { assertIndexRowSizes } from "./postgres-limits.js";
 import { applyPostgresSchema, planPostgresSchema } from "./postgres-schema-apply.js";

@@ -6,7 +6,8 @@
 import { createHash } from "node:crypto";
 import { PolyxenaError, quoteIdent, type EntityModel, type FieldModel, type KeyValues, type QueryModel, type RangeCondition, type StoredItem } from "@polyxena/core";
 import { decodeColumn, encodeParameter, parameterType } from "./postgres-codec.js";
-import { directed, queryOrdering, type OrderingColumn } from "./postgres-ordering.js";
+import { keysetPredicate, RANGE_BOUNDS, RANGE_OPS } from "../sql/sql-keyset.js";
+import { directed, queryOrdering, type OrderingColumn } from "../sql/sql-ordering.js";
 
 /** A named prepared statement. */
 export interface PgStatement {
@@ -34,8 +35,6 @@ export interface QueryVariant {
 
 /** Most update/query shapes kept per entity; beyond that statements run unnamed. */
 const MAX_VARIANTS = 256;
-const RANGE_BOUNDS = ["gt", "gte", "lt", "lte"] as const;
-const RANGE_OPS: Record<(typeof RANGE_BOUNDS)[number], string> = { gt: ">", gte: ">=", lt: "<", lte: "<=" };
 
 /** The statements of one entity in one database schema. */
 export class EntityStatements {
@@ -243,7 +242,7 @@ export class CompiledQuery {
     const order = directed(this.ordering, reverse);
     if (position) {
       const params = order.map((c, i) => (position[i] === null ? undefined : bind({ from: "position", field: c.field, index: i }, c.field)));
-      where.push(keysetPredicate(order, params));
+      where.push(keysetPredicate(order, (c) => col(c.field), (i) => params[i] === undefined, (i) => params[i]!));
     }
     const orderBy = order.map((c) => `${col(c.field)}${c.desc ? " DESC" : ""}`).join(", ");
     const limit = bind({ from: "limit" }, undefined);
@@ -255,33 +254,6 @@ export class CompiledQuery {
   get name(): string {
     return this.query.name;
   }
-}
-
-/**
- * Rows strictly after the position in the directed order. `params[i]` is the
- * placeholder of the i-th position value, `undefined` when that value is NULL.
- * NULL is the largest value: last when ascending, first when descending.
- */
-function keysetPredicate(order: readonly OrderingColumn[], params: readonly (string | undefined)[]): string {
-  const col = (c: OrderingColumn) => quoteIdent(c.field.column);
-  const sameDirection = order.every((c) => c.desc === order[0]!.desc);
-  if (sameDirection && order.every((c, i) => !c.nullable && params[i] !== undefined)) {
-    return `(${order.map(col).join(", ")}) ${order[0]!.desc ? "<" : ">"} (${params.join(", ")})`;
-  }
-  const disjuncts: string[] = [];
-  for (let i = 0; i < order.length; i++) {
-    const c = order[i]!;
-    const p = params[i];
-    let after: string | undefined;
-    if (p === undefined) after = c.desc ? `${col(c)} IS NOT NULL` : undefined;
-    else if (c.desc) after = `${col(c)} < ${p}`;
-    else after = c.nullable ? `(${col(c)} > ${p} OR ${col(c)} IS NULL)` : `${col(c)} > ${p}`;
-    if (after !== undefined) {
-      const equal = order.slice(0, i).map((e, j) => (params[j] === undefined ? `${col(e)} IS NULL` : `${col(e)} = ${params[j]}`));
-      disjuncts.push([...equal, after].join(" AND "));
-    }
-  }
-  return disjuncts.length ? `(${disjuncts.map((d) => `(${d})`).join(" OR ")})` : "FALSE";
 }
 
 function keyPart(field: FieldModel, value: unknown): string {

@@ -1,10 +1,12 @@
 /**
- * The total order of a declared Postgres query and its keyset `position`.
+ * The total order of a declared relational query and its keyset `position`
+ * (Postgres, MySQL).
  *
  * A query orders by its declared order, then by the primary-key fields it
  * does not already fix, ascending, so ties are broken the same way on every
- * page. NULL sorts as the largest value (Postgres' default: last when
- * ascending, first when descending).
+ * page. NULL sorts as the largest value on every relational store (Postgres'
+ * default: last when ascending, first when descending; MySQL is told so in
+ * its ORDER BY).
  */
 import { PolyxenaError, type EntityModel, type FieldModel, type QueryModel } from "@polyxena/core";
 
