@@ -37,7 +37,7 @@ import { isolationLevel } from "./mysql-isolation.js";
 import { assertIndexKeySizes } from "./mysql-limits.js";
 import type { MysqlConnectionPort, MysqlPoolPort, MysqlQueryablePort, MysqlWriteResult } from "./mysql-port.js";
 import { applyMysqlSchema, planMysqlSchema } from "./mysql-schema-apply.js";
-import { CompiledQuery, EntityStatements } from "./mysql-statements.js";
+import { EntityStatements, type CompiledQuery } from "./mysql-statements.js";
 import { holdConnection, MysqlTransactionHandle, transactionConnection } from "./mysql-transaction.js";
 import { decodePosition, encodePosition } from "../sql/sql-ordering.js";
 
@@ -205,7 +205,7 @@ export class MysqlAdapter implements StoreAdapter {
     const s = this.statements(request.op);
     const position = request.position === undefined ? undefined : decodePosition(compiled.ordering, request.position);
     const variant = compiled.variant(request.reverse, request.range, position, request.limit);
-    const rows = await this.read(request, variant.sql, compiled.values(variant, request.params, request.range, position));
+    const rows = await this.read(request, variant.statement, compiled.values(variant, request.params, request.range, position, request.limit));
     const more = rows.length > request.limit;
     const items = (more ? rows.slice(0, request.limit) : rows).map((row) => s.decodeRow(row));
     const last = items[items.length - 1];

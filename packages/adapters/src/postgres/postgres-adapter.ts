@@ -35,7 +35,7 @@ import { decodePosition, encodePosition } from "../sql/sql-ordering.js";
 import { classifyPostgresError, postgresError } from "./postgres-errors.js";
 import { assertIndexRowSizes } from "./postgres-limits.js";
 import { applyPostgresSchema, planPostgresSchema } from "./postgres-schema-apply.js";
-import { CompiledQuery, EntityStatements, type PgStatement } from "./postgres-statements.js";
+import { EntityStatements, type CompiledQuery, type PgStatement } from "./postgres-statements.js";
 import { isolationLevel } from "./postgres-isolation.js";
 import { holdClient, PostgresTransactionHandle, transactionClient, type HeldClient } from "./postgres-transaction.js";
 import { PostgresOutbox } from "./postgres-outbox.js";
@@ -207,7 +207,7 @@ export class PostgresAdapter implements StoreAdapter {
     const compiled = this.compiledQuery(request.op);
     const s = this.statements(request.op);
     const position = request.position === undefined ? undefined : decodePosition(compiled.ordering, request.position);
-    const variant = compiled.variant(request.reverse, request.range, position);
+    const variant = compiled.variant(request.reverse, request.range, position, request.limit);
     const values = compiled.values(variant, request.params, request.range, position, request.limit);
     const result = await this.execute(request, variant.statement, values);
     const rows = result.rows;
