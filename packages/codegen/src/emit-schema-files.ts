@@ -38,6 +38,7 @@ function describeEvents(model: EntityModel, options: GenerateOptions): string {
   const recording = dialect.changeEventRecording?.(storeSettings(dialect, options));
   let out = `\n### change events\n\nEvery put, update and delete is recorded as a change event on topic \`${events.topic}\` (carrying ${events.carry === "item" ? "key, version and the item" : "key and version"}) in the same store write`;
   out += recording ? `, ${recording.where}:\n\n\`\`\`${dialect.statementLanguage}\n${recording.statements}\n\`\`\`\n` : ".\n";
+  if (recording?.relay) out += `\nThe outbox relay claims, reads and deletes the recorded events with:\n\n\`\`\`${dialect.statementLanguage}\n${recording.relay}\n\`\`\`\n`;
   for (const p of model.projections ?? []) {
     out += `\nProjection \`${p.name}\` -> ${p.target} (${p.targetStore.kind}${p.targetStore.name === "default" ? "" : `:${p.targetStore.name}`}): the target's \`${p.targetVersionField}\` holds the source version; applied by compare-and-set on it, rebuilt with \`polyxena projection rebuild ${p.name}\`.\n`;
   }

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { defineEntity, isPolyxenaError, type EntityDefinition } from "@polyxena/core";
+import { cassandraOutboxCql } from "@polyxena/core/stores/cassandra";
 import { generateFiles, type EntitySource, type GenerateOptions } from "../src/index.js";
 import { Invoice, LedgerEntry } from "./fixtures/entities/billing.js";
 import { Profile } from "./fixtures/entities/profile.js";
@@ -181,6 +182,39 @@ describe("definition errors found by the generator", () => {
     const a = defineEntity("Item", { store: "postgres", schema: z.object({ id: z.string() }), key: { primary: "id" } });
     const b = defineEntity("ItemInput", { store: "postgres", schema: z.object({ id: z.string() }), key: { primary: "id" } });
     expect(definitionError(() => generateFiles([source(a, "a"), source(b, "b")])).message).toContain("ItemInput");
+  });
+
+  it("lists a Cassandra entity's change events: the outbox rows in its logged batch and the relay's lease, read and delete statements", () => {
+    const published = defineEntity("Watched", {
+      store: "cassandra",
+      schema: z.object({ profileId: z.string(), titleId: z.string(), at: z.date() }),
+      key: { partition: ["profileId"], clustering: [{ field: "at", order: "desc" }] },
+      queries: { byTitle: { by: ["titleId"], order: { at: "desc" } } },
+      events: { topic: "t.watched" },
+    });
+    const statements = generateFiles([source(published, "watched")], options).get("statements.md")!;
+    const events = statements.slice(statements.indexOf("### change events"));
+    expect(events).toContain("on topic `t.watched`");
+    const block = (after: string) => events.slice(events.indexOf(after)).split("```sql\n")[1]!.split("\n```")[0]!;
+    expect(block("in its logged batch")).toBe(
+      [
+        "BEGIN LOGGED BATCH  -- at the client timestamp <version> (microseconds, increasing per process)",
+        "  <the put/update/delete and its query-table rows>;",
+        '  INSERT INTO "streaming"."polyxena_outbox" ("partition", "version", "change_id", "entity", "entity_key", "event") VALUES (?, ?, ?, ?, ?, ?);',
+        '  INSERT INTO "streaming"."polyxena_outbox_version" ("entity", "entity_key", "version") VALUES (?, ?, ?);',
+        "APPLY BATCH",
+      ].join("\n"),
+    );
+    const relay = block("The outbox relay");
+    expect(relay).toContain('SELECT "owner", "epoch", "expires_at" FROM "streaming"."polyxena_outbox_lease" WHERE "partition" = ?;');
+    expect(relay).toContain('INSERT INTO "streaming"."polyxena_outbox_lease" ("partition", "owner", "epoch", "expires_at") VALUES (?, ?, 1, ?) IF NOT EXISTS;');
+    expect(relay).toContain('UPDATE "streaming"."polyxena_outbox_lease" SET "owner" = ?, "epoch" = ?, "expires_at" = ? WHERE "partition" = ? IF "owner" = ? AND "epoch" = ?;');
+    expect(relay).toContain('UPDATE "streaming"."polyxena_outbox_lease" SET "owner" = ? WHERE "partition" = ? IF "owner" = ? AND "epoch" = ? AND "expires_at" > ?;');
+    expect(relay).toContain('UPDATE "streaming"."polyxena_outbox_lease" SET "expires_at" = 0 WHERE "partition" = ? IF "owner" = ? AND "epoch" = ?;');
+    expect(relay).toContain('SELECT "version", "change_id", "event" FROM "streaming"."polyxena_outbox" WHERE "partition" = ? AND "version" <= ? LIMIT ?;');
+    expect(relay).toContain('DELETE FROM "streaming"."polyxena_outbox" WHERE "partition" = ? AND "version" = ? AND "change_id" = ?;');
+    // Every statement listed is one the adapter prepares, from the same source.
+    for (const cql of Object.values(cassandraOutboxCql("streaming"))) expect(events).toContain(cql);
   });
 
   it("lists a DynamoDB entity's change events (the outbox writes in its TransactWriteItems) and emits the outbox table", () => {

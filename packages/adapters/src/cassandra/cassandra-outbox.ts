@@ -53,7 +53,7 @@ import {
   type StoredItem,
   type VersionedPage,
 } from "@polyxena/core";
-import { CASSANDRA_OUTBOX_TABLES } from "@polyxena/core/stores/cassandra";
+import { cassandraOutboxCql } from "@polyxena/core/stores/cassandra";
 import { cassandraError } from "./cassandra-errors.js";
 import type { CqlRequestOptions, CqlSession, CqlStatement, NeutralValue } from "./cassandra-session.js";
 import type { EntityStatements } from "./cassandra-statements.js";
@@ -81,7 +81,7 @@ const COMPLETE_CHUNK = 100;
 
 const statement = (cql: string, types: string[]): CqlStatement => ({ cql, types });
 
-/** The CQL of one keyspace's outbox. */
+/** The prepared CQL of one keyspace's outbox (the text is core's, which `statements.md` lists). */
 class OutboxCql {
   readonly record: CqlStatement;
   readonly recordVersion: CqlStatement;
@@ -99,25 +99,21 @@ class OutboxCql {
   readonly deadLetters: CqlStatement;
 
   constructor(keyspace: string) {
-    const t = (name: string) => qualifiedName(keyspace, name);
-    const outbox = t(CASSANDRA_OUTBOX_TABLES.outbox);
-    const lease = t(CASSANDRA_OUTBOX_TABLES.lease);
-    const version = t(CASSANDRA_OUTBOX_TABLES.version);
-    const dead = t(CASSANDRA_OUTBOX_TABLES.deadLetter);
-    this.record = statement(`INSERT INTO ${outbox} ("partition", "version", "change_id", "entity", "entity_key", "event") VALUES (?, ?, ?, ?, ?, ?)`, ["int", "bigint", "text", "text", "text", "text"]);
-    this.recordVersion = statement(`INSERT INTO ${version} ("entity", "entity_key", "version") VALUES (?, ?, ?)`, ["text", "text", "bigint"]);
-    this.read = statement(`SELECT "version", "change_id", "event" FROM ${outbox} WHERE "partition" = ? AND "version" <= ? LIMIT ?`, ["int", "bigint", "int"]);
-    this.remove = statement(`DELETE FROM ${outbox} WHERE "partition" = ? AND "version" = ? AND "change_id" = ?`, ["int", "bigint", "text"]);
-    this.leaseOf = statement(`SELECT "owner", "epoch", "expires_at" FROM ${lease} WHERE "partition" = ?`, ["int"]);
-    this.leaseInsert = statement(`INSERT INTO ${lease} ("partition", "owner", "epoch", "expires_at") VALUES (?, ?, 1, ?) IF NOT EXISTS`, ["int", "text", "bigint"]);
-    this.leaseTake = statement(`UPDATE ${lease} SET "owner" = ?, "epoch" = ?, "expires_at" = ? WHERE "partition" = ? IF "owner" = ? AND "epoch" = ?`, ["text", "bigint", "bigint", "int", "text", "bigint"]);
-    this.leaseCheck = statement(`UPDATE ${lease} SET "owner" = ? WHERE "partition" = ? IF "owner" = ? AND "epoch" = ? AND "expires_at" > ?`, ["text", "int", "text", "bigint", "bigint"]);
-    this.leaseRelease = statement(`UPDATE ${lease} SET "expires_at" = 0 WHERE "partition" = ? IF "owner" = ? AND "epoch" = ?`, ["int", "text", "bigint"]);
-    this.count = statement(`SELECT count(*) FROM ${outbox} WHERE "partition" = ?`, ["int"]);
-    this.oldest = statement(`SELECT "version" FROM ${outbox} WHERE "partition" = ? LIMIT 1`, ["int"]);
-    this.latest = statement(`SELECT "version" FROM ${version} WHERE "entity" = ? AND "entity_key" = ?`, ["text", "text"]);
-    this.deadLetter = statement(`INSERT INTO ${dead} ("bucket", "at", "change_id", "sink", "code", "message", "event") VALUES (0, ?, ?, ?, ?, ?, ?)`, ["bigint", "text", "text", "text", "text", "text"]);
-    this.deadLetters = statement(`SELECT "at", "sink", "code", "message", "event" FROM ${dead} WHERE "bucket" = 0`, []);
+    const cql = cassandraOutboxCql(keyspace);
+    this.record = statement(cql.record, ["int", "bigint", "text", "text", "text", "text"]);
+    this.recordVersion = statement(cql.recordVersion, ["text", "text", "bigint"]);
+    this.read = statement(cql.read, ["int", "bigint", "int"]);
+    this.remove = statement(cql.remove, ["int", "bigint", "text"]);
+    this.leaseOf = statement(cql.leaseOf, ["int"]);
+    this.leaseInsert = statement(cql.leaseInsert, ["int", "text", "bigint"]);
+    this.leaseTake = statement(cql.leaseTake, ["text", "bigint", "bigint", "int", "text", "bigint"]);
+    this.leaseCheck = statement(cql.leaseCheck, ["text", "int", "text", "bigint", "bigint"]);
+    this.leaseRelease = statement(cql.leaseRelease, ["int", "text", "bigint"]);
+    this.count = statement(cql.count, ["int"]);
+    this.oldest = statement(cql.oldest, ["int"]);
+    this.latest = statement(cql.latest, ["text", "text"]);
+    this.deadLetter = statement(cql.deadLetter, ["bigint", "text", "text", "text", "text", "text"]);
+    this.deadLetters = statement(cql.deadLetters, []);
   }
 }
 

@@ -119,6 +119,8 @@ export interface ChangeEventRecording {
   where: string;
   /** The statements or requests that write it. */
   statements: string;
+  /** What the outbox relay sends to claim, read and delete recorded events, when the listing shows it. */
+  relay?: string | undefined;
 }
 
 /** Typed row interfaces codegen emits for stores queried through Kysely (`database.ts`). */

@@ -6,6 +6,7 @@ import type { StoreDialect } from "../store-dialect.js";
 import { cassandraConsistency, type CassandraConsistency } from "./cassandra-consistency.js";
 import { cassandraKeys } from "./cassandra-keys.js";
 import { CASSANDRA_DB_SYSTEM, cassandraOptions, type CassandraOptions } from "./cassandra-options.js";
+import { cassandraChangeEventRecording } from "./cassandra-outbox-statements.js";
 import { planCassandraQuery } from "./cassandra-query-plan.js";
 import { buildCassandraSchema, DEFAULT_CASSANDRA_REPLICATION, type CassandraReplication } from "./cassandra-schema.js";
 import { cassandraStatements } from "./cassandra-statements.js";
@@ -27,6 +28,7 @@ export const cassandraDialect: StoreDialect<CassandraOptions, CassandraConsisten
   physicalSchema: { file: "schema.cql", format: "statements", build: buildCassandraSchema },
   listStatements: (model, options) => cassandraStatements(model, options?.keyspace),
   statementLanguage: "sql",
+  changeEventRecording: (options) => cassandraChangeEventRecording(options.keyspace),
   adapterWarnings(adapter, options) {
     if (!options) return [];
     const live = adapter as unknown as { keyspace?: unknown; replication?: unknown };

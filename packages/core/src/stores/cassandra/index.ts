@@ -18,4 +18,6 @@ export {
   cassandraTables,
 } from "./cassandra-schema.js";
 export type { CassandraReplication, CassandraSchemaOptions, CassandraTable } from "./cassandra-schema.js";
+export { cassandraChangeEventRecording, cassandraOutboxCql } from "./cassandra-outbox-statements.js";
+export type { CassandraOutboxCql } from "./cassandra-outbox-statements.js";
 export { cassandraDeleteStatement, cassandraInsertStatement, cassandraQueryStatement, cassandraSelectStatement, cassandraStatements } from "./cassandra-statements.js";
