@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo } from "node:net";
 import memjs from "memjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -129,6 +130,53 @@ describe("memcached driver", () => {
       });
     } finally {
       raw.close();
+    }
+  });
+
+  it("reads answers that span socket reads and reads many in one: values up to 700 KB among small ones, each its own", async () => {
+    const [local] = driver.zones as MemcachedZone[];
+    const keys = Array.from({ length: 40 }, (_, i) => unique(`span${i}`));
+    const value = (i: number) => Buffer.alloc(i % 5 === 0 ? 100_000 + i * 15_000 : 1 + i * 7, (i * 13) % 256);
+    await Promise.all(keys.map((k, i) => local!.set(k, value(i), 60)));
+    const got = await Promise.all(keys.map((k) => local!.get(k)));
+    got.forEach((bytes, i) => expect(Buffer.from(bytes!).equals(value(i))).toBe(true));
+    const many = await local!.getMulti(keys);
+    keys.forEach((k, i) => expect(Buffer.from(many.get(k)!).equals(value(i))).toBe(true));
+  });
+
+  it("drops the unread part of an answer when its connection is reset: the next connection's answer is read from its start", async () => {
+    // A server that sends half an answer header and resets the first connection, then answers properly.
+    let connections = 0;
+    const answer = (opaque: number, body: Buffer) => {
+      const header = Buffer.alloc(24);
+      header[0] = 0x81;
+      header[4] = 4;
+      header.writeUInt32BE(4 + body.length, 8);
+      header.writeUInt32BE(opaque, 12);
+      return Buffer.concat([header, Buffer.alloc(4), body]);
+    };
+    const server = createServer((socket) => {
+      const first = connections++ === 0;
+      socket.on("error", () => undefined);
+      socket.on("data", (request) => {
+        const reply = answer(request.readUInt32BE(12), Buffer.from("whole answer"));
+        if (first) {
+          socket.write(reply.subarray(0, 10), () => setTimeout(() => socket.resetAndDestroy(), 20));
+        } else {
+          socket.write(reply);
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const zone = new MemcachedZone({ name: "fake", servers: [`127.0.0.1:${(server.address() as AddressInfo).port}`], maxValueBytes: 1024, timeoutMs: 1_000, connectTimeoutMs: 1_000, failureCooldownMs: 1 });
+    try {
+      await expect(zone.get("k")).rejects.toThrow();
+      await new Promise((r) => setTimeout(r, 5));
+      expect(text(await zone.get("k"))).toBe("whole answer");
+      expect(connections).toBe(2);
+    } finally {
+      await zone.close();
+      await new Promise((resolve) => server.close(resolve));
     }
   });
 

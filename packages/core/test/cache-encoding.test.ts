@@ -170,6 +170,16 @@ describe("cache envelope and value codec", () => {
     expect(decodeEnvelope(Buffer.from("garbage"), "hash1")).toBeUndefined();
     expect(decodeEnvelope(encodeEnvelope("hash1", "t", 5), "hash1")?.kind).toBe("t");
   });
+
+  it("reads a damaged header as not an envelope, and a body in any script as it was written", () => {
+    for (const damaged of ["px1|hash1||v|{}", "px1|hash1|12a|v|{}", "px1|hash1|12|x|{}", "px1|hash1|12|v{}", "px1|hash1|", "px1|hash12|1|v|{}", "px1|hash|1|v|{}"]) {
+      expect(decodeEnvelope(Buffer.from(damaged), "hash1"), damaged).toBeUndefined();
+    }
+    const body = JSON.stringify({ name: "Zoë 東京 🎬" });
+    expect(decodeEnvelope(encodeEnvelope("hash1", "v", 1_733_000_000_123, body), "hash1")).toEqual({ kind: "v", writtenAt: 1_733_000_000_123, body });
+    const view = encodeEnvelope("hash1", "n", 7);
+    expect(decodeEnvelope(new Uint8Array(view.buffer, view.byteOffset, view.byteLength), "hash1")).toEqual({ kind: "n", writtenAt: 7, body: "" });
+  });
 });
 
 describe("in-memory cache driver", () => {

@@ -26,19 +26,42 @@ export function encodeEnvelope(schemaHash: string, kind: EnvelopeKind, writtenAt
   return Buffer.from(`${MAGIC}${schemaHash}|${writtenAt}|${kind}|${body}`, "utf8");
 }
 
-/** Decodes an envelope; `undefined` when the bytes are not an envelope of this format and schema. */
+/** `px<format>|<schemaHash>|` as bytes, per schema hash (an entity has one; derived data another). */
+const prefixes = new Map<string, Buffer>();
+
+function prefixOf(schemaHash: string): Buffer {
+  let prefix = prefixes.get(schemaHash);
+  if (prefix === undefined) {
+    prefix = Buffer.from(`${MAGIC}${schemaHash}|`, "utf8");
+    if (prefixes.size < 1024) prefixes.set(schemaHash, prefix);
+  }
+  return prefix;
+}
+
+/** Longest written-at stamp read (milliseconds since 1970 have 13 digits until the year 2286). */
+const MAX_TIME_DIGITS = 16;
+
+/**
+ * Decodes an envelope; `undefined` when the bytes are not an envelope of this
+ * format and schema. The header is read from the bytes in place (no string is
+ * made of it); only the body is decoded.
+ */
 export function decodeEnvelope(bytes: Uint8Array, schemaHash: string): Envelope | undefined {
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  // The header is ASCII: read it without decoding the body twice.
-  const headerEnd = Math.min(buf.length, MAGIC.length + schemaHash.length + 24);
-  const header = buf.toString("latin1", 0, headerEnd);
-  if (!header.startsWith(MAGIC)) return undefined;
-  const hashEnd = MAGIC.length + schemaHash.length;
-  if (header.charCodeAt(hashEnd) !== 124 /* | */ || header.slice(MAGIC.length, hashEnd) !== schemaHash) return undefined;
-  const timeEnd = header.indexOf("|", hashEnd + 1);
-  if (timeEnd < 0 || header.charCodeAt(timeEnd + 2) !== 124) return undefined;
-  const writtenAt = Number(header.slice(hashEnd + 1, timeEnd));
-  const kind = header[timeEnd + 1] as EnvelopeKind;
-  if (!Number.isFinite(writtenAt) || (kind !== "v" && kind !== "n" && kind !== "t" && kind !== "g")) return undefined;
-  return { kind, writtenAt, body: buf.toString("utf8", timeEnd + 3) };
+  const prefix = prefixOf(schemaHash);
+  const start = prefix.length;
+  if (buf.length < start + 4 || buf.compare(prefix, 0, start, 0, start) !== 0) return undefined;
+  let writtenAt = 0;
+  let at = start;
+  const digitsEnd = Math.min(buf.length, start + MAX_TIME_DIGITS);
+  for (; at < digitsEnd; at++) {
+    const digit = buf[at]! - 48;
+    if (digit < 0 || digit > 9) break;
+    writtenAt = writtenAt * 10 + digit;
+  }
+  if (at === start || buf[at] !== 124 /* | */ || buf[at + 2] !== 124) return undefined;
+  const kind = buf[at + 1]!;
+  // v, n, t, g
+  if (kind !== 118 && kind !== 110 && kind !== 116 && kind !== 103) return undefined;
+  return { kind: String.fromCharCode(kind) as EnvelopeKind, writtenAt, body: at + 3 === buf.length ? "" : buf.toString("utf8", at + 3) };
 }

@@ -182,28 +182,8 @@ class CacheGuard {
       this.circuit = CircuitState.HalfOpen;
       this.probing = probe = true;
     }
-    const guarded = new GuardedCall(this, context, probe);
-    // The breaker hears the answer on a side branch: the caller's chain gets no extra hop.
-    return this.timer.run(
-      (signal) => {
-        let pending: Promise<T>;
-        try {
-          pending = call(signal);
-        } catch (error) {
-          settle(guarded, isCacheValueTooLargeError(error));
-          throw error;
-        }
-        pending.then(
-          () => settle(guarded, true),
-          (error: unknown) => settle(guarded, isCacheValueTooLargeError(error)),
-        );
-        return pending;
-      },
-      onTimeout,
-      guarded,
-      context.signal,
-      onAbort,
-    );
+    // The breaker hears the answer from the deadline timer itself: no extra promise or closure per call.
+    return this.timer.run(call, onTimeout, new GuardedCall(this, context, probe), context.signal, onAbort, onAnswer);
   }
 
   /** Records the outcome of a call that reached the target. */
@@ -240,6 +220,11 @@ class CacheGuard {
     this.circuit = CircuitState.Open;
     this.openedAt = Date.now();
   }
+}
+
+/** The call's own answer, before its deadline: a value over the item limit is no failure of the target. */
+function onAnswer(call: GuardedCall, failed: boolean, error: unknown): void {
+  settle(call, !failed || isCacheValueTooLargeError(error));
 }
 
 function settle(call: GuardedCall, success: boolean): void {

@@ -98,15 +98,28 @@ export class CacheTier {
 
   /** Reads a key: local zone first, the others on a miss or an error. */
   read(key: string, schemaHash: string): Promise<TierRead> {
-    const zone = this.tierZones[0]!;
-    // The local zone's answer is handled without an async frame: it is the L2-hit path.
-    return this.policy.run(zone.get, () => zone.driver.get(key)).then(
-      (bytes) => (bytes === undefined ? (this.tierZones.length > 1 ? this.readRest(key, schemaHash, 0) : MISS) : this.classify(bytes, schemaHash)),
-      (error: unknown) => {
-        this.failed(error);
-        return this.tierZones.length > 1 ? this.readRest(key, schemaHash, 1) : ERROR;
-      },
+    return this.readLocal(key).then(
+      (bytes) => (bytes === undefined ? this.readAfterLocal(key, schemaHash, false) : this.classify(bytes, schemaHash)),
+      (error: unknown) => this.readAfterLocal(key, schemaHash, true, error),
     );
+  }
+
+  /**
+   * The first half of {@link read}, for the L2-hit path to await without a
+   * promise of its own: the local zone's bytes (`undefined` on a miss); it
+   * rejects when the zone failed. Finish with {@link classify} on bytes and
+   * with {@link readAfterLocal} otherwise.
+   */
+  readLocal(key: string): Promise<Uint8Array | undefined> {
+    const zone = this.tierZones[0]!;
+    return this.policy.run(zone.get, () => zone.driver.get(key));
+  }
+
+  /** The second half of {@link read} after the local zone missed, or failed with `error`: the other zones. */
+  readAfterLocal(key: string, schemaHash: string, failed: boolean, error?: unknown): TierRead | Promise<TierRead> {
+    if (failed) this.failed(error);
+    if (this.tierZones.length === 1) return failed ? ERROR : MISS;
+    return this.readRest(key, schemaHash, failed ? 1 : 0);
   }
 
   private async readRest(key: string, schemaHash: string, errors: number): Promise<TierRead> {
@@ -195,7 +208,8 @@ export class CacheTier {
     );
   }
 
-  private classify(bytes: Uint8Array, schemaHash: string): TierRead {
+  /** What bytes read from a zone are: a value's envelope, or a tombstone (undecodable bytes count as one). */
+  classify(bytes: Uint8Array, schemaHash: string): TierRead {
     const envelope = decodeEnvelope(bytes, schemaHash);
     if (!envelope) {
       this.stats.decodeFailures++;

@@ -4,7 +4,7 @@ import type { CacheStats } from "./cache-stats.js";
 import type { Envelope } from "./cache-envelope.js";
 import { LEASE_SUFFIX, STALE_SUFFIX } from "./cache-key-builder.js";
 import type { CacheEntry } from "./cache-driver.js";
-import type { CacheTier, FillGuard, ZoneVersion } from "./cache-tier.js";
+import type { CacheTier, FillGuard, TierRead, ZoneVersion } from "./cache-tier.js";
 
 /** An L1 entry (the decoded value, shared by every reader of this process). */
 export interface L1Entry {
@@ -319,8 +319,16 @@ export class ReadThrough {
     // Start on the next microtask, so every reader of this synchronous burst joins this read.
     await undefined;
     flight.started = true;
+    const tier = this.tier;
     try {
-      const read = await this.tier.read(plan.key, plan.schemaHash);
+      // `tier.read` in two halves: a hit awaits the local zone's own promise, with no promise layered on it.
+      let read: TierRead;
+      try {
+        const bytes = await tier.readLocal(plan.key);
+        read = bytes === undefined ? await tier.readAfterLocal(plan.key, plan.schemaHash, false) : tier.classify(bytes, plan.schemaHash);
+      } catch (error) {
+        read = await tier.readAfterLocal(plan.key, plan.schemaHash, true, error);
+      }
       if (read.kind === "hit") {
         const decoded = plan.decode(read.envelope);
         if (decoded) return this.l2Hit(plan, flight, decoded.value);

@@ -21,6 +21,7 @@ interface Entry {
   readonly reject: (error: unknown) => void;
   readonly onTimeout: (arg: never) => unknown;
   readonly arg: unknown;
+  readonly onSettle: ((arg: never, failed: boolean, error: unknown) => void) | undefined;
   prev: Entry | undefined;
   next: Entry | undefined;
 }
@@ -64,8 +65,11 @@ export class DeadlineTimer {
    * call, or rejects with `onTimeout(arg)` when `ms` pass first. With a
    * `parent` signal (the caller's), the call gets its own signal that
    * follows the parent, and the promise rejects with `onAbort(arg)` as soon
-   * as the parent aborts. (`arg` lets callers pass long-lived callbacks
-   * instead of allocating closures per call.)
+   * as the parent aborts. `onSettle(arg, failed, error)` hears the call's
+   * own outcome (a synchronous throw included) just before the promise
+   * settles with it, and never when the deadline or the parent came first.
+   * (`arg` lets callers pass long-lived callbacks instead of allocating
+   * closures per call.)
    */
   run<T, A>(
     call: (signal: AbortSignal) => Promise<T>,
@@ -73,17 +77,22 @@ export class DeadlineTimer {
     arg: A,
     parent?: AbortSignal,
     onAbort?: (arg: A) => unknown,
+    onSettle?: (arg: A, failed: boolean, error: unknown) => void,
   ): Promise<T> {
-    if (parent) return this.runWithParent(call, () => onTimeout(arg), parent, () => (onAbort ?? onTimeout)(arg));
+    if (parent) {
+      const settle = onSettle && ((failed: boolean, error: unknown) => onSettle(arg, failed, error));
+      return this.runWithParent(call, () => onTimeout(arg), parent, () => (onAbort ?? onTimeout)(arg), settle);
+    }
     const now = Date.now();
     const slice = this.sliceAt(now);
     const result = new Promise<T>(handOut as (resolve: (value: T) => void, reject: (error: unknown) => void) => void);
-    const entry = this.enqueue(now, slice, handedResolve, handedReject, onTimeout as (arg: never) => unknown, arg);
+    const entry = this.enqueue(now, slice, handedResolve, handedReject, onTimeout as (arg: never) => unknown, arg, onSettle as Entry["onSettle"]);
     let pending: Promise<T>;
     try {
       pending = call(slice.controller.signal);
     } catch (error) {
       this.unlink(entry);
+      entry.onSettle?.(arg as never, true, error);
       entry.reject(error);
       return result;
     }
@@ -91,21 +100,31 @@ export class DeadlineTimer {
       (value) => {
         if (!entry.pending) return;
         this.unlink(entry);
+        entry.onSettle?.(entry.arg as never, false, undefined);
         entry.resolve(value);
       },
       (error: unknown) => {
         if (!entry.pending) return;
         this.unlink(entry);
+        entry.onSettle?.(entry.arg as never, true, error);
         entry.reject(error);
       },
     );
     return result;
   }
 
-  private runWithParent<T>(call: (signal: AbortSignal) => Promise<T>, onTimeout: () => unknown, parent: AbortSignal, onAbort: () => unknown): Promise<T> {
+  private runWithParent<T>(
+    call: (signal: AbortSignal) => Promise<T>,
+    onTimeout: () => unknown,
+    parent: AbortSignal,
+    onAbort: () => unknown,
+    onSettle: ((failed: boolean, error: unknown) => void) | undefined,
+  ): Promise<T> {
     const controller = new AbortController();
     return new Promise<T>((resolve, reject) => {
+      let over = false;
       const finish = () => {
+        over = true;
         clearTimeout(timer);
         parent.removeEventListener("abort", abort);
       };
@@ -126,16 +145,21 @@ export class DeadlineTimer {
         pending = call(controller.signal);
       } catch (error) {
         finish();
+        onSettle?.(true, error);
         reject(error);
         return;
       }
       pending.then(
         (value) => {
+          if (over) return;
           finish();
+          onSettle?.(false, undefined);
           resolve(value);
         },
         (error: unknown) => {
+          if (over) return;
           finish();
+          onSettle?.(true, error);
           reject(error);
         },
       );
@@ -160,10 +184,11 @@ export class DeadlineTimer {
     reject: (error: unknown) => void,
     onTimeout: (arg: never) => unknown,
     arg: unknown,
+    onSettle: Entry["onSettle"],
   ): Entry {
     const deadline = now + this.ms;
     slice.lastDeadline = deadline;
-    const entry: Entry = { deadline, slice, pending: true, resolve, reject, onTimeout, arg, prev: this.last, next: undefined };
+    const entry: Entry = { deadline, slice, pending: true, resolve, reject, onTimeout, arg, onSettle, prev: this.last, next: undefined };
     if (this.last) this.last.next = entry;
     else this.first = entry;
     this.last = entry;
