@@ -14,22 +14,70 @@ export interface MemcachedNodeOptions {
 
 type Callback<T> = (error: Error | null, result: T) => void;
 
+/** A response header as memjs parses it. */
+interface MemjsHeader {
+  readonly magic: number;
+  readonly opcode: number;
+  readonly keyLength: number;
+  readonly extrasLength: number;
+  readonly dataType: number;
+  readonly status: number;
+  readonly totalBodyLength: number;
+  readonly opaque: number;
+  readonly cas: Buffer;
+}
+
 /** A response as memjs parses it (and as {@link readResponses} builds it). */
 interface MemjsResponse {
-  header: {
-    magic: number;
-    opcode: number;
-    keyLength: number;
-    extrasLength: number;
-    dataType: number;
-    status: number;
-    totalBodyLength: number;
-    opaque: number;
-    cas: Buffer;
-  };
-  extras: Buffer;
-  key: Buffer;
-  val: Buffer;
+  readonly header: MemjsHeader;
+  readonly extras: Buffer;
+  readonly key: Buffer;
+  readonly val: Buffer;
+}
+
+/**
+ * One response read in place from a socket chunk, in memjs's shape: the
+ * value is sliced at once, the parts a get never looks at (CAS, extras,
+ * key) only when asked for.
+ */
+class WireResponse implements MemjsResponse, MemjsHeader {
+  readonly header: MemjsHeader = this;
+  readonly magic: number;
+  readonly opcode: number;
+  readonly keyLength: number;
+  readonly extrasLength: number;
+  readonly dataType: number;
+  readonly status: number;
+  readonly opaque: number;
+  readonly val: Buffer;
+
+  constructor(
+    private readonly buf: Buffer,
+    private readonly at: number,
+    readonly totalBodyLength: number,
+  ) {
+    this.magic = buf[at]!;
+    this.opcode = buf[at + 1]!;
+    this.keyLength = buf.readUInt16BE(at + 2);
+    this.extrasLength = buf[at + 4]!;
+    this.dataType = buf[at + 5]!;
+    this.status = buf.readUInt16BE(at + 6);
+    this.opaque = buf.readUInt32BE(at + 12);
+    this.val = buf.subarray(at + 24 + this.extrasLength + this.keyLength, at + 24 + totalBodyLength);
+  }
+
+  get cas(): Buffer {
+    return this.buf.subarray(this.at + 16, this.at + 24);
+  }
+
+  get extras(): Buffer {
+    return this.buf.subarray(this.at + 24, this.at + 24 + this.extrasLength);
+  }
+
+  get key(): Buffer {
+    const start = this.at + 24 + this.extrasLength;
+    return this.buf.subarray(start, start + this.keyLength);
+  }
 }
 
 /** memjs calls a handler marked quiet for every response of its opaque until an empty one (the NOOP). */
@@ -96,28 +144,11 @@ function readResponses(this: MemjsReader, chunk: Buffer): void {
     const extrasLength = buf[offset + 4]!;
     // As memjs: an incomplete (or inconsistent) response waits for more bytes.
     if (end > buf.length || totalBodyLength < keyLength + extrasLength) break;
-    const keyStart = offset + 24 + extrasLength;
-    const valueStart = keyStart + keyLength;
-    const response: MemjsResponse = {
-      header: {
-        magic: buf[offset]!,
-        opcode: buf[offset + 1]!,
-        keyLength,
-        extrasLength,
-        dataType: buf[offset + 5]!,
-        status: buf.readUInt16BE(offset + 6),
-        totalBodyLength,
-        opaque: buf.readUInt32BE(offset + 12),
-        cas: buf.subarray(offset + 16, offset + 24),
-      },
-      extras: buf.subarray(offset + 24, keyStart),
-      key: buf.subarray(keyStart, valueStart),
-      val: buf.subarray(valueStart, end),
-    };
+    const response = new WireResponse(buf, offset, totalBodyLength);
     offset = end;
-    if (response.header.opcode === OPCODE_SASL_LIST) this.saslAuth();
-    else if (response.header.status === STATUS_AUTH_ERROR) this.error("Memcached server authentication failed!");
-    else if (response.header.opcode === OPCODE_SASL_AUTH) this.emit("authenticated");
+    if (response.opcode === OPCODE_SASL_LIST) this.saslAuth();
+    else if (response.status === STATUS_AUTH_ERROR) this.error("Memcached server authentication failed!");
+    else if (response.opcode === OPCODE_SASL_AUTH) this.emit("authenticated");
     else this.respond(response);
   }
   this.responseBuffer = offset === buf.length ? NO_BYTES : buf.subarray(offset);

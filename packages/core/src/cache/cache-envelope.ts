@@ -50,7 +50,9 @@ export function decodeEnvelope(bytes: Uint8Array, schemaHash: string): Envelope 
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const prefix = prefixOf(schemaHash);
   const start = prefix.length;
-  if (buf.length < start + 4 || buf.compare(prefix, 0, start, 0, start) !== 0) return undefined;
+  if (buf.length < start + 4) return undefined;
+  // Byte by byte: for a prefix this short, cheaper than `Buffer#compare` (argument checks and a native call).
+  for (let i = 0; i < start; i++) if (buf[i] !== prefix[i]) return undefined;
   let writtenAt = 0;
   let at = start;
   const digitsEnd = Math.min(buf.length, start + MAX_TIME_DIGITS);
