@@ -7,7 +7,8 @@ const nodeMajor = Number(process.versions.node.split(".")[0]);
 
 export default defineConfig({
   test: {
-    include: ["packages/*/test/**/*.test.ts", "examples/*/test/**/*.test.ts"],
+    // A store's own tests live with its test kit (packages/testkit/src/stores/<kind>/).
+    include: ["packages/*/test/**/*.test.ts", "packages/testkit/src/stores/*/*.test.ts", "examples/*/test/**/*.test.ts"],
     // `*.real.test.ts` suites need a real engine: `pnpm test:real` sets POLYXENA_TEST_REAL and runs them.
     exclude: [...configDefaults.exclude, ...(process.env.POLYXENA_TEST_REAL ? [] : ["**/*.real.test.ts"])],
     testTimeout: 30_000,

@@ -20,6 +20,8 @@ const testkitRequire = createRequire(join(root, "packages", "testkit", "package.
 
 /** Tests that inspect an in-process test server say `server-only` in their name; a real engine cannot run them. */
 const EXCEPT_SERVER_ONLY = "^(?!.*server-only)";
+/** The cases a store test kit registers on one store's real adapter (`<kind> (real): ...`), server-only ones left out. */
+const realAdapterOf = (kind) => `^${kind} \\(real\\)(?!.*server-only)`;
 
 const ENGINES = [
   {
@@ -43,7 +45,7 @@ const ENGINES = [
     suites: [
       {
         files: [
-          // The Cassandra adapter suites; cassandra-adapter.test.ts also runs the shared store conformance suite.
+          // The Cassandra adapter suites.
           "packages/adapters/test/cassandra-adapter.test.ts",
           "packages/adapters/test/cassandra-adapter-errors.test.ts",
           "packages/adapters/test/cassandra-connection.test.ts",
@@ -62,6 +64,8 @@ const ENGINES = [
         ],
         testNamePattern: EXCEPT_SERVER_ONLY,
       },
+      // The shared store conformance suite and Cassandra's extras, from its test kit.
+      { files: ["packages/testkit/test/store-conformance-real.test.ts"], testNamePattern: realAdapterOf("cassandra") },
     ],
   },
   {
@@ -96,10 +100,9 @@ const ENGINES = [
     suites: [
       {
         files: [
-          // The Elasticsearch adapter suites; elasticsearch-conformance.test.ts runs the shared store conformance suite.
+          // The Elasticsearch adapter suites.
           "packages/adapters/test/elasticsearch-adapter.test.ts",
           "packages/adapters/test/elasticsearch-bulk.test.ts",
-          "packages/adapters/test/elasticsearch-conformance.test.ts",
           "packages/adapters/test/elasticsearch-hostile-input.test.ts",
           "packages/adapters/test/elasticsearch-reindex.test.ts",
           "packages/adapters/test/elasticsearch-schema-plan.test.ts",
@@ -109,6 +112,8 @@ const ENGINES = [
         ],
         testNamePattern: EXCEPT_SERVER_ONLY,
       },
+      // The shared store conformance suite on the Elasticsearch adapter, from its test kit.
+      { files: ["packages/testkit/test/store-conformance-real.test.ts"], testNamePattern: realAdapterOf("elasticsearch") },
     ],
   },
   {

@@ -2,10 +2,9 @@ import { randomUUID } from "node:crypto";
 import cassandra from "cassandra-driver";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { defineEntity, PolyxenaRuntime, readPages, type EntityDefinition } from "@polyxena/core";
+import { defineEntity, PolyxenaRuntime, readPages } from "@polyxena/core";
 import { createCassandraAdapter, type CassandraAdapter } from "../src/cassandra/index.js";
 import {
-  storeConformance,
   expectPolyxenaError,
   createCassandraTestCluster,
   type CassandraTestCluster,
@@ -109,22 +108,6 @@ let keyspaceSerial = 0;
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
-
-/** A real adapter (stock driver -> test server or real Cassandra) with the definitions' schema applied in a fresh keyspace. */
-async function setup(definitions: readonly EntityDefinition[]) {
-  const adapter = createCassandraAdapter(
-    { contactPoints: [cluster.contactPoint], localDataCenter: cluster.localDataCenter },
-    { keyspace: `${cluster.keyspace}_${++keyspaceSerial}` },
-  );
-  await adapter.applySchema(definitions.map((d) => d.model));
-  return { adapter, cleanup: () => adapter.close() };
-}
-
-storeConformance("cassandra (driver)", {
-  kind: "cassandra",
-  setup,
-  advanceClock: (ms) => cluster.advanceClock(ms),
-});
 
 const View = defineEntity("View", {
   store: "cassandra",

@@ -11,9 +11,9 @@ import {
   TransactionCanceledException,
 } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
-import { defineEntity, isPolyxenaError, PolyxenaRuntime, type EntityDefinition, type EntityRuntime } from "@polyxena/core";
+import { defineEntity, isPolyxenaError, PolyxenaRuntime, type EntityRuntime } from "@polyxena/core";
 import { createDynamoDbAdapter, dynamoItemSize, type DynamoDbAdapter, type NativeItem } from "../src/dynamodb/index.js";
-import { startDynamoDbTestServer, type DynamoDbTestServer, expectPolyxenaError, storeConformance, dynamoDbConformance } from "@polyxena/testkit";
+import { startDynamoDbTestServer, type DynamoDbTestServer, expectPolyxenaError } from "@polyxena/testkit";
 
 const credentials = { accessKeyId: "test", secretAccessKey: "test" };
 const FILE_PREFIX = `dynamodb_test_${randomUUID().slice(0, 8)}_`;
@@ -23,28 +23,6 @@ const server = () => (serverPromise ??= startDynamoDbTestServer());
 afterAll(async () => {
   await (await serverPromise)?.close();
 });
-
-/** A real adapter on dynalite with its own table prefix and a clock the tests move. */
-function realTarget(suite: string) {
-  let now = Date.now();
-  return {
-    kind: "dynamodb" as const,
-    transactWriteItems: false as boolean,
-    async setup(definitions: readonly EntityDefinition[]) {
-      const { endpoint, embedded } = await server();
-      this.transactWriteItems = !embedded;
-      const adapter = createDynamoDbAdapter({ client: { endpoint, region: "local", credentials }, tablePrefix: `${FILE_PREFIX}${suite}_`, now: () => now });
-      await adapter.applySchema(definitions.map((d) => d.model));
-      return { adapter, cleanup: () => adapter.close() };
-    },
-    async advanceClock(ms: number) {
-      now += ms;
-    },
-  };
-}
-
-storeConformance("dynamodb (dynalite)", realTarget("store"));
-dynamoDbConformance("dynamodb (dynalite)", realTarget("specific"));
 
 interface Sent {
   command: string;

@@ -1,35 +1,16 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { defineEntity, PolyxenaRuntime, type EntityDefinition } from "@polyxena/core";
+import { defineEntity, PolyxenaRuntime } from "@polyxena/core";
 import pg from "pg";
 import { sql } from "kysely";
 import { createPostgresAdapter, MIGRATIONS_TABLE, type PostgresAdapter } from "../src/postgres/index.js";
 import {
-  storeConformance,
   expectPolyxenaError,
-  postgresConformance,
   createPostgresTestDatabase,
   testPostgresUrl,
   type PostgresTestDatabase,
 } from "@polyxena/testkit";
-
-/** A real adapter on a fresh schema with the definitions' tables applied. */
-async function setup(definitions: readonly EntityDefinition[]) {
-  const db = await createPostgresTestDatabase("postgres-adapter");
-  const adapter = createPostgresAdapter({ connectionString: db.connectionString }, { schema: db.schema });
-  await adapter.applySchema(definitions.map((d) => d.model));
-  return {
-    adapter,
-    cleanup: async () => {
-      await adapter.close();
-      await db.drop();
-    },
-  };
-}
-
-storeConformance("postgres", { kind: "postgres", setup });
-postgresConformance("postgres", setup);
 
 const Invoice = defineEntity("Invoice", {
   store: "postgres",

@@ -1,23 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { defineEntity, PolyxenaRuntime, type EntityDefinition } from "@polyxena/core";
+import { defineEntity, PolyxenaRuntime } from "@polyxena/core";
 import { CassandraAdapter, type CqlRequestOptions, type CqlSession, type CqlStatement } from "@polyxena/adapters/cassandra/in-process";
 import { createMemoryCassandraAdapter, EngineCqlSession } from "../src/memory-cassandra-adapter.js";
-import { CassandraEngine, ManualClock } from "../src/cassandra-engine/index.js";
-import { storeConformance, expectPolyxenaError } from "@polyxena/testkit";
-
-const clock = new ManualClock();
-
-storeConformance("cassandra (in-memory)", {
-  kind: "cassandra",
-  setup: async (definitions: readonly EntityDefinition[]) => {
-    const adapter = createMemoryCassandraAdapter({ clock, keyspace: "conformance" });
-    await adapter.applySchema(definitions.map((d) => d.model));
-    return { adapter, cleanup: () => adapter.close() };
-  },
-  advanceClock: async (ms) => clock.advanceMillis(ms),
-});
+import { CassandraEngine } from "../src/cassandra-engine/index.js";
+import { expectPolyxenaError } from "@polyxena/testkit";
 
 const Event = defineEntity("Event", {
   store: "cassandra",

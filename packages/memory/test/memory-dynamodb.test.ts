@@ -1,28 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { z } from "zod";
-import { defineEntity, isPolyxenaError, PolyxenaRuntime, type EntityDefinition } from "@polyxena/core";
+import { defineEntity, isPolyxenaError, PolyxenaRuntime } from "@polyxena/core";
 import { createMemoryDynamoDbAdapter } from "../src/memory-dynamodb-adapter.js";
-import { storeConformance, dynamoDbConformance } from "@polyxena/testkit";
-
-/** A memory adapter with a clock the tests move. */
-function memoryTarget() {
-  let now = Date.UTC(2026, 10, 26, 9, 0, 0);
-  return {
-    kind: "dynamodb" as const,
-    transactWriteItems: true,
-    async setup(definitions: readonly EntityDefinition[]) {
-      const adapter = createMemoryDynamoDbAdapter({ tablePrefix: "memory_dynamodb_test_", now: () => now });
-      await adapter.applySchema(definitions.map((d) => d.model));
-      return { adapter, cleanup: () => adapter.close() };
-    },
-    async advanceClock(ms: number) {
-      now += ms;
-    },
-  };
-}
-
-storeConformance("memory dynamodb", memoryTarget());
-dynamoDbConformance("memory dynamodb", memoryTarget());
 
 const Doc = defineEntity("Doc", {
   store: "dynamodb",

@@ -4,12 +4,6 @@ import { z } from "zod";
 import { defineEntity, PolyxenaRuntime, type StoreAdapter } from "@polyxena/core";
 import type { PostgresSession } from "@polyxena/adapters/postgres";
 import { createMemoryPostgresAdapter } from "../src/memory-postgres-adapter.js";
-import { storeConformance, postgresConformance } from "@polyxena/testkit";
-
-const setup = async () => ({ adapter: createMemoryPostgresAdapter(), cleanup: async () => undefined });
-
-storeConformance("memory postgres", { kind: "postgres", setup });
-postgresConformance("memory postgres", setup, { sessions: "one" });
 
 const Note = defineEntity("Note", {
   store: "postgres",

@@ -9,6 +9,9 @@ import type { Pool } from "pg";
 /** The server tests use unless `POLYXENA_TEST_POSTGRES_URL` names another. */
 export const DEFAULT_TEST_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/test";
 
+/** The command that starts the local Postgres server. */
+export const START_POSTGRES_COMMAND = "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start";
+
 /** A schema of its own on the test server, dropped by `drop()`. */
 export interface PostgresTestDatabase {
   readonly connectionString: string;
@@ -47,7 +50,7 @@ export async function createPostgresTestDatabase(label: string): Promise<Postgre
     const reason = error instanceof Error ? error.message : String(error);
     throw new Error(
       `Postgres is not reachable at ${redact(connectionString)} (${reason}). ` +
-        "Start the local server with: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start " +
+        `Start the local server with: ${START_POSTGRES_COMMAND} ` +
         "(or point POLYXENA_TEST_POSTGRES_URL at a running server; see docker-compose.yml).",
       { cause: error },
     );

@@ -1,5 +1,5 @@
 /**
- * Rules relational stores share (Postgres, MySQL): `@polyxena/core/stores/sql`.
+ * Rules relational stores share: `@polyxena/core/stores/sql`.
  */
 export { sqlKeys } from "./sql-keys.js";
 export { planSqlQuery } from "./sql-query-plan.js";

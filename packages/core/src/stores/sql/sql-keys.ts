@@ -1,5 +1,5 @@
 /**
- * Key rules of relational stores (Postgres, MySQL): a primary key of one or
+ * Key rules of relational stores: a primary key of one or
  * more columns (`{ primary: [...] }`), no clustering or sort key.
  */
 import type { FieldType } from "../../entity-model.js";

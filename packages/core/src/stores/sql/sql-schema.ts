@@ -1,5 +1,5 @@
 /**
- * DDL clauses relational stores share (Postgres, MySQL): a column
+ * DDL clauses relational stores share: a column
  * definition with NOT NULL and an enum CHECK, a named UNIQUE constraint, and
  * one index per `index`-kind query. Each store brings its column types and
  * its quoting.

@@ -9,7 +9,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { defineEntity, isPolyxenaError, PolyxenaRuntime, type EntityRuntime, type StoreAdapter } from "@polyxena/core";
-import { expectPolyxenaError, type ConformanceTarget } from "./store-conformance.js";
+import { expectPolyxenaError, type ConformanceTarget } from "../../conformance/store-conformance.js";
 
 const accountSchema = z.object({
   accountId: z.uuid(),

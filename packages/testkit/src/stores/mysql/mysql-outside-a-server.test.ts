@@ -1,27 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { defineEntity, isPolyxenaError, listStatements, PolyxenaRuntime, type EntityDefinition } from "@polyxena/core";
+import { defineEntity, isPolyxenaError, listStatements, PolyxenaRuntime } from "@polyxena/core";
 import { buildMysqlSchema } from "@polyxena/core/stores/mysql";
 import { memoryStores } from "@polyxena/memory";
-import { createMysqlAdapter } from "../src/mysql/index.js";
-import { createMysqlTestDatabase, mysqlConformance, storeConformance } from "@polyxena/testkit";
-
-/** A real adapter on a fresh database with the definitions' tables applied. */
-async function setup(definitions: readonly EntityDefinition[]) {
-  const db = await createMysqlTestDatabase("mysql-adapter");
-  const adapter = createMysqlAdapter({ uri: db.uri });
-  await adapter.applySchema(definitions.map((d) => d.model));
-  return {
-    adapter,
-    cleanup: async () => {
-      await adapter.close();
-      await db.drop();
-    },
-  };
-}
-
-storeConformance("mysql (MariaDB)", { kind: "mysql", setup });
-mysqlConformance("mysql (MariaDB)", setup);
 
 describe("mysql outside a server", () => {
   const Invoice = defineEntity("MyInvoice", {

@@ -3,8 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { defineEntity, PolyxenaRuntime, type EntityModel } from "@polyxena/core";
 import { sql } from "kysely";
-import { createMysqlAdapter, MIGRATIONS_TABLE, type MysqlAdapter } from "../src/mysql/index.js";
-import { createMysqlTestDatabase, expectPolyxenaError, type MysqlTestDatabase } from "@polyxena/testkit";
+import { createMysqlAdapter, MIGRATIONS_TABLE, type MysqlAdapter } from "@polyxena/adapters/mysql";
+import { expectPolyxenaError } from "../../conformance/store-conformance.js";
+import { createMysqlTestDatabase, type MysqlTestDatabase } from "./mysql-test-database.js";
 
 /** Versions of one entity as a team evolves it; each test uses its own table. */
 function versions(table: string) {

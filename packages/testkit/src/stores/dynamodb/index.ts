@@ -1,0 +1,2 @@
+/** The DynamoDB test kit, found by the testkit through the store registry. */
+export { dynamoDbTestKit as testKit } from "./dynamodb-test-kit.js";
