@@ -118,36 +118,20 @@ export class PostgresAdapter implements StoreAdapter {
   }
 
   async put(request: PutRequest): Promise<void> {
-    if (request.change) {
-      if (!request.transaction) return this.transaction((tx) => this.put({ ...request, transaction: tx }));
-      await this.putRow(request);
-      await this.outbox.record(transactionClient(request.transaction), request.change, "put", request.item);
-      return;
-    }
-    return this.putRow(request);
-  }
-
-  private async putRow(request: PutRequest): Promise<void> {
     assertIndexRowSizes(request.op.entity, request.item, "item");
     const s = this.statements(request.op);
     const values = s.itemValues(request.item);
     const condition = request.condition;
-    if (!condition) {
-      await this.execute(request, s.upsert, values);
-      return;
+    if (condition?.kind === "version") values.push(condition.expected);
+    let statement = s.put(condition);
+    const change = request.change;
+    if (change) {
+      // The write and its change event in one statement: atomic with or without a transaction, one round trip.
+      statement = this.outbox.recording(s.putReturning(condition), values.length);
+      values.push(...this.outbox.recordValues(change, "put", request.item));
     }
-    switch (condition.kind) {
-      case "notExists": {
-        const result = await this.execute(request, s.insert, values);
-        if (result.rowCount === 0) throw await this.conditionFailed(request, s, request.item, condition, s.insert);
-        return;
-      }
-      case "version": {
-        const result = await this.execute(request, s.replaceVersion, [...values, condition.expected]);
-        if (result.rowCount === 0) throw await this.conditionFailed(request, s, request.item, condition, s.replaceVersion);
-        return;
-      }
-    }
+    const result = await this.execute(request, statement, values);
+    if (condition && result.rowCount === 0) throw await this.conditionFailed(request, s, request.item, condition, statement);
   }
 
   async update(request: UpdateRequest): Promise<StoredItem | undefined> {

@@ -1,11 +1,14 @@
 /**
- * The Postgres outbox: change events recorded in the same transaction as
- * the write that caused them, and the relay's view of them.
+ * The Postgres outbox: change events recorded atomically with the write
+ * that caused them, and the relay's view of them. A put and its event are
+ * one statement (a data-modifying CTE, atomic on its own: one round trip);
+ * an update or a delete records its event after the write in one
+ * transaction, because the event carries the row the write returned.
  *
  * - `polyxena_outbox` holds pending events; a relay reads one partition in
- *   id order. The version row of a key is locked from the event's insert to
- *   commit, so a key's next event gets a higher id and commits later: id
- *   order is version order per key.
+ *   id order. The version row of a key is locked from before the event's
+ *   id is drawn until commit, so a key's next event gets a higher id and
+ *   commits later: id order is version order per key.
  * - `polyxena_outbox_version` holds the latest version per key.
  * - `polyxena_outbox_lease` holds one lease per partition (owner, epoch,
  *   expiry on the database clock); completing is fenced by the epoch.
@@ -30,7 +33,7 @@ import {
 import { holdClient, type HeldClient } from "./postgres-transaction.js";
 import { postgresError } from "./postgres-errors.js";
 import type { PostgresPort, PostgresSession } from "./postgres-port.js";
-import type { EntityStatements } from "./postgres-statements.js";
+import { pgStatement, type EntityStatements, type PgStatement } from "./postgres-statements.js";
 
 /** SQL of one outbox, in one database schema. */
 class OutboxSql {
@@ -45,16 +48,12 @@ class OutboxSql {
   readonly deadLetter: string;
   readonly deadLetters: string;
 
-  constructor(schema: string) {
+  constructor(private readonly schema: string) {
     const t = (name: string) => `${quoteIdent(schema)}.${quoteIdent(name)}`;
     const outbox = t("polyxena_outbox");
     const version = t("polyxena_outbox_version");
     const lease = t("polyxena_outbox_lease");
-    this.record =
-      `WITH v AS (INSERT INTO ${version} AS cur (entity, entity_key, version) VALUES ($1, $2, 1) ` +
-      `ON CONFLICT (entity, entity_key) DO UPDATE SET version = cur.version + 1 RETURNING version) ` +
-      `INSERT INTO ${outbox} (partition, entity, entity_key, version, event) ` +
-      `SELECT $3, $1, $2, v.version, jsonb_set($4::jsonb, '{version}', to_jsonb(v.version)) FROM v RETURNING version`;
+    this.record = this.recordAfter(undefined, 0);
     this.claim =
       `INSERT INTO ${lease} AS cur (partition, owner, epoch, expires_at) VALUES ($1, $2, 1, clock_timestamp() + $3 * interval '1 millisecond') ` +
       `ON CONFLICT (partition) DO UPDATE SET owner = EXCLUDED.owner, ` +
@@ -75,6 +74,27 @@ class OutboxSql {
     this.deadLetter = `INSERT INTO ${t("polyxena_outbox_dead_letter")} (sink, code, message, event, at) VALUES ($1, $2, $3, $4::jsonb, to_timestamp($5 / 1000.0))`;
     this.deadLetters = `SELECT sink, code, message, event, (extract(epoch from at) * 1000)::float8 FROM ${t("polyxena_outbox_dead_letter")} ORDER BY id`;
   }
+
+  /**
+   * The record of a change: the key's next version, and the event with that
+   * version. With `write` (a statement that returns one row when it wrote,
+   * taking `parameters` parameters), one statement that records the event
+   * only when the write wrote; without, the record alone. Its own parameters
+   * follow the write's: entity, key string, partition, event JSON.
+   */
+  recordAfter(write: string | undefined, parameters: number): string {
+    const [entity, key, partition, event] = [1, 2, 3, 4].map((i) => `$${parameters + i}`);
+    const t = (name: string) => `${quoteIdent(this.schema)}.${quoteIdent(name)}`;
+    const next =
+      `INSERT INTO ${t("polyxena_outbox_version")} AS cur (entity, entity_key, version) ` +
+      (write === undefined ? `VALUES (${entity}::text, ${key}::text, 1) ` : `SELECT ${entity}::text, ${key}::text, 1 FROM w `) +
+      `ON CONFLICT (entity, entity_key) DO UPDATE SET version = cur.version + 1 RETURNING version`;
+    return (
+      `WITH ${write === undefined ? "" : `w AS (${write}), `}v AS (${next}) ` +
+      `INSERT INTO ${t("polyxena_outbox")} (partition, entity, entity_key, version, event) ` +
+      `SELECT ${partition}::int2, ${entity}::text, ${key}::text, v.version, jsonb_set(${event}::jsonb, '{version}', to_jsonb(v.version)) FROM v RETURNING version`
+    );
+  }
 }
 
 /** What the outbox needs from the adapter: the driver port, the database schema and the compiled statements of an entity. */
@@ -90,6 +110,7 @@ export class PostgresOutbox implements OutboxPort {
   readonly partitions = OUTBOX_PARTITIONS;
   readonly store: string;
   private readonly sql: OutboxSql;
+  private readonly recordings = new WeakMap<PgStatement, PgStatement>();
 
   constructor(private readonly host: PostgresOutboxHost) {
     this.store = host.name;
@@ -98,13 +119,35 @@ export class PostgresOutbox implements OutboxPort {
 
   /** Records the change of a write on `client`, inside the write's transaction; returns the version. */
   async record(client: PostgresSession, change: ChangeRecordRequest, kind: "put" | "delete", item: StoredItem): Promise<number> {
-    const event = recordChangeEvent(change, 0, kind, item);
     try {
-      const result = await client.query<[string]>({ text: this.sql.record, values: [event.entity, event.keyString, change.partition, JSON.stringify(event)], rowMode: "array" });
+      const result = await client.query<[string]>({ text: this.sql.record, values: this.recordValues(change, kind, item), rowMode: "array" });
       return Number(result.rows[0]![0]);
     } catch (error) {
       throw postgresError(error, this.sql.record, false);
     }
+  }
+
+  /**
+   * `write` and the record of its change as one statement, atomic without a
+   * transaction: the event is recorded exactly when the write wrote a row
+   * (`write` returns one row then, and takes `parameters` parameters, which
+   * {@link recordValues} follow). A key's concurrent writes serialize on its
+   * row and its version row until the statement commits, so a key's next
+   * event gets a higher id and commits later, as in a transaction.
+   */
+  recording(write: PgStatement, parameters: number): PgStatement {
+    let statement = this.recordings.get(write);
+    if (!statement) {
+      statement = pgStatement(this.sql.recordAfter(write.text, parameters));
+      this.recordings.set(write, statement);
+    }
+    return statement;
+  }
+
+  /** The parameters of a change record (after the write's). */
+  recordValues(change: ChangeRecordRequest, kind: "put" | "delete", item: StoredItem): unknown[] {
+    const event = recordChangeEvent(change, 0, kind, item);
+    return [event.entity, event.keyString, change.partition, JSON.stringify(event)];
   }
 
   async claim(owner: string, partition: number, leaseMs: number): Promise<OutboxLease | undefined> {

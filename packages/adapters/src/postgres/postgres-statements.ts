@@ -6,7 +6,7 @@
  * placeholders (`$1::uuid`), `RETURNING`, `ON CONFLICT` and array reads.
  */
 import { createHash } from "node:crypto";
-import { quoteIdent, type EntityModel, type FieldModel, type KeyValues } from "@polyxena/core";
+import { quoteIdent, type EntityModel, type FieldModel, type KeyValues, type PutCondition } from "@polyxena/core";
 import { SqlCompiledQuery } from "../sql/sql-compiled-query.js";
 import { SqlEntityStatements } from "../sql/sql-entity-statements.js";
 import type { SqlStatementDialect } from "../sql/sql-statement-dialect.js";
@@ -59,6 +59,9 @@ export class EntityStatements extends SqlEntityStatements<PgStatement> {
   /** The deletes returning the deleted row (for the change event of an entity with events). */
   readonly deleteReturning: PgStatement;
   readonly deleteVersionReturning: PgStatement;
+  /** `INSERT INTO ... VALUES (...) ON CONFLICT (key)` of the puts. */
+  private readonly insertOnConflict: string;
+  private appliedPuts: { upsert: PgStatement; insert: PgStatement; replaceVersion: PgStatement } | undefined;
 
   constructor(model: EntityModel, schema: string) {
     super(model, `${quoteIdent(schema)}.${quoteIdent(model.table)}`, POSTGRES_STATEMENT_DIALECT);
@@ -82,15 +85,37 @@ export class EntityStatements extends SqlEntityStatements<PgStatement> {
     const setAll = this.nonKeyFields.length
       ? this.nonKeyFields.map((f) => `${col(f)} = ${param(fieldIndex.get(f.name)! + 1, f)}`).join(", ")
       : `${col(this.keyFields[0]!)} = ${col(this.keyFields[0]!)}`;
-    this.insert = pgStatement(`INSERT INTO ${this.table} (${columns}) VALUES (${all}) ON CONFLICT (${keyColumns}) DO NOTHING`);
-    this.upsert = pgStatement(
-      this.nonKeyFields.length
-        ? `INSERT INTO ${this.table} (${columns}) VALUES (${all}) ON CONFLICT (${keyColumns}) DO UPDATE SET ${this.nonKeyFields.map((f) => `${col(f)} = EXCLUDED.${col(f)}`).join(", ")}`
-        : this.insert.text,
-    );
+    this.insertOnConflict = `INSERT INTO ${this.table} (${columns}) VALUES (${all}) ON CONFLICT (${keyColumns})`;
+    this.insert = pgStatement(`${this.insertOnConflict} DO NOTHING`);
+    this.upsert = this.nonKeyFields.length ? pgStatement(`${this.insertOnConflict} DO UPDATE SET ${this.nonKeyFields.map((f) => `${col(f)} = EXCLUDED.${col(f)}`).join(", ")}`) : this.insert;
     this.replaceVersion = pgStatement(`UPDATE ${this.table} SET ${setAll} WHERE ${putKeyWhere} AND ${this.versionColumn} = $${model.fields.length + 1}::int8`);
     this.deleteReturning = pgStatement(`${this.delete.text} RETURNING ${this.selectList}`);
     this.deleteVersionReturning = pgStatement(`${this.deleteVersion.text} RETURNING ${this.selectList}`);
+  }
+
+  /** The put statement for a condition: parameters are every field in order, then the expected version. */
+  put(condition: PutCondition | undefined): PgStatement {
+    return condition === undefined ? this.upsert : condition.kind === "notExists" ? this.insert : this.replaceVersion;
+  }
+
+  /**
+   * {@link put}'s statements returning one row exactly when they wrote, so a
+   * statement built around them can act on that write alone (the change
+   * event of an entity with events). The upsert of an entity whose fields
+   * are all key fields rewrites the key instead of doing nothing, so it
+   * always returns its row, as a put always applies.
+   */
+  putReturning(condition: PutCondition | undefined): PgStatement {
+    this.appliedPuts ??= {
+      upsert: pgStatement(
+        this.nonKeyFields.length
+          ? `${this.upsert.text} RETURNING 1`
+          : `${this.insertOnConflict} DO UPDATE SET ${this.keyFields.map((f) => `${quoteIdent(f.column)} = EXCLUDED.${quoteIdent(f.column)}`).join(", ")} RETURNING 1`,
+      ),
+      insert: pgStatement(`${this.insert.text} RETURNING 1`),
+      replaceVersion: pgStatement(`${this.replaceVersion.text} RETURNING 1`),
+    };
+    return condition === undefined ? this.appliedPuts.upsert : condition.kind === "notExists" ? this.appliedPuts.insert : this.appliedPuts.replaceVersion;
   }
 
   /** Encoded parameters of a `getMany` statement: one array per key field. */

@@ -165,6 +165,23 @@ export function outboxSuite(laneName: string, createLane: () => Promise<OutboxLa
       expect(await outbox.latestVersion("EventTitle", changeKeyString(EventTitle.model, { titleId: id }))).toBe(13);
     });
 
+    it("concurrent puts and updates of a few keys: in the outbox's id order each key's versions run 1, 2, 3, ... and the last event carries the stored item", async () => {
+      const titles = runtime.entity(EventTitle);
+      const ids = [fresh(), fresh(), fresh()];
+      const writes = ids.flatMap((id) =>
+        Array.from({ length: 10 }, (_, i) => (i % 3 === 2 ? () => titles.update({ titleId: id }, { year: 3000 + i }) : () => titles.put({ titleId: id, name: `w${i}`, year: 2000 + i }))),
+      );
+      // Each key's first write is a put, so no update finds its key missing.
+      await Promise.all(ids.map((id) => titles.put({ titleId: id, name: "first", year: 1999 })));
+      await Promise.all(writes.map((write) => write()));
+      for (const id of ids) {
+        // pendingOf reads each partition in id order, the relay's order.
+        const events = await pendingOf(id);
+        expect(events.map((e) => e.version)).toEqual(Array.from({ length: 11 }, (_, i) => i + 1));
+        expect(events.at(-1)!.item).toEqual((await titles.get({ titleId: id }, { consistency: "strong" })).item);
+      }
+    });
+
     it("a relay delivers every event per key in order, marks it done, and a killed relay loses nothing", async () => {
       await drain(outbox, []);
       const titles = runtime.entity(EventTitle);
