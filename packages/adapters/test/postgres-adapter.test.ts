@@ -104,6 +104,34 @@ describe("postgres adapter", () => {
     expect(prepared.rows.some((r) => r.statement.startsWith(`INSERT INTO "${db.schema}"."invoice"`) && r.statement.includes("ON CONFLICT"))).toBe(true);
   });
 
+  it("prepares again under a new name when a column's type changed under a prepared statement (cached plan must not change result type)", async () => {
+    const Note = defineEntity("Note", {
+      store: "postgres",
+      schema: z.object({ noteId: z.uuid(), body: z.string().max(50), stars: z.number().int() }),
+      key: { primary: ["noteId"] },
+      queries: { byBody: { by: ["body"] } },
+    });
+    await adapter.applySchema([Note.model]);
+    const noteRuntime = new PolyxenaRuntime({ stores: { postgres: adapter } }, [Note]);
+    const notes = noteRuntime.entity(Note);
+    const note = { noteId: randomUUID(), body: "first", stars: 1 };
+    await notes.put(note);
+    // Prepared on the pool's one connection: the get, the query and the update's RETURNING.
+    expect((await notes.get({ noteId: note.noteId })).item).toEqual(note);
+    expect((await notes.query("byBody", { body: "first" })).items).toEqual([note]);
+    await notes.update({ noteId: note.noteId }, { stars: 2 });
+    // A migration elsewhere widens the columns: every statement above now has another result type.
+    await db.pool.query(`ALTER TABLE "${db.schema}"."note" ALTER COLUMN "body" TYPE varchar(80), ALTER COLUMN "stars" TYPE bigint`);
+    expect((await notes.get({ noteId: note.noteId })).item).toEqual({ ...note, stars: 2 });
+    expect((await notes.query("byBody", { body: "first" })).items).toEqual([{ ...note, stars: 2 }]);
+    expect((await notes.update({ noteId: note.noteId }, { stars: 3 })).stars).toBe(3);
+    // Inside a transaction the failed statement aborts it; the transaction's next attempt runs.
+    await db.pool.query(`ALTER TABLE "${db.schema}"."note" ALTER COLUMN "body" TYPE varchar(90)`);
+    const inTransaction = () => noteRuntime.transaction(async (scope) => (await scope.entity(Note).get({ noteId: note.noteId })).item, { store: "postgres" });
+    await expect(inTransaction()).rejects.toMatchObject({ code: "E_STORE", message: expect.stringContaining("cached plan must not change result type"), fix: expect.stringContaining("run the transaction again") });
+    expect(await inTransaction()).toEqual({ ...note, stars: 3 });
+  });
+
   it("stores values in their native column types", async () => {
     const item = invoice({ amountCents: 12345678901234567890123n });
     await runtime.entity(Invoice).put(item);

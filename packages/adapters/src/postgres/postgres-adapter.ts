@@ -32,7 +32,7 @@ import { Kysely, PostgresDialect, type PostgresPool } from "kysely";
 import { POSTGRES_CAPABILITIES } from "./postgres-capabilities.js";
 import { encodeParameter } from "./postgres-codec.js";
 import { decodePosition, encodePosition } from "../sql/sql-ordering.js";
-import { classifyPostgresError, postgresError } from "./postgres-errors.js";
+import { classifyPostgresError, isStalePreparedStatement, postgresError } from "./postgres-errors.js";
 import { assertIndexRowSizes } from "./postgres-limits.js";
 import { applyPostgresSchema, planPostgresSchema } from "./postgres-schema-apply.js";
 import { EntityStatements, type CompiledQuery, type PgStatement } from "./postgres-statements.js";
@@ -62,6 +62,11 @@ export class PostgresAdapter implements StoreAdapter {
   private readonly queriesByDescriptor = new WeakMap<OperationDescriptor, CompiledQuery>();
   private readonly queriesByModel = new WeakMap<QueryModel, CompiledQuery>();
   private kyselyInstance: Kysely<unknown> | undefined;
+  /**
+   * Suffix of statement names, bumped when Postgres refuses a prepared
+   * statement whose tables changed shape under it (see {@link isStalePreparedStatement}).
+   */
+  private statementGeneration = 0;
   /** Change events of entities with events, recorded in the same transaction as their writes. */
   readonly outbox: PostgresOutbox;
   private closed = false;
@@ -355,16 +360,24 @@ export class PostgresAdapter implements StoreAdapter {
     return q;
   }
 
-  private async execute(request: StoreRequestBase, statement: PgStatement, values: unknown[]): Promise<PostgresArrayResult> {
+  private async execute(request: StoreRequestBase, statement: PgStatement, values: unknown[], preparedAgain = false): Promise<PostgresArrayResult> {
     if (request.signal?.aborted) {
       throw new PolyxenaError("E_TIMEOUT", "the call was aborted before it was sent", { statement: statement.text, outcome: "not-applied", cause: request.signal.reason });
     }
+    const generation = this.statementGeneration;
     try {
       const preparing = this.prepare(request.op.entity, request.transaction);
       if (preparing) await preparing;
       const target: PostgresQueryable = request.transaction ? transactionClient(request.transaction) : this.port;
-      return await target.query({ name: statement.name, text: statement.text, values, rowMode: "array" });
+      const name = generation === 0 ? statement.name : `${statement.name}_${generation}`;
+      return await target.query({ name, text: statement.text, values, rowMode: "array" });
     } catch (error) {
+      if (isStalePreparedStatement(error)) {
+        // The connections keep the stale statements under the old names: new names prepare afresh everywhere.
+        if (generation === this.statementGeneration) this.statementGeneration++;
+        // The statement did not run. Inside a transaction it aborted the transaction, whose next attempt runs.
+        if (!request.transaction && !preparedAgain) return this.execute(request, statement, values, true);
+      }
       throw postgresError(error, statement.text, request.op.idempotent, request.op.entity);
     }
   }

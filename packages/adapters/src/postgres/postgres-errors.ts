@@ -19,6 +19,16 @@ export function sqlState(error: unknown): string | undefined {
   return typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
 }
 
+/**
+ * Whether Postgres refused to run a prepared statement because a table it
+ * reads changed shape since it was prepared ("cached plan must not change
+ * result type", for instance after a column's type changed). The statement
+ * did not run; prepared again, it runs.
+ */
+export function isStalePreparedStatement(error: unknown): boolean {
+  return sqlState(error) === "0A000" && (error as { routine?: unknown }).routine === "RevalidateCachedQuery";
+}
+
 /** Classifies a `pg` error (or an already mapped Polyxena error). */
 export function classifyPostgresError(error: unknown): ErrorClass {
   if (isPolyxenaError(error)) return errorClassOfCode(error.code);
@@ -70,7 +80,9 @@ export function postgresError(error: unknown, statement: string, idempotent = tr
       ? "the transaction conflicted with a concurrent one; run it again"
       : state === "42P01" || state === "3F000"
         ? "create the tables first (adapter.applySchema(models) or the generated postgres.sql)"
-        : undefined;
+        : isStalePreparedStatement(error)
+          ? "a table changed shape under a prepared statement of this transaction; run the transaction again (its statements are prepared afresh)"
+          : undefined;
   return new PolyxenaError(code, message, {
     statement,
     constraint: pgError?.constraint ?? (state === "40001" ? "serialization_failure" : state === "40P01" ? "deadlock" : undefined),
