@@ -20,6 +20,12 @@ export interface CompareOptions {
   rounds: number;
   /** Operations per contender before measuring. */
   warmupOps?: number;
+  /**
+   * CPU microseconds the server has used so far (a monotonic total), when the
+   * server runs on this machine: each round then also reports the server's
+   * CPU per operation.
+   */
+  serverCpuMicros?: () => Promise<number>;
 }
 
 /** Median throughput of each contender. */
@@ -28,13 +34,16 @@ export interface CompareResult {
   opsPerSec: Record<string, number>;
   /** Median microseconds of CPU per operation (user + system), per contender. */
   cpuMicrosPerOp: Record<string, number>;
+  /** Median microseconds of the server's CPU per operation, per contender (with {@link CompareOptions.serverCpuMicros}). */
+  serverCpuMicrosPerOp?: Record<string, number>;
   /** Per contender, each round's throughput and CPU per operation (rounds run back to back, so round i of two contenders is a pair). */
   rounds: Record<string, Array<{ opsPerSec: number; cpuMicrosPerOp: number }>>;
 }
 
 /** Runs `opsPerRound` operations with `concurrency` in flight; returns elapsed ms and CPU µs. */
-async function runRound(contender: Contender, ops: number, concurrency: number, offset: number): Promise<{ ms: number; cpuMicros: number }> {
+async function runRound(contender: Contender, ops: number, concurrency: number, offset: number, serverCpuMicros?: () => Promise<number>): Promise<{ ms: number; cpuMicros: number; serverCpuMicros: number }> {
   let next = 0;
+  const serverStart = (await serverCpuMicros?.()) ?? 0;
   const cpuStart = process.cpuUsage();
   const start = performance.now();
   const worker = async () => {
@@ -46,7 +55,7 @@ async function runRound(contender: Contender, ops: number, concurrency: number, 
   await Promise.all(Array.from({ length: concurrency }, worker));
   const ms = performance.now() - start;
   const cpu = process.cpuUsage(cpuStart);
-  return { ms, cpuMicros: cpu.user + cpu.system };
+  return { ms, cpuMicros: cpu.user + cpu.system, serverCpuMicros: ((await serverCpuMicros?.()) ?? 0) - serverStart };
 }
 
 /** The median of some numbers. */
@@ -62,18 +71,22 @@ export async function compare(contenders: readonly Contender[], options: Compare
   for (const c of contenders) await runRound(c, warmup, options.concurrency, 0);
   const throughput = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
   const cpu = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
+  const serverCpu = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
   for (let round = 0; round < options.rounds; round++) {
     for (let k = 0; k < contenders.length; k++) {
       const c = contenders[(round + k) % contenders.length]!;
-      const r = await runRound(c, options.opsPerRound, options.concurrency, (round + 1) * options.opsPerRound);
+      const r = await runRound(c, options.opsPerRound, options.concurrency, (round + 1) * options.opsPerRound, options.serverCpuMicros);
       throughput.get(c.name)!.push((options.opsPerRound / r.ms) * 1000);
       cpu.get(c.name)!.push(r.cpuMicros / options.opsPerRound);
+      serverCpu.get(c.name)!.push(r.serverCpuMicros / options.opsPerRound);
     }
   }
+  const medians = (m: Map<string, number[]>) => Object.fromEntries([...m].map(([name, v]) => [name, Number(median(v).toFixed(2))]));
   return {
     concurrency: options.concurrency,
     opsPerSec: Object.fromEntries([...throughput].map(([name, v]) => [name, Math.round(median(v))])),
-    cpuMicrosPerOp: Object.fromEntries([...cpu].map(([name, v]) => [name, Number(median(v).toFixed(2))])),
+    cpuMicrosPerOp: medians(cpu),
+    ...(options.serverCpuMicros ? { serverCpuMicrosPerOp: medians(serverCpu) } : {}),
     rounds: Object.fromEntries(contenders.map((c) => [c.name, throughput.get(c.name)!.map((opsPerSec, i) => ({ opsPerSec, cpuMicrosPerOp: cpu.get(c.name)![i]! }))])),
   };
 }

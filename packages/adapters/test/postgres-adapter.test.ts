@@ -132,6 +132,58 @@ describe("postgres adapter", () => {
     expect(await inTransaction()).toEqual({ ...note, stars: 3 });
   });
 
+  it("decodes every column type from the text rows of its prepared statements, in a session time zone with odd offsets, and binds array parameters with quotes and backslashes", async () => {
+    const Sample = defineEntity("Sample", {
+      store: "postgres",
+      schema: z.object({
+        sampleId: z.string(),
+        part: z.number().int(),
+        flag: z.boolean(),
+        ratio: z.number(),
+        big: z.bigint(),
+        wide: z.number().int().min(0).max(2 ** 40),
+        at: z.date(),
+        maybeAt: z.date().nullable(),
+        tags: z.array(z.string()),
+        note: z.string().optional(),
+      }),
+      key: { primary: ["sampleId", "part"] },
+    });
+    // Asia/Kathmandu is +05:45 today and +05:41:16 (local mean time) in year 99.
+    const zoned = new pg.Pool({ connectionString: db.connectionString, max: 2, options: "-c TimeZone=Asia/Kathmandu" });
+    const zonedAdapter = createPostgresAdapter({ pool: zoned }, { schema: db.schema });
+    try {
+      await zonedAdapter.applySchema([Sample.model]);
+      const samples = new PolyxenaRuntime({ stores: { postgres: zonedAdapter } }, [Sample]).entity(Sample);
+      const items = [
+        { sampleId: 'quote " and \\ back, {brace}', part: -7, flag: true, ratio: 0.1 + 0.2, big: -(10n ** 30n), wide: 2 ** 40, at: new Date("2026-12-06T08:05:00.123Z"), maybeAt: null, tags: ["a", 'b"c'] },
+        { sampleId: "NULL", part: 2147483647, flag: false, ratio: -1e-300, big: 0n, wide: 0, at: new Date("0099-05-01T00:00:00.000Z"), maybeAt: new Date(0), tags: [], note: "ü ✓" },
+      ];
+      for (const item of items) await samples.put(item);
+      for (const item of items) expect((await samples.get({ sampleId: item.sampleId, part: item.part })).item).toEqual(item);
+      const many = await samples.getMany([...items.map((i) => ({ sampleId: i.sampleId, part: i.part })), { sampleId: "null", part: 2 }]);
+      expect(many).toEqual([...items, undefined]);
+    } finally {
+      await zonedAdapter.close();
+      await zoned.end();
+    }
+  });
+
+  it("works on a pool in pipeline mode, which refuses query objects of its own (Submittables)", async () => {
+    const pipelined = new pg.Pool({ connectionString: db.connectionString, max: 2, pipeline: true });
+    const pipelinedAdapter = createPostgresAdapter({ pool: pipelined }, { schema: db.schema });
+    try {
+      await pipelinedAdapter.applySchema([Invoice.model]);
+      const repo = new PolyxenaRuntime({ stores: { postgres: pipelinedAdapter } }, [Invoice]).entity(Invoice);
+      const item = invoice();
+      await repo.put(item);
+      expect((await repo.get({ invoiceId: item.invoiceId })).item).toEqual(item);
+    } finally {
+      await pipelinedAdapter.close();
+      await pipelined.end();
+    }
+  });
+
   it("stores values in their native column types", async () => {
     const item = invoice({ amountCents: 12345678901234567890123n });
     await runtime.entity(Invoice).put(item);

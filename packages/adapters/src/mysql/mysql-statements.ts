@@ -27,7 +27,7 @@ const MYSQL_STATEMENT_DIALECT: SqlStatementDialect<string> = {
   statement: (text) => text,
   text: (statement) => statement,
   encodeParameter,
-  decodeColumn,
+  columnDecoder: (field) => (raw) => decodeColumn(field, raw),
   keyPart: (field, value) => String(encodeParameter(field, value)),
   // NULL sorts as the largest value, as on Postgres (MySQL itself sorts it first): `col IS NULL` orders it.
   orderTerms: (column, desc, nullable) => [...(nullable ? [`${column} IS NULL${desc ? " DESC" : ""}`] : []), `${column}${desc ? " DESC" : ""}`],

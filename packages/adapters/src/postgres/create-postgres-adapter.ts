@@ -45,7 +45,9 @@ export function createPostgresAdapter(connection: PostgresConnection, options: P
     // An idle client of a pool without an `error` listener crashes the process when its backend goes away
     // (pg_terminate_backend, failover). A pool that has its own listener is left as its owner set it up.
     if (connection.pool.listenerCount("error") === 0) connection.pool.on("error", () => undefined);
-    return new PostgresAdapter(connection.pool, false, options);
+    // A pool in pipeline mode refuses Submittables: its statements go as plain queries.
+    const pipelined = (connection.pool as { options?: { pipeline?: unknown } }).options?.pipeline === true;
+    return new PostgresAdapter(connection.pool, false, options, pipelined);
   }
   const pool = new pg.Pool({ connectionString: connection.connectionString, max: connection.max ?? 10, types: polyxenaTypeParsers });
   // An idle client losing its connection must not crash the process; the next query reports it.

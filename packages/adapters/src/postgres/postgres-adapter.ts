@@ -39,6 +39,7 @@ import { EntityStatements, type CompiledQuery, type PgStatement } from "./postgr
 import { isolationLevel } from "./postgres-isolation.js";
 import { holdClient, PostgresTransactionHandle, transactionClient, type HeldClient } from "./postgres-transaction.js";
 import { PostgresOutbox } from "./postgres-outbox.js";
+import { PreparedQuery } from "./postgres-prepared-query.js";
 import type { PostgresArrayResult, PostgresPort, PostgresQueryable } from "./postgres-port.js";
 
 /** Options of the Postgres adapter besides the connection. */
@@ -74,11 +75,13 @@ export class PostgresAdapter implements StoreAdapter {
   /**
    * @param port the driver: a `pg` pool, or any other {@link PostgresPort}
    * @param ownsPort whether `close()` ends the port (only ports the adapter's factory created)
+   * @param plainQueries send statements as plain query objects instead of {@link PreparedQuery} (for a `pg` pool in pipeline mode, which refuses Submittables)
    */
   constructor(
     readonly port: PostgresPort,
     private readonly ownsPort: boolean,
     options: PostgresAdapterOptions = {},
+    private readonly plainQueries = false,
   ) {
     this.name = options.name ?? "postgres";
     this.schema = options.schema ?? "public";
@@ -370,7 +373,7 @@ export class PostgresAdapter implements StoreAdapter {
       if (preparing) await preparing;
       const target: PostgresQueryable = request.transaction ? transactionClient(request.transaction) : this.port;
       const name = generation === 0 ? statement.name : `${statement.name}_${generation}`;
-      return await target.query({ name, text: statement.text, values, rowMode: "array" });
+      return await target.query(this.plainQueries ? { name, text: statement.text, values, rowMode: "array" } : new PreparedQuery(name, statement.text, values));
     } catch (error) {
       if (isStalePreparedStatement(error)) {
         // The connections keep the stale statements under the old names: new names prepare afresh everywhere.

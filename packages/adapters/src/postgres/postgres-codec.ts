@@ -5,6 +5,7 @@
  * JSON text into `jsonb`; `int` fields stored as `bigint` come back as numbers.
  */
 import { fitsInt32, type FieldModel } from "@polyxena/core";
+import postgresDate from "postgres-date";
 import { fromJsonValue, stringifyJsonField } from "./postgres-json.js";
 
 /** The type a parameter of this field is cast to in statements (`$1::uuid`). */
@@ -49,26 +50,44 @@ export function encodeParameter(field: FieldModel, value: unknown): unknown {
   }
 }
 
+// postgres-date is CommonJS (`module.exports = parseDate`) while its typings declare an ES default export.
+const parseTimestamp = postgresDate as unknown as (text: string) => Date | number | null;
+
+/** Decodes one column's value; see {@link columnDecoder}. */
+export type ColumnDecoder = (raw: unknown) => unknown;
+
 /**
- * Decodes a column value as `pg` returned it. NULL becomes `null` for
- * nullable fields and `undefined` (absent) otherwise.
+ * The decoder of a field's column, chosen once per field. It takes the
+ * column as the server sent it in text (prepared statements read their
+ * rows as text) or as a driver parsed it (PGlite, ad-hoc queries). NULL
+ * becomes `null` for nullable fields and `undefined` (absent) otherwise.
  */
-export function decodeColumn(field: FieldModel, raw: unknown): unknown {
-  if (raw === null || raw === undefined) return field.nullable ? null : undefined;
+export function columnDecoder(field: FieldModel): ColumnDecoder {
+  const nullValue = field.nullable ? null : undefined;
+  const decode = valueDecoder(field);
+  return (raw) => (raw === null || raw === undefined ? nullValue : decode(raw));
+}
+
+function valueDecoder(field: FieldModel): ColumnDecoder {
   switch (field.type) {
     case "int":
-      return typeof raw === "number" ? raw : Number(raw);
     case "number":
-      return typeof raw === "number" ? raw : Number(raw);
+      return (raw) => (typeof raw === "number" ? raw : Number(raw));
     case "bigint":
-      return typeof raw === "bigint" ? raw : BigInt(String(raw));
+      return (raw) => (typeof raw === "bigint" ? raw : BigInt(String(raw)));
+    case "boolean":
+      return (raw) => (typeof raw === "string" ? raw === "t" : raw);
     case "date":
-      return raw instanceof Date ? raw : new Date(String(raw));
+      return (raw) => {
+        if (raw instanceof Date) return raw;
+        const parsed = typeof raw === "string" ? parseTimestamp(raw) : raw;
+        return parsed instanceof Date ? parsed : new Date(String(parsed));
+      };
     case "list":
     case "map":
     case "object":
-      return fromJsonValue(field, typeof raw === "string" ? (JSON.parse(raw) as unknown) : raw);
+      return (raw) => fromJsonValue(field, typeof raw === "string" ? (JSON.parse(raw) as unknown) : raw);
     default:
-      return raw;
+      return (raw) => raw;
   }
 }

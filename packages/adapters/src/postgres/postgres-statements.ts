@@ -10,7 +10,7 @@ import { quoteIdent, type EntityModel, type FieldModel, type KeyValues, type Put
 import { SqlCompiledQuery } from "../sql/sql-compiled-query.js";
 import { SqlEntityStatements } from "../sql/sql-entity-statements.js";
 import type { SqlStatementDialect } from "../sql/sql-statement-dialect.js";
-import { decodeColumn, encodeParameter, parameterType } from "./postgres-codec.js";
+import { columnDecoder, encodeParameter, parameterType } from "./postgres-codec.js";
 
 /** A named prepared statement. */
 export interface PgStatement {
@@ -38,7 +38,7 @@ const POSTGRES_STATEMENT_DIALECT: SqlStatementDialect<PgStatement> = {
   statement: pgStatement,
   text: (statement) => statement.text,
   encodeParameter,
-  decodeColumn,
+  columnDecoder,
   keyPart,
   orderTerms: (column, desc) => [`${column}${desc ? " DESC" : ""}`],
   boundLimit: true,

@@ -29,6 +29,8 @@ export class SqlEntityStatements<S> {
   /** Parameters: the key, then the expected version. */
   readonly deleteVersion: S;
   private readonly updates = new Map<string, S>();
+  private readonly fieldNames: readonly string[];
+  private readonly decoders: readonly ((raw: unknown) => unknown)[];
 
   /**
    * @param table the table as statements name it (quoted, qualified where the store has schemas)
@@ -46,6 +48,8 @@ export class SqlEntityStatements<S> {
       return f;
     });
     this.nonKeyFields = model.fields.filter((f) => !model.key.partition.includes(f.name));
+    this.fieldNames = model.fields.map((f) => f.name);
+    this.decoders = model.fields.map((f) => dialect.columnDecoder(f));
     this.selectList = model.fields.map((f) => this.column(f)).join(", ");
     const version = model.version ? this.fieldByName.get(model.version) : undefined;
     this.versionColumn = dialect.ident(version ? version.column : "version");
@@ -85,11 +89,11 @@ export class SqlEntityStatements<S> {
   /** Decodes a row fetched as an array in this entity's select list. */
   decodeRow(row: readonly unknown[]): StoredItem {
     const item: StoredItem = {};
-    const fields = this.fields;
-    for (let i = 0; i < fields.length; i++) {
-      const f = fields[i]!;
-      const v = this.dialect.decodeColumn(f, row[i]);
-      if (v !== undefined) item[f.name] = v;
+    const names = this.fieldNames;
+    const decoders = this.decoders;
+    for (let i = 0; i < decoders.length; i++) {
+      const v = decoders[i]!(row[i]);
+      if (v !== undefined) item[names[i]!] = v;
     }
     return item;
   }

@@ -24,8 +24,8 @@ export interface SqlStatementDialect<S> {
   text(statement: S): string;
   /** Encodes a domain value as a statement parameter. */
   encodeParameter(field: FieldModel, value: unknown): unknown;
-  /** Decodes a column value as the driver returned it (`undefined` for an absent optional value). */
-  decodeColumn(field: FieldModel, raw: unknown): unknown;
+  /** The decoder of a field's column values as the driver returns them (`undefined` for an absent optional value), chosen once per field. */
+  columnDecoder(field: FieldModel): (raw: unknown) => unknown;
   /** A string for one key value, equal for values the store considers the same key. */
   keyPart(field: FieldModel, value: unknown): string;
   /** The ORDER BY terms of one column, NULL sorting as the largest value. */
