@@ -388,6 +388,14 @@ export function storeConformance(name: string, target: ConformanceTarget): void 
         expect(pages).toBeLessThanOrEqual(4);
       });
 
+      it("gives an exactly full last page no cursor, in either direction", async () => {
+        for (const reverse of [false, true]) {
+          const page = await repo.query("itemsOfGroup", { groupId }, { limit: items.length, reverse });
+          expect(page.items.map((i) => i.itemId)).toEqual((reverse ? [...items].reverse() : items).map((i) => i.itemId));
+          expect(page.cursor).toBeUndefined();
+        }
+      });
+
       it("reverses and restricts by range on the order field", async () => {
         const reversed = await repo.query("itemsOfGroup", { groupId }, { reverse: true, limit: 2 });
         expect(reversed.items.map((i) => i.itemId)).toEqual([items[6]!.itemId, items[5]!.itemId]);
