@@ -6,7 +6,8 @@ export { conformanceEntity, conformanceItemSchema, expectPolyxenaError, storeCon
 export type { ConformanceItem, ConformanceTarget } from "./conformance/index.js";
 export { EMAIL_CONSTRAINT, HANDLE_CONSTRAINT, uniqueAccountEntity, uniqueAccountSchema, uniqueConformance } from "./conformance/index.js";
 export type { UniqueAccount } from "./conformance/index.js";
-export { PgAccount, PgEvent, PlainCounter, SerialCounter, postgresConformance, type PostgresConformanceOptions } from "./conformance/postgres-conformance.js";
+export { newRelationalAccount, relationalConformance, relationalEntities } from "./conformance/relational-conformance.js";
+export type { RelationalAccount, RelationalEntities, RelationalProfile } from "./conformance/relational-conformance.js";
 export { DynamoBlob, DynamoReservedWords, DynamoUniqueCode, dynamoDbConformance, dynamoReservedWordsSchema } from "./conformance/dynamodb-conformance.js";
 export type { DynamoDbConformanceTarget } from "./conformance/dynamodb-conformance.js";
 export { DEFAULT_TEST_POSTGRES_URL, START_POSTGRES_COMMAND, createPostgresTestDatabase, testPostgresUrl } from "./postgres-test-database.js";

@@ -1,6 +1,6 @@
 import { createPostgresAdapter } from "@polyxena/adapters/postgres";
 import { createMemoryPostgresAdapter } from "@polyxena/memory";
-import { postgresConformance } from "../../conformance/postgres-conformance.js";
+import { postgresConformance } from "./postgres-conformance.js";
 import { createPostgresTestDatabase, START_POSTGRES_COMMAND } from "../../postgres-test-database.js";
 import type { StoreTestKit } from "../store-test-kit.js";
 
@@ -20,6 +20,6 @@ export const postgresTestKit: StoreTestKit = {
     return { adapter: () => createMemoryPostgresAdapter(), close: async () => undefined };
   },
   extras(name, target, variant) {
-    postgresConformance(name, target.setup, { sessions: variant === "memory" ? "one" : "many" });
+    postgresConformance(name, target.setup, variant === "memory" ? "one" : "many");
   },
 };
