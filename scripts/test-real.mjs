@@ -10,13 +10,10 @@
 //   suites - vitest file sets run with `env` set: { files, testNamePattern? }.
 // The script runs under `node --import tsx`, so it imports the testkit's TypeScript launchers directly.
 import { spawn } from "node:child_process";
-import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-/** Packages the runner loads from the testkit's dependencies (pnpm keeps them out of the root). */
-const testkitRequire = createRequire(join(root, "packages", "testkit", "package.json"));
 
 /** Tests that inspect an in-process test server say `server-only` in their name; a real engine cannot run them. */
 const EXCEPT_SERVER_ONLY = "^(?!.*server-only)";
@@ -28,10 +25,11 @@ const ENGINES = [
     name: "cassandra",
     async start() {
       const { startCassandra } = await import("../packages/testkit/src/cassandra-server.ts");
+      const { cassandraReleaseVersion } = await import("../packages/testkit/src/cassandra-release-version.ts");
       const server = await startCassandra();
       const contactPoint = server.contactPoints[0];
       try {
-        const version = await cassandraReleaseVersion(contactPoint, server.localDataCenter);
+        const version = await cassandraReleaseVersion([contactPoint], server.localDataCenter);
         console.log(`[test:real] Apache Cassandra ${version} (system.local release_version) at ${contactPoint}`);
       } catch (error) {
         await server.stop();
@@ -155,18 +153,6 @@ const ENGINES = [
     suites: [{ files: ["packages/testkit/test/events/outbox-kafka.real.test.ts"] }],
   },
 ];
-
-async function cassandraReleaseVersion(contactPoint, localDataCenter) {
-  const cassandra = testkitRequire("cassandra-driver");
-  const client = new cassandra.Client({ contactPoints: [contactPoint], localDataCenter });
-  try {
-    await client.connect();
-    const result = await client.execute("SELECT release_version FROM system.local");
-    return result.rows[0]?.["release_version"];
-  } finally {
-    await client.shutdown();
-  }
-}
 
 /** Runs one vitest file set; asynchronously, because an engine may serve from this process (the search client proxy). */
 function runVitest(suite, env) {

@@ -2,8 +2,8 @@ import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { MemoryCacheDriver, memoryStores } from "@polyxena/memory";
 import { createCacheAside, type CacheAside, type StoreMap } from "@polyxena/core";
-import { createCassandraAdapter } from "@polyxena/adapters/cassandra";
 import {
+  cassandraReleaseVersion,
   createPostgresTestDatabase,
   startCassandra,
   startCqlTestServer,
@@ -56,17 +56,6 @@ interface StartedEngine<Address> {
 function missingJavaTools(): string | undefined {
   const missing = ["java", "mvn"].filter((tool) => spawnSync(tool, ["-version"], { stdio: "ignore" }).status !== 0);
   return missing.length === 0 ? undefined : `${missing.join(" and ")} not found`;
-}
-
-/** The `release_version` a Cassandra node reports, as the driver reads it. */
-async function cassandraReleaseVersion(contactPoints: string[], localDataCenter: string): Promise<string> {
-  const adapter = createCassandraAdapter({ contactPoints, localDataCenter }, { keyspace: "system" });
-  try {
-    const { rows } = await adapter.client.execute("SELECT release_version FROM system.local");
-    return String(rows[0]?.["release_version"]);
-  } finally {
-    await adapter.close();
-  }
 }
 
 type CassandraAddress = { contactPoints: string[]; localDataCenter: string };

@@ -59,17 +59,25 @@ function isCacheHit(source: OperationEvent["cache"]): boolean {
 
 /**
  * Records the repositories' operation events, tagged with the scenario
- * that was running when each settled (`run(scenario, fn)`).
+ * that was running when each settled (`run(scenario, fn)`). The relay and the
+ * projection applier run outside any scenario: their operations carry the
+ * `changeId` of the write they follow, and count under that write's scenario.
  */
 export class DemoRecorder {
   readonly operations: RecordedOperation[] = [];
   private readonly scenario = new AsyncLocalStorage<string>();
   private readonly startedAt = performance.now();
+  /** The scenario of the write that caused each change, by change id. */
+  private readonly changeScenarios = new Map<string, string>();
+  /** Operations outside any scenario whose change's write has not been seen yet (a relay can be faster than the write's own event). */
+  private readonly unattributed = new Map<string, RecordedOperation[]>();
 
-  /** The `onOperation` listener to hand to `createRepositories`. */
+  /** The `onOperation` listener to hand to `createRepositories` and the relay. */
   readonly onOperation = (event: OperationEvent): void => {
-    this.operations.push({
-      scenario: this.scenario.getStore() ?? "setup",
+    const running = this.scenario.getStore();
+    const changeId = event.changeId;
+    const recorded: RecordedOperation = {
+      scenario: running ?? (changeId === undefined ? undefined : this.changeScenarios.get(changeId)) ?? "setup",
       store: event.store,
       operation: event.operationId,
       source: event.cache,
@@ -77,8 +85,19 @@ export class DemoRecorder {
       outcome: event.outcome,
       errorCode: event.errorCode,
       atMs: performance.now() - this.startedAt,
-      changeId: event.changeId,
-    });
+      changeId,
+    };
+    this.operations.push(recorded);
+    if (changeId === undefined) return;
+    if (running !== undefined && !this.changeScenarios.has(changeId)) {
+      this.changeScenarios.set(changeId, running);
+      for (const op of this.unattributed.get(changeId) ?? []) op.scenario = running;
+      this.unattributed.delete(changeId);
+    } else if (running === undefined && !this.changeScenarios.has(changeId)) {
+      const waiting = this.unattributed.get(changeId) ?? [];
+      waiting.push(recorded);
+      this.unattributed.set(changeId, waiting);
+    }
   };
 
   /** Runs `fn` with its operations attributed to `scenario`. */

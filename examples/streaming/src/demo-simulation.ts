@@ -1,6 +1,8 @@
-import type { CacheAside, ReadSource, RepositoriesControl } from "@polyxena/core";
+import type { CacheAside, ReadSource } from "@polyxena/core";
 import type { Repositories } from "./generated/index.js";
 import type { DemoRecorder } from "./demo-metrics.js";
+import { searchUntilFound, titleSourceVersion, type ServiceRepositories } from "./catalog-projection.js";
+import { catalogTitleIds } from "./seed-data.js";
 import { chargeForPeriod, finishPlayback, loadHomepage, loadRecommendations, startPlayback, suggestAsYouType } from "./streaming-service.js";
 
 /** The scenarios, in the order the demo runs them. */
@@ -35,11 +37,17 @@ export interface SimulationResult {
 /** One catalog edit: when a reader and search saw the new name. */
 export interface CatalogUpdate {
   titleId: string;
+  oldName: string;
   newName: string;
-  /** The reader's `title.get` right after the write returned the new name. */
+  /** The reader's `title.get` (through the cache) right after the write was acknowledged returned the new name. */
   readerSawNewName: boolean;
-  /** Milliseconds from the title write until search returned the new name; `null` if it never did within the wait. */
+  /** Milliseconds from the write's acknowledgement until a search found the new name; `null` if none did within the wait. */
   searchLagMs: number | null;
+  /** The source version the outbox recorded for the edit, and the one the search document found carries (external version). */
+  sourceVersion: number | undefined;
+  searchVersion: number | undefined;
+  /** A search for the old name still found the title under it after the new name was found. */
+  oldNameStillFound: boolean;
 }
 
 /** The billing period the simulated subscriptions are due for (their seeded `renewsAt`). */
@@ -48,7 +56,6 @@ export const billingPeriod = new Date("2026-12-01T00:00:00Z");
 const searchPrefixes = ["kingdom", "family", "heist", "mystery", "war"];
 /** What the profiles type into the search box, a keystroke at a time. */
 const typedSearches = ["stran", "the cr", "kni", "peaky b", "vik"];
-const catalog = ["tt0944947", "tt4574334", "tt4786824", "tt2442560", "tt6468322", "tt2306299", "tt8946378", "tt2380307"];
 
 /** The identifiers of simulated profile `i` (one account and profile each). */
 export function simulatedIds(i: number): { accountId: string; profileId: string } {
@@ -66,7 +73,7 @@ export async function seedProfiles(repos: Repositories, profiles: number, now: D
       { ifNotExists: true },
     );
     for (let d = 1; d <= 2; d++) {
-      await repos.viewingHistory.put({ profileId, watchedAt: new Date(now.getTime() - (d + (i % 5)) * 86_400_000), titleId: catalog[(i + d) % catalog.length]!, positionSec: 300 * d, device: "tv" });
+      await repos.viewingHistory.put({ profileId, watchedAt: new Date(now.getTime() - (d + (i % 5)) * 86_400_000), titleId: catalogTitleIds[(i + d) % catalogTitleIds.length]!, positionSec: 300 * d, device: "tv" });
     }
     onProgress();
   });
@@ -86,7 +93,7 @@ async function inBatches(count: number, width: number, task: (i: number) => Prom
  * `concurrency` in flight), attributing every operation to its scenario.
  */
 export async function simulate(
-  repos: Repositories & RepositoriesControl<Repositories>,
+  repos: ServiceRepositories,
   recorder: DemoRecorder,
   cache: CacheAside,
   options: { profiles: number; now: Date; concurrency?: number; onProgress: (scenario: string) => void },
@@ -171,35 +178,41 @@ export async function simulate(
   );
 
   await recorder.run("catalog update", async () => {
-    for (const titleId of catalog.slice(0, 4)) {
-      result.catalogUpdates.push(await updateTitle(repos, titleId));
-      options.onProgress("catalog update");
-    }
+    // Four editors at once, each timing its own edit.
+    const updates = await Promise.all(
+      catalogTitleIds.slice(0, 4).map(async (titleId) => {
+        const update = await updateTitle(repos, titleId);
+        options.onProgress("catalog update");
+        return update;
+      }),
+    );
+    result.catalogUpdates.push(...updates);
   });
   return result;
 }
 
 /**
- * Renames a title in DynamoDB, reads it back through the cache, then writes
- * the search document (the service's own second write: the example has no
- * declared projection yet) and polls search until the new name is found.
+ * Renames a title in DynamoDB (the only write: search follows through the
+ * declared `titleSearch` projection), reads it back through the cache at
+ * once, then searches for the new name until a search finds it, timing
+ * from the write's acknowledgement.
  */
-async function updateTitle(repos: Repositories, titleId: string): Promise<CatalogUpdate> {
+async function updateTitle(repos: ServiceRepositories, titleId: string): Promise<CatalogUpdate> {
   const title = await repos.title.getOrThrow({ titleId });
   const newName = `${title.name} Remastered`;
-  const writtenAt = performance.now();
   await repos.title.update({ titleId }, { name: newName });
+  const acknowledgedAt = performance.now();
   const readerSawNewName = (await repos.title.get({ titleId }))?.name === newName;
-  const doc = await repos.titleSearch.get({ titleId });
-  if (doc) await repos.titleSearch.put({ ...doc, name: newName });
-  let searchLagMs: number | null = null;
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const found = await repos.titleSearch.search({ text: "remastered", limit: 10 });
-    if (found.items.some((item) => item.titleId === titleId)) {
-      searchLagMs = performance.now() - writtenAt;
-      break;
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return { titleId, newName, readerSawNewName, searchLagMs };
+  const found = await searchUntilFound(repos, newName, (doc) => doc.titleId === titleId && doc.name === newName, { since: acknowledgedAt });
+  const underOldName = await repos.titleSearch.search({ text: title.name, limit: 10 });
+  return {
+    titleId,
+    oldName: title.name,
+    newName,
+    readerSawNewName,
+    searchLagMs: found?.afterMs ?? null,
+    sourceVersion: await titleSourceVersion(repos, titleId),
+    searchVersion: found?.doc.sourceVersion,
+    oldNameStillFound: underOldName.items.some((doc) => doc.titleId === titleId && doc.name === title.name),
+  };
 }

@@ -82,6 +82,7 @@ describe("reading every page of a query or search", () => {
       releaseYear: 2020 + i,
       maturityRating: "teen",
       popularity: i,
+      sourceVersion: 1,
     }));
     for (const doc of docs) await repos.titleSearch.put(doc, { consistency: "wait_for" });
     const all: string[] = [];

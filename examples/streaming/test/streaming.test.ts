@@ -2,22 +2,38 @@ import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { MemoryCacheDriver, memoryStores } from "@polyxena/memory";
 import { createCacheAside, type OperationEvent } from "@polyxena/core";
 import { compileStrict } from "../../../packages/codegen/test/helpers/compile-strict.js";
 import { createRepositories } from "../src/generated/index.js";
-import { ids, seed } from "../src/seed-data.js";
+import { searchUntilFound, startCatalogProjection, titleSourceVersion, waitForCatalogSearch } from "../src/catalog-projection.js";
+import { catalogTitleIds, ids, seed } from "../src/seed-data.js";
 import { chargeForPeriod, finishPlayback, loadHomepage, loadRecommendations, renewSubscription, startPlayback, suggestAsYouType } from "../src/streaming-service.js";
 
 const exampleDir = join(dirname(fileURLToPath(import.meta.url)), "..");
 const now = new Date("2026-11-26T20:00:00Z");
 
+/** Stops each test's relay, then closes its repositories. */
+const running: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const stop of running.splice(0)) await stop();
+});
+
+/**
+ * The service on fresh in-memory stores: the seed writes titles only, and
+ * the catalogue projection's relay fills search from their change events.
+ */
 async function streamingService() {
   const events: OperationEvent[] = [];
   const cache = createCacheAside({ driver: new MemoryCacheDriver() });
   const repos = createRepositories({ stores: memoryStores(), cache, onOperation: (e) => events.push(e) });
   await seed(repos, now);
+  const relay = startCatalogProjection(repos);
+  running.push(async () => {
+    await relay.stop();
+  });
+  await waitForCatalogSearch(repos, catalogTitleIds);
   events.length = 0;
   return { repos, events, cache };
 }
@@ -43,14 +59,12 @@ describe("streaming example on the in-memory adapters", () => {
     expect(events.find((e) => e.operationId === "Profile.get")!.cache).toBe("l1");
     expect(events.find((e) => e.operationId === "Title.query.titlesInGenre")!.cache).not.toBe("store");
     expect(events.find((e) => e.operationId === "ViewingHistory.query.historyForProfile")!.cache).toBe("bypass");
-    await repos.close();
   });
 
   it("filters search results by the profile's maturity rating", async () => {
     const { repos } = await streamingService();
     const kid = await loadHomepage(repos, ids.profileKid, "kingdom");
     expect(kid.searchResults.map((r) => r.name)).toEqual(["Coco"]);
-    await repos.close();
   });
 
   it("suggests titles as the user types, each keystroke a prefix search over names", async () => {
@@ -65,7 +79,6 @@ describe("streaming example on the in-memory adapters", () => {
     expect((await suggestAsYouType(repos, ids.profileKid, "co")).at(-1)).toEqual(["Coco"]);
     expect((await suggestAsYouType(repos, ids.profileKid, "the cr")).at(-1)).toEqual([]);
     expect(events.filter((e) => e.operationId === "TitleSearch.search").length).toBeGreaterThanOrEqual(5);
-    await repos.close();
   });
 
   it("starts playback after a strong subscription read and records it in the history", async () => {
@@ -76,7 +89,6 @@ describe("streaming example on the in-memory adapters", () => {
     const latest = await repos.viewingHistory.historyForProfile({ profileId: ids.profileAda }, { limit: 1 });
     expect(latest.items[0]).toMatchObject({ titleId: "tt4574334", positionSec: 0, watchedAt: now });
     expect((await startPlayback(repos, { accountId: ids.profileKid, profileId: ids.profileKid, titleId: "tt4574334", device: "tv", at: now })).started).toBe(false);
-    await repos.close();
   });
 
   it("a profile write invalidates the cached profile", async () => {
@@ -84,7 +96,31 @@ describe("streaming example on the in-memory adapters", () => {
     expect((await repos.profile.get({ profileId: ids.profileAda }))?.name).toBe("Ada");
     await repos.profile.update({ profileId: ids.profileAda }, { name: "Ada L." });
     expect((await repos.profile.get({ profileId: ids.profileAda }))?.name).toBe("Ada L.");
-    await repos.close();
+  });
+
+  it("a title edit: the cache serves the new name at once, search finds it through the projection at the source version, the old name is gone", async () => {
+    const { repos, events } = await streamingService();
+    const titleId = "tt4574334";
+    expect((await repos.title.get({ titleId }))?.name).toBe("Stranger Things");
+    expect((await repos.title.get({ titleId }))?.name).toBe("Stranger Things");
+    expect(events.filter((e) => e.operationId === "Title.get").map((e) => e.cache)).toEqual(["store", "l1"]);
+    expect((await repos.titleSearch.search({ text: "stranger" })).items.map((d) => d.titleId)).toEqual([titleId]);
+
+    await repos.title.update({ titleId }, { name: "Hawkins Lab" });
+    events.length = 0;
+    expect((await repos.title.get({ titleId }))?.name).toBe("Hawkins Lab");
+    expect((await repos.title.get({ titleId }))?.name).toBe("Hawkins Lab");
+    // The write left a tombstone: the first read went to the store and refilled the cache, the next one hit it.
+    expect(events.filter((e) => e.operationId === "Title.get").map((e) => e.cache)).toEqual(["store", "l1"]);
+
+    const found = await searchUntilFound(repos, "hawkins", (doc) => doc.titleId === titleId);
+    expect(found?.doc).toMatchObject({ titleId, name: "Hawkins Lab", synopsis: expect.stringContaining("small town"), popularity: 95.1 });
+    // The seed's put was version 1 and the edit version 2; the document carries the version it was made from.
+    const sourceVersion = await titleSourceVersion(repos, titleId);
+    expect(sourceVersion).toBe(2);
+    expect(found!.doc.sourceVersion).toBe(sourceVersion);
+    expect((await repos.titleSearch.getOrThrow({ titleId })).sourceVersion).toBe(sourceVersion);
+    expect((await repos.titleSearch.search({ text: "stranger" })).items.map((d) => d.titleId)).toEqual([]);
   });
 
   it("renews in one transaction and refuses a renewal based on a stale version", async () => {
@@ -95,7 +131,6 @@ describe("streaming example on the in-memory adapters", () => {
     expect(renewed?.renewsAt.toISOString()).toBe("2027-01-01T00:00:00.000Z");
     expect(await renewSubscription(repos, current, now)).toBeUndefined();
     expect((await repos.invoice.invoicesOfAccount({ accountId: ids.account })).items).toHaveLength(1);
-    await repos.close();
   });
 
   it("computes recommendation rows from the history once, serves them from the cache, and recomputes them after a finished title", async () => {
@@ -108,7 +143,6 @@ describe("streaming example on the in-memory adapters", () => {
     const after = await loadRecommendations(repos, cache, ids.profileAda);
     expect(after.source).toBe("store");
     expect(after.rows.map((r) => r.genre)).toEqual(["family", "drama"]);
-    await repos.close();
   });
 
   it("charges a period once under concurrent submissions and a later retry, and the next period when it is due", async () => {
@@ -123,7 +157,6 @@ describe("streaming example on the in-memory adapters", () => {
     expect(await chargeForPeriod(repos, ids.account, new Date("2027-02-01T00:00:00Z"), now)).toEqual({ charged: false, reason: "not due" });
     expect((await chargeForPeriod(repos, ids.account, new Date("2027-01-01T00:00:00Z"), now)).charged).toBe(true);
     expect((await repos.invoice.invoicesOfAccount({ accountId: ids.account })).items).toHaveLength(2);
-    await repos.close();
   });
 });
 
