@@ -116,7 +116,7 @@ const ENGINES = [
   },
   {
     // `pnpm demo --backends local --engines real`: the demo starts real Cassandra and OpenSearch itself
-    // (beside Postgres, dynalite and memcached), runs every scenario on them and stops them.
+    // (beside Postgres, the testkit's DynamoDB engine server and memcached), runs every scenario on them and stops them.
     name: "demo",
     async start() {
       return { env: { POLYXENA_TEST_DEMO_ENGINES: "real" }, stop: async () => {} };

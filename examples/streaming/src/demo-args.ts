@@ -23,7 +23,8 @@ export interface DemoOptions {
 export const demoUsage = `usage: pnpm demo [--backends memory|local] [--engines auto|real|test-servers] [--profiles N] [--report FILE]
 
   --backends memory   in-memory adapters and cache (default; needs nothing installed)
-  --backends local    Postgres at 127.0.0.1:5432, two memcached, dynalite, Cassandra and a search server
+  --backends local    Postgres at 127.0.0.1:5432, two memcached, the testkit's DynamoDB engine server,
+                      Cassandra and a search server
   --engines auto      with --backends local: real Apache Cassandra 5.0 and OpenSearch 2.19 (started from
                       Maven Central) when java and mvn are installed, else the testkit's servers (default)
   --engines real      the real ones, or stop with what is missing

@@ -7,7 +7,7 @@ import {
   createPostgresTestDatabase,
   startCassandra,
   startCqlTestServer,
-  startDynamoDbTestServer,
+  startDynamoDbEngineServer,
   startElasticsearchClientProxy,
   startElasticsearchTestServer,
   startMemcached,
@@ -112,8 +112,10 @@ async function startDemoSearch(real: boolean, fallbackReason: string): Promise<S
 
 /**
  * The local engines: a fresh schema in the Postgres at 127.0.0.1:5432 (or
- * POLYXENA_TEST_POSTGRES_URL), dynalite, two memcached processes, and
- * Cassandra and a search server as `engines` says; all stopped by `stop()`.
+ * POLYXENA_TEST_POSTGRES_URL), the testkit's DynamoDB engine server (or
+ * POLYXENA_TEST_DYNAMODB_ENDPOINT; dynalite cannot serve Title, whose change
+ * events need TransactWriteItems), two memcached processes, and Cassandra
+ * and a search server as `engines` says; all stopped by `stop()`.
  */
 async function localBackend(engines: DemoEngines): Promise<DemoBackend> {
   const started: Array<() => Promise<unknown>> = [];
@@ -126,7 +128,7 @@ async function localBackend(engines: DemoEngines): Promise<DemoBackend> {
   try {
     const db = await createPostgresTestDatabase("streaming_demo");
     started.push(() => db.drop());
-    const [dynamo, memcached] = await Promise.all([startDynamoDbTestServer(), startMemcached({ count: 2 })]);
+    const [dynamo, memcached] = await Promise.all([startDynamoDbEngineServer(), startMemcached({ count: 2 })]);
     started.push(() => dynamo.close(), () => memcached.stop());
     // One JVM after the other: two starting at once on a small machine only slow each other down.
     const cassandra = await startDemoCassandra(real, fallbackReason);
@@ -138,7 +140,7 @@ async function localBackend(engines: DemoEngines): Promise<DemoBackend> {
       postgres: { url: db.connectionString, schema: db.schema },
       dynamodb: { endpoint: dynamo.endpoint, tablePrefix: `demo_${suffix}_` },
       cassandra: { ...cassandra.address, keyspace: `demo_${suffix}` },
-      elasticsearch: { url: search.address },
+      elasticsearch: { url: search.address, indexPrefix: `demo_${suffix}_` },
       memcached: { zones: parseMemcachedZones(memcached.addresses.join(";")), prefix: `demo-${suffix}`, timeoutMs: 2000 },
     });
     const cache = createRealCache(config);
@@ -148,7 +150,9 @@ async function localBackend(engines: DemoEngines): Promise<DemoBackend> {
       needsSchema: true,
       engines: {
         postgres: `PostgreSQL at ${new URL(db.connectionString).host} (schema ${db.schema}, dropped afterwards)`,
-        dynamodb: `dynalite at ${dynamo.endpoint} (testkit, in-process)`,
+        dynamodb: dynamo.embedded
+          ? `DynamoDB engine server at ${dynamo.endpoint} (testkit: the in-process DynamoDB engine behind DynamoDB's wire protocol, with TransactWriteItems; started for this run)`
+          : `DynamoDB at ${dynamo.endpoint} (POLYXENA_TEST_DYNAMODB_ENDPOINT)`,
         cassandra: cassandra.label,
         elasticsearch: search.label,
         cache: `memcached ×2 at ${memcached.addresses.join(", ")} (started for this run)`,

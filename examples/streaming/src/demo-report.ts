@@ -7,7 +7,7 @@ import type { SimulationResult } from "./demo-simulation.js";
 /** Everything the text and HTML reports show. */
 export interface DemoReport {
   backends: string;
-  /** Which engine served each store, e.g. `dynamodb: dynalite (in-process)`. */
+  /** Which engine served each store, as the backend named it, e.g. `postgres: PostgreSQL at 127.0.0.1:5432 (...)`. */
   engines: Record<string, string>;
   durationMs: number;
   result: SimulationResult;

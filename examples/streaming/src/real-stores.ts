@@ -39,7 +39,11 @@ export interface RealStoresConfig {
     credentials?: { accessKeyId: string; secretAccessKey: string } | undefined;
   };
   cassandra: { contactPoints: string[]; localDataCenter: string; keyspace: string; replication: CassandraReplication };
-  elasticsearch: { url: string };
+  elasticsearch: {
+    url: string;
+    /** Prepended to every index and alias name (so several runs can share one search server). */
+    indexPrefix: string;
+  };
   memcached: {
     zones: MemcachedZoneConfig[];
     /** This process's zone, read first (default: the first zone). */
@@ -79,7 +83,7 @@ export function parseMemcachedZones(value: string): MemcachedZoneConfig[] {
 /**
  * The configuration of the real stores: addresses from the environment (or
  * the local defaults), store names from `overrides` (or the example's own:
- * schema `public`, no table prefix, keyspace `streaming`).
+ * schema `public`, no table or index prefix, keyspace `streaming`).
  */
 export function realStoresConfig(overrides: RealStoresOverrides = {}, env: NodeJS.ProcessEnv = process.env): RealStoresConfig {
   const dynamoEndpoint = overrides.dynamodb?.endpoint ?? env.POLYXENA_TEST_DYNAMODB_ENDPOINT ?? "http://127.0.0.1:8000";
@@ -103,7 +107,10 @@ export function realStoresConfig(overrides: RealStoresOverrides = {}, env: NodeJ
       // One local node: LOCAL_QUORUM needs the replication factor the cluster can meet.
       replication: overrides.cassandra?.replication ?? { class: "SimpleStrategy", replication_factor: 1 },
     },
-    elasticsearch: { url: overrides.elasticsearch?.url ?? env.POLYXENA_TEST_ELASTICSEARCH ?? "http://127.0.0.1:9200" },
+    elasticsearch: {
+      url: overrides.elasticsearch?.url ?? env.POLYXENA_TEST_ELASTICSEARCH ?? "http://127.0.0.1:9200",
+      indexPrefix: overrides.elasticsearch?.indexPrefix ?? "",
+    },
     memcached: {
       zones: overrides.memcached?.zones ?? parseMemcachedZones(env.POLYXENA_TEST_MEMCACHED ?? "127.0.0.1:11211;127.0.0.1:11212"),
       localZone: overrides.memcached?.localZone ?? env.POLYXENA_TEST_MEMCACHED_ZONE,
@@ -128,7 +135,7 @@ export function createRealStores(config: RealStoresConfig): StoreMap {
       { contactPoints: config.cassandra.contactPoints, localDataCenter: config.cassandra.localDataCenter },
       { keyspace: config.cassandra.keyspace, replication: config.cassandra.replication },
     ),
-    elasticsearch: createElasticsearchAdapter({ node: config.elasticsearch.url }),
+    elasticsearch: createElasticsearchAdapter({ node: config.elasticsearch.url }, { indexPrefix: config.elasticsearch.indexPrefix }),
   };
 }
 

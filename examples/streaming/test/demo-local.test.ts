@@ -19,6 +19,7 @@ function runDemo(args: string[]): Promise<{ status: number | null; stdout: strin
     const env = { ...process.env };
     delete env.POLYXENA_TEST_CASSANDRA;
     delete env.POLYXENA_TEST_ELASTICSEARCH;
+    delete env.POLYXENA_TEST_DYNAMODB_ENDPOINT;
     const child = spawn(process.execPath, ["--import", "tsx", join(exampleDir, "src", "demo.ts"), ...args], { cwd: exampleDir, env });
     let stdout = "";
     let stderr = "";
@@ -57,7 +58,7 @@ describe(`demo on the local engines (--engines ${engines})`, () => {
       const { status, stdout, stderr } = await runDemo(["--backends", "local", "--engines", engines, "--profiles", "6", "--report", reportPath]);
       expect(status, stderr).toBe(0);
       expect(stdout).toMatch(/postgres\s+PostgreSQL at 127\.0\.0\.1:5432/);
-      expect(stdout).toMatch(/dynamodb\s+dynalite at http:\/\/127\.0\.0\.1:\d+/);
+      expect(stdout).toMatch(/dynamodb\s+DynamoDB engine server at http:\/\/127\.0\.0\.1:\d+ \(testkit: the in-process DynamoDB engine/);
       if (engines === "real") {
         expect(stdout).toMatch(/cassandra\s+Apache Cassandra 5\.0\.\d+ at [\d.:]+ \(real, started for this run/);
         expect(stdout).toMatch(/elasticsearch\s+OpenSearch 2\.19\.\d+ at http:\/\/[\d.:]+ \(real, started for this run/);
@@ -67,7 +68,8 @@ describe(`demo on the local engines (--engines ${engines})`, () => {
       }
       expect(stdout).toContain("6 profiles on local backends");
       expect(stdout).toContain("billing   6 accounts charged twice at once: 6 charged, 6 found it already charged, 0 gave up, 6 invoices");
-      expect(stdout).toMatch(/catalog\s+4 titles renamed: reader saw the new name at once 4\/4; search found it 4\/4/);
+      expect(stdout).toMatch(/catalog\s+4 titles renamed: reader saw the new name at once 4\/4; search found it 4\/4 \(lag from the acknowledged write: p50 [\d.]+ ms, max [\d.]+ ms\), at the title's source version 4\/4, old name no longer found 4\/4/);
+      expect(stdout).toMatch(/search followed by: declared projection Title\.titleSearch for 4\/4 title edits/);
       expect(stdout).toMatch(/homepage\s+dynamodb\s+\d+\s+0\s/);
       expect(stdout).toContain(`HTML report: ${reportPath}`);
       expect(existsSync(reportPath)).toBe(true);

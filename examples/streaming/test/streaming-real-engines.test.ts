@@ -1,7 +1,8 @@
 /**
- * The streaming example on real engines: Postgres, DynamoDB (dynalite), the
- * testkit's CQL and Elasticsearch servers driven by the stock drivers, and
- * two memcached zones under the cache-aside tier. Each `POLYXENA_TEST_*`
+ * The streaming example on real engines: Postgres, DynamoDB (the testkit's
+ * DynamoDB engine server: dynalite has no TransactWriteItems, which Title's
+ * change events need), the testkit's CQL and Elasticsearch servers driven by
+ * the stock drivers, and two memcached zones under the cache-aside tier. Each `POLYXENA_TEST_*`
  * variable points the same test at a real server instead (see real-stores.ts).
  * The outcomes asserted are those of streaming.test.ts on the in-memory adapters
  * (except the "kingdom" search, where that test expects a match the standard
@@ -19,17 +20,18 @@ import { createCacheAside, isPolyxenaError, type OperationEvent, type Repositori
 import {
   createPostgresTestDatabase,
   startCqlTestServer,
-  startDynamoDbTestServer,
+  startDynamoDbEngineServer,
   startElasticsearchTestServer,
   startMemcached,
   type CqlTestServer,
-  type DynamoDbTestServer,
+  type DynamoDbEngineServer,
   type ElasticsearchTestServer,
   type MemcachedCluster,
 } from "@polyxena/testkit";
 import { createRepositories, type Repositories } from "../src/generated/index.js";
 import { createRealCache, createRealStores, parseMemcachedZones, realStoresConfig, type RealStoresConfig } from "../src/real-stores.js";
-import { ids, seed } from "../src/seed-data.js";
+import { searchUntilFound, startCatalogProjection, titleSourceVersion, waitForCatalogSearch } from "../src/catalog-projection.js";
+import { catalogTitleIds, ids, seed } from "../src/seed-data.js";
 import { loadHomepage, renewSubscription, startPlayback } from "../src/streaming-service.js";
 
 const now = new Date("2026-11-26T20:00:00Z");
@@ -37,7 +39,7 @@ const exampleDir = join(dirname(fileURLToPath(import.meta.url)), "..");
 const polyxenaBin = join(exampleDir, "..", "..", "packages", "codegen", "bin", "polyxena.mjs");
 
 /** Servers this file started (each absent when a `POLYXENA_TEST_*` variable names a real one). */
-let dynamo: DynamoDbTestServer;
+let dynamo: DynamoDbEngineServer;
 let cql: CqlTestServer | undefined;
 let search: ElasticsearchTestServer | undefined;
 let memcached: MemcachedCluster | undefined;
@@ -45,7 +47,7 @@ const cleanups: Array<() => Promise<void>> = [];
 
 beforeAll(async () => {
   [dynamo, cql, search, memcached] = await Promise.all([
-    startDynamoDbTestServer(),
+    startDynamoDbEngineServer(),
     process.env.POLYXENA_TEST_CASSANDRA ? undefined : startCqlTestServer(),
     process.env.POLYXENA_TEST_ELASTICSEARCH ? undefined : startElasticsearchTestServer(),
     process.env.POLYXENA_TEST_MEMCACHED ? undefined : startMemcached({ count: 2 }),
@@ -67,7 +69,8 @@ async function isolatedConfig(label: string): Promise<RealStoresConfig> {
     postgres: { url: db.connectionString, schema: db.schema },
     dynamodb: { endpoint: dynamo.endpoint, tablePrefix: `px_${suffix}_` },
     cassandra: cql ? { contactPoints: [cql.contactPoint], localDataCenter: cql.localDataCenter, keyspace: `px_${suffix}` } : { keyspace: `px_${suffix}` },
-    ...(search ? { elasticsearch: { url: search.url } } : {}),
+    // Index names of their own too: the projection writes with external versions, which must not meet another test's.
+    elasticsearch: { ...(search ? { url: search.url } : {}), indexPrefix: `px_${suffix}_` },
     memcached: {
       // One server per zone: writes reach both zones, reads try zone a first.
       zones: memcached ? parseMemcachedZones(memcached.addresses.join(";")) : undefined,
@@ -81,7 +84,9 @@ async function isolatedConfig(label: string): Promise<RealStoresConfig> {
 /**
  * The service over real stores, with the catalogue, account and history
  * written beforehand by a loader without cache (as a batch ingest would), so
- * memcached starts empty and without tombstones. Events are recorded from here on.
+ * memcached starts empty and without tombstones. The service's relay fills
+ * search from the titles' change events through the projection. Events are
+ * recorded from here on.
  */
 async function streamingService(config: RealStoresConfig) {
   const loader = createRepositories({ stores: createRealStores(config) });
@@ -94,8 +99,19 @@ async function streamingService(config: RealStoresConfig) {
   const events: OperationEvent[] = [];
   const cache = createRealCache(config);
   const repos = createRepositories({ stores: createRealStores(config), cache, onOperation: (e) => events.push(e) });
-  cleanups.push(() => repos.close());
+  await withCatalogProjection(repos);
+  events.length = 0;
   return { repos, events, cache, applied };
+}
+
+/** Starts the catalogue projection's relay for `repos` (stopped, then `repos` closed, after the test) and waits until search holds the catalogue. */
+async function withCatalogProjection(repos: Repositories & RepositoriesControl<Repositories>): Promise<void> {
+  const relay = startCatalogProjection(repos);
+  cleanups.push(async () => {
+    await relay.stop();
+    await repos.close();
+  });
+  await waitForCatalogSearch(repos, catalogTitleIds);
 }
 
 /** Another process of the same service: its own adapters and L1, the same stores and memcached. */
@@ -211,11 +227,7 @@ describe("streaming example on real engines", () => {
   it("applies the schema in every store, then finds it all in place", async () => {
     const { repos, applied } = await streamingService(await isolatedConfig("schema"));
     expect(Object.keys(applied).sort()).toEqual(["cassandra", "dynamodb", "elasticsearch", "postgres"]);
-    for (const [store, result] of Object.entries(applied)) {
-      // Elasticsearch index names have no per-test prefix: the index and alias may be in place from an earlier test or run.
-      if (store === "elasticsearch") expect(result.applied.length + result.unchanged.length).toBe(2);
-      else expect(result.applied.length, store).toBeGreaterThan(0);
-    }
+    for (const [store, result] of Object.entries(applied)) expect(result.applied.length, store).toBeGreaterThan(0);
     const again = await repos.runtime.applySchema();
     for (const [store, result] of Object.entries(again)) {
       expect(result.applied, store).toEqual([]);
@@ -308,6 +320,34 @@ describe("streaming example on real engines", () => {
     expect(sourceOf(other.events, "Profile.get")).toBe("l2");
   });
 
+  it("a title edit: the cache serves the new name at once, in this process and another, and search finds it through the projection at the source version", async () => {
+    const config = await isolatedConfig("catalog");
+    const { repos, events } = await streamingService(config);
+    const titleId = "tt4574334";
+    expect((await repos.title.get({ titleId }))?.name).toBe("Stranger Things");
+    expect((await repos.titleSearch.search({ text: "stranger" })).items.map((d) => d.titleId)).toEqual([titleId]);
+
+    await repos.title.update({ titleId }, { name: "Hawkins Lab" });
+    const acknowledgedAt = performance.now();
+    events.length = 0;
+    expect((await repos.title.get({ titleId }))?.name).toBe("Hawkins Lab");
+    expect((await repos.title.get({ titleId }))?.name).toBe("Hawkins Lab");
+    // The write left a tombstone: the first read went to DynamoDB and refilled the cache, the next one hit it.
+    expect(events.filter((e) => e.operationId === "Title.get").map((e) => e.cache)).toEqual(["store", "l1"]);
+    // A process that never read the title gets the new name from memcached.
+    const other = otherProcess(config);
+    expect((await other.repos.title.get({ titleId }))?.name).toBe("Hawkins Lab");
+    expect(sourceOf(other.events, "Title.get")).toBe("l2");
+
+    const found = await searchUntilFound(repos, "hawkins", (doc) => doc.titleId === titleId, { since: acknowledgedAt, timeoutMs: 20_000 });
+    expect(found?.doc).toMatchObject({ titleId, name: "Hawkins Lab", synopsis: expect.stringContaining("small town"), popularity: 95.1 });
+    const sourceVersion = await titleSourceVersion(repos, titleId);
+    expect(sourceVersion).toBe(2);
+    expect(found!.doc.sourceVersion).toBe(sourceVersion);
+    expect((await repos.titleSearch.getOrThrow({ titleId })).sourceVersion).toBe(sourceVersion);
+    expect((await repos.titleSearch.search({ text: "stranger" })).items.map((d) => d.titleId)).toEqual([]);
+  });
+
   it("renews in one transaction and refuses a renewal based on a stale version", async () => {
     const { repos } = await streamingService(await isolatedConfig("renewal"));
     const current = await repos.subscription.getOrThrow({ accountId: ids.account });
@@ -323,8 +363,8 @@ describe("streaming example on real engines", () => {
   it("gives the same answers as the in-memory adapters for paging, ranges, searches and conditions", async () => {
     const { repos } = await streamingService(await isolatedConfig("parity"));
     const memory = createRepositories({ stores: memoryStores(), cache: createCacheAside({ driver: new MemoryCacheDriver() }) });
-    cleanups.push(() => memory.close());
     await seed(memory, now);
+    await withCatalogProjection(memory);
     const expected = await transcript(memory);
     expect(expected.history).toHaveLength(3);
     expect(expected.conditions).toEqual({ createExisting: "E_CONDITION_FAILED", updateMissing: "E_CONDITION_FAILED", deleteMissing: "E_CONDITION_FAILED", staleVersion: "E_CONDITION_FAILED", renewedFrom: [1, 2], renewedTwice: "refused" });
@@ -340,9 +380,7 @@ describe("streaming example on real engines", () => {
     expect(first.stderr).not.toContain("polyxena:");
     expect(first.status).toBe(0);
     expect(first.stdout).toMatch(/^polyxena: schema of 6 entities on 4 store\(s\): [1-9]\d* applied, \d+ already in place$/m);
-    for (const store of ["postgres", "dynamodb", "cassandra"]) expect(first.stdout).toMatch(new RegExp(`^${store}: [1-9]\\d* applied, 0 already in place$`, "m"));
-    // Index names have no per-test prefix, so the alias may exist already from another test.
-    expect(first.stdout).toMatch(/^elasticsearch: (2 applied, 0|1 applied, 1|0 applied, 2) already in place$/m);
+    for (const store of ["postgres", "dynamodb", "cassandra", "elasticsearch"]) expect(first.stdout).toMatch(new RegExp(`^${store}: [1-9]\\d* applied, 0 already in place$`, "m"));
     expect(first.stdout).toContain(`  applied   CREATE TABLE IF NOT EXISTS "${config.cassandra.keyspace}"."viewing_history_by_title_id"`);
 
     const second = await schemaApplyCli(config);
