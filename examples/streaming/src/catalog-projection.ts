@@ -50,6 +50,21 @@ export function startCatalogProjection(repos: ServiceRepositories, options: Cata
   return relay;
 }
 
+/**
+ * Runs `work` with the catalogue projection's relay running, once search
+ * holds the catalogue's latest versions (`titleIds`); stops the relay after,
+ * whatever `work` did.
+ */
+export async function withCatalogProjection<T>(repos: ServiceRepositories, titleIds: readonly string[], work: () => Promise<T>, options: CatalogProjectionOptions = {}): Promise<T> {
+  const relay = startCatalogProjection(repos, options);
+  try {
+    await waitForCatalogSearch(repos, titleIds);
+    return await work();
+  } finally {
+    await relay.stop();
+  }
+}
+
 /** The latest source version the outbox recorded for a title (undefined when it was never written). */
 export function titleSourceVersion(repos: ServiceRepositories, titleId: string): Promise<number | undefined> {
   return catalogOutbox(repos).latestVersion(TitleDefinition.name, changeKeyString(TitleDefinition.model, { titleId }));

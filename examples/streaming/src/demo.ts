@@ -11,11 +11,11 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import cliProgress from "cli-progress";
 import { DemoUsageError, demoUsage, parseDemoArgs, type DemoOptions } from "./demo-args.js";
-import { startCatalogProjection, waitForCatalogSearch } from "./catalog-projection.js";
+import { withCatalogProjection } from "./catalog-projection.js";
 import { startDemoBackend } from "./demo-backends.js";
 import { DemoRecorder } from "./demo-metrics.js";
 import { buildReport, formatTextReport, renderHtmlReport } from "./demo-report.js";
-import { scenarioNames, seedProfiles, simulate, type SimulationResult } from "./demo-simulation.js";
+import { scenarioNames, seedProfiles, simulate } from "./demo-simulation.js";
 import { createRepositories } from "./generated/index.js";
 import { catalogTitleIds, seed } from "./seed-data.js";
 
@@ -54,28 +54,26 @@ try {
   const recorder = new DemoRecorder();
   const repos = createRepositories({ stores: backend.stores(), cache: backend.cache, onOperation: recorder.onOperation });
   // Search is filled from the seeded titles by the projection: the relay delivers their change events.
-  const relay = startCatalogProjection(repos, { onOperation: recorder.onOperation });
-  let result: SimulationResult;
-  try {
-    await waitForCatalogSearch(repos, catalogTitleIds);
-    let current = "";
-    result = await simulate(repos, recorder, backend.cache, {
-      profiles: options.profiles,
-      now,
-      onProgress: (scenario) => {
-        if (scenario !== current) {
-          current = scenario;
-          bar.setTotal(scenario === "catalog update" ? 4 : options.profiles);
-          bar.update(0, { scenario: scenario.padEnd(14), unit: scenario === "catalog update" ? "titles" : "profiles" });
-        }
-        bar.increment();
-      },
-    });
-    bar.stop();
-  } finally {
-    await relay.stop();
-    await repos.close();
-  }
+  let current = "";
+  const result = await withCatalogProjection(
+    repos,
+    catalogTitleIds,
+    () =>
+      simulate(repos, recorder, backend.cache, {
+        profiles: options.profiles,
+        now,
+        onProgress: (scenario) => {
+          if (scenario !== current) {
+            current = scenario;
+            bar.setTotal(scenario === "catalog update" ? 4 : options.profiles);
+            bar.update(0, { scenario: scenario.padEnd(14), unit: scenario === "catalog update" ? "titles" : "profiles" });
+          }
+          bar.increment();
+        },
+      }),
+    { onOperation: recorder.onOperation },
+  ).finally(() => repos.close());
+  bar.stop();
 
   const report = buildReport(recorder, { backends: options.backends, engines: backend.engines, durationMs: performance.now() - startedAt, result });
   console.log(`\n${formatTextReport(report)}`);

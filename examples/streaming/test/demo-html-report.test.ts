@@ -14,7 +14,8 @@ import { DemoRecorder } from "../src/demo-metrics.js";
 import { buildReport, renderHtmlReport } from "../src/demo-report.js";
 import { seedProfiles, simulate } from "../src/demo-simulation.js";
 import { createRepositories } from "../src/generated/index.js";
-import { seed } from "../src/seed-data.js";
+import { catalogTitleIds, seed } from "../src/seed-data.js";
+import { withCatalogProjection } from "../src/catalog-projection.js";
 
 const chromiumPath = process.env.POLYXENA_CHROMIUM ?? "/usr/bin/chromium";
 const now = new Date("2026-11-26T20:00:00Z");
@@ -27,8 +28,9 @@ async function demoReportHtml(): Promise<string> {
   const recorder = new DemoRecorder();
   const cache = createCacheAside({ driver: new MemoryCacheDriver() });
   const repos = createRepositories({ stores, cache, onOperation: recorder.onOperation });
-  const result = await simulate(repos, recorder, cache, { profiles: 6, now, onProgress: () => {} });
-  await repos.close();
+  const result = await withCatalogProjection(repos, catalogTitleIds, () => simulate(repos, recorder, cache, { profiles: 6, now, onProgress: () => {} }), {
+    onOperation: recorder.onOperation,
+  }).finally(() => repos.close());
   return renderHtmlReport(buildReport(recorder, { backends: "memory", engines: { postgres: "in-memory adapter" }, durationMs: 1, result }));
 }
 
@@ -76,6 +78,7 @@ describe("demo HTML report in headless Chromium", () => {
         expect(chart.painted, chart.id).toBeGreaterThan(2000);
       }
       expect(await page.textContent("#text-report")).toContain("billing   6 accounts charged twice at once");
+      expect(await page.textContent("body")).toContain("Search followed by: declared projection Title.titleSearch for 4/4 title edits");
     } finally {
       await browser.close();
       rmSync(dir, { recursive: true, force: true });

@@ -6,7 +6,7 @@ import { buildReport, catalogProjectionOf, formatTextReport } from "../src/demo-
 import { seedProfiles, simulate, simulatedIds } from "../src/demo-simulation.js";
 import { createRepositories } from "../src/generated/index.js";
 import { catalogTitleIds, seed } from "../src/seed-data.js";
-import { startCatalogProjection, waitForCatalogSearch } from "../src/catalog-projection.js";
+import { withCatalogProjection } from "../src/catalog-projection.js";
 
 const now = new Date("2026-11-26T20:00:00Z");
 
@@ -19,15 +19,11 @@ async function run(profiles: number) {
   const recorder = new DemoRecorder();
   const cache = createCacheAside({ driver: new MemoryCacheDriver() });
   const repos = createRepositories({ stores, cache, onOperation: recorder.onOperation });
-  const relay = startCatalogProjection(repos, { onOperation: recorder.onOperation });
-  try {
-    await waitForCatalogSearch(repos, catalogTitleIds);
-    const progress: string[] = [];
-    const result = await simulate(repos, recorder, cache, { profiles, now, concurrency: 10, onProgress: (s) => progress.push(s) });
-    return { repos, recorder, result, progress, cache };
-  } finally {
-    await relay.stop();
-  }
+  const progress: string[] = [];
+  const result = await withCatalogProjection(repos, catalogTitleIds, () => simulate(repos, recorder, cache, { profiles, now, concurrency: 10, onProgress: (s) => progress.push(s) }), {
+    onOperation: recorder.onOperation,
+  });
+  return { repos, recorder, result, progress, cache };
 }
 
 describe("demo simulation on the in-memory adapters", () => {

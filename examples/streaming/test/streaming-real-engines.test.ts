@@ -99,13 +99,13 @@ async function streamingService(config: RealStoresConfig) {
   const events: OperationEvent[] = [];
   const cache = createRealCache(config);
   const repos = createRepositories({ stores: createRealStores(config), cache, onOperation: (e) => events.push(e) });
-  await withCatalogProjection(repos);
+  await followCatalogInSearch(repos);
   events.length = 0;
   return { repos, events, cache, applied };
 }
 
 /** Starts the catalogue projection's relay for `repos` (stopped, then `repos` closed, after the test) and waits until search holds the catalogue. */
-async function withCatalogProjection(repos: Repositories & RepositoriesControl<Repositories>): Promise<void> {
+async function followCatalogInSearch(repos: Repositories & RepositoriesControl<Repositories>): Promise<void> {
   const relay = startCatalogProjection(repos);
   cleanups.push(async () => {
     await relay.stop();
@@ -364,7 +364,7 @@ describe("streaming example on real engines", () => {
     const { repos } = await streamingService(await isolatedConfig("parity"));
     const memory = createRepositories({ stores: memoryStores(), cache: createCacheAside({ driver: new MemoryCacheDriver() }) });
     await seed(memory, now);
-    await withCatalogProjection(memory);
+    await followCatalogInSearch(memory);
     const expected = await transcript(memory);
     expect(expected.history).toHaveLength(3);
     expect(expected.conditions).toEqual({ createExisting: "E_CONDITION_FAILED", updateMissing: "E_CONDITION_FAILED", deleteMissing: "E_CONDITION_FAILED", staleVersion: "E_CONDITION_FAILED", renewedFrom: [1, 2], renewedTwice: "refused" });

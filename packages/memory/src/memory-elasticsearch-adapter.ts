@@ -113,6 +113,8 @@ export interface MemoryElasticsearchAdapterOptions extends Omit<ElasticsearchAda
 /** The in-memory Elasticsearch adapter; entity indices are created on first use. */
 export class MemoryElasticsearchAdapter extends ElasticsearchAdapter {
   private readonly prepared = new WeakSet<EntityModel>();
+  /** First uses in flight: concurrent first requests of an entity wait for one schema apply instead of each creating the index. */
+  private readonly preparing = new WeakMap<EntityModel, Promise<void>>();
 
   constructor(
     readonly engine: SearchEngine,
@@ -123,7 +125,18 @@ export class MemoryElasticsearchAdapter extends ElasticsearchAdapter {
 
   protected override prepare(model: EntityModel): Promise<void> | undefined {
     if (this.prepared.has(model)) return undefined;
-    return this.applySchema([model]).then(() => undefined);
+    let pending = this.preparing.get(model);
+    if (!pending) {
+      pending = this.applySchema([model]).then(
+        () => undefined,
+        (error: unknown) => {
+          this.preparing.delete(model);
+          throw error;
+        },
+      );
+      this.preparing.set(model, pending);
+    }
+    return pending;
   }
 
   /** Applies the schema; the entities count as prepared, so first use does not apply it again over later changes. */
