@@ -25,7 +25,7 @@ const ENGINES = [
     name: "cassandra",
     async start() {
       const { startCassandra } = await import("../packages/testkit/src/cassandra-server.ts");
-      const { cassandraReleaseVersion } = await import("../packages/testkit/src/cassandra-release-version.ts");
+      const { cassandraReleaseVersion } = await import("../packages/testkit/src/stores/cassandra/cassandra-release-version.ts");
       const server = await startCassandra();
       const contactPoint = server.contactPoints[0];
       try {

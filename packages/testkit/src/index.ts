@@ -39,7 +39,7 @@ export { startElasticsearchClientProxy } from "./elasticsearch-client-proxy.js";
 export type { ElasticsearchClientProxy } from "./elasticsearch-client-proxy.js";
 export type { OpenSearchServer, StartOpenSearchOptions } from "./opensearch-server.js";
 export { CASSANDRA_ENGINE_POM, resolveCassandraClasspath, startCassandra } from "./cassandra-server.js";
-export { cassandraReleaseVersion } from "./cassandra-release-version.js";
+export { cassandraReleaseVersion } from "./stores/cassandra/cassandra-release-version.js";
 export type { CassandraNode, CassandraServer, StartCassandraOptions } from "./cassandra-server.js";
 export { CASSANDRA_REPLICAS_ENV, REPLICA_CLUSTER_NODES, createCassandraReplicaCluster } from "./cassandra-replica-cluster.js";
 export type { CassandraReplicaCluster } from "./cassandra-replica-cluster.js";

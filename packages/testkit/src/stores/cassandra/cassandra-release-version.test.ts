@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cassandraReleaseVersion, startCqlTestServer, type CqlTestServer } from "@polyxena/testkit";
+import { startCqlTestServer, type CqlTestServer } from "../../cql-server/index.js";
+import { cassandraReleaseVersion } from "./cassandra-release-version.js";
 
 let server: CqlTestServer;
 beforeAll(async () => {
