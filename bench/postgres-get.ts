@@ -10,7 +10,9 @@
  * When Postgres runs on this machine, each line also reports the CPU its
  * backends spent per operation (`serverCpuMicrosPerOp`, from
  * /proc/PID/schedstat of the pool's backends): on a shared machine the
- * client's and the server's CPU compete for the same cores.
+ * client's and the server's CPU compete for the same cores, and
+ * `cpuRatioVsPg` (raw pg's client + server CPU per operation divided by
+ * Polyxena's) is the throughput ratio to expect where CPU is the limit.
  *
  * Ends with one JSON line: `ratioVsPg` / `ratioVsKysely` are Polyxena's
  * throughput divided by the baseline's at 16 in flight (higher is better).
@@ -78,7 +80,7 @@ async function main(): Promise<void> {
     const summary = (r: CompareResult) => ({
       opsPerSec: r.opsPerSec,
       cpuMicrosPerOp: r.cpuMicrosPerOp,
-      ...(r.serverCpuMicrosPerOp ? { serverCpuMicrosPerOp: r.serverCpuMicrosPerOp } : {}),
+      ...(r.serverCpuMicrosPerOp ? { serverCpuMicrosPerOp: r.serverCpuMicrosPerOp, cpuRatioVsPg: round(totalCpu(r, "pg") / totalCpu(r, "polyxena")) } : {}),
       ratioVsPg: round(r.opsPerSec.polyxena! / r.opsPerSec.pg!),
       ratioVsKysely: round(r.opsPerSec.polyxena! / r.opsPerSec.kysely!),
     });
@@ -120,6 +122,11 @@ async function serverCpuReadable(monitor: pg.Client): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** Client and server CPU of one operation of a contender. */
+function totalCpu(r: CompareResult, name: string): number {
+  return r.cpuMicrosPerOp[name]! + r.serverCpuMicrosPerOp![name]!;
 }
 
 function round(x: number): number {
