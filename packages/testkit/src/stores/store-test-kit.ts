@@ -33,11 +33,10 @@ export interface StoreTestKit {
   readonly memory?: ((label: string) => Promise<StoreTestEndpoint>) | undefined;
   /** What the suites must know of a variant's endpoint before it starts: they choose their cases when registered. */
   traits?(variant: TestVariant): Pick<ConformanceTarget, "transactWriteItems">;
-  /**
-   * Registers the store's own cases beside the shared suite on one of its
-   * adapters: its conformance extras, and faults only its real server shows.
-   */
+  /** Registers the store's own conformance cases beside the shared suite, on one of its adapters. */
   extras?(name: string, target: ConformanceTarget, variant: TestVariant): void;
+  /** Registers faults only the store's real server shows (connections killed mid-operation, by the server's own means). */
+  faults?(name: string): void;
 }
 
 /** The variants a kit runs its cases on: the memory twin (when there is one), then the real adapter. */

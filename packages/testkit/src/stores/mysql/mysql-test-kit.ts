@@ -16,8 +16,6 @@ export const mysqlTestKit: StoreTestKit = {
     const db = await createMysqlTestDatabase(label);
     return { adapter: () => createMysqlAdapter({ uri: db.uri }), close: () => db.drop() };
   },
-  extras(name, target) {
-    mysqlConformance(name, target.setup);
-    mysqlKilledConnections(name);
-  },
+  extras: (name, target) => mysqlConformance(name, target.setup),
+  faults: mysqlKilledConnections,
 };

@@ -1,6 +1,7 @@
 import { createPostgresAdapter } from "@polyxena/adapters/postgres";
 import { createMemoryPostgresAdapter } from "@polyxena/memory";
 import { postgresConformance } from "./postgres-conformance.js";
+import { postgresKilledConnections } from "./postgres-killed-connections.js";
 import { createPostgresTestDatabase, START_POSTGRES_COMMAND } from "../../postgres-test-database.js";
 import type { StoreTestKit } from "../store-test-kit.js";
 
@@ -22,4 +23,5 @@ export const postgresTestKit: StoreTestKit = {
   extras(name, target, variant) {
     postgresConformance(name, target.setup, variant === "memory" ? "one" : "many");
   },
+  faults: postgresKilledConnections,
 };
