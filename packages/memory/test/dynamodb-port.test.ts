@@ -4,8 +4,9 @@
  * and against dynalite through the AWS SDK (the test command's DynamoDB), so
  * the in-process engine cannot drift from a real endpoint unnoticed.
  * dynalite has no TransactWriteItems: the transaction cases run on the
- * in-process DynamoDB and on an external endpoint
- * (POLYXENA_TEST_DYNAMODB_ENDPOINT) only.
+ * in-process DynamoDB, on the testkit's DynamoDB engine server (the same
+ * engine behind the wire protocol, through the SDK) and on an external
+ * endpoint (POLYXENA_TEST_DYNAMODB_ENDPOINT).
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
@@ -13,7 +14,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { sdkDynamoDbPort, type DynamoDbPort } from "@polyxena/adapters/dynamodb";
 import { InProcessDynamoDb } from "../src/dynamodb-engine/in-process-dynamodb.js";
-import { startDynamoDbTestServer, type DynamoDbTestServer } from "@polyxena/testkit";
+import { startDynamoDbEngineServer, startDynamoDbTestServer, type DynamoDbEngineServer, type DynamoDbTestServer } from "@polyxena/testkit";
 
 interface Lane {
   port(): Promise<DynamoDbPort>;
@@ -39,6 +40,23 @@ const dynalite: Lane = {
   },
   transactions: async () => !(await server()).embedded,
   oldItemOnConditionFailure: async () => !(await server()).embedded,
+};
+
+let engineServerPromise: Promise<DynamoDbEngineServer> | undefined;
+afterAll(async () => {
+  await (await engineServerPromise)?.close();
+});
+/** The same in-process DynamoDB behind DynamoDB's wire protocol, reached through the AWS SDK like dynalite. */
+const engineServer: Lane = {
+  async port() {
+    const { endpoint } = await (engineServerPromise ??= startDynamoDbEngineServer({ useEnvironment: false }));
+    const client = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint, region: "local", credentials: { accessKeyId: "test", secretAccessKey: "test" } }), {
+      marshallOptions: { removeUndefinedValues: true },
+    });
+    return sdkDynamoDbPort(client, true);
+  },
+  transactions: async () => true,
+  oldItemOnConditionFailure: async () => true,
 };
 
 /** The error a promise rejects with. */
@@ -244,3 +262,4 @@ function portSuite(laneName: string, lane: Lane): void {
 
 portSuite("in-process", inProcess);
 portSuite("dynalite", dynalite);
+portSuite("engine server", engineServer);

@@ -15,6 +15,7 @@
  */
 import { compareUtf8 } from "@polyxena/adapters/dynamodb/in-process";
 import { engineError } from "./dynamodb-engine-error.js";
+import { DYNAMODB_RESERVED_WORDS } from "./dynamodb-reserved-words.js";
 
 /** A value in document-client form. */
 export type Value = unknown;
@@ -62,15 +63,15 @@ export class ExpressionScope {
     private readonly values: Readonly<Record<string, Value>> | undefined,
   ) {}
 
-  name(alias: string): string {
+  name(alias: string, what = "expression"): string {
     const name = this.names?.[alias];
-    if (name === undefined) throw engineError("ValidationException", `Value provided in ExpressionAttributeNames unused in expressions: An expression attribute name used in the document path is not defined; attribute name: ${alias}`);
+    if (name === undefined) throw engineError("ValidationException", `Invalid ${what}: An expression attribute name used in the document path is not defined; attribute name: ${alias}`);
     this.usedNames.add(alias);
     return name;
   }
 
-  value(placeholder: string): Value {
-    if (!this.values || !(placeholder in this.values)) throw engineError("ValidationException", `Invalid expression: An expression attribute value used in expression is not defined; attribute value: ${placeholder}`);
+  value(placeholder: string, what = "expression"): Value {
+    if (!this.values || !(placeholder in this.values)) throw engineError("ValidationException", `Invalid ${what}: An expression attribute value used in expression is not defined; attribute value: ${placeholder}`);
     this.usedValues.add(placeholder);
     return this.values[placeholder];
   }
@@ -208,6 +209,7 @@ class Parser {
       else {
         this.expectOp(",");
         const operand = this.operand();
+        if (fn === "begins_with") this.checkLiteral(operand, ["S", "B"], fn);
         condition = fn === "attribute_type" ? { kind: "type", path, type: operand } : { kind: fn, path, operand };
       }
       this.expectOp(")");
@@ -219,7 +221,9 @@ class Parser {
       const low = this.operand();
       if (!this.isWord("AND")) this.fail();
       this.at++;
-      return { kind: "between", operand: left, low, high: this.operand() };
+      const high = this.operand();
+      this.checkBounds(low, high);
+      return { kind: "between", operand: left, low, high };
     }
     if (this.isWord("IN")) {
       this.at++;
@@ -240,12 +244,29 @@ class Parser {
     return this.fail();
   }
 
+  /** BETWEEN with two literal bounds: same type, low <= high, as DynamoDB checks before evaluating. */
+  private checkBounds(low: Operand, high: Operand): void {
+    if (low.kind !== "value" || high.kind !== "value") return;
+    const a = this.scope.value(low.name, this.what);
+    const b = this.scope.value(high.name, this.what);
+    const bounds = `lower bound operand: AttributeValue: {${typeOf(a)}:${displayValue(a)}}, upper bound operand: AttributeValue: {${typeOf(b)}:${displayValue(b)}}`;
+    if (typeOf(a) !== typeOf(b)) throw engineError("ValidationException", `Invalid ${this.what}: The BETWEEN operator requires same data type for lower and upper bounds; ${bounds}`);
+    if ((compareScalars(a, b) ?? 0) > 0) throw engineError("ValidationException", `Invalid ${this.what}: The BETWEEN operator requires upper bound to be greater than or equal to lower bound; ${bounds}`);
+  }
+
+  /** A function operand given as a literal value must have a type the function takes. */
+  private checkLiteral(operand: Operand, allowed: readonly string[], fn: string): void {
+    if (operand.kind !== "value") return;
+    const type = typeOf(this.scope.value(operand.name, this.what));
+    if (type !== undefined && !allowed.includes(type)) throw engineError("ValidationException", `Invalid ${this.what}: Incorrect operand type for operator or function; operator or function: ${fn}, operand type: ${type}`);
+  }
+
   /** A condition operand: a path, a value, or size(path). */
   operand(): Operand {
     const t = this.peek();
     if (t.kind === "value") {
       this.at++;
-      this.scope.value(t.text);
+      this.scope.value(t.text, this.what);
       return { kind: "value", name: t.text };
     }
     if (t.kind === "word" && t.text.toLowerCase() === "size" && this.tokens[this.at + 1]?.text === "(") {
@@ -262,7 +283,10 @@ class Parser {
     const left = this.setOperand();
     if (this.isOp("+") || this.isOp("-")) {
       const op = this.next().text as "+" | "-";
-      return { kind: "arith", op, left, right: this.setOperand() };
+      const right = this.setOperand();
+      this.checkLiteral(left, ["N"], op);
+      this.checkLiteral(right, ["N"], op);
+      return { kind: "arith", op, left, right };
     }
     return left;
   }
@@ -280,14 +304,17 @@ class Parser {
       } else {
         const left = this.setValue();
         this.expectOp(",");
-        operand = { kind: "list_append", left, right: this.setValue() };
+        const right = this.setValue();
+        this.checkLiteral(left, ["L"], fn);
+        this.checkLiteral(right, ["L"], fn);
+        operand = { kind: "list_append", left, right };
       }
       this.expectOp(")");
       return operand;
     }
     if (t.kind === "value") {
       this.at++;
-      this.scope.value(t.text);
+      this.scope.value(t.text, this.what);
       return { kind: "value", name: t.text };
     }
     return { kind: "path", path: this.path() };
@@ -311,9 +338,9 @@ class Parser {
 
   private pathName(): string {
     const t = this.next();
-    if (t.kind === "name") return this.scope.name(t.text);
+    if (t.kind === "name") return this.scope.name(t.text, this.what);
     if (t.kind === "word") {
-      if (RESERVED.has(t.text.toUpperCase())) {
+      if (DYNAMODB_RESERVED_WORDS.has(t.text.toUpperCase())) {
         throw engineError("ValidationException", `Invalid ${this.what}: Attribute name is a reserved keyword; reserved keyword: ${t.text}`);
       }
       return t.text;
@@ -325,6 +352,7 @@ class Parser {
   update(): Update {
     const update: Update = { set: [], remove: [], add: [], delete: [] };
     const seen = new Set<string>();
+    const paths: Path[] = [];
     while (this.peek().kind !== "end") {
       const clause = this.next();
       const keyword = clause.kind === "word" ? clause.text.toUpperCase() : "";
@@ -337,11 +365,21 @@ class Parser {
       do {
         if (this.isOp(",")) this.at++;
         const path = this.path();
+        for (const earlier of paths) checkDisjoint(earlier, path);
+        paths.push(path);
         if (keyword === "SET") {
           this.expectOp("=");
           update.set.push({ path, value: this.setValue() });
         } else if (keyword === "REMOVE") update.remove.push(path);
-        else (keyword === "ADD" ? update.add : update.delete).push({ path, value: this.operand() });
+        else {
+          const value = this.operand();
+          if (value.kind === "value") {
+            const type = typeOf(this.scope.value(value.name, this.what));
+            const takes = keyword === "ADD" ? ["N", "SS", "NS", "BS"] : ["SS", "NS", "BS"];
+            if (type !== undefined && !takes.includes(type)) throw engineError("ValidationException", `Invalid UpdateExpression: Incorrect operand type for operator or function; operator: ${keyword}, operand type: ${OPERAND_TYPE_NAMES[type] ?? type}`);
+          }
+          (keyword === "ADD" ? update.add : update.delete).push({ path, value });
+        }
       } while (this.isOp(","));
     }
     if (seen.size === 0) this.fail();
@@ -349,10 +387,28 @@ class Parser {
   }
 }
 
-/** The words DynamoDB refuses as bare attribute names in expressions (the ones a schema is likely to use). */
-const RESERVED = new Set(
-  "ABORT ABSOLUTE ACTION ADD AFTER ALL AND ANY AS ASC BETWEEN BY CASE COUNT CREATE DATA DATE DAY DEFAULT DELETE DESC DROP EACH ELSE END EXISTS FALSE FOR FROM GROUP HASH IF IN INDEX INSERT INTO IS KEY KEYS LIMIT MAP NAME NOT NULL NUMBER OF ON OR ORDER OWNER PARTITION RANGE REMOVE SELECT SET SIZE STATUS STRING TABLE THEN TIME TIMESTAMP TO TRUE TTL TYPE UPDATE USER VALUE VALUES VERSION WHEN WHERE YEAR ZONE".split(" "),
-);
+/** DynamoDB's names of value types in operand type errors. */
+const OPERAND_TYPE_NAMES: Record<string, string> = { S: "STRING", N: "NUMBER", B: "BINARY", NULL: "NULL", BOOL: "BOOLEAN", L: "LIST", M: "MAP" };
+
+function pathText(path: Path): string {
+  return `[${path.map((p) => (typeof p === "number" ? `[${p}]` : p)).join(", ")}]`;
+}
+
+/** Two paths of one update expression may neither overlap (one a prefix of the other) nor conflict (a map key and a list index at one place). */
+function checkDisjoint(one: Path, two: Path): void {
+  const shared = Math.min(one.length, two.length);
+  for (let i = 0; i < shared; i++) {
+    if (typeof one[i] !== typeof two[i]) throw engineError("ValidationException", `Invalid UpdateExpression: Two document paths conflict with each other; must remove or rewrite one of these paths; path one: ${pathText(one)}, path two: ${pathText(two)}`);
+    if (one[i] !== two[i]) return;
+  }
+  throw engineError("ValidationException", `Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: ${pathText(one)}, path two: ${pathText(two)}`);
+}
+
+/** A scalar as DynamoDB prints it inside error messages. */
+function displayValue(value: Value): string {
+  if (value instanceof Uint8Array) return Buffer.from(value).toString("base64");
+  return typeof value === "object" && value !== null ? JSON.stringify(value) : String(value);
+}
 
 /** Parses a ConditionExpression or KeyConditionExpression. */
 export function parseCondition(text: string, scope: ExpressionScope, what = "ConditionExpression"): Condition {
@@ -510,27 +566,64 @@ function operandValue(operand: Operand, item: Item | undefined, scope: Expressio
     case "list_append": {
       const left = operandValue(operand.left, item, scope);
       const right = operandValue(operand.right, item, scope);
-      if (!Array.isArray(left) || !Array.isArray(right)) throw engineError("ValidationException", "Invalid UpdateExpression: Incorrect operand type for operator or function; operator or function: list_append");
+      if (left === undefined || right === undefined) throw engineError("ValidationException", "The provided expression refers to an attribute that does not exist in the item");
+      if (!Array.isArray(left) || !Array.isArray(right)) throw engineError("ValidationException", "An operand in the update expression has an incorrect data type");
       return [...left, ...right];
     }
     case "arith": {
       const left = operandValue(operand.left, item, scope);
       const right = operandValue(operand.right, item, scope);
       if (left === undefined || right === undefined) throw engineError("ValidationException", "The provided expression refers to an attribute that does not exist in the item");
-      if (typeOf(left) !== "N" || typeOf(right) !== "N") throw engineError("ValidationException", `Invalid UpdateExpression: Incorrect operand type for operator or function; operator: ${operand.op}`);
+      if (typeOf(left) !== "N" || typeOf(right) !== "N") throw engineError("ValidationException", "An operand in the update expression has an incorrect data type");
       return arithmetic(numeric(left), numeric(right), operand.op);
     }
   }
 }
 
+/**
+ * a + b or a - b computed exactly, as DynamoDB computes decimals (0.1 + 0.2 is 0.3).
+ * A non-integer result is kept as a double only when the double is that exact
+ * decimal; one a double cannot hold is refused rather than rounded.
+ */
 function arithmetic(a: number | bigint, b: number | bigint, op: "+" | "-"): number | bigint {
-  if (typeof a === "bigint" || typeof b === "bigint") {
-    if ((typeof a === "number" && !Number.isInteger(a)) || (typeof b === "number" && !Number.isInteger(b))) return op === "+" ? Number(a) + Number(b) : Number(a) - Number(b);
-    const r = op === "+" ? BigInt(a) + BigInt(b) : BigInt(a) - BigInt(b);
-    return r >= BigInt(Number.MIN_SAFE_INTEGER) && r <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(r) : r;
+  const x = toScaled(a);
+  const y = toScaled(b);
+  const scale = Math.max(x.scale, y.scale);
+  const left = x.units * 10n ** BigInt(scale - x.scale);
+  const right = y.units * 10n ** BigInt(scale - y.scale);
+  return fromScaled(op === "+" ? left + right : left - right, scale);
+}
+
+/** A number as `units / 10^scale` (scale >= 0), from its shortest decimal text. */
+function toScaled(value: number | bigint): { units: bigint; scale: number } {
+  if (typeof value === "bigint") return { units: value, scale: 0 };
+  const [mantissa = "0", exponentText = "0"] = String(value).toLowerCase().split("e");
+  const [whole = "0", fraction = ""] = mantissa.split(".");
+  let units = BigInt(whole + fraction);
+  let scale = fraction.length - Number(exponentText);
+  if (scale < 0) {
+    units *= 10n ** BigInt(-scale);
+    scale = 0;
   }
-  const r = op === "+" ? a + b : a - b;
-  return Number.isSafeInteger(r) || !Number.isInteger(r) ? r : BigInt(a) + (op === "+" ? BigInt(b) : -BigInt(b));
+  return { units, scale };
+}
+
+function fromScaled(units: bigint, scale: number): number | bigint {
+  while (scale > 0 && units % 10n === 0n) {
+    units /= 10n;
+    scale--;
+  }
+  if (scale === 0) return units >= BigInt(Number.MIN_SAFE_INTEGER) && units <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(units) : units;
+  const negative = units < 0n;
+  const digits = (negative ? -units : units).toString().padStart(scale + 1, "0");
+  const text = `${negative ? "-" : ""}${digits.slice(0, digits.length - scale)}.${digits.slice(digits.length - scale)}`;
+  const double = Number(text);
+  const back = toScaled(double);
+  if (back.units === units && back.scale === scale) return double;
+  throw engineError(
+    "ValidationException",
+    `The result ${text} has more significant digits than this engine holds exactly in a non-integer: it keeps non-integers as IEEE-754 doubles (15 to 17 significant digits; DynamoDB keeps 38). Integers are exact up to 38 digits.`,
+  );
 }
 
 /** Whether `condition` holds for `item` (undefined: no item). */

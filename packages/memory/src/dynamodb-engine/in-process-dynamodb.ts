@@ -244,8 +244,8 @@ export class InProcessDynamoDb implements DynamoDbPort {
     if (!input.KeyConditionExpression) throw engineError("ValidationException", "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.");
     const scope = new ExpressionScope(input.ExpressionAttributeNames, input.ExpressionAttributeValues);
     const condition = parseCondition(input.KeyConditionExpression, scope, "KeyConditionExpression");
-    checkKeyCondition(condition, key);
     scope.assertAllUsed();
+    checkKeyCondition(condition, key);
     const matches = [...table.items.values()].filter((item) => inIndex(table, key, item) && evaluate(condition, item, scope));
     const order = itemOrder(table, key);
     matches.sort(input.ScanIndexForward === false ? (a, b) => order(b, a) : order);
@@ -256,7 +256,7 @@ export class InProcessDynamoDb implements DynamoDbPort {
     const table = this.table(input.TableName);
     const order = itemOrder(table, table.key);
     const items = [...table.items.values()].sort(order);
-    return this.page(table, table.key, items, input.ExclusiveStartKey, input.Limit, order);
+    return this.page(table, table.key, items, input.ExclusiveStartKey, input.Limit, order, "scan");
   }
 
   async batchGetItem(input: PortBatchGetInput): Promise<PortBatchGetOutput> {
@@ -291,7 +291,9 @@ export class InProcessDynamoDb implements DynamoDbPort {
   async batchWriteItem(input: PortBatchWriteInput): Promise<PortBatchWriteOutput> {
     const requests = Object.entries(input.RequestItems ?? {});
     const total = requests.reduce((n, [, r]) => n + r.length, 0);
-    if (total === 0 || total > MAX_BATCH_WRITE_ITEMS) throw engineError("ValidationException", `1 validation error detected: Value at 'requestItems' failed to satisfy constraint: Member must have length less than or equal to ${MAX_BATCH_WRITE_ITEMS}`);
+    if (total === 0 || total > MAX_BATCH_WRITE_ITEMS) {
+      throw engineError("ValidationException", `1 validation error detected: Value at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to ${MAX_BATCH_WRITE_ITEMS}, Member must have length greater than or equal to 1]`);
+    }
     const writes: { table: Table; identity: string; item: Item | undefined }[] = [];
     const identities = new Set<string>();
     for (const [name, list] of requests) {
@@ -300,6 +302,8 @@ export class InProcessDynamoDb implements DynamoDbPort {
         const write =
           "PutRequest" in request
             ? (() => {
+                const keyAttributes = [table.key.hash, table.key.range].filter((a): a is string => a !== undefined);
+                if (keyAttributes.some((a) => request.PutRequest.Item?.[a] === undefined)) throw engineError("ValidationException", "The provided key element does not match the schema");
                 const item = this.validItem(table, request.PutRequest.Item);
                 return { table, identity: this.identityOf(table, item), item };
               })()
@@ -411,15 +415,16 @@ export class InProcessDynamoDb implements DynamoDbPort {
       if (value === undefined) continue;
       const isTableKey = attr === table.key.hash || attr === table.key.range;
       if (typeOf(value) !== type) {
-        throw engineError("ValidationException", isTableKey ? `One or more parameter values were invalid: Type mismatch for key ${attr} expected: ${type} actual: ${typeOf(value)}` : `One or more parameter values were invalid: Type mismatch for Index Key ${attr} Expected: ${type} Actual: ${typeOf(value)}`);
+        const index = [...table.indexes.values()].find((i) => i.hash === attr || i.range === attr);
+        throw engineError(
+          "ValidationException",
+          isTableKey ? `One or more parameter values were invalid: Type mismatch for key ${attr} expected: ${type} actual: ${typeOf(value)}` : `One or more parameter values were invalid: Type mismatch for Index Key ${attr} Expected: ${type} Actual: ${typeOf(value)} IndexName: ${index?.name ?? ""}`,
+        );
       }
       if (value === "" && (isTableKey || indexKeys.has(attr))) {
         throw engineError("ValidationException", `One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: ${attr}`);
       }
-      const limit = attr === table.key.range || [...table.indexes.values()].some((i) => i.range === attr) ? MAX_SORT_KEY_BYTES : MAX_PARTITION_KEY_BYTES;
-      if (typeof value === "string" && Buffer.byteLength(value, "utf8") > limit) {
-        throw engineError("ValidationException", `One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of ${limit} bytes`);
-      }
+      checkKeySize(attr === table.key.range || [...table.indexes.values()].some((i) => i.range === attr) ? "range" : "hash", value);
     }
     if (dynamoItemSize(item as Record<string, DynamoNative>) > DYNAMODB_MAX_ITEM_BYTES) {
       throw engineError("ValidationException", updating ? "Item size to update has exceeded the maximum allowed size" : "Item size has exceeded the maximum allowed size");
@@ -472,12 +477,21 @@ export class InProcessDynamoDb implements DynamoDbPort {
   }
 
   /** One page of ordered items after `start`: at most `limit` evaluated and 1 MB, with LastEvaluatedKey when it stopped early. */
-  private page(table: Table, key: KeySchema, ordered: Item[], start: Item | undefined, limit: number | undefined, order: (a: Item, b: Item) => number): PortPageOutput {
+  private page(table: Table, key: KeySchema, ordered: Item[], start: Item | undefined, limit: number | undefined, order: (a: Item, b: Item) => number, request: "query" | "scan" = "query"): PortPageOutput {
     if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw engineError("ValidationException", "1 validation error detected: Value at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1");
     let from = 0;
     if (start !== undefined) {
       const attributes = new Set([table.key.hash, table.key.range, key.hash, key.range].filter((a): a is string => a !== undefined));
-      if (Object.keys(start).length !== attributes.size || [...attributes].some((a) => start[a] === undefined)) throw engineError("ValidationException", "The provided starting key is invalid: The provided key element does not match the schema");
+      if (Object.keys(start).length !== attributes.size || [...attributes].some((a) => start[a] === undefined)) {
+        // DynamoDB words a start key with other attributes differently for Query and Scan.
+        throw engineError("ValidationException", request === "query" ? "The provided starting key is invalid" : "The provided starting key is invalid: The provided key element does not match the schema");
+      }
+      try {
+        this.keyIdentity(table, Object.fromEntries([table.key.hash, table.key.range].filter((a): a is string => a !== undefined).map((a) => [a, start[a]])));
+      } catch (error) {
+        if (error instanceof DynamoDbEngineError) throw engineError("ValidationException", `The provided starting key is invalid: ${error.message}`);
+        throw error;
+      }
       from = ordered.findIndex((item) => order(item, start) > 0);
       if (from < 0) from = ordered.length;
     }
@@ -527,12 +541,21 @@ function keySchemaOf(elements: PortCreateTableInput["KeySchema"], types: Map<str
   return { hash, range };
 }
 
-/** Text of a key value that is equal for equal DynamoDB values (1, 1.0 and 1n alike), checking its type and emptiness. */
+/** DynamoDB's key size limits: 2048 bytes of partition key, 1024 of sort key (strings as UTF-8, binaries as bytes). */
+function checkKeySize(role: "hash" | "range", value: Value): void {
+  const bytes = typeof value === "string" ? Buffer.byteLength(value, "utf8") : value instanceof Uint8Array ? value.length : 0;
+  if (role === "hash" && bytes > MAX_PARTITION_KEY_BYTES) throw engineError("ValidationException", `One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of${MAX_PARTITION_KEY_BYTES} bytes`);
+  if (role === "range" && bytes > MAX_SORT_KEY_BYTES) throw engineError("ValidationException", `One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of ${MAX_SORT_KEY_BYTES} bytes`);
+}
+
+/** Text of a key value that is equal for equal DynamoDB values (1, 1.0 and 1n alike), checking its type, emptiness and size. */
 function keyText(table: Table, attr: string, value: Value): string {
   const type = typeOf(value);
   const declared = table.types.get(attr);
   if (type !== declared) throw engineError("ValidationException", "The provided key element does not match the schema");
-  if (value === "") throw engineError("ValidationException", `One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: ${attr}`);
+  // A key in a request (reads, deletes) is worded as a parameter; an item's key attribute (writes) is refused earlier by validItem.
+  if (value === "") throw engineError("ValidationException", `One or more parameter values were invalid: The AttributeValue for a key attribute cannot contain an empty string value. Key: ${attr}`);
+  checkKeySize(attr === table.key.range ? "range" : "hash", value);
   if (type === "N") return String(typeof value === "object" ? (value as { value: string }).value : value).replace(/\.0+$/, "");
   if (type === "B") return Buffer.from(value as Uint8Array).toString("base64");
   return value as string;
@@ -557,26 +580,46 @@ function itemOrder(table: Table, key: KeySchema): (a: Item, b: Item) => number {
   };
 }
 
-/** Refuses a key condition that is not an equality on the hash key AND at most one condition on the range key. */
+/**
+ * Refuses a key condition DynamoDB refuses: only AND of one condition per key attribute
+ * (=, <, <=, >, >=, BETWEEN, begins_with), an equality on the partition key, nothing on
+ * other attributes; with DynamoDB's messages, in its order.
+ */
 function checkKeyCondition(condition: Condition, key: KeySchema): void {
-  const parts: Condition[] = [];
+  const conditions = new Map<string, Condition>();
   const collect = (c: Condition): void => {
     if (c.kind === "and") {
       collect(c.left);
       collect(c.right);
-    } else parts.push(c);
+      return;
+    }
+    if (c.kind === "or" || c.kind === "not" || c.kind === "in") throw engineError("ValidationException", `Invalid operator used in KeyConditionExpression: ${c.kind.toUpperCase()}`);
+    if (c.kind === "compare" && c.op === "<>") throw engineError("ValidationException", "Invalid operator used in KeyConditionExpression: <>");
+    if (c.kind === "exists" || c.kind === "not_exists" || c.kind === "type" || c.kind === "contains") {
+      const name = { exists: "attribute_exists", not_exists: "attribute_not_exists", type: "attribute_type", contains: "contains" }[c.kind];
+      throw engineError("ValidationException", `Invalid operator used in KeyConditionExpression: ${name}`);
+    }
+    const operands = c.kind === "compare" ? [c.left, c.right] : c.kind === "between" ? [c.operand, c.low, c.high] : c.kind === "begins_with" ? [{ kind: "path" as const, path: c.path }, c.operand] : [];
+    if (operands.some((o) => o.kind === "size")) throw engineError("ValidationException", "KeyConditionExpressions cannot contain nested operations");
+    const paths = operands.filter((o): o is { kind: "path"; path: readonly (string | number)[] } => o.kind === "path");
+    if (paths.length > 1) throw engineError("ValidationException", "Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition");
+    if (paths.length === 0) throw engineError("ValidationException", "Invalid condition in KeyConditionExpression: No key attribute specified");
+    if (paths[0]!.path.length > 1) throw engineError("ValidationException", "KeyConditionExpressions cannot have conditions on nested attributes");
+    const attribute = paths[0]!.path[0] as string;
+    if (conditions.has(attribute)) throw engineError("ValidationException", "KeyConditionExpressions must only contain one condition per key");
+    conditions.set(attribute, c);
   };
   collect(condition);
-  const attributeOf = (c: Condition): string | undefined => {
-    if (c.kind === "compare" && c.op !== "<>" && c.left.kind === "path" && c.left.path.length === 1 && c.right.kind === "value") return c.left.path[0] as string;
-    if (c.kind === "between" && c.operand.kind === "path" && c.operand.path.length === 1) return c.operand.path[0] as string;
-    if (c.kind === "begins_with" && c.path.length === 1) return c.path[0] as string;
-    return undefined;
-  };
-  const hash = parts.filter((c) => attributeOf(c) === key.hash && c.kind === "compare" && c.op === "=");
-  const range = parts.filter((c) => key.range !== undefined && attributeOf(c) === key.range);
-  if (hash.length !== 1) throw engineError("ValidationException", `Query condition missed key schema element: ${key.hash}`);
-  if (range.length > 1 || hash.length + range.length !== parts.length) throw engineError("ValidationException", "Query key condition not supported");
+  for (const [attribute, isHash] of [[key.hash, true], [key.range, false]] as const) {
+    if (attribute === undefined) continue;
+    const c = conditions.get(attribute);
+    if (!c) {
+      if (isHash || conditions.size > 1) throw engineError("ValidationException", `Query condition missed key schema element: ${attribute}`);
+      continue;
+    }
+    if (isHash && key.range === undefined && conditions.size > 1) throw engineError("ValidationException", "Query key condition not supported");
+    if (isHash && !(c.kind === "compare" && c.op === "=")) throw engineError("ValidationException", "Query key condition not supported");
+  }
 }
 
 /** A document-client item as raw `AttributeValue`s (as DynamoDB returns items on exceptions). */
