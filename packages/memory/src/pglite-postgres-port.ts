@@ -19,16 +19,10 @@ import { mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import type { PGlite, Results } from "@electric-sql/pglite";
+import type { PGlite } from "@electric-sql/pglite";
 import { PolyxenaError } from "@polyxena/core";
-import {
-  POLYXENA_TEXT_PARSERS,
-  type PostgresArrayQuery,
-  type PostgresArrayResult,
-  type PostgresObjectResult,
-  type PostgresPort,
-  type PostgresSession,
-} from "@polyxena/adapters/postgres/in-process";
+import { POLYXENA_TEXT_PARSERS, type PostgresArrayQuery, type PostgresPort, type PostgresSession } from "@polyxena/adapters/postgres/in-process";
+import { PgliteConnection } from "./pglite-connection.js";
 
 /** The transactions whose work is running in the current async context, innermost first. */
 interface HolderScope {
@@ -53,28 +47,13 @@ function insideHolder(token: object): boolean {
   return false;
 }
 
-const DML = new Set(["INSERT", "UPDATE", "DELETE", "MERGE", "COPY"]);
-
-/** Rows changed (DML) or returned (anything else), as `pg` counts them. */
-function rowCount(result: Results<unknown>): number {
-  const command = (result as { command?: string }).command;
-  return command !== undefined && DML.has(command) ? (result.affectedRows ?? 0) : result.rows.length;
-}
-
-/** Runs a statement of either shape of {@link PostgresPort.query} on PGlite. */
-async function run(db: PGlite, query: PostgresArrayQuery | string, values?: unknown[]): Promise<PostgresArrayResult & PostgresObjectResult<never>> {
-  const array = typeof query !== "string";
-  const result = array ? await db.query(query.text, query.values, { rowMode: "array" }) : await db.query(query, values);
-  return { rows: result.rows as never[], rowCount: rowCount(result), command: (result as { command?: string }).command ?? "" };
-}
-
 /** The one session of a PGlite instance, with its turn queue. */
 class PgliteSessions {
   private tail: Promise<void> = Promise.resolve();
   /** The transaction holding the session, when one does. */
   private heldBy: object | undefined;
 
-  constructor(readonly db: Promise<PGlite>) {}
+  constructor(readonly connection: Promise<PgliteConnection>) {}
 
   /** Waits for the session's turn; resolves to the function that hands it on. */
   async take(): Promise<() => void> {
@@ -96,7 +75,7 @@ class PgliteSessions {
   async query(query: PostgresArrayQuery | string, values?: unknown[]) {
     const handOn = await this.take();
     try {
-      return await run(await this.db, query, values);
+      return await (await this.connection).query(query, values);
     } finally {
       handOn();
     }
@@ -119,20 +98,20 @@ class PgliteSession implements PostgresSession {
   private released = false;
 
   constructor(
-    private readonly db: PGlite,
+    private readonly connection: PgliteConnection,
     private readonly handOn: () => void,
   ) {}
 
   query(query: PostgresArrayQuery | string, values?: unknown[]): Promise<never> {
     if (this.released) return Promise.reject(new Error("the session was released"));
-    return run(this.db, query, values) as Promise<never>;
+    return this.connection.query(query, values) as Promise<never>;
   }
 
   release(): void {
     if (this.released) return;
     this.released = true;
     // A session handed back inside a transaction (its holder gave up before ROLLBACK) is rolled back first.
-    if (this.db.isInTransaction()) void this.db.query("ROLLBACK").then(this.handOn, this.handOn);
+    if (this.connection.db.isInTransaction()) void this.connection.query("ROLLBACK").then(this.handOn, this.handOn);
     else this.handOn();
   }
 
@@ -164,10 +143,10 @@ export class PglitePostgresPort implements PostgresPort {
     private readonly setup: (db: PGlite) => Promise<void>,
   ) {
     if (pglite === undefined) {
-      this.sessions = shared ??= new PgliteSessions(startSharedPglite());
+      this.sessions = shared ??= new PgliteSessions(connectTo(startSharedPglite()));
     } else {
       let sessions = sessionsByDb.get(pglite);
-      if (!sessions) sessionsByDb.set(pglite, (sessions = new PgliteSessions(Promise.resolve(pglite))));
+      if (!sessions) sessionsByDb.set(pglite, (sessions = new PgliteSessions(connectTo(Promise.resolve(pglite)))));
       this.sessions = sessions;
     }
   }
@@ -182,7 +161,7 @@ export class PglitePostgresPort implements PostgresPort {
   async connect(): Promise<PostgresSession> {
     await this.ready();
     const handOn = await this.sessions.take();
-    return new PgliteSession(await this.sessions.db, handOn);
+    return new PgliteSession(await this.sessions.connection, handOn);
   }
 
   /** The instance stays up for the process's other adapters; a passed-in instance is its owner's to close. */
@@ -195,7 +174,7 @@ export class PglitePostgresPort implements PostgresPort {
   private async runSetup(): Promise<void> {
     const handOn = await this.sessions.take();
     try {
-      await this.setup(await this.sessions.db);
+      await this.setup((await this.sessions.connection).db);
     } catch (error) {
       this.setupDone = undefined;
       throw error;
@@ -203,6 +182,12 @@ export class PglitePostgresPort implements PostgresPort {
       handOn();
     }
   }
+}
+
+/** The connection to a PGlite instance once it is up. */
+async function connectTo(pglite: Promise<PGlite>): Promise<PgliteConnection> {
+  const [db, module] = await Promise.all([pglite, import("@electric-sql/pglite")]);
+  return new PgliteConnection(db, module);
 }
 
 /**
