@@ -40,9 +40,9 @@ export class MemoryPostgresAdapter extends PostgresAdapter {
 
   constructor(options: MemoryPostgresAdapterOptions = {}) {
     const schema = options.schema ?? `px_memory_${process.pid}_${++adapters}`;
+    // One exchange with Postgres for the whole schema: each statement sent on its own costs a round of its own.
     const setup = async (db: PGlite) => {
-      await db.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
-      for (const statement of postgresOutboxStatements(schema)) await db.exec(statement);
+      await db.exec([`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`, ...postgresOutboxStatements(schema)].join(";\n"));
     };
     super(new PglitePostgresPort(options.pglite, setup), true, { name: options.name, schema });
   }
@@ -57,14 +57,14 @@ export class MemoryPostgresAdapter extends PostgresAdapter {
   }
 
   private async createTables(model: EntityModel, transaction: StoreTransaction | undefined): Promise<void> {
-    const statements = [postgresTableStatement(model, this.schema), ...postgresIndexStatements(model, this.schema)];
+    // The table and its indexes as one simple query (several statements, one exchange), as `pg` sends a text without parameters.
+    const statements = [postgresTableStatement(model, this.schema), ...postgresIndexStatements(model, this.schema)].join(";\n");
     if (transaction) {
       // Created inside the transaction, they roll back with it: the model counts as created only once outside.
-      const session = transactionClient(transaction);
-      for (const statement of statements) await session.query(statement);
+      await transactionClient(transaction).query(statements);
       return;
     }
-    for (const statement of statements) await this.port.query(statement);
+    await this.port.query(statements);
     this.created.add(model);
   }
 
