@@ -190,21 +190,24 @@ async function connectTo(pglite: Promise<PGlite>): Promise<PgliteConnection> {
   return new PgliteConnection(db, module);
 }
 
+/** initdb's options: 1 MB WAL segments instead of 16 MB, so the saved data directory every process loads is about a fifth smaller. */
+const INITDB_PARAMS = ["--wal-segsize=1"];
+
 /**
- * Options of the memory adapters' PGlite: the adapter's int8/numeric parsers, and no
+ * Options of the memory adapters' PGlite: the adapter's int8/numeric parsers, no
  * startup progress timer (Postgres arms it while it recovers a loaded data directory,
- * and PGlite's copy of it would keep the process alive).
+ * and PGlite's copy of it would keep the process alive), and {@link INITDB_PARAMS}.
  */
 function pgliteOptions(PGlite: typeof import("@electric-sql/pglite").PGlite) {
-  return { parsers: POLYXENA_TEXT_PARSERS, startParams: [...PGlite.defaultStartParams, "-c", "log_startup_progress_interval=0"] };
+  return { parsers: POLYXENA_TEXT_PARSERS, startParams: [...PGlite.defaultStartParams, "-c", "log_startup_progress_interval=0"], initDbStartParams: INITDB_PARAMS };
 }
 
-/** Where this machine keeps its initialised PGlite data directory, per PGlite version. */
+/** Where this machine keeps its initialised PGlite data directory, per PGlite version and initdb options. */
 async function dataDirCopy(): Promise<string> {
   // The package's own version (its exports leave package.json out): a new PGlite initialises a new copy.
   const entry = createRequire(import.meta.url).resolve("@electric-sql/pglite");
   const { version } = JSON.parse(await readFile(join(dirname(entry), "..", "package.json"), "utf8")) as { version: string };
-  return join(tmpdir(), `polyxena-pglite-${version}`, "datadir.tar");
+  return join(tmpdir(), `polyxena-pglite-${version}`, `datadir${INITDB_PARAMS.join("")}.tar`);
 }
 
 /** Saves the data directory of a fresh instance as the machine's copy; false when it cannot. */
