@@ -54,7 +54,7 @@ describe.each(Object.keys(backends))("statements through %s", (backendName) => {
     const row = await backend.port.query({ text: `SELECT tags, doc, at FROM ${t} WHERE id = $1`, values: [1], rowMode: "array" });
     expect(row.rows).toEqual([[["a", 'b"c', null], { k: [1, 2] }, new Date("2026-01-02T03:04:05.678Z")]]);
     await expect(backend.port.query(`INSERT INTO ${t} (id, doc) VALUES ($1, $2)`, [2, [1, 2]])).rejects.toMatchObject({ code: "22P02" });
-    await expect(backend.port.query(`INSERT INTO ${t} (id, at) VALUES ($1, $2)`, [3, Date.UTC(2026, 0, 1)])).rejects.toMatchObject({ code: expect.stringMatching(/^22/) });
+    await expect(backend.port.query(`INSERT INTO ${t} (id, at) VALUES ($1, $2)`, [3, Date.UTC(2026, 0, 1)])).rejects.toMatchObject({ code: "22008" });
   });
 
   it("prepares a named statement once and refuses its name for another text", async () => {
