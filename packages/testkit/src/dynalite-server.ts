@@ -7,7 +7,7 @@
 import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { listenLocally } from "./listen-locally.js";
 
 /** A running test endpoint. */
 export interface DynamoDbTestServer {
@@ -67,26 +67,8 @@ export async function startDynamoDbTestServer(options: DynamoDbTestServerOptions
   const dynaliteOptions = { createTableMs: options.createTableMs ?? 0, deleteTableMs: 0, updateTableMs: 0 };
   const dynalite = await loadDynalite();
   if (options.childProcess) return startInChild(dynaliteFile(dynalite), dynaliteOptions);
-  const server = dynalite(dynaliteOptions);
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  let closing: Promise<void> | undefined;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    embedded: true,
-    close: () =>
-      (closing ??= new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        // Clients keep sockets alive; without this, close() waits for them to time out.
-        server.closeAllConnections();
-      })),
-  };
+  const { endpoint, close } = await listenLocally(dynalite(dynaliteOptions));
+  return { endpoint, embedded: true, close };
 }
 
 /**

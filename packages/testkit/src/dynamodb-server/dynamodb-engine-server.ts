@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { crc32 } from "node:zlib";
 import { InProcessDynamoDb, isDynamoDbEngineError, type DynamoDbEngineError } from "@polyxena/memory";
 import type { DynamoDbTestServer } from "../dynalite-server.js";
+import { listenLocally } from "../listen-locally.js";
 import { toAttributeMap } from "./attribute-values.js";
 import { OPERATIONS, type RequestBody, type ServerState } from "./dynamodb-operations.js";
 
@@ -38,9 +38,14 @@ interface Reply {
   body: unknown;
 }
 
+/** DynamoDB's `__type` of an exception (an unknown operation is refused by the service framework, not by DynamoDB). */
+function errorType(name: string): string {
+  return name === "UnknownOperationException" ? `com.amazon.coral.service#${name}` : `${ERROR_NAMESPACE}${name}`;
+}
+
 /** An engine exception as DynamoDB sends it: `__type`, the message, and `Item` or `CancellationReasons`. */
 function errorReply(error: DynamoDbEngineError): Reply {
-  const type = error.name === "UnknownOperationException" ? `com.amazon.coral.service#${error.name}` : `${ERROR_NAMESPACE}${error.name}`;
+  const type = errorType(error.name);
   // DynamoDB spells the member `Message` on TransactionCanceledException and `message` elsewhere.
   const body: Record<string, unknown> = error.name === "TransactionCanceledException" ? { __type: type, Message: error.message } : { __type: type, message: error.message };
   if (error.Item) body.Item = wireAttributeValues(error.Item);
@@ -77,7 +82,7 @@ function wireAttributeValues(item: Record<string, unknown>): Record<string, unkn
 }
 
 function fail(name: string, message: string, status = 400): Reply {
-  return { status, body: { __type: name === "UnknownOperationException" ? `com.amazon.coral.service#${name}` : `${ERROR_NAMESPACE}${name}`, message } };
+  return { status, body: { __type: errorType(name), message } };
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
@@ -160,24 +165,6 @@ export async function startDynamoDbEngineServer(options: DynamoDbEngineServerOpt
     );
   });
   server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  let closing: Promise<void> | undefined;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    embedded: true,
-    engine,
-    close: () =>
-      (closing ??= new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        // Clients keep sockets alive; without this, close() waits for them to time out.
-        server.closeAllConnections();
-      })),
-  };
+  const { endpoint, close } = await listenLocally(server);
+  return { endpoint, embedded: true, engine, close };
 }

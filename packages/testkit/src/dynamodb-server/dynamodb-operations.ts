@@ -113,17 +113,22 @@ const getItem: Operation = async (state, body) => {
   return out.Item ? { Item: toAttributeMap(out.Item) } : {};
 };
 
+/** Runs a PutItem or DeleteItem write and answers its ReturnValues: nothing, or (ALL_OLD) the item it replaced. */
+async function answerWrite(state: ServerState, body: RequestBody, operation: string, table: string, key: () => Promise<DocumentItem | undefined>, write: () => Promise<unknown>): Promise<unknown> {
+  if (!returnOld(body, operation)) {
+    await write();
+    return {};
+  }
+  const old = await withOldItem(state, table, await key(), write);
+  return old ? { Attributes: toAttributeMap(old) } : {};
+}
+
 const putItem: Operation = async (state, body) => {
   checkParameters("PutItem", body, ["TableName", "Item", "ConditionExpression", "ExpressionAttributeNames", "ExpressionAttributeValues", "ReturnValues", "ReturnValuesOnConditionCheckFailure"]);
   const table = tableName(body.TableName);
   const item = requiredMap(body.Item, "item");
   const input = { TableName: table, Item: item, ...expressionParts(body), ReturnValuesOnConditionCheckFailure: returnValuesOnFailure(body) };
-  if (!returnOld(body, "PutItem")) {
-    await state.engine.putItem(input);
-    return {};
-  }
-  const old = await withOldItem(state, table, await keyOfItem(state, table, item), () => state.engine.putItem(input));
-  return old ? { Attributes: toAttributeMap(old) } : {};
+  return answerWrite(state, body, "PutItem", table, () => keyOfItem(state, table, item), () => state.engine.putItem(input));
 };
 
 const deleteItem: Operation = async (state, body) => {
@@ -131,12 +136,7 @@ const deleteItem: Operation = async (state, body) => {
   const table = tableName(body.TableName);
   const key = requiredMap(body.Key, "key");
   const input = { TableName: table, Key: key, ...expressionParts(body), ReturnValuesOnConditionCheckFailure: returnValuesOnFailure(body) };
-  if (!returnOld(body, "DeleteItem")) {
-    await state.engine.deleteItem(input);
-    return {};
-  }
-  const old = await withOldItem(state, table, key, () => state.engine.deleteItem(input));
-  return old ? { Attributes: toAttributeMap(old) } : {};
+  return answerWrite(state, body, "DeleteItem", table, async () => key, () => state.engine.deleteItem(input));
 };
 
 const updateItem: Operation = async (state, body) => {
