@@ -4,7 +4,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { MemoryCacheDriver, memoryStores } from "@polyxena/memory";
-import { createCacheAside, type OperationEvent } from "@polyxena/core";
+import { createCacheAside, rebuildProjection, type OperationEvent } from "@polyxena/core";
 import { compileStrict } from "../../../packages/codegen/test/helpers/compile-strict.js";
 import { createRepositories } from "../src/generated/index.js";
 import { searchUntilFound, startCatalogProjection, titleSourceVersion, waitForCatalogSearch } from "../src/catalog-projection.js";
@@ -121,6 +121,18 @@ describe("streaming example on the in-memory adapters", () => {
     expect(found!.doc.sourceVersion).toBe(sourceVersion);
     expect((await repos.titleSearch.getOrThrow({ titleId })).sourceVersion).toBe(sourceVersion);
     expect((await repos.titleSearch.search({ text: "stranger" })).items.map((d) => d.titleId)).toEqual([]);
+  });
+
+  it("a rebuild fills search from the titles without a relay, at each title's source version", async () => {
+    const repos = createRepositories({ stores: memoryStores() });
+    running.push(() => repos.close());
+    await seed(repos, now);
+    await repos.title.update({ titleId: "tt2380307" }, { popularity: 99 });
+    expect((await repos.titleSearch.search({})).items).toEqual([]);
+    expect(await rebuildProjection(repos.runtime, "titleSearch")).toEqual({ projection: "Title.titleSearch", scanned: 8, written: 8, skipped: 0, failed: 0 });
+    await waitForCatalogSearch(repos, catalogTitleIds);
+    expect((await repos.titleSearch.getOrThrow({ titleId: "tt2380307" })).sourceVersion).toBe(2);
+    expect((await repos.titleSearch.popularInGenre({ primaryGenre: "family" })).items.map((d) => [d.name, d.popularity])).toEqual([["Coco", 99]]);
   });
 
   it("renews in one transaction and refuses a renewal based on a stale version", async () => {
