@@ -39,6 +39,7 @@ import type { MysqlConnectionPort, MysqlPoolPort, MysqlQueryablePort, MysqlWrite
 import { applyMysqlSchema, planMysqlSchema } from "./mysql-schema-apply.js";
 import { EntityStatements, type CompiledQuery } from "./mysql-statements.js";
 import { holdConnection, MysqlTransactionHandle, transactionConnection } from "./mysql-transaction.js";
+import { runSqlTransaction } from "../sql/sql-transaction.js";
 import { decodePosition, encodePosition } from "../sql/sql-ordering.js";
 
 /** Options of the MySQL adapter besides the connection. */
@@ -215,71 +216,25 @@ export class MysqlAdapter implements StoreAdapter {
   async transaction<T>(work: (tx: StoreTransaction) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     const level = isolationLevel(options.isolation, this.name);
     const begin = level ? `SET TRANSACTION ISOLATION LEVEL ${level.toUpperCase()}` : "START TRANSACTION";
-    let held;
-    try {
-      held = await holdConnection(this.pool);
-    } catch (error) {
-      throw mysqlError(error, begin).withContext({ store: this.name, operation: "transaction" });
-    }
-    const connection = held.connection;
-    const handle = new MysqlTransactionHandle(this.name, connection);
-    let phase: "begin" | "work" | "commit" = "begin";
-    let broken: Error | undefined;
-    try {
-      // SET TRANSACTION applies to the next transaction of the session only.
-      if (level) await connection.query({ sql: begin });
-      await connection.query({ sql: "START TRANSACTION" });
-      phase = "work";
-      const result = await work(handle);
-      phase = "commit";
-      // The server rolls back a transaction whose connection closed before COMMIT.
-      if (held.lost) throw this.transactionLost(held.lost, "not-applied");
-      await connection.query({ sql: "COMMIT" });
-      return result;
-    } catch (error) {
-      if (this.connectionBroken(error)) broken = error instanceof Error ? error : new Error(String(error));
-      if (!held.lost && !broken) {
-        await connection.query({ sql: "ROLLBACK" }).catch((e: unknown) => {
-          broken = e instanceof Error ? e : new Error(String(e));
-        });
-      }
-      if (phase === "work") {
-        if (held.lost || this.connectionBroken(error)) throw this.transactionLost(held.lost ?? error, "not-applied");
-        // Errors of the work itself (the caller's, or already mapped) pass through unchanged.
-        throw error;
-      }
-      if (isPolyxenaError(error)) throw error.withContext({ store: this.name, operation: "transaction" });
-      // A connection lost while COMMIT was in flight: the transaction may or may not have committed.
-      if (phase === "commit" && this.connectionBroken(error)) throw this.transactionLost(error, "unknown");
-      throw mysqlError(error, phase === "begin" ? begin : "COMMIT", false).withContext({ store: this.name, operation: "transaction" });
-    } finally {
-      held.release(broken);
-    }
-  }
-
-  /** Whether an error means the connection is gone (as opposed to a statement the server refused). */
-  private connectionBroken(error: unknown): boolean {
-    if (isPolyxenaError(error)) return error.code === "E_UNAVAILABLE" && error.cause !== undefined && classifyMysqlError(error.cause) === "unavailable";
-    return classifyMysqlError(error) === "unavailable";
-  }
-
-  /** `E_UNAVAILABLE` for a transaction whose connection was lost, with what is known of its outcome. */
-  private transactionLost(error: unknown, outcome: "not-applied" | "unknown"): PolyxenaError {
-    const cause = isPolyxenaError(error) ? (error.cause ?? error) : error;
-    const detail = cause instanceof Error ? cause.message : String(cause);
-    return new PolyxenaError(
-      "E_UNAVAILABLE",
-      outcome === "unknown"
-        ? `the transaction's connection was closed while COMMIT was in flight (${detail}); it may or may not have committed`
-        : `the transaction's connection was closed before COMMIT (${detail}); the server rolled the transaction back`,
+    return runSqlTransaction<MysqlConnectionPort, T>(
       {
         store: this.name,
-        operation: "transaction",
-        statement: "COMMIT",
-        outcome,
-        fix: "run the transaction again (after checking whether it committed, when the outcome is unknown); keep the work between statements short (wait_timeout closes idle sessions)",
-        cause,
+        server: "the server",
+        idleTimeout: "wait_timeout closes idle sessions",
+        begin,
+        hold: () => holdConnection(this.pool),
+        start: async (connection) => {
+          // SET TRANSACTION applies to the next transaction of the session only.
+          if (level) await connection.query({ sql: begin });
+          await connection.query({ sql: "START TRANSACTION" });
+        },
+        commit: (connection) => connection.query({ sql: "COMMIT" }),
+        rollback: (connection) => connection.query({ sql: "ROLLBACK" }),
+        handle: (connection) => new MysqlTransactionHandle(this.name, connection),
+        classify: classifyMysqlError,
+        mapError: mysqlError,
       },
+      work,
     );
   }
 

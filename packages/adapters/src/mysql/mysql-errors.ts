@@ -4,7 +4,8 @@
  * Server errors are told apart by their number (`errno`), which MySQL and
  * MariaDB share; the driver's own errors by their `code`.
  */
-import { isPolyxenaError, PolyxenaError, errorClassOfCode, errorCodeOfClass, uniqueViolationError, type EntityModel, type ErrorClass } from "@polyxena/core";
+import { isPolyxenaError, errorClassOfCode, type EntityModel, type ErrorClass, type PolyxenaError } from "@polyxena/core";
+import { sqlError, type SqlErrorDialect } from "../sql/sql-errors.js";
 
 /** ER_DUP_ENTRY: a primary key or unique index already holds the value. */
 export const ER_DUP_ENTRY = 1062;
@@ -99,41 +100,34 @@ export function classifyMysqlError(error: unknown): ErrorClass {
   return "store";
 }
 
+/** How `mysql2` errors are read: server error numbers, the index a duplicate names, driver codes. */
+const MYSQL_ERROR_DIALECT: SqlErrorDialect = {
+  classify: classifyMysqlError,
+  duplicateKeyName,
+  notSent: (error) => {
+    const errno = serverErrno(error);
+    const code = typeof error === "object" && error !== null ? (error as DriverError).code : undefined;
+    return code === "ECONNREFUSED" || code === "ENOTFOUND" || errno === 1040 || errno === 2003;
+  },
+  constraint: (error) => {
+    const errno = serverErrno(error);
+    return duplicateKeyName(error) ?? (errno === ER_LOCK_DEADLOCK ? "deadlock" : errno === ER_LOCK_WAIT_TIMEOUT ? "lock_wait_timeout" : undefined);
+  },
+  fix: (error) => {
+    const errno = serverErrno(error);
+    if (errno === ER_LOCK_DEADLOCK) return "the transaction conflicted with a concurrent one (InnoDB rolled it back to break a deadlock); run it again";
+    if (errno === ER_LOCK_WAIT_TIMEOUT) return "another transaction held the row lock longer than innodb_lock_wait_timeout; keep transactions short and run it again";
+    if (errno === 1146 || errno === 1049) return "create the tables first (adapter.applySchema(models) or the generated mysql.sql)";
+    return undefined;
+  },
+};
+
 /**
- * Turns a driver error into a {@link PolyxenaError} carrying `statement`.
+ * Turns a `mysql2` error into a {@link PolyxenaError} carrying `statement`.
  * `idempotent` decides whether a lost connection leaves the outcome unknown.
  * With `model`, a duplicate in one of its declared unique constraints is
  * `E_ALREADY_EXISTS` naming the constraint and its fields.
  */
 export function mysqlError(error: unknown, statement: string, idempotent = true, model?: EntityModel): PolyxenaError {
-  if (isPolyxenaError(error)) return error.statement ? error : error.withContext({ statement });
-  const errno = serverErrno(error);
-  const keyName = duplicateKeyName(error);
-  if (keyName !== undefined && model) {
-    const constraint = model.unique.find((c) => c.name === keyName);
-    if (constraint) return uniqueViolationError(model, constraint, { statement, cause: error });
-  }
-  const code = errorCodeOfClass(classifyMysqlError(error));
-  const driver = error as DriverError;
-  const message = typeof driver?.message === "string" ? driver.message : String(error);
-  let outcome: "not-applied" | "unknown" | undefined;
-  if (code === "E_UNAVAILABLE" || code === "E_TIMEOUT") {
-    outcome = driver?.code === "ECONNREFUSED" || driver?.code === "ENOTFOUND" || errno === 1040 || errno === 2003 ? "not-applied" : idempotent ? undefined : "unknown";
-  }
-  const fix =
-    errno === ER_LOCK_DEADLOCK
-      ? "the transaction conflicted with a concurrent one (InnoDB rolled it back to break a deadlock); run it again"
-      : errno === ER_LOCK_WAIT_TIMEOUT
-        ? "another transaction held the row lock longer than innodb_lock_wait_timeout; keep transactions short and run it again"
-        : errno === 1146 || errno === 1049
-          ? "create the tables first (adapter.applySchema(models) or the generated mysql.sql)"
-          : undefined;
-  return new PolyxenaError(code, message, {
-    statement,
-    constraint: keyName ?? (errno === ER_LOCK_DEADLOCK ? "deadlock" : errno === ER_LOCK_WAIT_TIMEOUT ? "lock_wait_timeout" : undefined),
-    outcome,
-    fix,
-    issues: code === "E_VALIDATION" ? [{ path: [], message }] : undefined,
-    cause: error,
-  });
+  return sqlError(MYSQL_ERROR_DIALECT, error, statement, idempotent, model);
 }

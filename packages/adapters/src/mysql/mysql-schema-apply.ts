@@ -203,7 +203,7 @@ export async function applyMysqlSchema(pool: MysqlPoolPort, models: readonly Ent
   const held = await holdConnection(pool).catch((error: unknown) => {
     throw mysqlError(error, current);
   });
-  const db = held.connection;
+  const db = held.session;
   const result: SchemaApplyResult = { applied: [], unchanged: [] };
   let locked = false;
   try {

@@ -3,6 +3,7 @@
  * statement of the transaction, watched for the server closing it.
  */
 import { PolyxenaError, type StoreTransaction } from "@polyxena/core";
+import { holdSession, type HeldSession } from "../sql/sql-held-session.js";
 import type { MysqlConnectionPort, MysqlPoolPort } from "./mysql-port.js";
 
 /** The handle core passes back with every request of the transaction. */
@@ -34,38 +35,16 @@ export function transactionConnection(handle: StoreTransaction): MysqlConnection
 }
 
 /** A connection checked out of the pool, watched for the server closing it while it is held. */
-export interface HeldConnection {
-  readonly connection: MysqlConnectionPort;
-  /** The error that closed the connection while it was held, if one did. */
-  readonly lost: Error | undefined;
-  /** Returns the connection to the pool, or closes it when it broke or its session state is unknown. */
-  release(broken?: Error): void;
-}
+export type HeldConnection = HeldSession<MysqlConnectionPort>;
 
 /**
- * Checks a connection out of the pool with an `error` listener for as long
- * as it is held: the server closing it (KILL, wait_timeout, a failover) is
- * recorded, never an unhandled `error` event that takes the process down.
+ * Checks a connection out of the pool, watched while it is held (KILL,
+ * wait_timeout, a failover); one that broke, or whose session state is
+ * unknown, is closed instead of returned.
  */
-export async function holdConnection(pool: MysqlPoolPort): Promise<HeldConnection> {
-  const connection = await pool.getConnection();
-  let lost: Error | undefined;
-  const onError = (error: Error) => {
-    lost ??= error;
-  };
-  connection.on("error", onError);
-  let released = false;
-  return {
-    connection,
-    get lost() {
-      return lost;
-    },
-    release(broken?: Error) {
-      if (released) return;
-      released = true;
-      connection.off("error", onError);
-      if (lost ?? broken) connection.destroy();
-      else connection.release();
-    },
-  };
+export function holdConnection(pool: MysqlPoolPort): Promise<HeldConnection> {
+  return holdSession(
+    () => pool.getConnection(),
+    (connection, broken) => (broken ? connection.destroy() : connection.release()),
+  );
 }

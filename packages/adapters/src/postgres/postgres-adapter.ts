@@ -5,7 +5,6 @@
  */
 import {
   conditionFailedError,
-  isPolyxenaError,
   PolyxenaError,
   type DeleteRequest,
   type EntityModel,
@@ -37,10 +36,11 @@ import { assertIndexRowSizes } from "./postgres-limits.js";
 import { applyPostgresSchema, planPostgresSchema } from "./postgres-schema-apply.js";
 import { EntityStatements, type CompiledQuery, type PgStatement } from "./postgres-statements.js";
 import { isolationLevel } from "./postgres-isolation.js";
-import { holdClient, PostgresTransactionHandle, transactionClient, type HeldClient } from "./postgres-transaction.js";
+import { holdClient, PostgresTransactionHandle, transactionClient } from "./postgres-transaction.js";
+import { runSqlTransaction } from "../sql/sql-transaction.js";
 import { PostgresOutbox } from "./postgres-outbox.js";
 import { PreparedQuery } from "./postgres-prepared-query.js";
-import type { PostgresArrayResult, PostgresPort, PostgresQueryable } from "./postgres-port.js";
+import type { PostgresArrayResult, PostgresPort, PostgresQueryable, PostgresSession } from "./postgres-port.js";
 
 /** Options of the Postgres adapter besides the connection. */
 export interface PostgresAdapterOptions {
@@ -222,67 +222,21 @@ export class PostgresAdapter implements StoreAdapter {
   async transaction<T>(work: (tx: StoreTransaction) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     const level = isolationLevel(options.isolation, this.name);
     const begin = level ? `BEGIN ISOLATION LEVEL ${level.toUpperCase()}` : "BEGIN";
-    let held: HeldClient;
-    try {
-      held = await holdClient(this.port);
-    } catch (error) {
-      throw postgresError(error, begin).withContext({ store: this.name, operation: "transaction" });
-    }
-    const client = held.client;
-    const handle = new PostgresTransactionHandle(this.name, client);
-    let phase: "begin" | "work" | "commit" = "begin";
-    // Set when the client must not go back to the pool (its connection broke, or ROLLBACK failed).
-    let broken: Error | undefined;
-    try {
-      await client.query(begin);
-      phase = "work";
-      const result = await work(handle);
-      phase = "commit";
-      // Postgres rolled back a transaction whose connection died before COMMIT was sent.
-      if (held.lost) throw this.transactionLost(held.lost, "COMMIT", "not-applied");
-      await client.query("COMMIT");
-      return result;
-    } catch (error) {
-      if (this.connectionBroken(error)) broken = error instanceof Error ? error : new Error(String(error));
-      if (!held.lost && !broken) {
-        await client.query("ROLLBACK").catch((e: unknown) => {
-          broken = e instanceof Error ? e : new Error(String(e));
-        });
-      }
-      if (phase === "work") {
-        // The connection died before COMMIT: whatever the work saw, Postgres rolled everything back.
-        if (held.lost || this.connectionBroken(error)) throw this.transactionLost(held.lost ?? error, "COMMIT", "not-applied");
-        // Errors of the work itself (the caller's, or already mapped) pass through unchanged.
-        throw error;
-      }
-      if (isPolyxenaError(error)) throw error.withContext({ store: this.name, operation: "transaction" });
-      throw postgresError(error, phase === "begin" ? begin : "COMMIT", false).withContext({ store: this.name, operation: "transaction" });
-    } finally {
-      held.release(broken);
-    }
-  }
-
-  /** Whether an error means the connection is gone (as opposed to a statement the server refused). */
-  private connectionBroken(error: unknown): boolean {
-    if (isPolyxenaError(error)) return error.code === "E_UNAVAILABLE" && error.cause !== undefined && classifyPostgresError(error.cause) === "unavailable";
-    return classifyPostgresError(error) === "unavailable";
-  }
-
-  /** `E_UNAVAILABLE` for a transaction whose connection was lost, with what is known of its outcome. */
-  private transactionLost(error: unknown, statement: string, outcome: "not-applied" | "unknown"): PolyxenaError {
-    const cause = isPolyxenaError(error) ? (error.cause ?? error) : error;
-    const detail = cause instanceof Error ? cause.message : String(cause);
-    return new PolyxenaError(
-      "E_UNAVAILABLE",
-      `the transaction's connection was closed before COMMIT (${detail}); Postgres rolled the transaction back`,
+    return runSqlTransaction<PostgresSession, T>(
       {
         store: this.name,
-        operation: "transaction",
-        statement,
-        outcome,
-        fix: "run the transaction again; keep the work between statements short (idle_in_transaction_session_timeout closes idle transactions)",
-        cause,
+        server: "Postgres",
+        idleTimeout: "idle_in_transaction_session_timeout closes idle transactions",
+        begin,
+        hold: () => holdClient(this.port),
+        start: (client) => client.query(begin),
+        commit: (client) => client.query("COMMIT"),
+        rollback: (client) => client.query("ROLLBACK"),
+        handle: (client) => new PostgresTransactionHandle(this.name, client),
+        classify: classifyPostgresError,
+        mapError: postgresError,
       },
+      work,
     );
   }
 

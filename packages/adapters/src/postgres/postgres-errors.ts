@@ -2,13 +2,13 @@
  * Maps `pg` errors to Polyxena errors. Every mapped error carries the
  * statement text (never the values) and the driver error as `cause`.
  */
-import { isPolyxenaError, PolyxenaError, errorClassOfCode, errorCodeOfClass, uniqueViolationError, type EntityModel, type ErrorClass } from "@polyxena/core";
+import { isPolyxenaError, errorClassOfCode, type EntityModel, type ErrorClass, type PolyxenaError } from "@polyxena/core";
+import { sqlError, type SqlErrorDialect } from "../sql/sql-errors.js";
 
 /** Socket-level error codes that mean the server cannot be reached. */
 const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "ECONNABORTED"]);
 /** Messages `pg` uses for connections that broke or never came up. */
 const CONNECTION_MESSAGES = [/Connection terminated/i, /Client has encountered a connection error/i, /connection timeout/i, /timeout exceeded when trying to connect/i, /Client was closed/i, /Cannot use a pool after calling end/i];
-
 
 /** Missing tables, columns or schemas: the schema was not applied, not the request's fault. */
 const SCHEMA_STATES = new Set(["42P01", "42703", "42501", "3F000"]);
@@ -51,44 +51,38 @@ export function classifyPostgresError(error: unknown): ErrorClass {
   return "store";
 }
 
+/** How `pg` errors are read: SQLSTATE codes, the constraint the server names, socket codes. */
+const POSTGRES_ERROR_DIALECT: SqlErrorDialect = {
+  classify: classifyPostgresError,
+  duplicateKeyName: (error) => (sqlState(error) === "23505" ? driverField(error, "constraint") : undefined),
+  notSent: (error) => {
+    const code = driverField(error, "code");
+    return code === "ECONNREFUSED" || code === "ENOTFOUND";
+  },
+  constraint: (error) => {
+    const state = sqlState(error);
+    return driverField(error, "constraint") ?? (state === "40001" ? "serialization_failure" : state === "40P01" ? "deadlock" : undefined);
+  },
+  fix: (error) => {
+    const state = sqlState(error);
+    if (state === "40001" || state === "40P01") return "the transaction conflicted with a concurrent one; run it again";
+    if (state === "42P01" || state === "3F000") return "create the tables first (adapter.applySchema(models) or the generated postgres.sql)";
+    if (isStalePreparedStatement(error)) return "a table changed shape under a prepared statement of this transaction; run the transaction again (its statements are prepared afresh)";
+    return undefined;
+  },
+};
+
+function driverField(error: unknown, name: "constraint" | "code"): string | undefined {
+  const value = typeof error === "object" && error !== null ? (error as Record<string, unknown>)[name] : undefined;
+  return typeof value === "string" ? value : undefined;
+}
 
 /**
- * Turns a driver error into a {@link PolyxenaError} carrying `statement`.
+ * Turns a `pg` error into a {@link PolyxenaError} carrying `statement`.
  * `idempotent` decides whether a lost connection leaves the outcome unknown.
  * With `model`, a violation of one of its declared unique constraints is
  * `E_ALREADY_EXISTS` naming the constraint and its fields.
  */
 export function postgresError(error: unknown, statement: string, idempotent = true, model?: EntityModel): PolyxenaError {
-  if (isPolyxenaError(error)) return error.statement ? error : error.withContext({ statement });
-  const state = sqlState(error);
-  if (state === "23505" && model) {
-    const name = (error as { constraint?: unknown }).constraint;
-    const constraint = model.unique.find((c) => c.name === name);
-    if (constraint) return uniqueViolationError(model, constraint, { statement, cause: error });
-  }
-  const kind = classifyPostgresError(error);
-  // Data exceptions (value too long, numeric overflow, bad encoding) classify as `invalid`: bad input, not store failures.
-  const code = errorCodeOfClass(kind);
-  const pgError = error as { message?: string; constraint?: string; detail?: string; code?: string };
-  const message = typeof pgError?.message === "string" ? pgError.message : String(error);
-  let outcome: "not-applied" | "unknown" | undefined;
-  if (code === "E_UNAVAILABLE" || code === "E_TIMEOUT") {
-    outcome = pgError?.code === "ECONNREFUSED" || pgError?.code === "ENOTFOUND" ? "not-applied" : idempotent ? undefined : "unknown";
-  }
-  const fix =
-    state === "40001" || state === "40P01"
-      ? "the transaction conflicted with a concurrent one; run it again"
-      : state === "42P01" || state === "3F000"
-        ? "create the tables first (adapter.applySchema(models) or the generated postgres.sql)"
-        : isStalePreparedStatement(error)
-          ? "a table changed shape under a prepared statement of this transaction; run the transaction again (its statements are prepared afresh)"
-          : undefined;
-  return new PolyxenaError(code, message, {
-    statement,
-    constraint: pgError?.constraint ?? (state === "40001" ? "serialization_failure" : state === "40P01" ? "deadlock" : undefined),
-    outcome,
-    fix,
-    issues: code === "E_VALIDATION" ? [{ path: [], message }] : undefined,
-    cause: error,
-  });
+  return sqlError(POSTGRES_ERROR_DIALECT, error, statement, idempotent, model);
 }

@@ -204,7 +204,7 @@ export class PostgresOutbox implements OutboxPort {
     } catch (error) {
       throw postgresError(error, select);
     }
-    const client = held.client;
+    const client = held.session;
     try {
       await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
       const rows = await client.query<unknown[]>({ text: select, values: [limit + 1, offset], rowMode: "array" });

@@ -233,7 +233,7 @@ export async function applyPostgresSchema(port: PostgresPort, models: readonly E
   const held = await holdClient(port).catch((error: unknown) => {
     throw postgresError(error, current);
   });
-  const client = held.client;
+  const client = held.session;
   try {
     const run: Query = async (text, values = []) => {
       current = text;
