@@ -11,29 +11,29 @@
  * fails, the error lists the ones already applied. Every applied statement
  * is recorded in `polyxena_schema_migrations` (history only).
  */
-import { createHash } from "node:crypto";
-import { PolyxenaError, refusedSchemaChanges, type EntityModel, type SchemaApplyOptions, type SchemaApplyResult, type SchemaPlan } from "@polyxena/core";
-import { mysqlColumnDefinition, mysqlColumnType, mysqlIdent, mysqlIndexes, mysqlIndexStatements, mysqlPrimaryKey, mysqlTableStatement, mysqlUniqueConstraint, type MysqlTextCollation } from "@polyxena/core/stores/mysql";
+import { PolyxenaError, type EntityModel, type FieldModel, type SchemaApplyOptions, type SchemaApplyResult, type SchemaPlan } from "@polyxena/core";
+import { mysqlColumnDefinition, mysqlColumnType, mysqlIdent, mysqlIndexStatements, mysqlPrimaryKey, mysqlTableStatement, mysqlUniqueConstraint, type MysqlTextCollation } from "@polyxena/core/stores/mysql";
 import { mysqlError } from "./mysql-errors.js";
 import type { MysqlPoolPort, MysqlQueryablePort } from "./mysql-port.js";
 import { holdConnection } from "./mysql-transaction.js";
+import { assertPlanAllowed, diffSqlSchema, MIGRATIONS_TABLE, statementHash, type LiveSqlColumn, type LiveSqlTable, type SqlSchemaDiffDialect } from "../sql/sql-schema-diff.js";
 
-/** Name of the table recording applied statements. */
-export const MIGRATIONS_TABLE = "polyxena_schema_migrations";
+export { MIGRATIONS_TABLE };
+
 
 /** A column as information_schema describes it. */
-interface LiveColumn {
+interface LiveColumn extends LiveSqlColumn {
   /** `COLUMN_TYPE`, lower case, integer display widths removed. */
   type: string;
   collation: string | null;
-  notNull: boolean;
 }
 
 /** One table as information_schema describes it. */
-interface LiveTable {
+interface LiveTable extends LiveSqlTable<LiveColumn> {
   columns: Map<string, LiveColumn>;
-  /** Index name (`PRIMARY` for the primary key) -> columns in order, and whether it is unique. */
-  indexes: Map<string, { unique: boolean; columns: string[] }>;
+  primaryKey: string[];
+  /** Every index by name (unique constraints and query indexes share one namespace), `PRIMARY` included. */
+  uniques: Map<string, { unique: boolean; columns: string[] }>;
   hasRows: boolean;
 }
 
@@ -65,7 +65,7 @@ async function readLiveTables(db: MysqlQueryablePort, tables: readonly string[])
   });
   for (const [table, column, type, collation, nullable] of columns as [string, string, string, string | null, string][]) {
     let t = live.get(table);
-    if (!t) live.set(table, (t = { columns: new Map(), indexes: new Map(), hasRows: false }));
+    if (!t) live.set(table, (t = { columns: new Map(), primaryKey: [], uniques: new Map(), hasRows: false }));
     t.columns.set(column, { type: normalizeType(type), collation, notNull: nullable === "NO" });
   }
   const [indexes] = await db.query({
@@ -76,9 +76,10 @@ async function readLiveTables(db: MysqlQueryablePort, tables: readonly string[])
   for (const [table, name, nonUnique, column] of indexes as [string, string, number | string, string][]) {
     const t = live.get(table);
     if (!t) continue;
-    let index = t.indexes.get(name);
-    if (!index) t.indexes.set(name, (index = { unique: Number(nonUnique) === 0, columns: [] }));
+    let index = t.uniques.get(name);
+    if (!index) t.uniques.set(name, (index = { unique: Number(nonUnique) === 0, columns: [] }));
     index.columns.push(column);
+    if (name === "PRIMARY") t.primaryKey = index.columns;
   }
   for (const [name, table] of live) {
     const [rows] = await db.query({ sql: `SELECT EXISTS (SELECT 1 FROM ${mysqlIdent(name)}) AS has_rows`, rowsAsArray: true });
@@ -87,98 +88,38 @@ async function readLiveTables(db: MysqlQueryablePort, tables: readonly string[])
   return live;
 }
 
+/** MySQL's side of the shared schema diff: `MODIFY COLUMN` (type, collation and NULL at once), `PRIMARY`, indexes by name. */
+function mysqlDiffDialect(collation: MysqlTextCollation): SqlSchemaDiffDialect<LiveColumn> {
+  const modify = (model: EntityModel, field: FieldModel, table: string) => `ALTER TABLE ${table} MODIFY COLUMN ${mysqlColumnDefinition(model, field, collation)}`;
+  return {
+    kind: "mysql",
+    ident: mysqlIdent,
+    table: (model) => mysqlIdent(model.table),
+    createTable: (model) => mysqlTableStatement(model, collation),
+    indexStatements: mysqlIndexStatements,
+    hasIndex: (_model, name, live) => live.uniques.has(name),
+    columnDefinition: (model, field) => mysqlColumnDefinition(model, field, collation),
+    newColumnOnRows: "MySQL would give them an invented value ('' or 0)",
+    retype(model, field, table, column) {
+      const want = declaredType(model, field, collation);
+      if (sameType(want.type, column.type) && (want.collation === undefined || column.collation === want.collation)) return undefined;
+      return {
+        kind: "destructive",
+        statement: modify(model, field, table),
+        reason: `column ${field.column} of ${table} is ${column.type}${column.collation ? ` (${column.collation})` : ""}, but ${model.name}.${field.name} declares ${want.type}${want.collation ? ` (${want.collation})` : ""}: converting it rewrites every row and may fail, truncate or change how values compare; add a new field instead, or pass --allow-destructive`,
+      };
+    },
+    retypeSetsNullability: true,
+    nullability: (model, field, table) => modify(model, field, table),
+    rekey: (model, table, liveKey) => `ALTER TABLE ${table} ${liveKey.length ? "DROP PRIMARY KEY, " : ""}ADD ${mysqlPrimaryKey(model)}`,
+    uniqueConstraint: mysqlUniqueConstraint,
+    dropUnique: (name) => `DROP INDEX ${mysqlIdent(name)}`,
+  };
+}
+
 /** The changes that bring the live tables to the declared `models`. */
 export function diffMysqlSchema(models: readonly EntityModel[], live: ReadonlyMap<string, LiveTable>, collation: MysqlTextCollation): SchemaPlan {
-  const plan: SchemaPlan = { changes: [], unchanged: [] };
-  for (const model of models) {
-    if (model.store.kind !== "mysql") continue;
-    const table = mysqlIdent(model.table);
-    const current = live.get(model.table);
-    const createTable = mysqlTableStatement(model, collation);
-    const indexStatements = mysqlIndexStatements(model);
-    if (!current) {
-      plan.changes.push({ kind: "additive", statement: createTable });
-      for (const { statement } of indexStatements) plan.changes.push({ kind: "additive", statement });
-      continue;
-    }
-    const before = plan.changes.length;
-    const declared = new Set<string>();
-    for (const field of model.fields) {
-      declared.add(field.column);
-      const column = current.columns.get(field.column);
-      const definition = mysqlColumnDefinition(model, field, collation);
-      const wantNotNull = !field.optional && !field.nullable;
-      if (!column) {
-        const statement = `ALTER TABLE ${table} ADD COLUMN ${definition}`;
-        if (wantNotNull && current.hasRows) {
-          plan.changes.push({
-            kind: "incompatible",
-            statement,
-            reason: `${model.name}.${field.name} is required, ${table} already holds rows and MySQL would give them an invented value ('' or 0); make the field optional (.optional() or .nullable()), add it, fill it, then make it required`,
-          });
-        } else {
-          plan.changes.push({ kind: "additive", statement });
-        }
-        continue;
-      }
-      const want = declaredType(model, field, collation);
-      const modify = `ALTER TABLE ${table} MODIFY COLUMN ${definition}`;
-      if (!sameType(want.type, column.type) || (want.collation !== undefined && column.collation !== want.collation)) {
-        plan.changes.push({
-          kind: "destructive",
-          statement: modify,
-          reason: `column ${field.column} of ${table} is ${column.type}${column.collation ? ` (${column.collation})` : ""}, but ${model.name}.${field.name} declares ${want.type}${want.collation ? ` (${want.collation})` : ""}: converting it rewrites every row and may fail, truncate or change how values compare; add a new field instead, or pass --allow-destructive`,
-        });
-      } else if (column.notNull && !wantNotNull) {
-        plan.changes.push({ kind: "additive", statement: modify });
-      } else if (!column.notNull && wantNotNull) {
-        plan.changes.push({
-          kind: "destructive",
-          statement: modify,
-          reason: `${model.name}.${field.name} became required but column ${field.column} allows NULL: rows without a value would make the change fail; fill them first, then pass --allow-destructive`,
-        });
-      }
-    }
-    for (const column of current.columns.keys()) {
-      if (declared.has(column)) continue;
-      plan.changes.push({
-        kind: "destructive",
-        statement: `ALTER TABLE ${table} DROP COLUMN ${mysqlIdent(column)}`,
-        reason: `column ${column} of ${table} is not a field of ${model.name}: dropping it deletes its data; keep the field, or pass --allow-destructive`,
-      });
-    }
-    const indexes = mysqlIndexes(model);
-    const wantKey = indexes[0]!.fields.map((f) => f.column);
-    const liveKey = current.indexes.get("PRIMARY")?.columns ?? [];
-    if (liveKey.join(",") !== wantKey.join(",")) {
-      plan.changes.push({
-        kind: "destructive",
-        statement: `ALTER TABLE ${table} ${liveKey.length ? "DROP PRIMARY KEY, " : ""}ADD ${mysqlPrimaryKey(model)}`,
-        reason: `the primary key of ${table} is (${liveKey.join(", ")}) but ${model.name} declares (${wantKey.join(", ")}): re-keying fails on duplicate keys and changes what every key means; pass --allow-destructive`,
-      });
-    }
-    for (const index of indexes) {
-      if (index.kind !== "unique") continue;
-      const columns = index.fields.map((f) => f.column);
-      const existing = current.indexes.get(index.name);
-      if (existing && existing.unique && existing.columns.join(",") === columns.join(",")) continue;
-      if (existing) {
-        plan.changes.push({
-          kind: "destructive",
-          statement: `ALTER TABLE ${table} DROP INDEX ${mysqlIdent(index.name)}, ADD ${mysqlUniqueConstraint(model, index.name)}`,
-          reason: `index ${index.name} of ${table} is ${existing.unique ? "unique " : ""}on (${existing.columns.join(", ")}) but ${model.name} declares unique (${columns.join(", ")}); pass --allow-destructive`,
-        });
-      } else {
-        plan.changes.push({ kind: "additive", statement: `ALTER TABLE ${table} ADD ${mysqlUniqueConstraint(model, index.name)}` });
-      }
-    }
-    if (plan.changes.length === before) plan.unchanged.push(createTable);
-    for (const { name, statement } of indexStatements) {
-      if (current.indexes.has(name)) plan.unchanged.push(statement);
-      else plan.changes.push({ kind: "additive", statement });
-    }
-  }
-  return plan;
+  return diffSqlSchema(mysqlDiffDialect(collation), models, live);
 }
 
 function mysqlTables(models: readonly EntityModel[]): string[] {
@@ -223,14 +164,12 @@ export async function applyMysqlSchema(pool: MysqlPoolPort, models: readonly Ent
     }
     await run(`CREATE TABLE IF NOT EXISTS ${mysqlIdent(MIGRATIONS_TABLE)} (statement_hash char(64) CHARACTER SET ascii PRIMARY KEY, statement longtext NOT NULL, applied_at datetime(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`);
     const plan = diffMysqlSchema(models, await readLiveTables(db, mysqlTables(models)), collation);
-    const refused = plan.changes.filter((c) => c.kind === "incompatible" || (c.kind === "destructive" && !options.allowDestructive));
-    if (refused.length > 0) throw refusedSchemaChanges(store, refused);
+    assertPlanAllowed(plan, options, store);
     result.unchanged.push(...plan.unchanged);
     for (const change of plan.changes) {
       await run(change.statement);
       result.applied.push(change.statement);
-      const hash = createHash("sha256").update(change.statement).digest("hex");
-      await run(`INSERT INTO ${mysqlIdent(MIGRATIONS_TABLE)} (statement_hash, statement) VALUES (?, ?) ON DUPLICATE KEY UPDATE applied_at = CURRENT_TIMESTAMP(3)`, [hash, change.statement]);
+      await run(`INSERT INTO ${mysqlIdent(MIGRATIONS_TABLE)} (statement_hash, statement) VALUES (?, ?) ON DUPLICATE KEY UPDATE applied_at = CURRENT_TIMESTAMP(3)`, [statementHash(change.statement), change.statement]);
     }
     return result;
   } catch (error) {

@@ -12,7 +12,6 @@ import { createHash } from "node:crypto";
 import {
   qualifiedName,
   quoteIdent,
-  refusedSchemaChanges,
   type EntityModel,
   type SchemaApplyOptions,
   type SchemaApplyResult,
@@ -29,9 +28,10 @@ import {
 import type { PostgresPort } from "./postgres-port.js";
 import { postgresError } from "./postgres-errors.js";
 import { holdClient } from "./postgres-transaction.js";
+import { assertPlanAllowed, diffSqlSchema, MIGRATIONS_TABLE, statementHash, type LiveSqlColumn, type LiveSqlIndex, type LiveSqlTable, type SqlSchemaDiffDialect } from "../sql/sql-schema-diff.js";
 
-/** Name of the table recording applied statements. */
-export const MIGRATIONS_TABLE = "polyxena_schema_migrations";
+export { MIGRATIONS_TABLE };
+
 
 /** The advisory lock key of a schema: 63 bits of a hash, as a decimal string. */
 function lockKey(schema: string): string {
@@ -40,17 +40,15 @@ function lockKey(schema: string): string {
 }
 
 /** A column as the catalog describes it. */
-export interface LiveColumn {
+export interface LiveColumn extends LiveSqlColumn {
   type: string;
-  notNull: boolean;
 }
 
 /** One table as the catalog describes it. */
-interface LiveTable {
+interface LiveTable extends LiveSqlTable<LiveColumn> {
   columns: Map<string, LiveColumn>;
   primaryKey: string[];
-  /** Unique constraint name -> columns. */
-  unique: Map<string, string[]>;
+  uniques: Map<string, LiveSqlIndex>;
   hasRows: boolean;
 }
 
@@ -83,7 +81,7 @@ async function readLiveTables(query: Query, schema: string, tables: readonly str
   for (const row of columns.rows) {
     const name = row["table_name"] as string;
     let table = live.get(name);
-    if (!table) live.set(name, (table = { columns: new Map(), primaryKey: [], unique: new Map(), hasRows: false }));
+    if (!table) live.set(name, (table = { columns: new Map(), primaryKey: [], uniques: new Map(), hasRows: false }));
     table.columns.set(row["column_name"] as string, { type: row["type"] as string, notNull: row["not_null"] === true });
   }
   const constraints = await query(
@@ -98,7 +96,7 @@ async function readLiveTables(query: Query, schema: string, tables: readonly str
     if (!table) continue;
     const cols = row["columns"] as string[];
     if (row["type"] === "p") table.primaryKey = cols;
-    else table.unique.set(row["name"] as string, cols);
+    else table.uniques.set(row["name"] as string, { unique: true, columns: cols });
   }
   for (const [name, table] of live) {
     const rows = await query(`SELECT EXISTS (SELECT 1 FROM ${qualifiedName(schema, name)}) AS has_rows`);
@@ -108,93 +106,38 @@ async function readLiveTables(query: Query, schema: string, tables: readonly str
   return { tables: live, indexes: new Set(indexes.rows.map((r) => r["indexname"] as string)) };
 }
 
+/** Postgres' side of the shared schema diff: qualified names, `ALTER COLUMN`, `<table>_pkey`, constraints by name. */
+function postgresDiffDialect(schema: string, indexes: ReadonlySet<string>): SqlSchemaDiffDialect<LiveColumn> {
+  return {
+    kind: "postgres",
+    ident: quoteIdent,
+    table: (model) => qualifiedName(schema, model.table),
+    createTable: (model) => postgresTableStatement(model, schema),
+    indexStatements: (model) => postgresIndexStatements(model, schema).map((statement) => ({ name: /CREATE INDEX IF NOT EXISTS "([^"]+)"/.exec(statement)?.[1] ?? "", statement })),
+    hasIndex: (_model, name) => name !== "" && indexes.has(name),
+    columnDefinition: (_model, field) => postgresColumnDefinition(field),
+    newColumnOnRows: "the column would have no value for them",
+    retype(model, field, table, column) {
+      const wantType = postgresColumnType(field);
+      if (column.type === catalogType(wantType)) return undefined;
+      return {
+        kind: "destructive",
+        statement: `ALTER TABLE ${table} ALTER COLUMN ${quoteIdent(field.column)} TYPE ${wantType} USING ${quoteIdent(field.column)}::${wantType}`,
+        reason: `column ${field.column} of ${table} is ${column.type}, but ${model.name}.${field.name} declares ${catalogType(wantType)}: converting it rewrites every row and may fail or lose precision; add a new field instead, or pass --allow-destructive`,
+      };
+    },
+    retypeSetsNullability: false,
+    nullability: (_model, field, table, notNull) => `ALTER TABLE ${table} ALTER COLUMN ${quoteIdent(field.column)} ${notNull ? "SET" : "DROP"} NOT NULL`,
+    rekey: (model, table, _liveKey, wantKey) =>
+      `ALTER TABLE ${table} DROP CONSTRAINT IF EXISTS ${quoteIdent(`${model.table}_pkey`)}, ADD CONSTRAINT ${quoteIdent(`${model.table}_pkey`)} PRIMARY KEY (${wantKey.map(quoteIdent).join(", ")})`,
+    uniqueConstraint: postgresUniqueConstraint,
+    dropUnique: (name) => `DROP CONSTRAINT ${quoteIdent(name)}`,
+  };
+}
+
 /** The changes that bring `live` to the declared `models`. */
 function diffPostgresSchema(models: readonly EntityModel[], schema: string, live: LivePostgresSchema): SchemaPlan {
-  const plan: SchemaPlan = { changes: [], unchanged: [] };
-  for (const model of models) {
-    if (model.store.kind !== "postgres") continue;
-    const table = qualifiedName(schema, model.table);
-    const current = live.tables.get(model.table);
-    const createTable = postgresTableStatement(model, schema);
-    if (!current) {
-      plan.changes.push({ kind: "additive", statement: createTable });
-      for (const statement of postgresIndexStatements(model, schema)) plan.changes.push({ kind: "additive", statement });
-      continue;
-    }
-    const before = plan.changes.length;
-    const declared = new Set<string>();
-    for (const field of model.fields) {
-      declared.add(field.column);
-      const column = current.columns.get(field.column);
-      const wantType = postgresColumnType(field);
-      const wantNotNull = !field.optional && !field.nullable;
-      if (!column) {
-        const statement = `ALTER TABLE ${table} ADD COLUMN ${postgresColumnDefinition(field)}`;
-        if (wantNotNull && current.hasRows) {
-          plan.changes.push({
-            kind: "incompatible",
-            statement,
-            reason: `${model.name}.${field.name} is required, ${table} already holds rows and the column would have no value for them; make the field optional (.optional() or .nullable()), add it, fill it, then make it required`,
-          });
-        } else {
-          plan.changes.push({ kind: "additive", statement });
-        }
-        continue;
-      }
-      if (column.type !== catalogType(wantType)) {
-        plan.changes.push({
-          kind: "destructive",
-          statement: `ALTER TABLE ${table} ALTER COLUMN ${quoteIdent(field.column)} TYPE ${wantType} USING ${quoteIdent(field.column)}::${wantType}`,
-          reason: `column ${field.column} of ${table} is ${column.type}, but ${model.name}.${field.name} declares ${catalogType(wantType)}: converting it rewrites every row and may fail or lose precision; add a new field instead, or pass --allow-destructive`,
-        });
-      }
-      if (column.notNull && !wantNotNull) {
-        plan.changes.push({ kind: "additive", statement: `ALTER TABLE ${table} ALTER COLUMN ${quoteIdent(field.column)} DROP NOT NULL` });
-      } else if (!column.notNull && wantNotNull) {
-        plan.changes.push({
-          kind: "destructive",
-          statement: `ALTER TABLE ${table} ALTER COLUMN ${quoteIdent(field.column)} SET NOT NULL`,
-          reason: `${model.name}.${field.name} became required but column ${field.column} allows NULL: rows without a value would make the change fail; fill them first, then pass --allow-destructive`,
-        });
-      }
-    }
-    for (const column of current.columns.keys()) {
-      if (declared.has(column)) continue;
-      plan.changes.push({
-        kind: "destructive",
-        statement: `ALTER TABLE ${table} DROP COLUMN ${quoteIdent(column)}`,
-        reason: `column ${column} of ${table} is not a field of ${model.name}: dropping it deletes its data; keep the field, or pass --allow-destructive`,
-      });
-    }
-    const wantKey = model.key.partition.map((f) => model.fields.find((x) => x.name === f)!.column);
-    if (current.primaryKey.join(",") !== wantKey.join(",")) {
-      plan.changes.push({
-        kind: "destructive",
-        statement: `ALTER TABLE ${table} DROP CONSTRAINT IF EXISTS ${quoteIdent(`${model.table}_pkey`)}, ADD CONSTRAINT ${quoteIdent(`${model.table}_pkey`)} PRIMARY KEY (${wantKey.map(quoteIdent).join(", ")})`,
-        reason: `the primary key of ${table} is (${current.primaryKey.join(", ")}) but ${model.name} declares (${wantKey.join(", ")}): re-keying fails on duplicate keys and changes what every key means; pass --allow-destructive`,
-      });
-    }
-    for (const constraint of model.unique) {
-      const columns = constraint.fields.map((f) => model.fields.find((x) => x.name === f)!.column);
-      const existing = current.unique.get(constraint.name);
-      if (existing && existing.join(",") === columns.join(",")) continue;
-      if (existing) {
-        plan.changes.push({
-          kind: "destructive",
-          statement: `ALTER TABLE ${table} DROP CONSTRAINT ${quoteIdent(constraint.name)}, ADD ${postgresUniqueConstraint(model, constraint.name)}`,
-          reason: `unique constraint ${constraint.name} of ${table} is on (${existing.join(", ")}) but ${model.name} declares (${columns.join(", ")}); pass --allow-destructive`,
-        });
-      } else {
-        plan.changes.push({ kind: "additive", statement: `ALTER TABLE ${table} ADD ${postgresUniqueConstraint(model, constraint.name)}` });
-      }
-    }
-    if (plan.changes.length === before) plan.unchanged.push(createTable);
-    for (const statement of postgresIndexStatements(model, schema)) {
-      const name = /CREATE INDEX IF NOT EXISTS "([^"]+)"/.exec(statement)?.[1];
-      if (name !== undefined && live.indexes.has(name)) plan.unchanged.push(statement);
-      else plan.changes.push({ kind: "additive", statement });
-    }
-  }
+  const plan = diffSqlSchema(postgresDiffDialect(schema, live.indexes), models, live.tables);
   // The outbox tables, when an entity publishes change events: created once, never altered.
   if (models.some((m) => m.store.kind === "postgres" && m.events)) {
     for (const statement of postgresOutboxStatements(schema)) {
@@ -245,13 +188,11 @@ export async function applyPostgresSchema(port: PostgresPort, models: readonly E
     await run(`CREATE TABLE IF NOT EXISTS ${migrations} (statement_hash text PRIMARY KEY, statement text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
     const tables = plannedTables(models);
     const plan = diffPostgresSchema(models, schema, await readLiveTables(run, schema, tables));
-    const refused = plan.changes.filter((c) => c.kind === "incompatible" || (c.kind === "destructive" && !options.allowDestructive));
-    if (refused.length > 0) throw refusedSchemaChanges(store, refused);
+    assertPlanAllowed(plan, options, store);
     const result: SchemaApplyResult = { applied: [], unchanged: plan.unchanged };
     for (const change of plan.changes) {
       await run(change.statement);
-      const hash = createHash("sha256").update(change.statement).digest("hex");
-      await run(`INSERT INTO ${migrations} (statement_hash, statement) VALUES ($1, $2) ON CONFLICT (statement_hash) DO UPDATE SET applied_at = now()`, [hash, change.statement]);
+      await run(`INSERT INTO ${migrations} (statement_hash, statement) VALUES ($1, $2) ON CONFLICT (statement_hash) DO UPDATE SET applied_at = now()`, [statementHash(change.statement), change.statement]);
       result.applied.push(change.statement);
     }
     await run("COMMIT");
