@@ -4,7 +4,6 @@
  * ad-hoc typed queries.
  */
 import {
-  conditionFailedError,
   isPolyxenaError,
   PolyxenaError,
   type DeleteRequest,
@@ -14,7 +13,6 @@ import {
   type GetRequest,
   type OperationDescriptor,
   type PutRequest,
-  type QueryModel,
   type QueryRequest,
   type SchemaApplyOptions,
   type SchemaApplyResult,
@@ -30,7 +28,6 @@ import {
 } from "@polyxena/core";
 import { Kysely, MysqlDialect } from "kysely";
 import { MYSQL_CAPABILITIES } from "./mysql-capabilities.js";
-import { encodeParameter } from "./mysql-codec.js";
 import type { MysqlTextCollation } from "@polyxena/core/stores/mysql";
 import { classifyMysqlError, duplicateKeyName, ER_LOCK_DEADLOCK, mysqlError, serverErrno } from "./mysql-errors.js";
 import { isolationLevel } from "./mysql-isolation.js";
@@ -40,7 +37,9 @@ import { applyMysqlSchema, planMysqlSchema } from "./mysql-schema-apply.js";
 import { EntityStatements, type CompiledQuery } from "./mysql-statements.js";
 import { holdConnection, MysqlTransactionHandle, transactionConnection } from "./mysql-transaction.js";
 import { runSqlTransaction } from "../sql/sql-transaction.js";
-import { decodePosition, encodePosition } from "../sql/sql-ordering.js";
+import { assertNotAborted, conditionFailure, inRequestOrder, keysetPage, updateParameters } from "../sql/sql-requests.js";
+import { SqlStatementCache } from "../sql/sql-statement-cache.js";
+import { decodePosition } from "../sql/sql-ordering.js";
 
 /** Options of the MySQL adapter besides the connection. */
 export interface MysqlAdapterOptions {
@@ -64,9 +63,7 @@ export class MysqlAdapter implements StoreAdapter {
   readonly kind = "mysql" as const;
   readonly capabilities = MYSQL_CAPABILITIES;
   readonly name: string;
-  private readonly byModel = new WeakMap<EntityModel, EntityStatements>();
-  private readonly queriesByDescriptor = new WeakMap<OperationDescriptor, CompiledQuery>();
-  private readonly queriesByModel = new WeakMap<QueryModel, CompiledQuery>();
+  private readonly compiled: SqlStatementCache<string, EntityStatements>;
   private collation: Promise<MysqlTextCollation> | undefined;
   private kyselyInstance: Kysely<unknown> | undefined;
   private closed = false;
@@ -81,6 +78,7 @@ export class MysqlAdapter implements StoreAdapter {
     options: MysqlAdapterOptions = {},
   ) {
     this.name = options.name ?? "mysql";
+    this.compiled = new SqlStatementCache(this.name, (model) => new EntityStatements(model));
     if (options.textCollation) this.collation = Promise.resolve(options.textCollation);
   }
 
@@ -100,21 +98,7 @@ export class MysqlAdapter implements StoreAdapter {
     for (const key of request.keys) distinct.set(s.keyString(key), key);
     const values = [...distinct.values()].flatMap((key) => s.keyValues(key));
     const rows = await this.read(request, s.getMany(distinct.size), values);
-    const found = new Map<string, StoredItem>();
-    for (const row of rows) {
-      const item = s.decodeRow(row);
-      found.set(s.keyString(item), item);
-    }
-    // Duplicate keys in the request each get their own copy.
-    const seen = new Set<string>();
-    return request.keys.map((key) => {
-      const k = s.keyString(key);
-      const item = found.get(k);
-      if (item === undefined) return undefined;
-      if (seen.has(k)) return structuredClone(item);
-      seen.add(k);
-      return item;
-    });
+    return inRequestOrder(request.keys, rows.map((row) => s.decodeRow(row)), (key) => s.keyString(key));
   }
 
   async put(request: PutRequest): Promise<void> {
@@ -164,21 +148,8 @@ export class MysqlAdapter implements StoreAdapter {
     assertIndexKeySizes(request.op.entity, request.changes, "changes");
     const s = this.statements(request.op);
     const condition = request.condition;
-    const changed = Object.keys(request.changes).sort();
-    const unknown = changed.filter((name) => !s.fieldByName.has(name) || s.model.key.partition.includes(name));
-    if (changed.length === 0 && !request.incrementVersion) {
-      throw new PolyxenaError("E_VALIDATION", "no fields to change", { store: this.name, issues: [{ path: ["changes"], message: "no fields to change" }] });
-    }
-    if (unknown.length) {
-      throw new PolyxenaError("E_VALIDATION", `cannot update ${unknown.join(", ")}`, {
-        store: this.name,
-        issues: unknown.map((name) => ({ path: ["changes", name], message: "not an updatable field" })),
-      });
-    }
+    const { changed, values } = updateParameters(request, s, this.name);
     const sql = s.update(changed, condition.kind === "version", request.incrementVersion);
-    const values: unknown[] = changed.map((name) => encodeParameter(s.fieldByName.get(name)!, request.changes[name]));
-    values.push(...s.keyValues(request.key));
-    if (condition.kind === "version") values.push(condition.expected);
     const run = async (inTransaction: UpdateRequest): Promise<StoredItem> => {
       if ((await this.write(inTransaction, sql, values)).affectedRows === 0) throw await this.conditionFailed(inTransaction, s, request.key, condition, sql);
       const row = (await this.read(inTransaction, s.get, s.keyValues(request.key)))[0];
@@ -207,10 +178,7 @@ export class MysqlAdapter implements StoreAdapter {
     const position = request.position === undefined ? undefined : decodePosition(compiled.ordering, request.position);
     const variant = compiled.variant(request.reverse, request.range, position, request.limit);
     const rows = await this.read(request, variant.statement, compiled.values(variant, request.params, request.range, position, request.limit));
-    const more = rows.length > request.limit;
-    const items = (more ? rows.slice(0, request.limit) : rows).map((row) => s.decodeRow(row));
-    const last = items[items.length - 1];
-    return more && last ? { items, position: encodePosition(compiled.ordering, last) } : { items };
+    return keysetPage(rows, request.limit, (row) => s.decodeRow(row), compiled.ordering);
   }
 
   async transaction<T>(work: (tx: StoreTransaction) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
@@ -291,32 +259,16 @@ export class MysqlAdapter implements StoreAdapter {
   }
 
   private statements(op: OperationDescriptor): EntityStatements {
-    let s = this.byModel.get(op.entity);
-    if (!s) {
-      s = new EntityStatements(op.entity);
-      this.byModel.set(op.entity, s);
-    }
-    return s;
+    return this.compiled.entity(op.entity);
   }
 
   private compiledQuery(op: OperationDescriptor): CompiledQuery {
-    let q = this.queriesByDescriptor.get(op);
-    if (q) return q;
-    if (!op.query) throw new PolyxenaError("E_VALIDATION", `operation ${op.id} is not a declared query`, { store: this.name });
-    q = this.queriesByModel.get(op.query);
-    if (!q) {
-      q = this.statements(op).compileQuery(op.query);
-      this.queriesByModel.set(op.query, q);
-    }
-    this.queriesByDescriptor.set(op, q);
-    return q;
+    return this.compiled.query(op);
   }
 
   /** Runs a prepared statement on the request's transaction, or on any pooled connection. */
   private async execute(request: StoreRequestBase, sql: string, values: unknown[]): Promise<unknown> {
-    if (request.signal?.aborted) {
-      throw new PolyxenaError("E_TIMEOUT", "the call was aborted before it was sent", { statement: sql, outcome: "not-applied", cause: request.signal.reason });
-    }
+    assertNotAborted(request, sql);
     let target: MysqlQueryablePort | MysqlConnectionPort = this.pool;
     if (request.transaction) target = transactionConnection(request.transaction);
     try {
@@ -338,19 +290,11 @@ export class MysqlAdapter implements StoreAdapter {
   }
 
   /** `E_CONDITION_FAILED` for a conditional write that changed no row, with the current row when it exists. */
-  private async conditionFailed(request: StoreRequestBase, s: EntityStatements, key: Record<string, unknown>, condition: WriteCondition, sql: string): Promise<PolyxenaError> {
-    let current: StoredItem | undefined;
-    try {
+  private conditionFailed(request: StoreRequestBase, s: EntityStatements, key: Record<string, unknown>, condition: WriteCondition, sql: string): Promise<PolyxenaError> {
+    return conditionFailure(s.model, condition, sql, async () => {
       const row = (await this.read(request, s.get, s.keyValues(key)))[0];
-      current = row === undefined ? undefined : s.decodeRow(row);
-    } catch {
-      current = undefined;
-    }
-    return conditionFailedError(s.model.name, condition, current, {
-      statement: sql,
-      constraint: condition.kind === "notExists" ? "PRIMARY" : condition.kind,
-      alreadyExists: `Duplicate entry for key 'PRIMARY' of ${s.model.table}`,
-    });
+      return row === undefined ? undefined : s.decodeRow(row);
+    }, { constraint: "PRIMARY", alreadyExists: `Duplicate entry for key 'PRIMARY' of ${s.model.table}` });
   }
 }
 

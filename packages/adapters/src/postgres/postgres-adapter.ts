@@ -4,7 +4,6 @@
  * ad-hoc typed queries.
  */
 import {
-  conditionFailedError,
   PolyxenaError,
   type DeleteRequest,
   type EntityModel,
@@ -13,7 +12,6 @@ import {
   type GetRequest,
   type OperationDescriptor,
   type PutRequest,
-  type QueryModel,
   type QueryRequest,
   type SchemaApplyOptions,
   type SchemaApplyResult,
@@ -29,8 +27,7 @@ import {
 } from "@polyxena/core";
 import { Kysely, PostgresDialect, type PostgresPool } from "kysely";
 import { POSTGRES_CAPABILITIES } from "./postgres-capabilities.js";
-import { encodeParameter } from "./postgres-codec.js";
-import { decodePosition, encodePosition } from "../sql/sql-ordering.js";
+import { decodePosition } from "../sql/sql-ordering.js";
 import { classifyPostgresError, isStalePreparedStatement, postgresError } from "./postgres-errors.js";
 import { assertIndexRowSizes } from "./postgres-limits.js";
 import { applyPostgresSchema, planPostgresSchema } from "./postgres-schema-apply.js";
@@ -38,6 +35,8 @@ import { EntityStatements, type CompiledQuery, type PgStatement } from "./postgr
 import { isolationLevel } from "./postgres-isolation.js";
 import { holdClient, PostgresTransactionHandle, transactionClient } from "./postgres-transaction.js";
 import { runSqlTransaction } from "../sql/sql-transaction.js";
+import { assertNotAborted, conditionFailure, inRequestOrder, keysetPage, updateParameters } from "../sql/sql-requests.js";
+import { SqlStatementCache } from "../sql/sql-statement-cache.js";
 import { PostgresOutbox } from "./postgres-outbox.js";
 import { PreparedQuery } from "./postgres-prepared-query.js";
 import type { PostgresArrayResult, PostgresPort, PostgresQueryable, PostgresSession } from "./postgres-port.js";
@@ -59,9 +58,7 @@ export class PostgresAdapter implements StoreAdapter {
   readonly capabilities = POSTGRES_CAPABILITIES;
   readonly name: string;
   readonly schema: string;
-  private readonly byModel = new WeakMap<EntityModel, EntityStatements>();
-  private readonly queriesByDescriptor = new WeakMap<OperationDescriptor, CompiledQuery>();
-  private readonly queriesByModel = new WeakMap<QueryModel, CompiledQuery>();
+  private readonly compiled: SqlStatementCache<PgStatement, EntityStatements>;
   private kyselyInstance: Kysely<unknown> | undefined;
   /**
    * Suffix of statement names, bumped when Postgres refuses a prepared
@@ -85,6 +82,7 @@ export class PostgresAdapter implements StoreAdapter {
   ) {
     this.name = options.name ?? "postgres";
     this.schema = options.schema ?? "public";
+    this.compiled = new SqlStatementCache(this.name, (model) => new EntityStatements(model, this.schema));
     this.outbox = new PostgresOutbox(this);
     if (!/^[A-Za-z_][A-Za-z0-9_$]{0,62}$/.test(this.schema)) {
       throw new PolyxenaError("E_DEFINITION", `invalid Postgres schema name ${JSON.stringify(this.schema)}`, {
@@ -108,21 +106,7 @@ export class PostgresAdapter implements StoreAdapter {
     for (const key of request.keys) assertIndexRowSizes(request.op.entity, key, "key");
     const s = this.statements(request.op);
     const result = await this.execute(request, s.getMany, s.getManyValues(request.keys));
-    const found = new Map<string, StoredItem>();
-    for (const row of result.rows) {
-      const item = s.decodeRow(row);
-      found.set(s.keyString(item), item);
-    }
-    // Duplicate keys in the request each get their own copy.
-    const seen = new Set<string>();
-    return request.keys.map((key) => {
-      const k = s.keyString(key);
-      const item = found.get(k);
-      if (item === undefined) return undefined;
-      if (seen.has(k)) return structuredClone(item);
-      seen.add(k);
-      return item;
-    });
+    return inRequestOrder(request.keys, result.rows.map((row) => s.decodeRow(row)), (key) => s.keyString(key));
   }
 
   async put(request: PutRequest): Promise<void> {
@@ -157,22 +141,8 @@ export class PostgresAdapter implements StoreAdapter {
     assertIndexRowSizes(request.op.entity, request.changes, "changes");
     const s = this.statements(request.op);
     const condition = request.condition;
-    const changed = Object.keys(request.changes).sort();
-    const byName = s.fieldByName;
-    const unknown = changed.filter((name) => !byName.has(name) || s.model.key.partition.includes(name));
-    if (changed.length === 0 && !request.incrementVersion) {
-      throw new PolyxenaError("E_VALIDATION", "no fields to change", { store: this.name, issues: [{ path: ["changes"], message: "no fields to change" }] });
-    }
-    if (unknown.length) {
-      throw new PolyxenaError("E_VALIDATION", `cannot update ${unknown.join(", ")}`, {
-        store: this.name,
-        issues: unknown.map((name) => ({ path: ["changes", name], message: "not an updatable field" })),
-      });
-    }
+    const { changed, values } = updateParameters(request, s, this.name);
     const statement = s.update(changed, condition.kind === "version", request.incrementVersion);
-    const values: unknown[] = changed.map((name) => encodeParameter(byName.get(name)!, request.changes[name]));
-    values.push(...s.keyValues(request.key));
-    if (condition.kind === "version") values.push(condition.expected);
     const result = await this.execute(request, statement, values);
     const row = result.rows[0];
     if (row === undefined) throw await this.conditionFailed(request, s, request.key, condition, statement);
@@ -202,21 +172,12 @@ export class PostgresAdapter implements StoreAdapter {
     const variant = compiled.variant(request.reverse, request.range, position, request.limit);
     const values = compiled.values(variant, request.params, request.range, position, request.limit);
     const result = await this.execute(request, variant.statement, values);
-    const rows = result.rows;
-    const more = rows.length > request.limit;
-    const items = (more ? rows.slice(0, request.limit) : rows).map((row) => s.decodeRow(row));
-    const last = items[items.length - 1];
-    return more && last ? { items, position: encodePosition(compiled.ordering, last) } : { items };
+    return keysetPage(result.rows, request.limit, (row) => s.decodeRow(row), compiled.ordering);
   }
 
   /** The compiled statements of an entity (shared with the outbox's scans). */
   statementsOf(model: EntityModel): EntityStatements {
-    let s = this.byModel.get(model);
-    if (!s) {
-      s = new EntityStatements(model, this.schema);
-      this.byModel.set(model, s);
-    }
-    return s;
+    return this.compiled.entity(model);
   }
 
   async transaction<T>(work: (tx: StoreTransaction) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
@@ -296,31 +257,15 @@ export class PostgresAdapter implements StoreAdapter {
   // ---- internals ----------------------------------------------------------
 
   private statements(op: OperationDescriptor): EntityStatements {
-    let s = this.byModel.get(op.entity);
-    if (!s) {
-      s = new EntityStatements(op.entity, this.schema);
-      this.byModel.set(op.entity, s);
-    }
-    return s;
+    return this.compiled.entity(op.entity);
   }
 
   private compiledQuery(op: OperationDescriptor): CompiledQuery {
-    let q = this.queriesByDescriptor.get(op);
-    if (q) return q;
-    if (!op.query) throw new PolyxenaError("E_VALIDATION", `operation ${op.id} is not a declared query`, { store: this.name });
-    q = this.queriesByModel.get(op.query);
-    if (!q) {
-      q = this.statements(op).compileQuery(op.query);
-      this.queriesByModel.set(op.query, q);
-    }
-    this.queriesByDescriptor.set(op, q);
-    return q;
+    return this.compiled.query(op);
   }
 
   private async execute(request: StoreRequestBase, statement: PgStatement, values: unknown[], preparedAgain = false): Promise<PostgresArrayResult> {
-    if (request.signal?.aborted) {
-      throw new PolyxenaError("E_TIMEOUT", "the call was aborted before it was sent", { statement: statement.text, outcome: "not-applied", cause: request.signal.reason });
-    }
+    assertNotAborted(request, statement.text);
     const generation = this.statementGeneration;
     try {
       const preparing = this.prepare(request.op.entity, request.transaction);
@@ -340,25 +285,10 @@ export class PostgresAdapter implements StoreAdapter {
   }
 
   /** `E_CONDITION_FAILED` for a conditional write that changed no row, with the current row when it exists. */
-  private async conditionFailed(
-    request: StoreRequestBase,
-    s: EntityStatements,
-    key: Record<string, unknown>,
-    condition: WriteCondition,
-    statement: PgStatement,
-  ): Promise<PolyxenaError> {
-    let current: StoredItem | undefined;
-    try {
-      const result = await this.execute(request, s.get, s.keyValues(key));
-      const row = result.rows[0];
-      current = row === undefined ? undefined : s.decodeRow(row);
-    } catch {
-      current = undefined;
-    }
-    return conditionFailedError(s.model.name, condition, current, {
-      statement: statement.text,
-      constraint: condition.kind === "notExists" ? `${s.model.table}_pkey` : condition.kind,
-      alreadyExists: `duplicate key value violates unique constraint "${s.model.table}_pkey"`,
-    });
+  private conditionFailed(request: StoreRequestBase, s: EntityStatements, key: Record<string, unknown>, condition: WriteCondition, statement: PgStatement): Promise<PolyxenaError> {
+    return conditionFailure(s.model, condition, statement.text, async () => {
+      const row = (await this.execute(request, s.get, s.keyValues(key))).rows[0];
+      return row === undefined ? undefined : s.decodeRow(row);
+    }, { constraint: `${s.model.table}_pkey`, alreadyExists: `duplicate key value violates unique constraint "${s.model.table}_pkey"` });
   }
 }

@@ -69,6 +69,11 @@ export class SqlEntityStatements<S> {
     return this.keyFields.map((f, i) => `${this.column(f)} = ${this.dialect.placeholder(offset + i + 1, f)}`).join(" AND ");
   }
 
+  /** Encodes a domain value of a field as a statement parameter. */
+  encode(field: FieldModel, value: unknown): unknown {
+    return this.dialect.encodeParameter(field, value);
+  }
+
   /** Encoded key parameters, in key order. */
   keyValues(key: KeyValues): unknown[] {
     return this.keyFields.map((f) => this.dialect.encodeParameter(f, key[f.name]));
