@@ -1,7 +1,7 @@
 /**
  * The Postgres dialect: relational primary keys, an index per query, strong
  * reads and writes with isolation levels, SQL DDL with UNIQUE constraints,
- * an outbox written in the same transaction, Kysely row types.
+ * an outbox written atomically with each write, Kysely row types.
  */
 import { quoteIdent } from "../../physical/identifiers.js";
 import type { StoreDialect } from "../store-dialect.js";
@@ -26,8 +26,14 @@ export const postgresDialect: StoreDialect<PostgresOptions, PostgresIsolation> =
   statementLanguage: "sql",
   changeEventRecording(options) {
     const t = (name: string) => `${quoteIdent(options.schema ?? "public")}.${quoteIdent(name)}`;
-    const statements = `INSERT INTO ${t("polyxena_outbox_version")} (entity, entity_key, version) VALUES ($1, $2, 1) ON CONFLICT (entity, entity_key) DO UPDATE SET version = version + 1 RETURNING version;\nINSERT INTO ${t("polyxena_outbox")} (partition, entity, entity_key, version, event) VALUES ($3, $1, $2, <version>, $4::jsonb)`;
-    return { where: "in its transaction", statements };
+    const statements =
+      `WITH w AS (<the put> RETURNING 1),\n` +
+      `v AS (INSERT INTO ${t("polyxena_outbox_version")} AS cur (entity, entity_key, version) SELECT $e, $k, 1 FROM w ON CONFLICT (entity, entity_key) DO UPDATE SET version = cur.version + 1 RETURNING version)\n` +
+      `INSERT INTO ${t("polyxena_outbox")} (partition, entity, entity_key, version, event) SELECT $p, $e, $k, v.version, jsonb_set($event::jsonb, '{version}', to_jsonb(v.version)) FROM v RETURNING version`;
+    return {
+      where: "a put in one statement with its write (below: the event only when the write wrote); an update or a delete after its write, in one transaction, by the same statement with VALUES in place of `w`",
+      statements,
+    };
   },
   adapterWarnings(adapter, options) {
     const live = (adapter as unknown as { schema?: unknown }).schema;
