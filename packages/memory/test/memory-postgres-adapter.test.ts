@@ -55,6 +55,21 @@ describe("memory postgres adapter", () => {
     expect(await level(new PolyxenaRuntime({ stores: { postgres: adapter } }, [Note]), Note)).toBe("read committed");
   });
 
+  it("prepares its named statements again when a column's type changed under them, as on a server", async () => {
+    const Wide = defineEntity("WideNote", {
+      store: "postgres",
+      schema: z.object({ noteId: z.string(), stars: z.number().int() }),
+      key: { primary: ["noteId"] },
+    });
+    const adapter = createMemoryPostgresAdapter();
+    const notes = new PolyxenaRuntime({ stores: { postgres: adapter } }, [Wide]).entity(Wide);
+    const noteId = randomUUID();
+    await notes.put({ noteId, stars: 1 });
+    expect((await notes.get({ noteId })).item).toEqual({ noteId, stars: 1 });
+    await adapter.port.query(`ALTER TABLE "${adapter.schema}"."wide_note" ALTER COLUMN "stars" TYPE bigint`);
+    expect((await notes.get({ noteId })).item).toEqual({ noteId, stars: 1 });
+  });
+
   it("creates a table on first use inside a transaction, and again after that transaction rolled back", async () => {
     const adapter = createMemoryPostgresAdapter();
     const runtime = new PolyxenaRuntime({ stores: { postgres: adapter } }, [Note]);

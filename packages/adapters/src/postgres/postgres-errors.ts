@@ -26,7 +26,9 @@ export function sqlState(error: unknown): string | undefined {
  * did not run; prepared again, it runs.
  */
 export function isStalePreparedStatement(error: unknown): boolean {
-  return sqlState(error) === "0A000" && (error as { routine?: unknown }).routine === "RevalidateCachedQuery";
+  if (sqlState(error) !== "0A000") return false;
+  const { routine, message } = error as { routine?: unknown; message?: unknown };
+  return routine === "RevalidateCachedQuery" || (typeof message === "string" && message.includes("cached plan must not change result type"));
 }
 
 /** Classifies a `pg` error (or an already mapped Polyxena error). */
