@@ -25,7 +25,6 @@ const MYSQL_STATEMENT_DIALECT: SqlStatementDialect<string> = {
   placeholder: () => "?",
   numberedPlaceholders: false,
   statement: (text) => text,
-  text: (statement) => statement,
   encodeParameter,
   columnDecoder: (field) => (raw) => decodeColumn(field, raw),
   keyPart: (field, value) => String(encodeParameter(field, value)),

@@ -36,7 +36,6 @@ const POSTGRES_STATEMENT_DIALECT: SqlStatementDialect<PgStatement> = {
   placeholder: (n, kind) => `$${n}::${kind === "version" ? "int8" : kind === "limit" ? "int4" : parameterType(kind)}`,
   numberedPlaceholders: true,
   statement: pgStatement,
-  text: (statement) => statement.text,
   encodeParameter,
   columnDecoder,
   keyPart,

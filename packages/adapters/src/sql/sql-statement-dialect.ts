@@ -20,8 +20,6 @@ export interface SqlStatementDialect<S> {
   readonly numberedPlaceholders: boolean;
   /** Makes the statement object the driver runs from its text. */
   statement(text: string): S;
-  /** The text of a statement object. */
-  text(statement: S): string;
   /** Encodes a domain value as a statement parameter. */
   encodeParameter(field: FieldModel, value: unknown): unknown;
   /** The decoder of a field's column values as the driver returns them (`undefined` for an absent optional value), chosen once per field. */
