@@ -192,6 +192,8 @@ export class EntityRuntime {
     readonly queries: ReadonlyMap<string, OperationDescriptor>;
   };
   private readonly keySchema: z.ZodType;
+  /** The key fields with their schemas, in the order the key schema parses them (the fast path of `validateKey`). */
+  private readonly keyFields: readonly (readonly [string, z.ZodType])[];
   private readonly fieldSchemas: Readonly<Record<string, z.ZodType>>;
   private readonly fieldModels: ReadonlyMap<string, FieldModel>;
   private batchLoader: LoadMany | undefined;
@@ -226,7 +228,9 @@ export class EntityRuntime {
       queries: new Map(entity.queries.map((q) => [q.name, op("query", true, q)])),
     };
     this.fieldSchemas = definition.schema.shape as Record<string, z.ZodType>;
-    this.keySchema = definition.schema.pick(Object.fromEntries(entity.key.fields.map((f) => [f, true])) as Record<string, true>);
+    const keySchema = definition.schema.pick(Object.fromEntries(entity.key.fields.map((f) => [f, true])) as Record<string, true>);
+    this.keySchema = keySchema;
+    this.keyFields = Object.entries(keySchema.shape as Record<string, z.ZodType>);
     this.fieldModels = new Map(entity.fields.map((f) => [f.name, f]));
     const peek = cache?.peek;
     this.peek = peek && services.listeners.length === 0 && entity.consistency.read.level === "eventual" ? peek.bind(cache) : undefined;
@@ -859,10 +863,39 @@ export class EntityRuntime {
     if (typeof key !== "object" || key === null || Array.isArray(key)) {
       throw this.validationError(op, [{ path, message: `expected an object with ${this.model.key.fields.join(", ")}` }]);
     }
+    const scalar = this.scalarKey(key);
+    if (scalar !== undefined) return scalar;
     this.inspectArgument(op, key, path);
     const result = this.keySchema.safeParse(key);
     if (!result.success) throw this.validationError(op, result.error.issues.map((i) => ({ ...i, path: [...path, ...i.path] })));
     return this.canonical.apply(result.data as KeyValues);
+  }
+
+  /**
+   * A key the field schemas settle alone, validated without the input
+   * inspection and the object schema: a plain object holding exactly the key
+   * fields, in the key schema's order, each a string, number or boolean its
+   * field's schema accepts. The inspection passes such a key (a scalar fails
+   * it only as text with a lone surrogate, checked here) and the object schema
+   * parses it field by field to the same values. Anything else answers
+   * `undefined` and takes the full path, which gives a bad key its errors.
+   */
+  private scalarKey(key: object): KeyValues | undefined {
+    if (Object.getPrototypeOf(key) !== Object.prototype) return undefined;
+    const names = Object.keys(key);
+    const fields = this.keyFields;
+    if (names.length !== fields.length) return undefined;
+    const out: KeyValues = {};
+    for (let i = 0; i < fields.length; i++) {
+      const [name, schema] = fields[i]!;
+      if (names[i] !== name) return undefined;
+      const value = (key as Record<string, unknown>)[name];
+      if (typeof value === "string" ? !isWellFormedText(value) : typeof value !== "number" && typeof value !== "boolean") return undefined;
+      const result = schema.safeParse(value);
+      if (!result.success) return undefined;
+      out[name] = result.data;
+    }
+    return this.canonical.apply(out);
   }
 
   private validateChanges(op: OperationDescriptor, changes: unknown): StoredItem {
