@@ -111,6 +111,19 @@ describe("EntityRuntime", () => {
     await rejection(repo.get(null as never), "E_VALIDATION");
   });
 
+  it("validates a key the same whether it holds exactly its fields or more", async () => {
+    const { adapter, repo } = setup();
+    const upper = ID.toUpperCase();
+    await repo.get({ accountId: upper });
+    await repo.get({ accountId: upper, plan: "basic" } as never);
+    expect(adapter.requests.map((r) => (r.request as { key: unknown }).key)).toEqual([{ accountId: ID }, { accountId: ID }]);
+    for (const bad of [{ accountId: 7 }, { accountId: `${ID.slice(0, -1)}\ud800` }, { accountId: "not-a-uuid" }, {}]) {
+      const error = await rejection(repo.get(bad as never), "E_VALIDATION");
+      expect(error.message).toMatch(/accountId/);
+    }
+    expect(adapter.requests).toHaveLength(2);
+  });
+
   it("issues signed cursors bound to the query and its parameters", async () => {
     const { repo } = setup();
     for (let i = 0; i < 5; i++) await repo.put({ ...account, accountId: `7f2c1a34-9b1e-4c1d-8d36-0c4bb3c1e0a${i}` });
